@@ -1,0 +1,148 @@
+/**
+ * The data model of docs/ARCHITECTURE.md ("Data model"), as MikroORM entities.
+ *
+ * Conventions:
+ * - Integer ids, assigned by the database.
+ * - Times are `datetime` columns holding UTC instants.
+ * - `Participant` is the only record of membership; nothing else stores member ids.
+ */
+import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
+
+export const USER_ROLES = ['user', 'admin'] as const;
+export const CONVERSATION_KINDS = ['direct', 'group', 'self'] as const;
+export const PARTICIPANT_ROLES = ['owner', 'admin', 'member'] as const;
+export const EVENT_TYPES = [
+  'message.created',
+  'message.edited',
+  'message.deleted',
+  'participants.added',
+  'participant.removed',
+  'participant.left',
+  'conversation.renamed',
+] as const;
+
+export type UserRole = (typeof USER_ROLES)[number];
+export type ConversationKind = (typeof CONVERSATION_KINDS)[number];
+export type ParticipantRole = (typeof PARTICIPANT_ROLES)[number];
+export type ConversationEventType = (typeof EVENT_TYPES)[number];
+
+const now = () => new Date();
+
+export const UserSchema = defineEntity({
+  name: 'User',
+  tableName: 'users',
+  properties: {
+    id: p.integer().primary().autoincrement(),
+    /** Stored lower-case, which makes the unique index case-insensitive. */
+    username: p.string().length(32).unique(),
+    displayName: p.string().length(64),
+    passwordHash: p.string().length(255).hidden().lazy(),
+    role: p.enum(USER_ROLES).default('user'),
+    /** Bumped on logout: every token carrying an older version is dead. */
+    tokenVersion: p.integer().default(0),
+    createdAt: p.datetime().onCreate(now),
+    lastSeenAt: p.datetime().nullable(),
+  },
+});
+
+export const ConversationSchema = defineEntity({
+  name: 'Conversation',
+  tableName: 'conversations',
+  properties: {
+    id: p.integer().primary().autoincrement(),
+    kind: p.enum(CONVERSATION_KINDS),
+    title: p.string().length(100).nullable(),
+    /**
+     * `min:max` of the two user ids for a DM, `self:<id>` for notes to self, null for
+     * groups. Unique, so the database itself allows one DM per pair and one notes-to-self
+     * per user, even under concurrent creates.
+     */
+    directKey: p.string().length(64).nullable().unique(),
+    createdBy: () => p.manyToOne(UserSchema).ref(),
+    createdAt: p.datetime().onCreate(now),
+    updatedAt: p.datetime().onCreate(now),
+    /** The conversation's event sequence: the seq of its newest durable event. */
+    lastSeq: p.integer().default(0),
+    /** Time of the newest message, or of creation while there is none: the inbox sort key. */
+    lastMessageAt: p.datetime().onCreate(now).index(),
+    /** Messages not deleted; kept exact in the transaction of every send and delete. */
+    messageCount: p.integer().default(0),
+  },
+});
+
+export const ParticipantSchema = defineEntity({
+  name: 'Participant',
+  tableName: 'participants',
+  properties: {
+    conversation: () => p.manyToOne(ConversationSchema).ref().primary(),
+    user: () => p.manyToOne(UserSchema).ref().primary(),
+    role: p.enum(PARTICIPANT_ROLES).default('member'),
+    joinedAt: p.datetime().onCreate(now),
+    /** Highest seq this member has read; unread = later messages by others, not deleted. */
+    lastReadSeq: p.integer().default(0),
+  },
+  // The primary key (conversation, user) serves member look-ups; this one serves the inbox.
+  indexes: [{ name: 'participants_user_conversation_idx', properties: ['user', 'conversation'] }],
+});
+
+export const MessageSchema = defineEntity({
+  name: 'Message',
+  tableName: 'messages',
+  properties: {
+    id: p.integer().primary().autoincrement(),
+    conversation: () => p.manyToOne(ConversationSchema).ref(),
+    seq: p.integer(),
+    sender: () => p.manyToOne(UserSchema).ref(),
+    /** Empty once deleted: the row stays as a tombstone. */
+    body: p.text(),
+    /** Chosen by the sending client; the idempotency key of a send. */
+    clientId: p.string().length(64),
+    createdAt: p.datetime().onCreate(now),
+    editedAt: p.datetime().nullable(),
+    deletedAt: p.datetime().nullable(),
+  },
+  uniques: [
+    { name: 'messages_conversation_seq_unique', properties: ['conversation', 'seq'] },
+    { name: 'messages_sender_client_id_unique', properties: ['sender', 'clientId'] },
+  ],
+});
+
+export const ConversationEventSchema = defineEntity({
+  name: 'ConversationEvent',
+  tableName: 'conversation_events',
+  properties: {
+    conversation: () => p.manyToOne(ConversationSchema).ref().primary(),
+    seq: p.integer().primary(),
+    type: p.enum(EVENT_TYPES),
+    /** The message the event is about, for message.* events. */
+    message: () => p.manyToOne(MessageSchema).ref().nullable(),
+    actorId: p.integer(),
+    /** Non-message details (user ids, a new title). Never a message body: replay must not reveal deletes. */
+    payload: p.json<Record<string, unknown>>().nullable(),
+    createdAt: p.datetime().onCreate(now),
+  },
+});
+
+export type User = InferEntity<typeof UserSchema>;
+export type Conversation = InferEntity<typeof ConversationSchema>;
+export type Participant = InferEntity<typeof ParticipantSchema>;
+export type Message = InferEntity<typeof MessageSchema>;
+export type ConversationEvent = InferEntity<typeof ConversationEventSchema>;
+
+export const entities = [
+  UserSchema,
+  ConversationSchema,
+  ParticipantSchema,
+  MessageSchema,
+  ConversationEventSchema,
+];
+
+/** The `directKey` of the DM between two users: the same whichever of them asks. */
+export function directKeyOf(userA: number, userB: number): string {
+  return userA < userB ? `${userA}:${userB}` : `${userB}:${userA}`;
+}
+
+/** The `directKey` of a user's notes to self. */
+export function selfKeyOf(userId: number): string {
+  return `self:${userId}`;
+}

@@ -1,0 +1,99 @@
+/**
+ * The ORM config factory: one function picks SQLite or PostgreSQL from a database URL,
+ * and `openDatabase` opens it with the committed migrations applied.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MikroORM, type Options } from '@mikro-orm/core';
+import { Migrator } from '@mikro-orm/migrations';
+import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import type { AbstractSqlDriver, SqlEntityManager } from '@mikro-orm/sql';
+import { SqliteDriver } from '@mikro-orm/sqlite';
+import { entities } from './entities.ts';
+
+export const DIALECTS = ['sqlite', 'postgresql'] as const;
+export type Dialect = (typeof DIALECTS)[number];
+export type EntityManager = SqlEntityManager;
+export type Database = MikroORM<AbstractSqlDriver, EntityManager>;
+export type OrmConfig = Partial<Options<AbstractSqlDriver, EntityManager>>;
+
+const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const DEFAULT_SQLITE_PATH = './data/parley.db';
+
+export interface DatabaseTarget {
+  dialect: Dialect;
+  /** A file path (or `:memory:`) for SQLite, a connection URL for PostgreSQL. */
+  location: string;
+}
+
+/**
+ * Reads a DATABASE_URL: `postgres://…` / `postgresql://…` selects PostgreSQL;
+ * `sqlite:<path>`, `file:<path>` or a bare path selects SQLite; empty selects the default file.
+ */
+export function parseDatabaseUrl(url: string | undefined): DatabaseTarget {
+  if (!url) return { dialect: 'sqlite', location: DEFAULT_SQLITE_PATH };
+  if (/^postgres(ql)?:\/\//.test(url)) return { dialect: 'postgresql', location: url };
+  const path = url.replace(/^(sqlite|file):(\/\/)?/, '');
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path) || path === '') {
+    throw new Error(`DATABASE_URL must be postgres://… or a SQLite path (sqlite:./data/parley.db), got "${url}"`);
+  }
+  return { dialect: 'sqlite', location: path };
+}
+
+export function migrationsPath(dialect: Dialect): string {
+  return resolve(packageRoot, 'migrations', dialect);
+}
+
+export interface OrmConfigOptions {
+  /** Log every SQL statement (noisy; for debugging). */
+  debug?: boolean;
+  /** Connection pool size for PostgreSQL. */
+  poolMax?: number;
+}
+
+export function createOrmConfig(target: DatabaseTarget, options: OrmConfigOptions = {}): OrmConfig {
+  const shared = {
+    entities,
+    debug: options.debug ?? false,
+    extensions: [Migrator],
+    // Services work on explicit forks (one per call); the global manager is never used for work.
+    allowGlobalContext: false,
+    migrations: {
+      path: migrationsPath(target.dialect),
+      glob: '!(*.d).ts',
+      emit: 'ts',
+      snapshot: false,
+      silent: true,
+      transactional: true,
+      allOrNothing: true,
+    },
+  } satisfies OrmConfig;
+
+  if (target.dialect === 'postgresql') {
+    return {
+      ...shared,
+      driver: PostgreSqlDriver,
+      clientUrl: target.location,
+      pool: { min: 0, max: options.poolMax ?? 10 },
+    };
+  }
+  return { ...shared, driver: SqliteDriver, dbName: target.location };
+}
+
+/** Opens the database, applies pending migrations, and tunes SQLite for a server workload. */
+export async function openDatabase(target: DatabaseTarget, options: OrmConfigOptions = {}): Promise<Database> {
+  if (target.dialect === 'sqlite' && target.location !== ':memory:') {
+    mkdirSync(dirname(resolve(target.location)), { recursive: true });
+  }
+  const orm = await MikroORM.init<AbstractSqlDriver, EntityManager>(createOrmConfig(target, options));
+  if (target.dialect === 'sqlite') {
+    const connection = orm.em.getConnection();
+    // WAL lets readers run beside the writer; NORMAL is durable across process crashes in WAL mode.
+    await connection.execute('pragma journal_mode = WAL');
+    await connection.execute('pragma synchronous = NORMAL');
+    await connection.execute('pragma busy_timeout = 5000');
+  }
+  await orm.migrator.up();
+  return orm;
+}

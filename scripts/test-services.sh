@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs (Debian packages) and starts the services the full test suite needs, on
+# loopback only, and prints the environment that points the tests at them:
+#   eval "$(scripts/test-services.sh)"
+# Used by .ci/run; safe to run again (already running services are reused).
+set -euo pipefail
+
+PG_PORT=${PARLEY_PG_PORT:-54329}
+PG_USER=parley
+PG_PASSWORD=parley
+
+log() { echo "test-services: $*" >&2; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+need_packages=()
+command -v pg_ctlcluster >/dev/null 2>&1 || need_packages+=(postgresql)
+if [ "${#need_packages[@]}" -gt 0 ]; then
+  log "installing ${need_packages[*]} from Debian packages"
+  as_root apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${need_packages[@]}" >&2
+fi
+
+# PostgreSQL: a dedicated cluster on its own port, listening on localhost only (Debian's default).
+PG_VERSION=$(ls /usr/lib/postgresql | sort -V | tail -n 1)
+if ! pg_lsclusters -h | awk '{print $2}' | grep -qx parley; then
+  log "creating PostgreSQL $PG_VERSION cluster 'parley' on 127.0.0.1:$PG_PORT"
+  as_root pg_createcluster "$PG_VERSION" parley -p "$PG_PORT" \
+    -o fsync=off -o synchronous_commit=off \
+    -o full_page_writes=off -o max_connections=300 >&2
+fi
+PG_PORT=$(pg_lsclusters -h | awk '$2=="parley"{print $3}')
+if ! pg_lsclusters -h | awk '$2=="parley"{print $4}' | grep -qx online; then
+  as_root pg_ctlcluster "$PG_VERSION" parley start >&2
+fi
+as_root runuser -u postgres -- psql -q -p "$PG_PORT" -v ON_ERROR_STOP=1 >&2 <<SQL
+DO \$\$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$PG_USER') THEN
+    CREATE ROLE $PG_USER LOGIN SUPERUSER PASSWORD '$PG_PASSWORD';
+  END IF;
+END \$\$;
+SQL
+log "PostgreSQL ready on 127.0.0.1:$PG_PORT"
+
+echo "export PARLEY_TEST_POSTGRES_URL=postgres://$PG_USER:$PG_PASSWORD@127.0.0.1:$PG_PORT/postgres"
