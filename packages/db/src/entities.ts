@@ -67,6 +67,8 @@ export const ConversationSchema = defineEntity({
     lastMessageAt: p.datetime().onCreate(now).index(),
     /** Messages not deleted; kept exact in the transaction of every send and delete. */
     messageCount: p.integer().default(0),
+    /** Inverse side of Participant.conversation, for queries; nothing is stored here. */
+    participants: () => p.oneToMany(ParticipantSchema).mappedBy('conversation'),
   },
 });
 

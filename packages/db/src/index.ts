@@ -1,8 +1,10 @@
 export * from './entities.ts';
 export * from './orm.ts';
 export { pendingSchemaChanges } from './drift.ts';
-export { createScratchDatabase, testPostgresUrl, type ScratchDatabase } from './scratch.ts';
+export { createScratchDatabase, testDialects, testPostgresUrl, type ScratchDatabase } from './scratch.ts';
 export { seedDemoData } from './seed.ts';
 export * from './conversation-log.ts';
 export { hashPassword, verifyPassword } from './passwords.ts';
 export { DEMO_PASSWORD } from './seed.ts';
+// ORM helpers the API needs, re-exported so the whole project uses this package's ORM.
+export { ConnectionException, raw, ref, UniqueConstraintViolationException } from '@mikro-orm/core';

@@ -49,3 +49,13 @@ async function withAdminClient(url: string, work: (client: pg.Client) => Promise
     await client.end();
   }
 }
+
+/**
+ * The dialects database tests run on: SQLite always, PostgreSQL when
+ * PARLEY_TEST_POSTGRES_URL is set. In CI a missing PostgreSQL is an error, not a skip.
+ */
+export function testDialects(): Dialect[] {
+  if (testPostgresUrl()) return ['sqlite', 'postgresql'];
+  if (process.env.CI) throw new Error('CI must run the PostgreSQL tests: PARLEY_TEST_POSTGRES_URL is not set');
+  return ['sqlite'];
+}

@@ -85,7 +85,7 @@ export async function seedDemoData(em: EntityManager): Promise<string> {
 
     // Everyone has read everything except the newest stretch, so the inbox shows unread badges.
     const members = await tx.find(ParticipantSchema, {}, { populate: ['conversation'] });
-    for (const member of members) member.lastReadSeq = Math.max(0, member.conversation.$.lastSeq - 5);
+    for (const member of members) member.lastReadSeq = Math.max(0, member.conversation.getEntity().lastSeq - 5);
     return `seeded 4 users (password "${DEMO_PASSWORD}"), 4 conversations, ${posted} messages`;
   });
 }

@@ -1,0 +1,44 @@
+/**
+ * The tRPC context, built the same way for HTTP requests and WebSocket connections.
+ * Over a WebSocket it lives as long as the connection, so it holds no EntityManager:
+ * the `withDatabase` middleware forks one per call.
+ */
+import type { Database } from '@parley/db';
+import type { TokenConfig } from './auth/tokens.ts';
+import type { RateLimits } from './limits.ts';
+import type { RateLimiter } from './rate-limiter.ts';
+import type { Presence } from './realtime/presence.ts';
+
+/** Everything the API needs from the process that hosts it. */
+export interface ApiDeps {
+  db: Database;
+  tokens: TokenConfig;
+  rateLimiter: RateLimiter;
+  rateLimits: RateLimits;
+  presence: Presence;
+  /** Usernames that get the admin role when they register or sign in (PARLEY_ADMINS). */
+  admins: ReadonlySet<string>;
+}
+
+export interface Context {
+  deps: ApiDeps;
+  /** The bearer token the client presented, if any; verified on every call. */
+  token: string | null;
+  /** The client's address, for per-IP rate limits. */
+  clientIp: string;
+}
+
+/** The context without a transport: what tests and scripts use. */
+export function createContextInner(deps: ApiDeps, opts: { token?: string | null; clientIp?: string } = {}): Context {
+  return { deps, token: opts.token ?? null, clientIp: opts.clientIp ?? 'local' };
+}
+
+/** Reads the token from `Authorization: Bearer …` (HTTP) or `connectionParams.token` (WebSocket). */
+export function tokenFrom(authorization: string | undefined, connectionParams: unknown): string | null {
+  if (authorization?.startsWith('Bearer ')) return authorization.slice('Bearer '.length).trim() || null;
+  if (connectionParams && typeof connectionParams === 'object' && 'token' in connectionParams) {
+    const { token } = connectionParams;
+    return typeof token === 'string' && token.length > 0 && token.length < 4096 ? token : null;
+  }
+  return null;
+}

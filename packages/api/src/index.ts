@@ -1,0 +1,23 @@
+import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+import type { AppRouter } from './root.ts';
+
+export { appRouter, type AppRouter } from './root.ts';
+export { createCallerFactory } from './trpc.ts';
+export { createContextInner, tokenFrom, type ApiDeps, type Context } from './context.ts';
+export { verifyToken, type TokenConfig, type TokenClaims } from './auth/tokens.ts';
+export { DEFAULT_RATE_LIMITS, INPUT_LIMITS, type RateLimits, type RateRule } from './limits.ts';
+export { MemoryRateLimitStore, RateLimiter, type RateLimitStore } from './rate-limiter.ts';
+export { LocalPresence, type Presence } from './realtime/presence.ts';
+export type * from './views.ts';
+
+/**
+ * Inputs of every procedure.
+ * @example type SendInput = RouterInputs['messages']['send'];
+ */
+export type RouterInputs = inferRouterInputs<AppRouter>;
+
+/**
+ * Outputs of every procedure.
+ * @example type Inbox = RouterOutputs['conversations']['list']['items'];
+ */
+export type RouterOutputs = inferRouterOutputs<AppRouter>;

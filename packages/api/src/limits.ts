@@ -1,0 +1,37 @@
+/** Input limits and rate limits of the API (docs/ARCHITECTURE.md, "Limits"). */
+
+export const INPUT_LIMITS = {
+  usernamePattern: /^[a-z0-9_.-]{3,32}$/,
+  passwordMin: 8,
+  passwordMax: 128,
+  displayNameMax: 64,
+  titleMax: 100,
+  bodyMax: 4000,
+  clientIdMax: 64,
+  groupSizeMax: 256,
+  searchMax: 64,
+  pageMax: 100,
+  userSearchMax: 20,
+} as const;
+
+export interface RateRule {
+  /** How many hits the window allows. */
+  limit: number;
+  windowMs: number;
+}
+
+export interface RateLimits {
+  conversationCreate: RateRule;
+  messageSend: RateRule;
+  setTyping: RateRule;
+  login: RateRule;
+  register: RateRule;
+}
+
+export const DEFAULT_RATE_LIMITS: RateLimits = {
+  conversationCreate: { limit: 20, windowMs: 60 * 60_000 },
+  messageSend: { limit: 30, windowMs: 10_000 },
+  setTyping: { limit: 1, windowMs: 2_000 },
+  login: { limit: 10, windowMs: 60_000 },
+  register: { limit: 20, windowMs: 60 * 60_000 },
+};

@@ -1,0 +1,30 @@
+import type { TRPCRouterRecord } from '@trpc/server';
+import { z } from 'zod';
+import { displayName, password, username } from '../schemas.ts';
+import { login, logout, register } from '../services/auth.ts';
+import { meView } from '../views.ts';
+import { protectedProcedure, publicProcedure } from '../trpc.ts';
+
+export const authRouter = {
+  register: publicProcedure
+    .input(z.object({ username, password, displayName: displayName.optional() }))
+    .mutation(async ({ ctx, input }) => {
+      await ctx.deps.rateLimiter.consume(`register:${ctx.clientIp}`, ctx.deps.rateLimits.register);
+      return register(ctx.em, ctx.deps.tokens, ctx.deps.admins, input);
+    }),
+
+  login: publicProcedure
+    // Limits here only bound the work; a wrong value simply fails to sign in.
+    .input(z.object({ username: z.string().trim().toLowerCase().max(64), password: z.string().max(1024) }))
+    .mutation(async ({ ctx, input }) => {
+      await ctx.deps.rateLimiter.consume(`login:${input.username}:${ctx.clientIp}`, ctx.deps.rateLimits.login);
+      return login(ctx.em, ctx.deps.tokens, ctx.deps.admins, input);
+    }),
+
+  me: protectedProcedure.query(({ ctx }) => meView(ctx.user)),
+
+  logout: protectedProcedure.mutation(async ({ ctx }) => {
+    await logout(ctx.em, ctx.user);
+    return { loggedOut: true as const };
+  }),
+} satisfies TRPCRouterRecord;

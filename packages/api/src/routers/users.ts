@@ -1,0 +1,16 @@
+import type { TRPCRouterRecord } from '@trpc/server';
+import { z } from 'zod';
+import { INPUT_LIMITS } from '../limits.ts';
+import { searchUsers } from '../services/users.ts';
+import { protectedProcedure } from '../trpc.ts';
+
+export const usersRouter = {
+  search: protectedProcedure
+    .input(
+      z.object({
+        query: z.string().trim().min(1).max(INPUT_LIMITS.searchMax),
+        limit: z.number().int().min(1).max(INPUT_LIMITS.userSearchMax).default(10),
+      }),
+    )
+    .query(({ ctx, input }) => searchUsers(ctx.em, ctx.deps.presence, ctx.user, input)),
+} satisfies TRPCRouterRecord;

@@ -1,0 +1,64 @@
+/** Accounts and sessions. */
+import { hashPassword, UserSchema, verifyPassword, type EntityManager, type User } from '@parley/db';
+import { UniqueConstraintViolationException } from '@parley/db';
+import { TRPCError } from '@trpc/server';
+import { signToken, type TokenConfig } from '../auth/tokens.ts';
+import { meView, type MeView } from '../views.ts';
+
+export interface Session {
+  token: string;
+  user: MeView;
+}
+
+// Compared against when the username is unknown, so both failures take the same time.
+const unknownUserHash = hashPassword('parley: no such user');
+
+const INVALID_CREDENTIALS = 'Invalid username or password';
+
+async function sessionFor(tokens: TokenConfig, user: User): Promise<Session> {
+  return { token: await signToken(tokens, { userId: user.id, tokenVersion: user.tokenVersion }), user: meView(user) };
+}
+
+export async function register(
+  em: EntityManager,
+  tokens: TokenConfig,
+  admins: ReadonlySet<string>,
+  input: { username: string; password: string; displayName?: string | undefined },
+): Promise<Session> {
+  const user = em.create(UserSchema, {
+    username: input.username,
+    displayName: input.displayName ?? input.username,
+    passwordHash: await hashPassword(input.password),
+    role: admins.has(input.username) ? 'admin' : 'user',
+  });
+  try {
+    await em.flush();
+  } catch (error) {
+    if (error instanceof UniqueConstraintViolationException) {
+      throw new TRPCError({ code: 'CONFLICT', message: 'That username is taken' });
+    }
+    throw error;
+  }
+  return sessionFor(tokens, user);
+}
+
+export async function login(
+  em: EntityManager,
+  tokens: TokenConfig,
+  admins: ReadonlySet<string>,
+  input: { username: string; password: string },
+): Promise<Session> {
+  const user = await em.findOne(UserSchema, { username: input.username }, { populate: ['passwordHash'] });
+  const valid = await verifyPassword(input.password, user?.passwordHash ?? (await unknownUserHash));
+  if (!user || !valid) throw new TRPCError({ code: 'UNAUTHORIZED', message: INVALID_CREDENTIALS });
+  if (admins.has(user.username) && user.role !== 'admin') user.role = 'admin';
+  user.lastSeenAt = new Date();
+  await em.flush();
+  return sessionFor(tokens, user);
+}
+
+/** Revokes every token of the user: each carries the old tokenVersion. */
+export async function logout(em: EntityManager, user: User): Promise<void> {
+  user.tokenVersion += 1;
+  await em.flush();
+}

@@ -1,0 +1,237 @@
+/** Conversations: create (with DM/self de-duplication), inbox, detail, membership, read state. */
+import { raw, UniqueConstraintViolationException } from '@parley/db';
+import {
+  appendEvent,
+  ConversationSchema,
+  directKeyOf,
+  lockConversation,
+  MessageSchema,
+  ParticipantSchema,
+  selfKeyOf,
+  UserSchema,
+  type Conversation,
+  type ConversationKind,
+  type EntityManager,
+  type Participant,
+  type User,
+} from '@parley/db';
+import { badInput, conversationNotFound } from '../errors.ts';
+import { INPUT_LIMITS } from '../limits.ts';
+import type { Presence } from '../realtime/presence.ts';
+import {
+  conversationView,
+  messageView,
+  type ConversationSummary,
+  type ConversationView,
+} from '../views.ts';
+import { containsText } from './users.ts';
+
+
+export interface CreateConversationInput {
+  kind: ConversationKind;
+  participantIds: number[];
+  title?: string | undefined;
+}
+
+/**
+ * Creates a conversation, or returns the existing DM / notes-to-self (`created: false`).
+ * The unique directKey makes the database the judge when two creates race.
+ * `beforeCreate` runs only when something is really created (the rate limit).
+ */
+export async function createConversation(
+  em: EntityManager,
+  presence: Presence,
+  me: User,
+  input: CreateConversationInput,
+  beforeCreate: () => Promise<void>,
+): Promise<ConversationView & { created: boolean }> {
+  const others = [...new Set(input.participantIds)].filter((id) => id !== me.id);
+  const directKey = directKeyFor(me, input.kind, others);
+
+  if (directKey) {
+    const existing = await findByDirectKey(em, presence, me, directKey);
+    if (existing) return existing;
+  }
+  if (input.kind === 'group' && !input.title) {
+    throw badInput('title', 'A group needs a title');
+  }
+  if (input.kind === 'group' && others.length + 1 > INPUT_LIMITS.groupSizeMax) {
+    throw badInput('participantIds', `A group can have at most ${INPUT_LIMITS.groupSizeMax} members`);
+  }
+  const found = others.length ? await em.find(UserSchema, { id: { $in: others } }) : [];
+  if (found.length !== others.length) throw badInput('participantIds', 'Some of those users do not exist');
+
+  await beforeCreate();
+  try {
+    const conversation = await em.transactional(async (tx) => {
+      const created = tx.create(ConversationSchema, {
+        kind: input.kind,
+        title: input.kind === 'group' ? (input.title ?? null) : null,
+        directKey,
+        createdBy: me.id,
+      });
+      tx.create(ParticipantSchema, { conversation: created, user: me.id, role: input.kind === 'group' ? 'owner' : 'member' });
+      for (const user of found) tx.create(ParticipantSchema, { conversation: created, user, role: 'member' });
+      return created;
+    });
+    return { ...(await conversationDetail(em, presence, conversation, me)), created: true };
+  } catch (error) {
+    // A concurrent create of the same DM won: return what it made.
+    if (directKey && error instanceof UniqueConstraintViolationException) {
+      const existing = await findByDirectKey(em.fork(), presence, me, directKey);
+      if (existing) return existing;
+    }
+    throw error;
+  }
+}
+
+function directKeyFor(me: User, kind: ConversationKind, others: number[]): string | null {
+  if (kind === 'self') {
+    if (others.length > 0) throw badInput('participantIds', 'Notes to self have no other participants');
+    return selfKeyOf(me.id);
+  }
+  if (kind === 'direct') {
+    const [other] = others;
+    if (others.length !== 1 || other === undefined) {
+      throw badInput('participantIds', 'A direct conversation has exactly one other participant');
+    }
+    return directKeyOf(me.id, other);
+  }
+  if (others.length === 0) throw badInput('participantIds', 'A group needs at least one other member');
+  return null;
+}
+
+async function findByDirectKey(em: EntityManager, presence: Presence, me: User, directKey: string) {
+  const conversation = await em.findOne(ConversationSchema, { directKey });
+  if (!conversation) return null;
+  return { ...(await conversationDetail(em, presence, conversation, me)), created: false };
+}
+
+export async function conversationDetail(
+  em: EntityManager,
+  presence: Presence,
+  conversation: Conversation,
+  me: User,
+): Promise<ConversationView> {
+  const members = await em.find(
+    ParticipantSchema,
+    { conversation: conversation.id },
+    { populate: ['user'], orderBy: { joinedAt: 'asc', user: 'asc' } },
+  );
+  const mine = members.find((member) => member.user.id === me.id);
+  if (!mine) throw conversationNotFound();
+  return conversationView(conversation, members, mine.role, presence);
+}
+
+/** The inbox cursor: position of the last item of a page in (lastMessageAt, id) order. */
+function encodeCursor(conversation: Conversation): string {
+  return `${conversation.lastMessageAt.getTime()}_${conversation.id}`;
+}
+
+function decodeCursor(cursor: string): { at: Date; id: number } {
+  const match = /^(\d{1,15})_(\d{1,10})$/.exec(cursor);
+  if (!match) throw badInput('cursor', 'Invalid cursor');
+  return { at: new Date(Number(match[1])), id: Number(match[2]) };
+}
+
+/** My conversations, newest activity first, one keyset page at a time. */
+export async function listConversations(
+  em: EntityManager,
+  presence: Presence,
+  me: User,
+  input: { cursor?: string | undefined; limit: number; search?: string | undefined },
+): Promise<{ items: ConversationSummary[]; nextCursor: string | null }> {
+  const after = input.cursor ? decodeCursor(input.cursor) : null;
+  const conversationFilter = {
+    ...(after && {
+      $or: [{ lastMessageAt: { $lt: after.at } }, { lastMessageAt: after.at, id: { $lt: after.id } }],
+    }),
+    ...(input.search && {
+      $and: [
+        {
+          $or: [
+            { [containsText(['title'], input.search)]: [] },
+            {
+              participants: {
+                user: { id: { $ne: me.id }, [containsText(['username', 'display_name'], input.search)]: [] },
+              },
+            },
+          ],
+        },
+      ],
+    }),
+  };
+  const page = await em.find(
+    ParticipantSchema,
+    { user: me.id, conversation: conversationFilter },
+    {
+      populate: ['conversation'],
+      orderBy: { conversation: { lastMessageAt: 'desc', id: 'desc' } },
+      limit: input.limit + 1,
+    },
+  );
+  const hasMore = page.length > input.limit;
+  const mine = page.slice(0, input.limit);
+  const conversations = mine.map((membership) => membership.conversation.getEntity());
+  const last = conversations.at(-1);
+  return {
+    items: await summaries(em, presence, me, mine),
+    nextCursor: hasMore && last ? encodeCursor(last) : null,
+  };
+}
+
+/** Summaries of conversations I am in: members, last message, unread count. Four queries in all. */
+export async function summaries(
+  em: EntityManager,
+  presence: Presence,
+  me: User,
+  memberships: Participant[],
+): Promise<ConversationSummary[]> {
+  if (memberships.length === 0) return [];
+  const ids = memberships.map((membership) => membership.conversation.id);
+  const [members, lastMessages, unread] = await Promise.all([
+    em.find(ParticipantSchema, { conversation: { $in: ids } }, { populate: ['user'], orderBy: { joinedAt: 'asc', user: 'asc' } }),
+    em.find(MessageSchema, {
+      conversation: { $in: ids },
+      [raw((alias: string) => `${alias}.seq = (select max(m2.seq) from messages m2 where m2.conversation_id = ${alias}.conversation_id)`)]: [],
+    }),
+    unreadCounts(em, me, ids),
+  ]);
+  return memberships.map((membership) => {
+    const conversation = membership.conversation.getEntity();
+    const lastMessage = lastMessages.find((message) => message.conversation.id === conversation.id);
+    return {
+      ...conversationView(
+        conversation,
+        members.filter((member) => member.conversation.id === conversation.id),
+        membership.role,
+        presence,
+      ),
+      lastMessage: lastMessage ? messageView(lastMessage) : null,
+      unreadCount: unread.get(conversation.id) ?? 0,
+    };
+  });
+}
+
+/**
+ * Unread = messages after my lastReadSeq, by others, not deleted: an index range count on
+ * messages (conversation_id, seq) per conversation, never a scan.
+ */
+export async function unreadCounts(em: EntityManager, me: User, conversationIds: number[]): Promise<Map<number, number>> {
+  const rows: { conversation_id: number; unread: number | string }[] = await em
+    .createQueryBuilder(MessageSchema, 'm')
+    .select(['m.conversation', raw('count(*) as unread')])
+    .where({
+      conversation: { $in: conversationIds },
+      sender: { $ne: me.id },
+      deletedAt: null,
+      [raw(
+        (alias: string) =>
+          `${alias}.seq > (select p.last_read_seq from participants p where p.conversation_id = ${alias}.conversation_id and p.user_id = ?)`,
+        [me.id],
+      )]: [],
+    })
+    .groupBy('m.conversation')
+    .execute('all', false);
+  return new Map(rows.map((row) => [Number(row.conversation_id), Number(row.unread)]));
+}

@@ -1,0 +1,143 @@
+/** Messages: history by seq, idempotent send, edit, delete as tombstone. */
+import {
+  appendEvent,
+  MessageSchema,
+  ParticipantSchema,
+  postMessage,
+  UniqueConstraintViolationException,
+  type EntityManager,
+  type Message,
+  type Participant,
+  type User,
+} from '@parley/db';
+import { TRPCError } from '@trpc/server';
+import { messageView, type MessageView } from '../views.ts';
+import { badInput } from '../errors.ts';
+import { withLockedConversation } from './membership.ts';
+
+export interface HistoryPage {
+  /** Ascending by seq. */
+  items: MessageView[];
+  /** More messages exist beyond this page in the direction asked (older by default). */
+  hasMore: boolean;
+}
+
+/** A page of history: the newest, the ones before a seq (scrolling up), or after one (catching up). */
+export async function listMessages(
+  em: EntityManager,
+  membership: Participant,
+  input: { before?: number | undefined; after?: number | undefined; limit: number },
+): Promise<HistoryPage> {
+  if (input.before !== undefined && input.after !== undefined) {
+    throw badInput('before', 'Use either before or after, not both');
+  }
+  const forward = input.after !== undefined;
+  const rows = await em.find(
+    MessageSchema,
+    {
+      conversation: membership.conversation.id,
+      ...(input.before !== undefined && { seq: { $lt: input.before } }),
+      ...(input.after !== undefined && { seq: { $gt: input.after } }),
+    },
+    { orderBy: { seq: forward ? 'asc' : 'desc' }, limit: input.limit + 1 },
+  );
+  const hasMore = rows.length > input.limit;
+  const page = rows.slice(0, input.limit);
+  if (!forward) page.reverse();
+  return { items: page.map(messageView), hasMore };
+}
+
+/**
+ * Sends a message. The clientId is the idempotency key: a retry (even a concurrent one)
+ * returns the message the first attempt stored. `beforeSend` runs only for a new send.
+ */
+export async function sendMessage(
+  em: EntityManager,
+  me: User,
+  membership: Participant,
+  input: { body: string; clientId: string },
+  beforeSend: () => Promise<void>,
+): Promise<MessageView> {
+  const conversationId = membership.conversation.id;
+  const earlier = await findByClientId(em, me, conversationId, input.clientId);
+  if (earlier) return earlier;
+
+  await beforeSend();
+  try {
+    const message = await withLockedConversation(em, conversationId, async (tx, conversation) => {
+      const message = postMessage(tx, conversation, { senderId: me.id, body: input.body, clientId: input.clientId });
+      // What I send, I have read.
+      await tx.nativeUpdate(
+        ParticipantSchema,
+        { conversation: conversationId, user: me.id, lastReadSeq: { $lt: message.seq } },
+        { lastReadSeq: message.seq },
+      );
+      return message;
+    });
+    return messageView(message);
+  } catch (error) {
+    if (error instanceof UniqueConstraintViolationException) {
+      const winner = await findByClientId(em.fork(), me, conversationId, input.clientId);
+      if (winner) return winner;
+    }
+    throw error;
+  }
+}
+
+async function findByClientId(em: EntityManager, me: User, conversationId: number, clientId: string) {
+  const message = await em.findOne(MessageSchema, { sender: me.id, clientId });
+  if (!message) return null;
+  if (message.conversation.id !== conversationId) {
+    throw new TRPCError({ code: 'CONFLICT', message: 'That clientId was already used for another conversation' });
+  }
+  return messageView(message);
+}
+
+/**
+ * Loads a message for a change, checking membership first: a non-member gets NOT_FOUND,
+ * as if the message did not exist.
+ */
+async function messageForChange(em: EntityManager, me: User, messageId: number) {
+  const message = await em.findOne(MessageSchema, messageId);
+  const membership = message
+    ? await em.findOne(ParticipantSchema, { conversation: message.conversation.id, user: me.id }, { populate: ['conversation'] })
+    : null;
+  if (!message || !membership) throw new TRPCError({ code: 'NOT_FOUND', message: 'Message not found' });
+  return { message, membership };
+}
+
+export async function editMessage(em: EntityManager, me: User, input: { id: number; body: string }): Promise<MessageView> {
+  const { message } = await messageForChange(em, me, input.id);
+  if (message.sender.id !== me.id) throw new TRPCError({ code: 'FORBIDDEN', message: 'You can only edit your own messages' });
+  const edited = await withLockedConversation(em, message.conversation.id, async (tx, conversation) => {
+    const current = await tx.findOneOrFail(MessageSchema, message.id, { refresh: true });
+    if (current.deletedAt) throw new TRPCError({ code: 'CONFLICT', message: 'That message was deleted' });
+    if (current.body === input.body) return current;
+    current.body = input.body;
+    current.editedAt = new Date();
+    appendEvent(tx, conversation, { type: 'message.edited', actorId: me.id, message: current });
+    return current;
+  });
+  return messageView(edited);
+}
+
+/** Deletes a message: the body is cleared and the row stays as a tombstone. Idempotent. */
+export async function deleteMessage(em: EntityManager, me: User, input: { id: number }): Promise<MessageView> {
+  const { message, membership } = await messageForChange(em, me, input.id);
+  const isSender = message.sender.id === me.id;
+  const isGroupManager =
+    membership.conversation.getEntity().kind === 'group' && (membership.role === 'owner' || membership.role === 'admin');
+  if (!isSender && !isGroupManager) {
+    throw new TRPCError({ code: 'FORBIDDEN', message: 'You can only delete your own messages' });
+  }
+  const deleted: Message = await withLockedConversation(em, message.conversation.id, async (tx, conversation) => {
+    const current = await tx.findOneOrFail(MessageSchema, message.id, { refresh: true });
+    if (current.deletedAt) return current;
+    current.body = '';
+    current.deletedAt = new Date();
+    conversation.messageCount -= 1;
+    appendEvent(tx, conversation, { type: 'message.deleted', actorId: me.id, message: current });
+    return current;
+  });
+  return messageView(deleted);
+}

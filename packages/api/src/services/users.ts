@@ -1,0 +1,31 @@
+import { raw } from '@parley/db';
+import { UserSchema, type EntityManager, type User } from '@parley/db';
+import type { Presence } from '../realtime/presence.ts';
+import { userView, type UserView } from '../views.ts';
+
+/**
+ * A filter key matching rows where any of `columns` contains `text`, case-insensitively,
+ * with LIKE wildcards escaped (same SQL on SQLite and PostgreSQL).
+ */
+export function containsText(columns: string[], text: string) {
+  const pattern = `%${text.toLowerCase().replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+  return raw(
+    (alias: string) => `(${columns.map((column) => `lower(${alias}.${column}) like ? escape '\\'`).join(' or ')})`,
+    columns.map(() => pattern),
+  );
+}
+
+/** People other than me whose username or display name contains the query. */
+export async function searchUsers(
+  em: EntityManager,
+  presence: Presence,
+  me: User,
+  input: { query: string; limit: number },
+): Promise<UserView[]> {
+  const users = await em.find(
+    UserSchema,
+    { id: { $ne: me.id }, [containsText(['username', 'display_name'], input.query)]: [] },
+    { orderBy: { username: 'asc' }, limit: input.limit },
+  );
+  return users.map((user) => userView(user, presence));
+}

@@ -1,0 +1,107 @@
+/**
+ * The one place tRPC is initialised. It exports procedure tiers, never `t`:
+ *   publicProcedure → protectedProcedure (signed in) → memberProcedure (member of the
+ *   conversation named in the input) ; protectedProcedure → adminProcedure.
+ * @see https://trpc.io/docs/server/procedures#reusable-base-procedures
+ */
+import { ConnectionException, UniqueConstraintViolationException } from '@parley/db';
+import { ParticipantSchema, UserSchema, type EntityManager } from '@parley/db';
+import { initTRPC, TRPCError } from '@trpc/server';
+import { z, ZodError } from 'zod';
+import { verifyToken } from './auth/tokens.ts';
+import type { Context } from './context.ts';
+import { conversationNotFound, FieldError } from './errors.ts';
+import { RateLimitedError } from './rate-limiter.ts';
+import { id } from './schemas.ts';
+
+const t = initTRPC.context<Context>().create({
+  // Never send stack traces, whatever NODE_ENV says.
+  isDev: false,
+  errorFormatter({ shape, error }) {
+    const cause = error.cause;
+    return {
+      ...shape,
+      data: {
+        code: shape.data.code,
+        httpStatus: shape.data.httpStatus,
+        path: shape.data.path,
+        /** Field errors of invalid input, as `z.flattenError` shapes them. */
+        zodError: fieldErrorsOf(cause),
+        /** For TOO_MANY_REQUESTS: how long to wait before trying again. */
+        retryAfterMs: cause instanceof RateLimitedError ? cause.retryAfterMs : null,
+      },
+    };
+  },
+});
+
+/** Field errors in z.flattenError's shape, from a schema or from a service's FieldError. */
+function fieldErrorsOf(cause: unknown): { formErrors: string[]; fieldErrors: Record<string, string[] | undefined> } | null {
+  if (cause instanceof ZodError) return z.flattenError(cause);
+  if (cause instanceof FieldError) return { formErrors: [], fieldErrors: { [cause.field]: [cause.message] } };
+  return null;
+}
+
+export const createTRPCRouter = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/**
+ * Forks an EntityManager for this call (over WebSockets the context outlives calls), and
+ * turns database failures a client can run into into the codes the design names.
+ */
+const withDatabase = t.middleware(async function withDatabase({ ctx, next }) {
+  const em: EntityManager = ctx.deps.db.em.fork();
+  const result = await next({ ctx: { em } });
+  if (!result.ok && result.error.code === 'INTERNAL_SERVER_ERROR') {
+    const cause = result.error.cause;
+    if (cause instanceof ConnectionException || isConnectionFailure(cause)) {
+      throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: 'The database is unavailable, try again shortly', cause });
+    }
+    if (cause instanceof UniqueConstraintViolationException) {
+      throw new TRPCError({ code: 'CONFLICT', message: 'That conflicts with a concurrent change, try again', cause });
+    }
+  }
+  return result;
+});
+
+function isConnectionFailure(error: unknown): boolean {
+  const code = error && typeof error === 'object' && 'code' in error ? error.code : undefined;
+  return ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P03', '08006', '08001'].includes(String(code));
+}
+
+export const publicProcedure = t.procedure.use(withDatabase);
+
+/** Verifies the token on every call, so a logout kills earlier tokens on open sockets too. */
+export const protectedProcedure = publicProcedure.use(async function isAuthed({ ctx, next }) {
+  const claims = ctx.token ? await verifyToken(ctx.deps.tokens, ctx.token) : null;
+  const user = claims ? await ctx.em.findOne(UserSchema, claims.userId) : null;
+  if (!claims || !user || user.tokenVersion !== claims.tokenVersion) {
+    throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in again: your session is missing, expired or revoked' });
+  }
+  // Infers the user as non-nullable for every procedure built on this one.
+  return next({ ctx: { user } });
+});
+
+/** The conversation a member procedure acts on: `conversationId`, or `id` in conversations.*. */
+const conversationRef = z.union([z.object({ conversationId: id }), z.object({ id })]);
+
+/**
+ * Members only. A non-member gets NOT_FOUND, exactly like a conversation that does not
+ * exist, so the API never confirms that a conversation exists.
+ */
+export const memberProcedure = protectedProcedure.use(async function isMember({ ctx, getRawInput, next }) {
+  const ref = conversationRef.safeParse(await getRawInput());
+  if (!ref.success) throw new TRPCError({ code: 'BAD_REQUEST', message: 'A conversation id is required', cause: ref.error });
+  const conversationId = 'conversationId' in ref.data ? ref.data.conversationId : ref.data.id;
+  const membership = await ctx.em.findOne(
+    ParticipantSchema,
+    { conversation: conversationId, user: ctx.user.id },
+    { populate: ['conversation'] },
+  );
+  if (!membership) throw conversationNotFound();
+  return next({ ctx: { membership } });
+});
+
+export const adminProcedure = protectedProcedure.use(async function isAdmin({ ctx, next }) {
+  if (ctx.user.role !== 'admin') throw new TRPCError({ code: 'FORBIDDEN', message: 'Admins only' });
+  return next();
+});
