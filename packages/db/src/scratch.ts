@@ -50,6 +50,8 @@ async function withAdminClient(url: string, work: (client: pg.Client) => Promise
   }
 }
 
+let warnedNoPostgres = false;
+
 /**
  * The dialects database tests run on: SQLite always, PostgreSQL when
  * PARLEY_TEST_POSTGRES_URL is set. In CI a missing PostgreSQL is an error, not a skip.
@@ -57,5 +59,9 @@ async function withAdminClient(url: string, work: (client: pg.Client) => Promise
 export function testDialects(): Dialect[] {
   if (testPostgresUrl()) return ['sqlite', 'postgresql'];
   if (process.env.CI) throw new Error('CI must run the PostgreSQL tests: PARLEY_TEST_POSTGRES_URL is not set');
+  if (!warnedNoPostgres) {
+    warnedNoPostgres = true;
+    console.warn('PostgreSQL tests NOT RUN: set PARLEY_TEST_POSTGRES_URL (eval "$(scripts/test-services.sh)")');
+  }
   return ['sqlite'];
 }
