@@ -68,7 +68,7 @@ export const ConversationSchema = defineEntity({
     /** Messages not deleted; kept exact in the transaction of every send and delete. */
     messageCount: p.integer().default(0),
     /** Inverse side of Participant.conversation, for queries; nothing is stored here. */
-    participants: () => p.oneToMany(ParticipantSchema).mappedBy('conversation'),
+    participants: () => p.oneToMany<{ '~entity': Participant }>(ParticipantSchema).mappedBy('conversation'),
   },
 });
 
@@ -127,7 +127,10 @@ export const ConversationEventSchema = defineEntity({
 
 export type User = InferEntity<typeof UserSchema>;
 export type Conversation = InferEntity<typeof ConversationSchema>;
-export type Participant = InferEntity<typeof ParticipantSchema>;
+// An interface, not an alias: emitted declarations then name it instead of inlining the
+// Conversation <-> Participant cycle until TypeScript elides it to `any`.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface Participant extends InferEntity<typeof ParticipantSchema> {}
 export type Message = InferEntity<typeof MessageSchema>;
 export type ConversationEvent = InferEntity<typeof ConversationEventSchema>;
 
