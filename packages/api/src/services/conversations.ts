@@ -1,10 +1,8 @@
 /** Conversations: create (with DM/self de-duplication), inbox, detail, membership, read state. */
 import { raw, UniqueConstraintViolationException } from '@parley/db';
 import {
-  appendEvent,
   ConversationSchema,
   directKeyOf,
-  lockConversation,
   MessageSchema,
   ParticipantSchema,
   selfKeyOf,
