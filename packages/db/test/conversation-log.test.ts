@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import {
+  appendEvent,
+  ConversationEventSchema,
+  ConversationSchema,
+  lockConversation,
+  MessageSchema,
+  postMessage,
+  testDialects,
+  type Conversation,
+  type EntityManager,
+} from '../src/index.ts';
+import { createConversation, createUsers, openTestDatabase } from './helpers.ts';
+
+/** Runs `work` the way the API does: in a transaction, on the locked conversation row. */
+function onLocked<T>(em: EntityManager, conversationId: number, work: (tx: EntityManager, c: Conversation) => T) {
+  return em.transactional(async (tx) => {
+    const conversation = await lockConversation(tx, conversationId);
+    if (!conversation) throw new Error(`conversation ${conversationId} not found`);
+    return work(tx, conversation);
+  });
+}
+
+describe.each(testDialects())('conversation log on %s', (dialect) => {
+  it('gives each message the next seq and logs one event per change, with exact counters', async () => {
+    await using db = await openTestDatabase(dialect);
+    const [alice, bob] = await createUsers(db.em(), 'alice', 'bob');
+    if (!alice || !bob) throw new Error('users not created');
+    const id = await createConversation(db.em(), 'group', [alice, bob]);
+
+    const times = [1, 2, 3].map((minute) => new Date(Date.UTC(2026, 0, 1, 12, minute)));
+    for (const [i, at] of times.entries()) {
+      const sender = i % 2 === 0 ? alice : bob;
+      await onLocked(db.em(), id, (tx, c) => postMessage(tx, c, { senderId: sender.id, body: `m${i}`, clientId: `c${i}`, at }));
+    }
+    const renamedAt = new Date(Date.UTC(2026, 0, 1, 13, 0));
+    await onLocked(db.em(), id, (tx, c) => {
+      c.title = 'Renamed';
+      appendEvent(tx, c, { type: 'conversation.renamed', actorId: alice.id, payload: { title: 'Renamed' }, at: renamedAt });
+    });
+
+    const em = db.em();
+    const conversation = await em.findOneOrFail(ConversationSchema, id);
+    expect(conversation).toMatchObject({ lastSeq: 4, messageCount: 3, title: 'Renamed' });
+    // A rename is activity but not a message: the inbox order (lastMessageAt) does not move.
+    expect(conversation.lastMessageAt).toEqual(times[2]);
+    expect(conversation.updatedAt).toEqual(renamedAt);
+
+    const messages = await em.find(MessageSchema, { conversation: id }, { orderBy: { seq: 'asc' } });
+    expect(messages.map((m) => [m.seq, m.body, m.sender.id])).toEqual([
+      [1, 'm0', alice.id],
+      [2, 'm1', bob.id],
+      [3, 'm2', alice.id],
+    ]);
+
+    const events = await em.find(ConversationEventSchema, { conversation: id }, { orderBy: { seq: 'asc' } });
+    expect(events.map((e) => [e.seq, e.type, e.message?.id ?? null])).toEqual([
+      [1, 'message.created', messages[0]?.id],
+      [2, 'message.created', messages[1]?.id],
+      [3, 'message.created', messages[2]?.id],
+      [4, 'conversation.renamed', null],
+    ]);
+    expect(events[3]?.payload).toEqual({ title: 'Renamed' });
+  });
+
+  it('keeps seqs gap-free and unique when many senders post to one conversation at once', async () => {
+    await using db = await openTestDatabase(dialect);
+    const users = await createUsers(db.em(), 'u1', 'u2', 'u3', 'u4', 'u5');
+    const id = await createConversation(db.em(), 'group', users);
+
+    const senders = Array.from({ length: 20 }, (_, i) => users[i % users.length]);
+    await Promise.all(
+      senders.map((sender, i) =>
+        onLocked(db.em(), id, (tx, c) => postMessage(tx, c, { senderId: sender?.id ?? 0, body: `hi ${i}`, clientId: `c${i}` })),
+      ),
+    );
+
+    const em = db.em();
+    const seqs = (await em.find(MessageSchema, { conversation: id }, { orderBy: { seq: 'asc' } })).map((m) => m.seq);
+    expect(seqs).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(await em.count(ConversationEventSchema, { conversation: id })).toBe(20);
+    expect(await em.findOneOrFail(ConversationSchema, id)).toMatchObject({ lastSeq: 20, messageCount: 20 });
+  });
+
+  it('rolls back the seq, the event and the counters with a failed transaction', async () => {
+    await using db = await openTestDatabase(dialect);
+    const [alice] = await createUsers(db.em(), 'alice');
+    if (!alice) throw new Error('user not created');
+    const id = await createConversation(db.em(), 'self', [alice]);
+    await onLocked(db.em(), id, (tx, c) => postMessage(tx, c, { senderId: alice.id, body: 'first', clientId: 'same' }));
+
+    // The same clientId again violates (sender, clientId): nothing of the attempt may remain.
+    await expect(
+      onLocked(db.em(), id, (tx, c) => postMessage(tx, c, { senderId: alice.id, body: 'again', clientId: 'same' })),
+    ).rejects.toThrow();
+
+    const em = db.em();
+    expect(await em.findOneOrFail(ConversationSchema, id)).toMatchObject({ lastSeq: 1, messageCount: 1 });
+    expect(await em.count(ConversationEventSchema, { conversation: id })).toBe(1);
+    expect(await em.count(MessageSchema, { conversation: id })).toBe(1);
+  });
+});

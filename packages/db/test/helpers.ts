@@ -1,0 +1,69 @@
+/** A migrated throw-away database per test, on the dialect under test; dropped on dispose. */
+import {
+  ConversationSchema,
+  createScratchDatabase,
+  openDatabase,
+  ParticipantSchema,
+  UserSchema,
+  type ConversationKind,
+  type Database,
+  type DatabaseTarget,
+  type Dialect,
+  type EntityManager,
+  type User,
+} from '../src/index.ts';
+
+export interface TestDatabase extends AsyncDisposable {
+  orm: Database;
+  target: DatabaseTarget;
+  /** A fresh EntityManager, as every service call gets one. */
+  em(): EntityManager;
+}
+
+export async function openTestDatabase(dialect: Dialect): Promise<TestDatabase> {
+  const scratch = await createScratchDatabase(dialect);
+  let orm: Database;
+  try {
+    orm = await openDatabase(scratch.target, { poolMax: 20 });
+  } catch (error) {
+    await scratch.drop();
+    throw error;
+  }
+  return {
+    orm,
+    target: scratch.target,
+    em: () => orm.em.fork(),
+    async [Symbol.asyncDispose]() {
+      await orm.close();
+      await scratch.drop();
+    },
+  };
+}
+
+/** Users with a placeholder hash: these tests are about storage, not sign-in. */
+export async function createUsers(em: EntityManager, ...usernames: string[]): Promise<User[]> {
+  const users = usernames.map((username) =>
+    em.create(UserSchema, { username, displayName: username, passwordHash: 'not-a-hash' }),
+  );
+  await em.flush();
+  return users;
+}
+
+export async function createConversation(
+  em: EntityManager,
+  kind: ConversationKind,
+  members: User[],
+  directKey: string | null = null,
+): Promise<number> {
+  const [owner] = members;
+  if (!owner) throw new Error('a conversation needs a member');
+  const conversation = em.create(ConversationSchema, {
+    kind,
+    title: kind === 'group' ? 'Test group' : null,
+    directKey,
+    createdBy: owner,
+  });
+  for (const user of members) em.create(ParticipantSchema, { conversation, user });
+  await em.flush();
+  return conversation.id;
+}

@@ -1,0 +1,34 @@
+import { readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { migrationsPath, openDatabase, pendingSchemaChanges, testDialects } from '../src/index.ts';
+import { openTestDatabase } from './helpers.ts';
+
+describe.each(testDialects())('migrations on %s', (dialect) => {
+  // The drift check: an entity changed without `pnpm db migration:create` fails here (and in
+  // `pnpm db:check`), because the migrated schema no longer matches what the entities describe.
+  it('bring a new database exactly to the schema the entities describe', async () => {
+    await using db = await openTestDatabase(dialect);
+    expect(await pendingSchemaChanges(db.orm)).toBe('');
+  });
+
+  it('are all applied on open, and opening again (a server restart) applies nothing', async () => {
+    await using db = await openTestDatabase(dialect);
+    const committed = readdirSync(migrationsPath(dialect)).filter((file) => file.endsWith('.ts'));
+    expect(committed.length).toBeGreaterThan(0);
+    expect(await db.orm.migrator.getPending()).toEqual([]);
+    expect(await db.orm.migrator.getExecuted()).toHaveLength(committed.length);
+
+    const reopened = await openDatabase(db.target);
+    try {
+      expect(await reopened.migrator.getExecuted()).toHaveLength(committed.length);
+    } finally {
+      await reopened.close();
+    }
+  });
+});
+
+it('every dialect has the same migrations', () => {
+  const names = (dialect: 'sqlite' | 'postgresql') =>
+    readdirSync(migrationsPath(dialect)).filter((file) => file.endsWith('.ts')).sort();
+  expect(names('postgresql')).toEqual(names('sqlite'));
+});
