@@ -1,0 +1,65 @@
+import { QueryClientProvider } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
+import { Home } from './components/Home.tsx';
+import { SignIn } from './components/SignIn.tsx';
+import { StatusScreen } from './components/StatusScreen.tsx';
+import { describeError, isUnauthorized } from './errors.ts';
+import { SessionContext, useSession } from './hooks.ts';
+import { createQueryClient } from './query-client.ts';
+import type { Session } from './session.ts';
+import { createTrpcClient, trpc } from './trpc.ts';
+
+export function App({ session }: { session: Session }) {
+  const [queryClient] = useState(() => createQueryClient(session));
+  const [trpcClient] = useState(() => createTrpcClient(() => session.getState().token));
+
+  // Whoever signs in or out (this tab or another), nothing cached for the last user survives.
+  useEffect(() => {
+    let token = session.getState().token;
+    return session.subscribe(() => {
+      const next = session.getState().token;
+      if (next === token) return;
+      token = next;
+      queryClient.clear();
+    });
+  }, [session, queryClient]);
+
+  return (
+    <SessionContext value={session}>
+      <trpc.Provider client={trpcClient} queryClient={queryClient}>
+        <QueryClientProvider client={queryClient}>
+          <SessionGate />
+        </QueryClientProvider>
+      </trpc.Provider>
+    </SessionContext>
+  );
+}
+
+function SessionGate() {
+  const { state } = useSession();
+  // Keyed by token: a new session starts from fresh component state too.
+  return state.token ? <SignedIn key={state.token} /> : <SignIn notice={state.notice} />;
+}
+
+/** Checks the stored token with auth.me before showing anything that needs it. */
+function SignedIn() {
+  const { session } = useSession();
+  const me = trpc.auth.me.useQuery(undefined, { staleTime: Infinity });
+
+  if (me.isSuccess) return <Home me={me.data} />;
+  // UNAUTHORIZED ends the session (see query-client.ts); the sign-in form takes over.
+  if (me.isPending || isUnauthorized(me.error)) return <StatusScreen>Loading…</StatusScreen>;
+  return (
+    <StatusScreen alert>
+      <p>{describeError(me.error)}</p>
+      <div className="actions">
+        <button type="button" className="button primary" onClick={() => void me.refetch()}>
+          Try again
+        </button>
+        <button type="button" className="button" onClick={() => session.end()}>
+          Sign out
+        </button>
+      </div>
+    </StatusScreen>
+  );
+}

@@ -1,0 +1,140 @@
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { formErrorsOf } from '../errors.ts';
+import type { ApiError, RouterInputs } from '../trpc.ts';
+
+export type AuthMode = 'signIn' | 'signUp';
+export type SignUpValues = RouterInputs['auth']['register'];
+
+const FIELDS = ['username', 'password', 'displayName'] as const;
+type Field = (typeof FIELDS)[number];
+
+// These mirror the API's limits so a browser cannot type far past them; the server stays the judge.
+const MAX_LENGTH: Record<Field, number> = { username: 32, password: 128, displayName: 64 };
+
+interface AuthFormProps {
+  mode: AuthMode;
+  onModeChange: (mode: AuthMode) => void;
+  /** For sign-in only `username` and `password` are sent. */
+  onSubmit: (values: SignUpValues) => void;
+  pending: boolean;
+  error: ApiError | null;
+  /** Why the user is here, e.g. their session expired. */
+  notice: string | null;
+}
+
+/** Sign in / create account. Server errors appear next to the field they are about. */
+export function AuthForm({ mode, onModeChange, onSubmit, pending, error, notice }: AuthFormProps) {
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [displayName, setDisplayName] = useState('');
+  const id = useId();
+  const inputs = useRef<Partial<Record<Field, HTMLInputElement | null>>>({});
+  const formAlert = useRef<HTMLParagraphElement | null>(null);
+
+  const signingUp = mode === 'signUp';
+  // On sign-up, CONFLICT can only mean the username is taken.
+  const errors = formErrorsOf(error, FIELDS, signingUp ? { CONFLICT: 'username' } : {});
+
+  // Take keyboard and screen-reader users straight to what needs fixing.
+  // Runs when a new error arrives (a new object per failed submit), not on every keystroke.
+  const firstInvalid = FIELDS.find((name) => errors.fields[name]) ?? null;
+  useEffect(() => {
+    if (!error) return;
+    if (firstInvalid) inputs.current[firstInvalid]?.focus();
+    else formAlert.current?.focus();
+  }, [error, firstInvalid]);
+
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    if (pending) return;
+    const name = displayName.trim();
+    onSubmit({ username: username.trim(), password, ...(signingUp && name ? { displayName: name } : {}) });
+  };
+
+  const field = (name: Field, label: string, props: { type: string; autoComplete: string; hint?: string | undefined; value: string; onChange: (value: string) => void }) => {
+    const inputId = `${id}-${name}`;
+    const message = errors.fields[name];
+    // The error replaces the hint: it says the same thing, about what was actually typed.
+    const hint = message ? undefined : props.hint;
+    const describedBy = message ? `${inputId}-error` : hint ? `${inputId}-hint` : undefined;
+    return (
+      <div className="field">
+        <label htmlFor={inputId}>{label}</label>
+        <input
+          ref={(element) => {
+            inputs.current[name] = element;
+          }}
+          id={inputId}
+          name={name}
+          type={props.type}
+          autoComplete={props.autoComplete}
+          autoCapitalize="none"
+          spellCheck={false}
+          maxLength={MAX_LENGTH[name]}
+          value={props.value}
+          onChange={(event) => props.onChange(event.target.value)}
+          aria-invalid={message ? true : undefined}
+          aria-describedby={describedBy}
+        />
+        {hint && (
+          <p className="hint" id={`${inputId}-hint`}>
+            {hint}
+          </p>
+        )}
+        {message && (
+          <p className="field-error" id={`${inputId}-error`} data-testid={`${name}-error`}>
+            {message}
+          </p>
+        )}
+      </div>
+    );
+  };
+
+  const title = signingUp ? 'Create your account' : 'Sign in to Parley';
+  return (
+    <form className="card auth-form" onSubmit={submit} noValidate aria-labelledby={`${id}-title`}>
+      <h1 id={`${id}-title`}>{title}</h1>
+      {notice && (
+        <p className="notice" role="status" data-testid="session-notice">
+          {notice}
+        </p>
+      )}
+      {field('username', 'Username', {
+        type: 'text',
+        autoComplete: 'username',
+        hint: signingUp ? '3–32 characters: letters, digits, _ . -' : undefined,
+        value: username,
+        onChange: setUsername,
+      })}
+      {field('password', 'Password', {
+        type: 'password',
+        autoComplete: signingUp ? 'new-password' : 'current-password',
+        hint: signingUp ? 'At least 8 characters' : undefined,
+        value: password,
+        onChange: setPassword,
+      })}
+      {signingUp &&
+        field('displayName', 'Display name', {
+          type: 'text',
+          autoComplete: 'nickname',
+          hint: 'How others see you. Optional: your username if left empty.',
+          value: displayName,
+          onChange: setDisplayName,
+        })}
+      {errors.form && (
+        <p className="form-error" role="alert" tabIndex={-1} ref={formAlert} data-testid="form-error">
+          {errors.form}
+        </p>
+      )}
+      <button type="submit" className="button primary" disabled={pending} aria-busy={pending || undefined}>
+        {pending ? (signingUp ? 'Creating account…' : 'Signing in…') : signingUp ? 'Create account' : 'Sign in'}
+      </button>
+      <p className="switch-mode">
+        {signingUp ? 'Already have an account?' : 'New to Parley?'}{' '}
+        <button type="button" className="link-button" onClick={() => onModeChange(signingUp ? 'signIn' : 'signUp')}>
+          {signingUp ? 'Sign in' : 'Create an account'}
+        </button>
+      </p>
+    </form>
+  );
+}

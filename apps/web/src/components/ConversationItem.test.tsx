@@ -1,0 +1,46 @@
+import { render, screen, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+import { message, participant, summary } from '../test-fixtures.ts';
+import { ConversationItem } from './ConversationItem.tsx';
+
+const alice = participant(1, 'Alice Liddell');
+const bob = participant(2, 'Bob Marley');
+
+describe('ConversationItem', () => {
+  it('is a list item named after the conversation, with preview, time and unread count', () => {
+    const lastMessageAt = new Date(2026, 10, 12, 14, 0);
+    const dm = summary({
+      id: 7,
+      kind: 'direct',
+      participants: [alice, bob],
+      lastMessage: message(bob.id, 'Are we still on?'),
+      lastMessageAt: lastMessageAt.toISOString(),
+      unreadCount: 3,
+    });
+    render(
+      <ul>
+        <ConversationItem conversation={dm} myId={alice.id} now={new Date(2026, 10, 12, 14, 30)} />
+      </ul>,
+    );
+
+    const item = screen.getByRole('listitem', { name: 'Bob Marley' });
+    expect(within(item).getByTestId('conversation-preview').textContent).toBe('Are we still on?');
+    // Short forms for the eye, whole words for a screen reader.
+    const badge = within(item).getByTestId('unread-badge');
+    expect(within(badge).getByText('3').getAttribute('aria-hidden')).toBe('true');
+    expect(within(badge).getByText('3 unread messages')).toBeTruthy();
+    const time = within(item).getByText('30m').closest('time');
+    expect(time?.getAttribute('dateTime')).toBe(lastMessageAt.toISOString());
+    expect(within(item).getByText('30 minutes ago')).toBeTruthy();
+  });
+
+  it('shows no badge when everything is read', () => {
+    render(
+      <ul>
+        <ConversationItem conversation={summary({ kind: 'self', participants: [alice] })} myId={alice.id} now={new Date()} />
+      </ul>,
+    );
+    expect(screen.getByRole('listitem', { name: 'Notes to self' })).toBeTruthy();
+    expect(screen.queryByTestId('unread-badge')).toBeNull();
+  });
+});

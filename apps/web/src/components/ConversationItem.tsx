@@ -1,0 +1,66 @@
+import { conversationName, messagePreview, relativeTime, unreadBadge } from '../format.ts';
+import type { ConversationSummary } from '../trpc.ts';
+
+interface ConversationItemProps {
+  conversation: ConversationSummary;
+  myId: number;
+  now: Date;
+}
+
+/** One inbox row: who, the last message, when, and how many I have not read. */
+export function ConversationItem({ conversation, myId, now }: ConversationItemProps) {
+  const name = conversationName(conversation, myId);
+  const nameId = `conversation-${conversation.id}-name`;
+  const time = relativeTime(new Date(conversation.lastMessageAt), now);
+  const unread = conversation.unreadCount > 0 ? unreadBadge(conversation.unreadCount) : null;
+  const deleted = Boolean(conversation.lastMessage?.deletedAt);
+
+  return (
+    <li
+      className={unread ? 'conversation unread' : 'conversation'}
+      aria-labelledby={nameId}
+      data-testid="conversation-item"
+      data-conversation-id={conversation.id}
+    >
+      <span className={`avatar tone-${toneOf(conversation.id)}`} aria-hidden="true">
+        {initialsOf(name, conversation.kind)}
+      </span>
+      <div className="conversation-body">
+        <div className="conversation-line">
+          <span className="conversation-name" id={nameId}>
+            {name}
+          </span>
+          <time className="conversation-time" dateTime={conversation.lastMessageAt} title={time.exact}>
+            <span aria-hidden="true">{time.short}</span>
+            <span className="visually-hidden">{time.long}</span>
+          </time>
+        </div>
+        <div className="conversation-line">
+          <span className={deleted ? 'preview deleted' : 'preview'} data-testid="conversation-preview">
+            {messagePreview(conversation, myId)}
+          </span>
+          {unread && (
+            <span className="badge" data-testid="unread-badge">
+              <span aria-hidden="true">{unread.text}</span>
+              <span className="visually-hidden">{unread.label}</span>
+            </span>
+          )}
+        </div>
+      </div>
+    </li>
+  );
+}
+
+function initialsOf(name: string, kind: ConversationSummary['kind']): string {
+  if (kind === 'self') return '✎';
+  const words = name.split(/\s+/).filter(Boolean);
+  return words
+    .slice(0, 2)
+    .map((word) => [...word][0]?.toUpperCase() ?? '')
+    .join('');
+}
+
+/** A stable colour per conversation (one of styles.css's six tones), so rows are easy to tell apart. */
+function toneOf(id: number): number {
+  return id % 6;
+}

@@ -1,0 +1,79 @@
+import { useEffect, useRef } from 'react';
+import { describeError } from '../errors.ts';
+import { useNow } from '../hooks.ts';
+import { trpc, type Me } from '../trpc.ts';
+import { ConversationItem } from './ConversationItem.tsx';
+
+export const INBOX_PAGE_SIZE = 20;
+
+/** My conversations, newest activity first, a page at a time. */
+export function Inbox({ me }: { me: Me }) {
+  const now = useNow(30_000);
+  const headingRef = useRef<HTMLHeadingElement | null>(null);
+  const conversations = trpc.conversations.list.useInfiniteQuery(
+    { limit: INBOX_PAGE_SIZE },
+    { getNextPageParam: (page) => page.nextCursor },
+  );
+  const { hasNextPage, isFetchingNextPage } = conversations;
+
+  // The "Load more" button goes away with the last page; keep keyboard focus in the inbox
+  // instead of dropping it to the top of the document.
+  const wasLoadingMore = useRef(false);
+  useEffect(() => {
+    const loadMoreHadFocus = wasLoadingMore.current;
+    wasLoadingMore.current = isFetchingNextPage;
+    if (loadMoreHadFocus && !isFetchingNextPage && !hasNextPage) headingRef.current?.focus();
+  }, [isFetchingNextPage, hasNextPage]);
+
+  const items = conversations.data?.pages.flatMap((page) => page.items) ?? [];
+
+  return (
+    <section className="inbox" aria-labelledby="inbox-heading">
+      <h1 id="inbox-heading" ref={headingRef} tabIndex={-1}>
+        Conversations
+      </h1>
+      {conversations.isPending ? (
+        <p role="status" className="muted">
+          Loading conversations…
+        </p>
+      ) : conversations.isError && items.length === 0 ? (
+        <div role="alert" className="inline-error">
+          <p>Could not load your conversations. {describeError(conversations.error)}</p>
+          <button type="button" className="button" onClick={() => void conversations.refetch()}>
+            Try again
+          </button>
+        </div>
+      ) : items.length === 0 ? (
+        <div className="empty" data-testid="inbox-empty">
+          <p className="empty-title">No conversations yet</p>
+          <p className="muted">When someone messages you, or you start a conversation, it shows up here.</p>
+        </div>
+      ) : (
+        <>
+          {/* role="list" restores list semantics that Safari drops when list-style is none. */}
+          <ul role="list" aria-label="Conversations" className="conversation-list">
+            {items.map((conversation) => (
+              <ConversationItem key={conversation.id} conversation={conversation} myId={me.id} now={now} />
+            ))}
+          </ul>
+          {conversations.isFetchNextPageError && (
+            <p role="alert" className="inline-error">
+              Could not load more conversations. {describeError(conversations.error)}
+            </p>
+          )}
+          {hasNextPage && (
+            <button
+              type="button"
+              className="button load-more"
+              onClick={() => void conversations.fetchNextPage()}
+              disabled={isFetchingNextPage}
+              aria-busy={isFetchingNextPage || undefined}
+            >
+              {isFetchingNextPage ? 'Loading…' : 'Load more'}
+            </button>
+          )}
+        </>
+      )}
+    </section>
+  );
+}

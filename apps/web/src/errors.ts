@@ -1,0 +1,68 @@
+/** Turning API errors into words a person can act on, placed where they belong on a form. */
+import type { ApiError } from './trpc.ts';
+
+export interface FormErrors<Field extends string> {
+  /** The first message for each field, shown next to that field. */
+  fields: Partial<Record<Field, string>>;
+  /** Anything that is not about one field on this form. */
+  form: string | null;
+}
+
+type ErrorCode = NonNullable<ApiError['data']>['code'];
+
+export const NO_ERRORS = { fields: {}, form: null } as const satisfies FormErrors<never>;
+
+/**
+ * Splits an API error over a form's fields. Field errors come from the `zodError` the
+ * server's errorFormatter adds; `fieldByCode` places errors that carry no field data but
+ * clearly concern one field (e.g. CONFLICT on sign-up means the username is taken).
+ */
+export function formErrorsOf<Field extends string>(
+  error: ApiError | null,
+  fields: readonly Field[],
+  fieldByCode: Partial<Record<ErrorCode, Field>> = {},
+): FormErrors<Field> {
+  if (!error) return NO_ERRORS;
+  const zodError = error.data?.zodError;
+  const found: Partial<Record<Field, string>> = {};
+  const elsewhere: string[] = [...(zodError?.formErrors ?? [])];
+  for (const [field, messages] of Object.entries(zodError?.fieldErrors ?? {})) {
+    const [first] = messages ?? [];
+    if (first === undefined) continue;
+    if (isField(fields, field)) found[field] = first;
+    else elsewhere.push(first);
+  }
+  if (Object.keys(found).length > 0 || elsewhere.length > 0) {
+    return { fields: found, form: elsewhere[0] ?? null };
+  }
+  const code = error.data?.code;
+  const field = code ? fieldByCode[code] : undefined;
+  if (field) {
+    const placed: Partial<Record<Field, string>> = {};
+    placed[field] = error.message;
+    return { fields: placed, form: null };
+  }
+  return { fields: {}, form: describeError(error) };
+}
+
+function isField<Field extends string>(fields: readonly Field[], name: string): name is Field {
+  return (fields as readonly string[]).includes(name);
+}
+
+/** One sentence for an error that is not about a particular field. */
+export function describeError(error: ApiError): string {
+  // No `data` means the request never got an answer from the API.
+  if (!error.data) return 'Cannot reach Parley. Check your connection and try again.';
+  switch (error.data.code) {
+    case 'INTERNAL_SERVER_ERROR':
+      return 'Something went wrong on our side. Please try again.';
+    case 'SERVICE_UNAVAILABLE':
+      return 'Parley is temporarily unavailable. Please try again shortly.';
+    default:
+      return error.message;
+  }
+}
+
+export function isUnauthorized(error: ApiError): boolean {
+  return error.data?.code === 'UNAUTHORIZED';
+}

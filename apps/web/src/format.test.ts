@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { conversationName, messagePreview, relativeTime, unreadBadge } from './format.ts';
+import { message, participant, summary } from './test-fixtures.ts';
+import type { ConversationSummary } from './trpc.ts';
+
+// Local-time constructors, so calendar rules ("yesterday") hold in every time zone.
+const now = new Date(2026, 10, 12, 14, 30); // Thursday 12 November 2026, 14:30
+const ago = (ms: number) => new Date(now.getTime() - ms);
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+describe('relativeTime', () => {
+  it('counts minutes, then hours, within the last day', () => {
+    expect(relativeTime(ago(20_000), now)).toMatchObject({ short: 'now', long: 'just now' });
+    expect(relativeTime(ago(5 * MINUTE), now)).toMatchObject({ short: '5m', long: '5 minutes ago' });
+    expect(relativeTime(ago(59 * MINUTE), now)).toMatchObject({ short: '59m' });
+    expect(relativeTime(ago(3 * HOUR), now)).toMatchObject({ short: '3h', long: '3 hours ago' });
+  });
+
+  it('never shows a time in the future when the server clock is slightly ahead', () => {
+    expect(relativeTime(new Date(now.getTime() + 90_000), now).short).toBe('now');
+  });
+
+  it('switches to calendar days after 24 hours: yesterday, then the weekday', () => {
+    expect(relativeTime(new Date(2026, 10, 11, 9, 0), now)).toMatchObject({ short: 'Yesterday', long: 'yesterday' });
+    expect(relativeTime(new Date(2026, 10, 9, 9, 0), now)).toMatchObject({ short: 'Mon', long: 'Monday' });
+  });
+
+  it('shows the date for older messages, with the year only when it is not this year', () => {
+    expect(relativeTime(new Date(2026, 2, 4, 9, 0), now)).toMatchObject({ short: 'Mar 4', long: 'March 4, 2026' });
+    expect(relativeTime(new Date(2024, 11, 31, 9, 0), now).short).toBe('Dec 31, 2024');
+  });
+
+  it('always gives the exact moment for a tooltip', () => {
+    expect(relativeTime(ago(5 * MINUTE), now).exact).toContain('November 12, 2026');
+  });
+});
+
+const alice = participant(1, 'Alice Liddell');
+const bob = participant(2, 'Bob Marley');
+const carol = participant(3, 'Carol Danvers');
+
+describe('conversationName', () => {
+  it('names a DM after the other person, never after me', () => {
+    expect(conversationName(summary({ kind: 'direct', participants: [alice, bob] }), alice.id)).toBe('Bob Marley');
+    expect(conversationName(summary({ kind: 'direct', participants: [alice, bob] }), bob.id)).toBe('Alice Liddell');
+  });
+
+  it('uses the title of a group, and its members when it has none', () => {
+    expect(conversationName(summary({ kind: 'group', title: 'Weekend trip', participants: [alice, bob, carol] }), alice.id)).toBe(
+      'Weekend trip',
+    );
+    expect(conversationName(summary({ kind: 'group', title: null, participants: [alice, bob, carol] }), alice.id)).toBe(
+      'Bob Marley, Carol Danvers',
+    );
+  });
+
+  it('calls my own conversation "Notes to self"', () => {
+    expect(conversationName(summary({ kind: 'self', participants: [alice] }), alice.id)).toBe('Notes to self');
+  });
+});
+
+describe('messagePreview', () => {
+  it('says who wrote the last message where the row does not already say it', () => {
+    const dm = { kind: 'direct', participants: [alice, bob] } satisfies Partial<ConversationSummary>;
+    expect(messagePreview(summary({ ...dm, lastMessage: message(alice.id, 'See you at 5') }), alice.id)).toBe('You: See you at 5');
+    expect(messagePreview(summary({ ...dm, lastMessage: message(bob.id, 'On my way') }), alice.id)).toBe('On my way');
+    const group = { kind: 'group', title: 'Trip', participants: [alice, bob, carol] } satisfies Partial<ConversationSummary>;
+    expect(messagePreview(summary({ ...group, lastMessage: message(carol.id, 'Tickets booked') }), alice.id)).toBe(
+      'Carol Danvers: Tickets booked',
+    );
+    expect(messagePreview(summary({ kind: 'self', participants: [alice], lastMessage: message(alice.id, 'milk') }), alice.id)).toBe(
+      'milk',
+    );
+  });
+
+  it('keeps a deleted message deleted and an empty conversation honest', () => {
+    const deleted = { ...message(bob.id, ''), deletedAt: now.toISOString() };
+    expect(messagePreview(summary({ participants: [alice, bob], lastMessage: deleted }), alice.id)).toBe('Message deleted');
+    expect(messagePreview(summary({ participants: [alice, bob], lastMessage: null }), alice.id)).toBe('No messages yet');
+  });
+
+  it('fits a long, multi-line message on one line without splitting an emoji', () => {
+    const body = `first line\n\nsecond   line ${'🎉'.repeat(200)}`;
+    const preview = messagePreview(summary({ participants: [alice, bob], lastMessage: message(bob.id, body) }), alice.id);
+    expect(preview.startsWith('first line second line 🎉')).toBe(true);
+    expect([...preview]).toHaveLength(120);
+    expect(preview.endsWith('🎉…')).toBe(true);
+  });
+});
+
+describe('unreadBadge', () => {
+  it('caps the number shown but tells a screen reader the real count', () => {
+    expect(unreadBadge(1)).toEqual({ text: '1', label: '1 unread message' });
+    expect(unreadBadge(7)).toEqual({ text: '7', label: '7 unread messages' });
+    expect(unreadBadge(250)).toEqual({ text: '99+', label: '250 unread messages' });
+  });
+});

@@ -1,0 +1,99 @@
+/** Pure presentation rules of the inbox: names, previews, times. No React, easy to test. */
+import type { ConversationSummary } from './trpc.ts';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/** The UI's language is English throughout, so dates are too (a later issue may localise). */
+const LOCALE = 'en';
+const relative = new Intl.RelativeTimeFormat(LOCALE, { numeric: 'auto' });
+const weekday = new Intl.DateTimeFormat(LOCALE, { weekday: 'short' });
+const weekdayLong = new Intl.DateTimeFormat(LOCALE, { weekday: 'long' });
+const dayMonth = new Intl.DateTimeFormat(LOCALE, { month: 'short', day: 'numeric' });
+const dayMonthYear = new Intl.DateTimeFormat(LOCALE, { month: 'short', day: 'numeric', year: 'numeric' });
+const dateLong = new Intl.DateTimeFormat(LOCALE, { dateStyle: 'long' });
+const full = new Intl.DateTimeFormat(LOCALE, { dateStyle: 'full', timeStyle: 'short' });
+
+export interface RelativeTime {
+  /** What fits in an inbox row: "now", "5m", "3h", "Yesterday", "Tue", "Mar 4", "Mar 4, 2024". */
+  short: string;
+  /** The same for a screen reader: "5 minutes ago", "yesterday", "Tuesday". */
+  long: string;
+  /** The exact moment, for a tooltip. */
+  exact: string;
+}
+
+/** How long ago `then` was, as messengers show it: minutes and hours, then days, then dates. */
+export function relativeTime(then: Date, now: Date): RelativeTime {
+  const exact = full.format(then);
+  // A clock slightly ahead of ours must not show "in 2 minutes".
+  const elapsed = Math.max(0, now.getTime() - then.getTime());
+  if (elapsed < MINUTE) return { short: 'now', long: 'just now', exact };
+  if (elapsed < HOUR) {
+    const minutes = Math.floor(elapsed / MINUTE);
+    return { short: `${minutes}m`, long: relative.format(-minutes, 'minute'), exact };
+  }
+  if (elapsed < DAY) {
+    const hours = Math.floor(elapsed / HOUR);
+    return { short: `${hours}h`, long: relative.format(-hours, 'hour'), exact };
+  }
+  const days = calendarDaysBetween(then, now);
+  if (days === 1) return { short: 'Yesterday', long: 'yesterday', exact };
+  if (days < 7) return { short: weekday.format(then), long: weekdayLong.format(then), exact };
+  if (then.getFullYear() === now.getFullYear()) return { short: dayMonth.format(then), long: dateLong.format(then), exact };
+  return { short: dayMonthYear.format(then), long: dateLong.format(then), exact };
+}
+
+/** Whole local calendar days from `then` to `now` (a message at 23:59 is "yesterday" at 00:01). */
+function calendarDaysBetween(then: Date, now: Date): number {
+  const start = new Date(then.getFullYear(), then.getMonth(), then.getDate());
+  const end = new Date(now.getFullYear(), now.getMonth(), now.getDate());
+  // Round: a day across a daylight-saving change is 23 or 25 hours long.
+  return Math.round((end.getTime() - start.getTime()) / DAY);
+}
+
+type Named = Pick<ConversationSummary, 'kind' | 'title' | 'participants'>;
+
+/** What a conversation is called for me: its title, the other person, or my notes. */
+export function conversationName(conversation: Named, myId: number): string {
+  if (conversation.kind === 'self') return 'Notes to self';
+  const others = conversation.participants.filter((participant) => participant.id !== myId);
+  if (conversation.kind === 'direct') return others[0]?.displayName ?? 'Former member';
+  if (conversation.title) return conversation.title;
+  return listNames(others.map((participant) => participant.displayName)) || 'Group';
+}
+
+function listNames(names: string[]): string {
+  if (names.length <= 3) return names.join(', ');
+  return `${names.slice(0, 2).join(', ')} and ${names.length - 2} others`;
+}
+
+const PREVIEW_MAX = 120;
+
+/** One line about the last message: "You: see you", "Bob: ok", "Message deleted", "No messages yet". */
+export function messagePreview(conversation: Pick<ConversationSummary, 'kind' | 'participants' | 'lastMessage'>, myId: number): string {
+  const message = conversation.lastMessage;
+  if (!message) return 'No messages yet';
+  const text = message.deletedAt ? 'Message deleted' : shorten(message.body.replace(/\s+/g, ' ').trim(), PREVIEW_MAX);
+  if (message.senderId === myId) return conversation.kind === 'self' ? text : `You: ${text}`;
+  // In a DM the row already names the sender.
+  if (conversation.kind !== 'group') return text;
+  const sender = conversation.participants.find((participant) => participant.id === message.senderId);
+  return `${sender?.displayName ?? 'Former member'}: ${text}`;
+}
+
+/** Cuts by characters as people count them, so an emoji is never split in half. */
+function shorten(text: string, max: number): string {
+  const characters = [...text];
+  return characters.length <= max ? text : `${characters.slice(0, max - 1).join('')}…`;
+}
+
+export const UNREAD_BADGE_MAX = 99;
+
+export function unreadBadge(count: number): { text: string; label: string } {
+  return {
+    text: count > UNREAD_BADGE_MAX ? `${UNREAD_BADGE_MAX}+` : String(count),
+    label: count === 1 ? '1 unread message' : `${count} unread messages`,
+  };
+}

@@ -1,0 +1,21 @@
+import { createContext, use, useEffect, useState, useSyncExternalStore } from 'react';
+import type { Session, SessionState } from './session.ts';
+
+export const SessionContext = createContext<Session | null>(null);
+
+export function useSession(): { session: Session; state: SessionState } {
+  const session = use(SessionContext);
+  if (!session) throw new Error('useSession must be used inside <SessionContext>');
+  const state = useSyncExternalStore(session.subscribe, session.getState);
+  return { session, state };
+}
+
+/** The current time, refreshed every `intervalMs`, so "5m ago" keeps counting on an idle page. */
+export function useNow(intervalMs: number): Date {
+  const [now, setNow] = useState(() => new Date());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(new Date()), intervalMs);
+    return () => clearInterval(timer);
+  }, [intervalMs]);
+  return now;
+}
