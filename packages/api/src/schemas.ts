@@ -11,11 +11,24 @@ export const username = z
   .toLowerCase()
   .regex(INPUT_LIMITS.usernamePattern, '3–32 characters: letters, digits, _ . -');
 
-export const password = z.string().min(INPUT_LIMITS.passwordMin).max(INPUT_LIMITS.passwordMax);
+export const password = z
+  .string()
+  .min(INPUT_LIMITS.passwordMin, `At least ${INPUT_LIMITS.passwordMin} characters`)
+  .max(INPUT_LIMITS.passwordMax, `At most ${INPUT_LIMITS.passwordMax} characters`);
 
-export const displayName = z.string().trim().min(1).max(INPUT_LIMITS.displayNameMax);
+/**
+ * For free text that reaches SQL: MikroORM inlines parameters into the statement, and a NUL
+ * character breaks it on both dialects (a server error instead of a clear BAD_REQUEST).
+ */
+export const hasNoNul = (text: string) => !text.includes('\u0000');
+export const NO_NUL_MESSAGE = 'Text cannot contain NUL characters';
 
-export const title = z.string().trim().min(1).max(INPUT_LIMITS.titleMax);
+export const displayName = z.string().trim().min(1).max(INPUT_LIMITS.displayNameMax).refine(hasNoNul, NO_NUL_MESSAGE);
+
+export const title = z.string().trim().min(1).max(INPUT_LIMITS.titleMax).refine(hasNoNul, NO_NUL_MESSAGE);
+
+/** Search text, matched with LIKE. */
+export const searchText = z.string().trim().max(INPUT_LIMITS.searchMax).refine(hasNoNul, NO_NUL_MESSAGE);
 
 /** Characters as people count them in a length limit: code points, so an emoji is one. */
 export const characterCount = (text: string) => [...text].length;

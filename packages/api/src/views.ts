@@ -2,7 +2,7 @@
  * What the API returns: plain objects with ISO-8601 times, never entities, so the types
  * the web app infers are exactly what arrives over JSON.
  */
-import type { Conversation, Message, Participant, User } from '@parley/db';
+import type { Conversation, ConversationKind, Message, Participant, ParticipantRole, User, UserRole } from '@parley/db';
 import type { Presence } from './realtime/presence.ts';
 
 export interface UserView {
@@ -16,7 +16,7 @@ export interface MeView {
   id: number;
   username: string;
   displayName: string;
-  role: User['role'];
+  role: UserRole;
 }
 
 export interface MessageView {
@@ -33,7 +33,7 @@ export interface MessageView {
 }
 
 export interface ParticipantView extends UserView {
-  role: Participant['role'];
+  role: ParticipantRole;
   joinedAt: string;
   /** Read receipts: the highest seq this member has read. */
   lastReadSeq: number;
@@ -41,13 +41,13 @@ export interface ParticipantView extends UserView {
 
 export interface ConversationView {
   id: number;
-  kind: Conversation['kind'];
+  kind: ConversationKind;
   title: string | null;
   createdAt: string;
   lastMessageAt: string;
   lastSeq: number;
   messageCount: number;
-  myRole: Participant['role'];
+  myRole: ParticipantRole;
   participants: ParticipantView[];
 }
 
@@ -84,7 +84,7 @@ export function messageView(message: Message): MessageView {
 export function conversationView(
   conversation: Conversation,
   members: Participant[],
-  myRole: Participant['role'],
+  myRole: ParticipantRole,
   presence: Presence,
 ): ConversationView {
   return {
