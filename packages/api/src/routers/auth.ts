@@ -1,6 +1,6 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
-import { displayName, password, username } from '../schemas.ts';
+import { displayName, hasNoNul, NO_NUL_MESSAGE, password, username } from '../schemas.ts';
 import { login, logout, register } from '../services/auth.ts';
 import { meView } from '../views.ts';
 import { protectedProcedure, publicProcedure } from '../trpc.ts';
@@ -15,7 +15,12 @@ export const authRouter = {
 
   login: publicProcedure
     // Limits here only bound the work; a wrong value simply fails to sign in.
-    .input(z.object({ username: z.string().trim().toLowerCase().max(64), password: z.string().max(1024) }))
+    .input(
+      z.object({
+        username: z.string().trim().toLowerCase().max(64).refine(hasNoNul, NO_NUL_MESSAGE),
+        password: z.string().max(1024),
+      }),
+    )
     .mutation(async ({ ctx, input }) => {
       await ctx.deps.rateLimiter.consume(`login:${input.username}:${ctx.clientIp}`, ctx.deps.rateLimits.login);
       return login(ctx.em, ctx.deps.tokens, ctx.deps.admins, input);

@@ -2,7 +2,7 @@ import { CONVERSATION_KINDS } from '@parley/db';
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { INPUT_LIMITS } from '../limits.ts';
-import { id, pageLimit, seq, title } from '../schemas.ts';
+import { id, pageLimit, searchText, seq, title } from '../schemas.ts';
 import { conversationDetail, createConversation, listConversations } from '../services/conversations.ts';
 import {
   addParticipants,
@@ -34,7 +34,7 @@ export const conversationsRouter = {
       z.object({
         cursor: z.string().max(40).nullish(),
         limit: pageLimit.default(20),
-        search: z.string().trim().max(INPUT_LIMITS.searchMax).optional(),
+        search: searchText.optional(),
       }),
     )
     .query(({ ctx, input }) =>

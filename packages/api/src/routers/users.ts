@@ -1,6 +1,7 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { INPUT_LIMITS } from '../limits.ts';
+import { searchText } from '../schemas.ts';
 import { searchUsers } from '../services/users.ts';
 import { protectedProcedure } from '../trpc.ts';
 
@@ -8,7 +9,7 @@ export const usersRouter = {
   search: protectedProcedure
     .input(
       z.object({
-        query: z.string().trim().min(1).max(INPUT_LIMITS.searchMax),
+        query: searchText.min(1),
         limit: z.number().int().min(1).max(INPUT_LIMITS.userSearchMax).default(10),
       }),
     )
