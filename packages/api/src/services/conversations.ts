@@ -126,10 +126,15 @@ function encodeCursor(conversation: Conversation): string {
   return `${conversation.lastMessageAt.getTime()}_${conversation.id}`;
 }
 
+// Past year 9999 a date needs a six-digit ISO year, which PostgreSQL refuses (a server error).
+const LATEST_CURSOR_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
 function decodeCursor(cursor: string): { at: Date; id: number } {
   const match = /^(\d{1,15})_(\d{1,10})$/.exec(cursor);
-  if (!match) throw badInput('cursor', 'Invalid cursor');
-  return { at: new Date(Number(match[1])), id: Number(match[2]) };
+  const at = Number(match?.[1]);
+  const id = Number(match?.[2]);
+  if (!match || at > LATEST_CURSOR_TIME || id > 2 ** 31 - 1) throw badInput('cursor', 'Invalid cursor');
+  return { at: new Date(at), id };
 }
 
 /** My conversations, newest activity first, one keyset page at a time. */
