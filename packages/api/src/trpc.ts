@@ -81,17 +81,25 @@ export const protectedProcedure = publicProcedure.use(async function isAuthed({ 
   return next({ ctx: { user } });
 });
 
-/** The conversation a member procedure acts on: `conversationId`, or `id` in conversations.*. */
-const conversationRef = z.union([z.object({ conversationId: id }), z.object({ id })]);
+/**
+ * The conversation a member procedure acts on: `conversationId`, or `id` in conversations.*.
+ * Picked by key rather than with a union, whose error for a non-integer names no field.
+ */
+function parseConversationRef(input: unknown) {
+  const byConversationId = typeof input === 'object' && input !== null && 'conversationId' in input;
+  return byConversationId
+    ? z.object({ conversationId: id }).transform((ref) => ref.conversationId).safeParse(input)
+    : z.object({ id }).transform((ref) => ref.id).safeParse(input);
+}
 
 /**
  * Members only. A non-member gets NOT_FOUND, exactly like a conversation that does not
  * exist, so the API never confirms that a conversation exists.
  */
 export const memberProcedure = protectedProcedure.use(async function isMember({ ctx, getRawInput, next }) {
-  const ref = conversationRef.safeParse(await getRawInput());
+  const ref = parseConversationRef(await getRawInput());
   if (!ref.success) throw new TRPCError({ code: 'BAD_REQUEST', message: 'A conversation id is required', cause: ref.error });
-  const conversationId = 'conversationId' in ref.data ? ref.data.conversationId : ref.data.id;
+  const conversationId = ref.data;
   const membership = await ctx.em.findOne(
     ParticipantSchema,
     { conversation: conversationId, user: ctx.user.id },
