@@ -80,7 +80,10 @@ export async function addParticipants(
       throw badInput('userIds', `A group can have at most ${INPUT_LIMITS.groupSizeMax} members`);
     }
     if (added.length > 0) {
-      for (const user of added) tx.create(ParticipantSchema, { conversation, user, role: 'member' });
+      // Newcomers can read the history, but it is not unread for them.
+      for (const user of added) {
+        tx.create(ParticipantSchema, { conversation, user, role: 'member', lastReadSeq: conversation.lastSeq });
+      }
       appendEvent(tx, conversation, {
         type: 'participants.added',
         actorId: me.id,
