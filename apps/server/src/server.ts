@@ -94,8 +94,10 @@ async function listen(config: Config, opts: StartOptions, logger: Logger, db: Da
   let activeRequests = 0;
 
   function logTrpcError({ error, path, type }: { error: TRPCError; path: string | undefined; type: string }) {
-    // Client mistakes are routine; only a server fault deserves attention (inputs are never logged).
-    if (error.code === 'INTERNAL_SERVER_ERROR') logger.error({ err: error.cause ?? error, path, type }, 'procedure failed');
+    // Client mistakes are routine; only a server fault deserves attention. Inputs and causes
+    // of refusals are never logged: they may hold what the client typed.
+    if (isWebSocketProtocolError(error.cause)) logger.debug({ reason: error.cause.message }, 'WebSocket protocol error from a client');
+    else if (error.code === 'INTERNAL_SERVER_ERROR') logger.error({ err: error.cause ?? error, path, type }, 'procedure failed');
     else if (error.code === 'SERVICE_UNAVAILABLE') logger.warn({ err: error.cause ?? error, path, type }, 'database unavailable');
     else logger.debug({ code: error.code, path, type }, 'procedure refused');
   }
@@ -212,6 +214,11 @@ async function listen(config: Config, opts: StartOptions, logger: Logger, db: Da
   let closing: Promise<void> | null = null;
   const close = () => (closing ??= shutdown());
   return { url, port, close, [Symbol.asyncDispose]: close };
+}
+
+/** What `ws` reports about a client breaking the protocol (e.g. a message over maxPayload): the client's fault. */
+function isWebSocketProtocolError(cause: unknown): cause is Error {
+  return cause instanceof Error && 'code' in cause && typeof cause.code === 'string' && cause.code.startsWith('WS_ERR_');
 }
 
 /** One cheap query, bounded in time: a hung connection pool must not hang the check. */

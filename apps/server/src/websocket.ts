@@ -18,7 +18,7 @@ import { appRouter, createContextInner, tokenFrom, verifyToken, type ApiDeps, ty
 import type { LocalPresence, RateLimitStore } from '@parley/api';
 import { UserSchema } from '@parley/db';
 import { TRPCError } from '@trpc/server';
-import { applyWSSHandler, type CreateWSSContextFnOptions } from '@trpc/server/adapters/ws';
+import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
@@ -46,19 +46,27 @@ export interface WebSocketOptions {
    */
   upgradeRateLimit: RateRule;
   rateLimitStore: RateLimitStore;
-  clientIpOf(req: IncomingMessage): string;
+  clientIpOf: (req: IncomingMessage) => string;
   /** True once shutdown began: new sockets are refused. */
-  isShuttingDown(): boolean;
+  isShuttingDown: () => boolean;
   /** Called for every tRPC error; the server logs them. */
-  onError(opts: { error: TRPCError; path: string | undefined; type: string }): void;
+  onError: (opts: { error: TRPCError; path: string | undefined; type: string }) => void;
   keepAlive: { pingMs: number; pongWaitMs: number };
+}
+
+interface SocketContextOptions {
+  req: IncomingMessage;
+  res: WebSocket;
+  info: { connectionParams: Record<string, string | undefined> | null };
 }
 
 export function createWebSocketEndpoint(opts: WebSocketOptions) {
   const { config, deps, presence, logger } = opts;
   const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD_BYTES });
 
-  async function createContext({ req, res: socket, info }: CreateWSSContextFnOptions): Promise<Context> {
+  // Typed here rather than with the adapter's CreateWSSContextFnOptions, whose `ws` import
+  // does not resolve from inside @trpc/server and would leave `res` untyped.
+  async function createContext({ req, res: socket, info }: SocketContextOptions): Promise<Context> {
     const token = tokenFrom(undefined, info.connectionParams);
     const context = createContextInner(deps, { token, clientIp: opts.clientIpOf(req) });
     if (!token) return context;
@@ -135,7 +143,7 @@ export function createWebSocketEndpoint(opts: WebSocketOptions) {
   return {
     wss,
     handleUpgrade,
-    broadcastReconnectNotification: handler.broadcastReconnectNotification,
+    broadcastReconnectNotification: () => handler.broadcastReconnectNotification(),
   };
 }
 

@@ -1,0 +1,109 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from './harness.ts';
+
+// Serving files does not touch the database: one dialect is enough here.
+const INDEX_HTML = '<!doctype html><html><head><script type="module" src="/assets/index-Bx7f3k2q.js"></script></head><body><div id="root"></div></body></html>';
+const APP_JS = 'console.log("parley");';
+
+describe('the web app', () => {
+  let webRoot: string;
+  let t: TestServer;
+
+  beforeAll(async () => {
+    webRoot = mkdtempSync(join(tmpdir(), 'parley-web-'));
+    mkdirSync(join(webRoot, 'assets'));
+    writeFileSync(join(webRoot, 'index.html'), INDEX_HTML);
+    writeFileSync(join(webRoot, 'assets', 'index-Bx7f3k2q.js'), APP_JS);
+    writeFileSync(join(webRoot, 'assets', 'index-C9a1.css'), 'body{margin:0}');
+    writeFileSync(join(webRoot, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
+    writeFileSync(join(webRoot, '.env'), 'SECRET=1');
+    t = await startTestServer('sqlite', { start: { webRoot } });
+  });
+  afterAll(async () => {
+    await t[Symbol.asyncDispose]();
+    rmSync(webRoot, { recursive: true, force: true });
+  });
+
+  it('serves index.html at / with security headers and no caching', async () => {
+    const response = await fetch(`${t.url}/`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(response.headers.get('cache-control')).toBe('no-cache');
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    const csp = response.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("script-src 'self'");
+    expect(await response.text()).toBe(INDEX_HTML);
+  });
+
+  it('serves hashed assets with their content type and a year-long immutable cache', async () => {
+    const script = await fetch(`${t.url}/assets/index-Bx7f3k2q.js`);
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(script.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(await script.text()).toBe(APP_JS);
+    const style = await fetch(`${t.url}/assets/index-C9a1.css`);
+    expect(style.headers.get('content-type')).toBe('text/css; charset=utf-8');
+    const icon = await fetch(`${t.url}/favicon.svg`);
+    expect(icon.headers.get('content-type')).toBe('image/svg+xml');
+    expect(icon.headers.get('cache-control')).toBe('no-cache');
+  });
+
+  it('answers client-side routes with index.html, and missing files with 404', async () => {
+    for (const path of ['/conversations/42', '/settings', '/c/some-thing?x=1']) {
+      const response = await fetch(`${t.url}${path}`);
+      expect(response.status, path).toBe(200);
+      expect(await response.text()).toBe(INDEX_HTML);
+    }
+    expect((await fetch(`${t.url}/assets/index-gone.js`)).status).toBe(404);
+    expect((await fetch(`${t.url}/robots.txt`)).status).toBe(404);
+  });
+
+  it('never serves files outside the web root or hidden files', async () => {
+    // fetch normalises "..", so send the raw paths ourselves.
+    for (const path of ['/../package.json', '/%2e%2e/%2e%2e/package.json', '/assets/..%2f..%2fpackage.json', '/.env', '/%00']) {
+      const status = await rawGetStatus(t.url, path);
+      expect(status, path).toBe(404);
+    }
+  });
+
+  it('revalidates with ETag, answers HEAD without a body, and refuses other methods', async () => {
+    const first = await fetch(`${t.url}/assets/index-Bx7f3k2q.js`);
+    const etag = first.headers.get('etag');
+    expect(etag).toBeTruthy();
+    const again = await fetch(`${t.url}/assets/index-Bx7f3k2q.js`, { headers: { 'if-none-match': etag ?? '' } });
+    expect(again.status).toBe(304);
+    const head = await fetch(`${t.url}/`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-length')).toBe(String(Buffer.byteLength(INDEX_HTML)));
+    const post = await fetch(`${t.url}/`, { method: 'POST' });
+    expect(post.status).toBe(405);
+  });
+});
+
+describe('without a built web app', () => {
+  it('says how to build it instead of failing', async () => {
+    await using t = await startTestServer('sqlite', { start: { webRoot: join(tmpdir(), 'parley-no-such-dist') } });
+    const response = await fetch(`${t.url}/`);
+    expect(response.status).toBe(503);
+    expect(await response.text()).toContain('pnpm --filter @parley/web build');
+    // The API and the health check do not depend on it.
+    expect((await fetch(`${t.url}/healthz`)).status).toBe(200);
+  });
+});
+
+function rawGetStatus(baseUrl: string, path: string): Promise<number> {
+  const { hostname, port } = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const req = request({ hostname, port, path, method: 'GET' }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}

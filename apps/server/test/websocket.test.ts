@@ -1,0 +1,188 @@
+import { testDialects } from '@parley/db';
+import { describe, expect, it, vi } from 'vitest';
+import { WebSocket, type RawData } from 'ws';
+import { startTestServer, type TestServer } from './harness.ts';
+
+/** A bare WebSocket speaking tRPC's wire format, for what the tRPC client hides. */
+interface RawSocket {
+  ws: WebSocket;
+  messages: unknown[];
+  closed: Promise<{ code: number; reason: string }>;
+  /** Resolves with the first message matching `accept` (already received or next). */
+  receive(accept: (message: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
+}
+
+function openRaw(url: string, opts: { origin?: string } = {}): Promise<RawSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, opts.origin ? { origin: opts.origin } : {});
+    const messages: Record<string, unknown>[] = [];
+    const waiters = new Set<() => void>();
+    ws.on('message', (data) => {
+      const text = textOf(data);
+      if (text === 'PING') return ws.send('PONG');
+      messages.push(JSON.parse(text) as Record<string, unknown>);
+      for (const wake of waiters) wake();
+    });
+    const closed = new Promise<{ code: number; reason: string }>((resolveClose) =>
+      ws.on('close', (code, reason) => resolveClose({ code, reason: reason.toString() })),
+    );
+    const receive = (accept: (message: Record<string, unknown>) => boolean) =>
+      new Promise<Record<string, unknown>>((resolveMessage, rejectMessage) => {
+        const check = () => {
+          const found = messages.find(accept);
+          if (found) {
+            waiters.delete(check);
+            resolveMessage(found);
+          }
+        };
+        waiters.add(check);
+        check();
+        void closed.then(({ code }) => rejectMessage(new Error(`socket closed (${code}) before the message came`)));
+      });
+    ws.once('open', () => resolve({ ws, messages, closed, receive }));
+    ws.once('error', reject);
+  });
+}
+
+function textOf(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data instanceof ArrayBuffer ? new Uint8Array(data) : data).toString('utf8');
+}
+
+/** Opens a socket that presents `token` and asks auth.me: the answer, or how the socket was closed. */
+async function signedInSocket(t: TestServer, token: string) {
+  const socket = await openRaw(`${t.wsUrl}?connectionParams=1`);
+  socket.ws.send(JSON.stringify({ method: 'connectionParams', data: { token } }));
+  socket.ws.send(JSON.stringify({ id: 1, method: 'query', params: { path: 'auth.me', input: undefined } }));
+  const outcome = await Promise.race([
+    socket.receive((message) => message.id === 1).then((answer) => ({ answer })),
+    socket.closed.then((close) => ({ close })),
+  ]);
+  return { socket, outcome };
+}
+
+describe.each(testDialects())('the WebSocket endpoint on %s', (dialect) => {
+  it('shows a user online while one of their authenticated sockets is open', async () => {
+    await using t = await startTestServer(dialect);
+    const alice = await t.signUp('alice');
+    const bob = await t.signUp('bob');
+    const bobApi = t.http(bob.token);
+    const aliceOnline = async () => (await bobApi.users.search.query({ query: 'alice' }))[0]?.online;
+
+    expect(await aliceOnline()).toBe(false);
+    const first = t.socket(alice.token);
+    const second = t.socket(alice.token);
+    await Promise.all([first.api.auth.me.query(), second.api.auth.me.query()]);
+    expect(await aliceOnline()).toBe(true);
+    await first.close();
+    // One socket left: still online.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await aliceOnline()).toBe(true);
+    await second.close();
+    await vi.waitFor(async () => expect(await aliceOnline()).toBe(false));
+
+    // A forged token's socket is not Alice's: she stays offline.
+    await using forged = t.socket(`${alice.token.slice(0, -4)}AAAA`);
+    await expect(forged.api.auth.me.query()).rejects.toMatchObject({ data: { code: 'UNAUTHORIZED' } });
+    expect(await aliceOnline()).toBe(false);
+  });
+
+  it('closes a user’s 21st socket with a clear reason and lets others in', async () => {
+    await using t = await startTestServer(dialect);
+    const alice = await t.signUp('alice');
+    const bob = await t.signUp('bob');
+    const open: RawSocket[] = [];
+    try {
+      for (let i = 0; i < 20; i++) {
+        const { socket, outcome } = await signedInSocket(t, alice.token);
+        expect(outcome).toMatchObject({ answer: { result: { data: { username: 'alice' } } } });
+        open.push(socket);
+      }
+      const refused = await signedInSocket(t, alice.token);
+      expect(refused.outcome).toEqual({ close: { code: 1008, reason: 'Too many open connections: at most 20 per user' } });
+
+      const other = await signedInSocket(t, bob.token);
+      expect(other.outcome).toMatchObject({ answer: { result: { data: { username: 'bob' } } } });
+      open.push(other.socket);
+
+      // Closing one of Alice's sockets frees a slot.
+      open[0]?.ws.close();
+      await open[0]?.closed;
+      await vi.waitFor(async () => {
+        const retry = await signedInSocket(t, alice.token);
+        open.push(retry.socket);
+        expect(retry.outcome).toMatchObject({ answer: { result: { data: { username: 'alice' } } } });
+      });
+    } finally {
+      for (const socket of open) socket.ws.terminate();
+    }
+  });
+
+  it('refuses WebSocket handshakes from origins that are not allowed', async () => {
+    await using t = await startTestServer(dialect);
+    await expect(openRaw(t.wsUrl, { origin: 'https://evil.example' })).rejects.toThrow(/Unexpected server response: 403/);
+    await expect(openRaw(t.wsUrl, { origin: 'null' })).rejects.toThrow(/403/);
+    await expect(openRaw(`${t.url.replace('http', 'ws')}/elsewhere`)).rejects.toThrow(/404/);
+
+    // The page's own origin, a local dev server, and a client without Origin are let in.
+    for (const origin of [t.url, 'http://localhost:5173', undefined]) {
+      const socket = await openRaw(t.wsUrl, origin ? { origin } : {});
+      socket.ws.close();
+      await socket.closed;
+    }
+  });
+
+  it('lets in exactly the ALLOWED_ORIGINS (and the page’s own origin) when they are set', async () => {
+    await using t = await startTestServer(dialect, { env: { ALLOWED_ORIGINS: 'https://chat.example.com, https://admin.example.com:8443' } });
+    await expect(openRaw(t.wsUrl, { origin: 'http://localhost:5173' })).rejects.toThrow(/403/);
+    await expect(openRaw(t.wsUrl, { origin: 'https://chat.example.com.evil.example' })).rejects.toThrow(/403/);
+    for (const origin of ['https://chat.example.com', 'https://admin.example.com:8443', t.url]) {
+      const socket = await openRaw(t.wsUrl, { origin });
+      socket.ws.close();
+      await socket.closed;
+    }
+  });
+
+  it('answers malformed messages without a server error, and drops oversized ones', async () => {
+    await using t = await startTestServer(dialect);
+    const socket = await openRaw(t.wsUrl);
+    try {
+      socket.ws.send('{"id": 1, "method": ');
+      expect(await socket.receive((message) => 'error' in message)).toMatchObject({ id: null, error: { data: { code: 'PARSE_ERROR' } } });
+      socket.ws.send(JSON.stringify({ id: 2, method: 'mutation', params: { path: 'auth.register', input: { username: '!' } } }));
+      expect(await socket.receive((message) => message.id === 2)).toMatchObject({ error: { data: { code: 'BAD_REQUEST' } } });
+      socket.ws.send(JSON.stringify({ id: 3, method: 'query', params: { path: 'no.such.thing' } }));
+      expect(await socket.receive((message) => message.id === 3)).toMatchObject({ error: { data: { code: 'NOT_FOUND' } } });
+
+      // Over 64 KiB in one message: the socket is closed with "message too big".
+      socket.ws.send('x'.repeat(65 * 1024));
+      expect((await socket.closed).code).toBe(1009);
+    } finally {
+      socket.ws.terminate();
+    }
+  });
+
+  it('shuts down gracefully: asks clients to reconnect, then closes what is left, and frees the port', async () => {
+    const listeningBefore = process.getActiveResourcesInfo().filter((kind) => kind === 'TCPServerWrap').length;
+    const t = await startTestServer(dialect);
+    try {
+      const alice = await t.signUp('alice');
+      const { socket: stubborn, outcome } = await signedInSocket(t, alice.token);
+      expect(outcome).toHaveProperty('answer');
+      const client = t.socket(alice.token);
+      await client.api.auth.me.query();
+
+      const closing = t.server.close();
+      // A client that ignores the notice is closed once the drain time is over.
+      expect(await stubborn.receive((message) => message.method === 'reconnect')).toEqual({ id: null, method: 'reconnect' });
+      expect(await stubborn.closed).toEqual({ code: 1001, reason: 'The server is shutting down' });
+      await closing;
+      // The tRPC client followed the notice and dropped its connection.
+      expect(client.closes.length).toBeGreaterThan(0);
+      await expect(fetch(`${t.url}/healthz`)).rejects.toThrow();
+    } finally {
+      await t[Symbol.asyncDispose]();
+    }
+    expect(process.getActiveResourcesInfo().filter((kind) => kind === 'TCPServerWrap').length).toBe(listeningBefore);
+  });
+});
