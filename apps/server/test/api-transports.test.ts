@@ -121,4 +121,15 @@ describe.each(testDialects())('the API over HTTP and the WebSocket on %s', (dial
     expect(response.headers.get('cache-control')).toBe('no-store');
     expect(await response.json()).toEqual({ status: 'ok', db: 'ok' });
   });
+
+  // Losing a PostgreSQL database is easy to stage; a SQLite file keeps working once open.
+  if (dialect === 'postgresql') {
+    it('reports 503 from /healthz when the database is gone', async () => {
+      await using t = await startTestServer(dialect);
+      await t.database.drop();
+      const response = await fetch(`${t.url}/healthz`);
+      expect(response.status).toBe(503);
+      expect(await response.json()).toEqual({ status: 'error', db: 'unavailable' });
+    });
+  }
 });

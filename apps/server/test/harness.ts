@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AppRouter } from '@parley/api';
-import { createScratchDatabase, type DatabaseTarget, type Dialect } from '@parley/db';
+import { createScratchDatabase, type DatabaseTarget, type Dialect, type ScratchDatabase } from '@parley/db';
 import { createTRPCClient, createWSClient, httpBatchLink, wsLink, type TRPCClient } from '@trpc/client';
 import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/logger.ts';
@@ -26,6 +26,8 @@ export interface SocketClient extends AsyncDisposable {
 
 export interface TestServer extends AsyncDisposable {
   server: RunningServer;
+  /** The throw-away database the server uses (dropping it early simulates losing the database). */
+  database: ScratchDatabase;
   url: string;
   wsUrl: string;
   /** An HTTP client sending `Authorization: Bearer <token>` when a token is given. */
@@ -95,6 +97,7 @@ export async function startTestServer(
 
   return {
     server,
+    database: scratch,
     url: server.url,
     wsUrl,
     http,
