@@ -26,8 +26,9 @@ function problemsOf(env: Record<string, string | undefined>): string[] {
 }
 
 describe('loadConfig', () => {
-  it('starts with nothing set: development defaults on the loopback interface', () => {
-    const config = loadConfig({}, { cwd: dataDir });
+  it('starts with only a secret set: development defaults on the loopback interface', () => {
+    // With JWT_SECRET set nothing is written, so the real data directory stays untouched.
+    const config = loadConfig({ JWT_SECRET: SECRET }, { cwd: dataDir });
     expect(config).toMatchObject({
       nodeEnv: 'development',
       host: '127.0.0.1',

@@ -12,14 +12,17 @@ interface RawSocket {
   receive(accept: (message: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
 }
 
-function openRaw(url: string, opts: { origin?: string } = {}): Promise<RawSocket> {
+function openRaw(url: string, opts: { origin?: string; answerPings?: boolean } = {}): Promise<RawSocket> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, opts.origin ? { origin: opts.origin } : {});
     const messages: Record<string, unknown>[] = [];
     const waiters = new Set<() => void>();
     ws.on('message', (data) => {
       const text = textOf(data);
-      if (text === 'PING') return ws.send('PONG');
+      if (text === 'PING') {
+        if (opts.answerPings !== false) ws.send('PONG');
+        return;
+      }
       messages.push(JSON.parse(text) as Record<string, unknown>);
       for (const wake of waiters) wake();
     });
@@ -50,8 +53,8 @@ function textOf(data: RawData): string {
 }
 
 /** Opens a socket that presents `token` and asks auth.me: the answer, or how the socket was closed. */
-async function signedInSocket(t: TestServer, token: string) {
-  const socket = await openRaw(`${t.wsUrl}?connectionParams=1`);
+async function signedInSocket(t: TestServer, token: string, opts: { answerPings?: boolean } = {}) {
+  const socket = await openRaw(`${t.wsUrl}?connectionParams=1`, opts);
   socket.ws.send(JSON.stringify({ method: 'connectionParams', data: { token } }));
   socket.ws.send(JSON.stringify({ id: 1, method: 'query', params: { path: 'auth.me', input: undefined } }));
   const outcome = await Promise.race([
@@ -115,6 +118,28 @@ describe.each(testDialects())('the WebSocket endpoint on %s', (dialect) => {
       });
     } finally {
       for (const socket of open) socket.ws.terminate();
+    }
+  });
+
+  it('drops a socket whose peer stopped answering pings, and its user goes offline', async () => {
+    await using t = await startTestServer(dialect, { start: { keepAlive: { pingMs: 150, pongWaitMs: 150 } } });
+    const alice = await t.signUp('alice');
+    const bob = await t.signUp('bob');
+    const live = await signedInSocket(t, bob.token);
+    const dead = await signedInSocket(t, alice.token, { answerPings: false });
+    try {
+      expect(dead.outcome).toHaveProperty('answer');
+      // Terminated without a closing handshake: 1006 on this side.
+      expect((await dead.socket.closed).code).toBe(1006);
+      await vi.waitFor(async () => {
+        const found = await t.http(bob.token).users.search.query({ query: 'alice' });
+        expect(found[0]?.online).toBe(false);
+      });
+      // The peer that answers is kept.
+      expect(live.socket.ws.readyState).toBe(WebSocket.OPEN);
+    } finally {
+      live.socket.ws.terminate();
+      dead.socket.ws.terminate();
     }
   });
 
