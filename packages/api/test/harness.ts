@@ -2,7 +2,8 @@
  * A real API on a real, throw-away database (SQLite or PostgreSQL), driven through
  * `createCaller` exactly as the transports drive it. Nothing of ours is mocked.
  */
-import { createScratchDatabase, openDatabase, type Database, type Dialect } from '@parley/db';
+import { createScratchDatabase, openDatabase, UserSchema, type Database, type Dialect, type UserRole } from '@parley/db';
+import { signToken } from '../src/auth/tokens.ts';
 import {
   appRouter,
   createCallerFactory,
@@ -28,6 +29,12 @@ export interface TestApi extends AsyncDisposable {
   as(token: string | null, clientIp?: string): Caller;
   /** Registers a user and returns a signed-in caller for them. */
   signUp(username: string, opts?: { displayName?: string; password?: string }): Promise<TestUser>;
+  /**
+   * Inserts a user straight into the database and issues a token exactly as a login does,
+   * without hashing a password (scrypt costs 100+ ms a user): for tests that are not about
+   * sign-up or sign-in. The account has no usable password.
+   */
+  seedUser(username: string, opts?: { displayName?: string; role?: UserRole }): Promise<TestUser>;
 }
 
 export interface TestUser {
@@ -67,6 +74,14 @@ export async function createTestApi(
     async signUp(username, { displayName, password = 'correct horse battery' } = {}) {
       const { token, user } = await as(null).auth.register({ username, password, displayName });
       return { id: user.id, username: user.username, token, api: as(token) };
+    },
+    async seedUser(username, { displayName, role = 'user' } = {}) {
+      const em = db.em.fork();
+      // '!' is no scrypt hash: every login of this account fails like a wrong password.
+      const user = em.create(UserSchema, { username, displayName: displayName ?? username, passwordHash: '!', role });
+      await em.flush();
+      const token = await signToken(deps.tokens, { userId: user.id, tokenVersion: user.tokenVersion });
+      return { id: user.id, username, token, api: as(token) };
     },
     async [Symbol.asyncDispose]() {
       await db.close();

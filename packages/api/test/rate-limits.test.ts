@@ -1,0 +1,104 @@
+import { testDialects } from '@parley/db';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { RateLimitedError } from '../src/rate-limiter.ts';
+import type { TestUser } from './harness.ts';
+import { rejectionOf, useTestApi } from './helpers.ts';
+
+const WINDOW_MS = 60_000;
+const PASSWORD = 'rate limited password';
+
+/** Asserts TOO_MANY_REQUESTS carrying how long to wait, within the rule's window. */
+async function expectRateLimited(call: Promise<unknown>): Promise<void> {
+  const error = await rejectionOf(call);
+  expect(error.code).toBe('TOO_MANY_REQUESTS');
+  expect(error.cause).toBeInstanceOf(RateLimitedError);
+  const retryAfterMs = error.cause instanceof RateLimitedError ? error.cause.retryAfterMs : 0;
+  expect(retryAfterMs).toBeGreaterThan(0);
+  expect(retryAfterMs).toBeLessThanOrEqual(WINDOW_MS);
+}
+
+describe.each(testDialects())('rate limits on %s', (dialect) => {
+  const rule = (limit: number) => ({ limit, windowMs: WINDOW_MS });
+  const getApi = useTestApi(dialect, {
+    // Login and register at 1: every successful attempt costs a password hash.
+    rateLimits: { messageSend: rule(3), login: rule(1), conversationCreate: rule(2), register: rule(1) },
+  });
+  let rhea: TestUser;
+  let sol: TestUser;
+
+  beforeAll(async () => {
+    const api = getApi();
+    rhea = await api.seedUser('rhea');
+    sol = await api.seedUser('sol');
+    // A real account for the login limit; it also spends the register budget of 10.0.0.9.
+    await api.as(null, '10.0.0.9').auth.register({ username: 'lou', password: PASSWORD });
+  });
+
+  it('limits messages.send per user; a retry of a stored clientId is not limited', async () => {
+    const notes = await rhea.api.conversations.create({ kind: 'self' });
+    const send = (clientId: string) => rhea.api.messages.send({ conversationId: notes.id, body: 'hi', clientId });
+    const first = await send('s-1');
+    await send('s-2');
+    await send('s-3');
+    await expectRateLimited(send('s-4'));
+    // Still limited: a rejected send does not reset anything.
+    await expectRateLimited(send('s-5'));
+    await expect(send('s-1')).resolves.toEqual(first);
+    const history = await rhea.api.messages.list({ conversationId: notes.id });
+    expect(history.items.map((m) => m.clientId)).toEqual(['s-1', 's-2', 's-3']);
+    // Another user has their own budget.
+    const theirs = await sol.api.conversations.create({ kind: 'self' });
+    await expect(sol.api.messages.send({ conversationId: theirs.id, body: 'hi', clientId: 's-1' })).resolves.toMatchObject({
+      seq: 1,
+    });
+  });
+
+  it('limits conversations.create per user, but reopening an existing DM is free', async () => {
+    // sol's notes to self from the test above is the first of a budget of 2.
+    const dm = await sol.api.conversations.create({ kind: 'direct', participantIds: [rhea.id] });
+    await expectRateLimited(sol.api.conversations.create({ kind: 'group', title: 'One', participantIds: [rhea.id] }));
+    await expect(sol.api.conversations.create({ kind: 'direct', participantIds: [rhea.id] })).resolves.toMatchObject({
+      id: dm.id,
+      created: false,
+    });
+    await expect(rhea.api.conversations.create({ kind: 'direct', participantIds: [sol.id] })).resolves.toMatchObject({
+      id: dm.id,
+      created: false,
+    });
+    // rhea has her own budget.
+    await expect(rhea.api.conversations.create({ kind: 'group', title: 'Hers', participantIds: [sol.id] })).resolves.toMatchObject({
+      created: true,
+    });
+  });
+
+  it('limits login attempts per username and IP, right or wrong', async () => {
+    const api = getApi();
+    const from = (ip: string) => api.as(null, ip).auth;
+    await expect(from('10.0.0.1').login({ username: 'lou', password: 'wrong password' })).rejects.toMatchObject({
+      code: 'UNAUTHORIZED',
+    });
+    // The wrong attempt spent the budget: the right password is limited too.
+    await expectRateLimited(from('10.0.0.1').login({ username: 'lou', password: PASSWORD }));
+    // The key is the normalised username: another spelling is the same key.
+    await expectRateLimited(from('10.0.0.1').login({ username: ' LOU ', password: PASSWORD }));
+    // Another IP, or another username from the same IP, is not affected.
+    await expect(from('10.0.0.2').login({ username: 'lou', password: PASSWORD })).resolves.toMatchObject({
+      user: { username: 'lou' },
+    });
+    // (rhea's seeded account has no password, so this fails fast, but not as limited.)
+    await expect(from('10.0.0.1').login({ username: 'rhea', password: PASSWORD })).rejects.toMatchObject({
+      code: 'UNAUTHORIZED',
+    });
+  });
+
+  it('limits registrations per IP', async () => {
+    const api = getApi();
+    const register = (ip: string, username: string) => api.as(null, ip).auth.register({ username, password: PASSWORD });
+    // 10.0.0.9 registered lou: its budget of one is spent.
+    await expectRateLimited(register('10.0.0.9', 'reg_one'));
+    // Invalid input is rejected before it counts.
+    await expect(register('10.0.1.1', 'x')).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(register('10.0.1.1', 'reg_one')).resolves.toMatchObject({ user: { username: 'reg_one' } });
+    await expectRateLimited(register('10.0.1.1', 'reg_two'));
+  });
+});

@@ -1,0 +1,132 @@
+/** Unread counts, read markers and messageCount: what the inbox badge and read receipts show. */
+import { testDialects } from '@parley/db';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { TestUser } from './harness.ts';
+import { conversationRow, expectFieldError, useTestApi } from './helpers.ts';
+
+describe.each(testDialects())('read state on %s', (dialect) => {
+  const getApi = useTestApi(dialect);
+  let uma: TestUser;
+  let vic: TestUser;
+  let wes: TestUser;
+  let serial = 0;
+
+  beforeAll(async () => {
+    const api = getApi();
+    uma = await api.seedUser('uma');
+    vic = await api.seedUser('vic');
+    wes = await api.seedUser('wes');
+  });
+
+  const newGroup = async () =>
+    (await uma.api.conversations.create({ kind: 'group', title: 'Reads', participantIds: [vic.id, wes.id] })).id;
+  const send = (user: TestUser, conversationId: number, body = 'hello') =>
+    user.api.messages.send({ conversationId, body, clientId: `r-${(serial += 1)}` });
+  /** The unread badge `user` sees for a conversation in the inbox. */
+  const unreadOf = async (user: TestUser, conversationId: number) => {
+    const inbox = await user.api.conversations.list({ limit: 100 });
+    const item = inbox.items.find((summary) => summary.id === conversationId);
+    if (!item) throw new Error(`conversation ${conversationId} is not in ${user.username}'s inbox`);
+    return item.unreadCount;
+  };
+  const unreadOfAll = async (conversationId: number) => ({
+    uma: await unreadOf(uma, conversationId),
+    vic: await unreadOf(vic, conversationId),
+    wes: await unreadOf(wes, conversationId),
+  });
+
+  it('counts messages by others as unread right after they are sent, never my own', async () => {
+    const id = await newGroup();
+    expect(await unreadOfAll(id)).toEqual({ uma: 0, vic: 0, wes: 0 });
+    await send(uma, id);
+    await send(uma, id);
+    await send(vic, id);
+    // Sending means I have read everything before it: vic has nothing unread.
+    expect(await unreadOfAll(id)).toEqual({ uma: 1, vic: 0, wes: 3 });
+    await send(wes, id);
+    expect(await unreadOfAll(id)).toEqual({ uma: 2, vic: 1, wes: 0 });
+    const detail = await uma.api.conversations.get({ id });
+    expect(Object.fromEntries(detail.participants.map((p) => [p.username, p.lastReadSeq]))).toEqual({ uma: 2, vic: 3, wes: 4 });
+  });
+
+  it('moves the read marker forward only, and never past the last seq', async () => {
+    const id = await newGroup();
+    for (let i = 0; i < 5; i += 1) await send(uma, id);
+    await expect(vic.api.conversations.markRead({ id, seq: 3 })).resolves.toEqual({ lastReadSeq: 3, unreadCount: 2 });
+    await expect(vic.api.conversations.markRead({ id, seq: 1 })).resolves.toEqual({ lastReadSeq: 3, unreadCount: 2 });
+    await expect(vic.api.conversations.markRead({ id, seq: 0 })).resolves.toEqual({ lastReadSeq: 3, unreadCount: 2 });
+    await expect(vic.api.conversations.markRead({ id, seq: 1_000_000 })).resolves.toEqual({ lastReadSeq: 5, unreadCount: 0 });
+    expect(await unreadOf(vic, id)).toBe(0);
+    // The clamp keeps new messages unread: marking "everything" did not pre-read the future.
+    await send(uma, id);
+    expect(await unreadOf(vic, id)).toBe(1);
+    const detail = await uma.api.conversations.get({ id });
+    expect(detail.participants.find((p) => p.id === vic.id)?.lastReadSeq).toBe(5);
+  });
+
+  it('stops counting a deleted unread message and keeps messageCount exact', async () => {
+    const api = getApi();
+    const id = await newGroup();
+    const first = await send(uma, id);
+    const second = await send(uma, id);
+    const third = await send(vic, id);
+    expect(await unreadOfAll(id)).toEqual({ uma: 1, vic: 0, wes: 3 });
+    await uma.api.messages.delete({ id: second.id });
+    expect(await unreadOfAll(id)).toEqual({ uma: 1, vic: 0, wes: 2 });
+    await vic.api.messages.delete({ id: third.id });
+    expect(await unreadOfAll(id)).toEqual({ uma: 0, vic: 0, wes: 1 });
+    await uma.api.messages.delete({ id: second.id });
+    expect((await conversationRow(api, id)).messageCount).toBe(1);
+    await expect(wes.api.conversations.get({ id })).resolves.toMatchObject({ messageCount: 1, lastSeq: 5 });
+    // A read marker set beyond deleted messages counts only what is left after it.
+    await expect(wes.api.conversations.markRead({ id, seq: first.seq })).resolves.toEqual({ lastReadSeq: 1, unreadCount: 0 });
+    await uma.api.messages.delete({ id: first.id });
+    expect((await conversationRow(api, id)).messageCount).toBe(0);
+    const summary = (await wes.api.conversations.list({ limit: 100 })).items.find((item) => item.id === id);
+    expect(summary).toMatchObject({ messageCount: 0, unreadCount: 0, lastSeq: 6 });
+  });
+
+  it('does not count membership events as unread', async () => {
+    const id = await newGroup();
+    await uma.api.conversations.update({ id, title: 'Renamed' });
+    await uma.api.conversations.removeParticipant({ id, userId: wes.id });
+    await uma.api.conversations.addParticipants({ id, userIds: [wes.id] });
+    expect(await unreadOfAll(id)).toEqual({ uma: 0, vic: 0, wes: 0 });
+    await send(uma, id);
+    expect(await unreadOfAll(id)).toEqual({ uma: 0, vic: 1, wes: 1 });
+  });
+
+  it('keeps unread counts separate per conversation and per reader', async () => {
+    const a = await newGroup();
+    const b = await newGroup();
+    await send(vic, a);
+    await send(vic, b);
+    await send(vic, b);
+    await uma.api.conversations.markRead({ id: b, seq: 1 });
+    const inbox = await uma.api.conversations.list({ limit: 100 });
+    const unread = Object.fromEntries(inbox.items.filter((i) => i.id === a || i.id === b).map((i) => [i.id, i.unreadCount]));
+    expect(unread).toEqual({ [a]: 1, [b]: 1 });
+    expect(await unreadOf(wes, b)).toBe(2);
+  });
+
+  it('does not count the history before I joined as unread', async () => {
+    const api = getApi();
+    const id = await newGroup();
+    await uma.api.conversations.removeParticipant({ id, userId: wes.id });
+    for (let i = 0; i < 3; i += 1) await send(vic, id);
+    const newcomer = await api.seedUser(`newcomer${(serial += 1)}`);
+    await uma.api.conversations.addParticipants({ id, userIds: [newcomer.id, wes.id] });
+    expect(await unreadOf(newcomer, id)).toBe(0);
+    expect(await unreadOf(wes, id)).toBe(0);
+    // The history is there to read, and what comes next is unread.
+    await expect(newcomer.api.messages.list({ conversationId: id })).resolves.toMatchObject({ items: { length: 3 } });
+    await send(vic, id);
+    expect(await unreadOf(newcomer, id)).toBe(1);
+    expect(await unreadOf(wes, id)).toBe(1);
+  });
+
+  it('rejects a seq that is not a non-negative 32-bit integer', async () => {
+    const id = await newGroup();
+    for (const seq of [-1, 1.5, 2 ** 31]) await expectFieldError(vic.api.conversations.markRead({ id, seq }), 'seq');
+  });
+});
