@@ -22,15 +22,14 @@ export async function hashPassword(password: string, params = PARAMS): Promise<s
 
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const [scheme, n, r, p, salt, hash] = stored.split('$');
-  if (scheme !== 'scrypt' || !salt || !hash) return false;
+  const [N, R, P] = [Number(n), Number(r), Number(p)];
+  // A malformed stored hash never matches (and never crashes a sign-in).
+  if (scheme !== 'scrypt' || !salt || !hash || ![N, R, P].every((v) => Number.isSafeInteger(v) && v > 0)) return false;
   const expected = Buffer.from(hash, 'base64');
-  const N = Number(n);
-  const R = Number(r);
-  const key = await scrypt(password, Buffer.from(salt, 'base64'), expected.length, {
-    N,
-    r: R,
-    p: Number(p),
-    maxmem: maxmem(N, R),
-  });
-  return timingSafeEqual(key, expected);
+  try {
+    const key = await scrypt(password, Buffer.from(salt, 'base64'), expected.length, { N, r: R, p: P, maxmem: maxmem(N, R) });
+    return timingSafeEqual(key, expected);
+  } catch {
+    return false;
+  }
 }

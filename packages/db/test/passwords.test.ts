@@ -24,7 +24,7 @@ describe('passwords', () => {
     expect(await verifyPassword('new password', cheap)).toBe(false);
   });
 
-  it.each(['', 'plaintext', 'bcrypt$10$abc', 'scrypt$16384$8$1$$'])('refuses an unusable stored value %j', async (stored) => {
+  it.each(['', 'plaintext', 'bcrypt$10$abc', 'scrypt$16384$8$1$$', 'scrypt$abc$8$1$c2FsdA==$aGFzaA==', 'scrypt$3$8$1$c2FsdA==$aGFzaA=='])('refuses an unusable stored value %j', async (stored) => {
     expect(await verifyPassword('anything', stored)).toBe(false);
   });
 });
