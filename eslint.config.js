@@ -53,6 +53,14 @@ export default defineConfig(
     rules: {
       // A missing dependency is a stale-closure bug, not a style question.
       'react-hooks/exhaustive-deps': 'error',
+      // The browser bundle takes the router's *types* only; server code never reaches it.
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: '@parley/api', allowTypeImports: true, message: 'apps/web imports only types from @parley/api (import type).' }],
+          patterns: [{ group: ['@parley/db', '@parley/server', '@mikro-orm/*'], message: 'Server code never belongs in the web app.' }],
+        },
+      ],
     },
   },
 
