@@ -16,38 +16,42 @@ export const password = z
   .min(INPUT_LIMITS.passwordMin, `At least ${INPUT_LIMITS.passwordMin} characters`)
   .max(INPUT_LIMITS.passwordMax, `At most ${INPUT_LIMITS.passwordMax} characters`);
 
-/**
- * For free text that reaches SQL: MikroORM inlines parameters into the statement, and a NUL
- * character breaks it on both dialects (a server error instead of a clear BAD_REQUEST).
- */
-export const hasNoNul = (text: string) => !text.includes('\u0000');
-export const NO_NUL_MESSAGE = 'Text cannot contain NUL characters';
-
-export const displayName = z.string().trim().min(1).max(INPUT_LIMITS.displayNameMax).refine(hasNoNul, NO_NUL_MESSAGE);
-
-export const title = z.string().trim().min(1).max(INPUT_LIMITS.titleMax).refine(hasNoNul, NO_NUL_MESSAGE);
-
-/** Search text, matched with LIKE. */
-export const searchText = z.string().trim().max(INPUT_LIMITS.searchMax).refine(hasNoNul, NO_NUL_MESSAGE);
-
 /** Characters as people count them in a length limit: code points, so an emoji is one. */
-export const characterCount = (text: string) => [...text].length;
+export const characterCount = (value: string) => [...value].length;
 
-/** A message body: 1–4000 characters after trimming, no NUL characters. */
-export const messageBody = z
-  .string()
-  .max(INPUT_LIMITS.bodyMax * 4)
-  .transform((body) => body.trim())
-  .pipe(
+/**
+ * No NUL: MikroORM inlines parameters into the statement, and a NUL breaks it on both
+ * dialects (a server error instead of a clear BAD_REQUEST).
+ */
+export const hasNoNul = (value: string) => !value.includes('\u0000');
+
+/**
+ * Free text as people type it: trimmed, 1..max characters (code points), well-formed
+ * Unicode (a lone surrogate would be stored as U+FFFD and come back different), no NUL.
+ */
+export function text(label: string, max: number, { allowEmpty = false } = {}) {
+  return (
     z
       .string()
-      .min(1, 'A message cannot be empty')
-      .refine(
-        (body) => characterCount(body) <= INPUT_LIMITS.bodyMax,
-        `A message can have at most ${INPUT_LIMITS.bodyMax} characters`,
-      )
-      .refine((body) => !body.includes('\u0000'), 'A message cannot contain NUL characters'),
+      // Bounds the work of trimming and counting before the real limit is applied.
+      .max(max * 4 + 256, `${label} can have at most ${max} characters`)
+      .transform((value) => value.trim())
+      .refine((value) => allowEmpty || value.length > 0, `${label} cannot be empty`)
+      .refine((value) => characterCount(value) <= max, `${label} can have at most ${max} characters`)
+      .refine((value) => value.isWellFormed(), `${label} is not valid Unicode text`)
+      .refine(hasNoNul, `${label} cannot contain NUL characters`)
   );
+}
+
+export const displayName = text('A display name', INPUT_LIMITS.displayNameMax);
+
+export const title = text('A title', INPUT_LIMITS.titleMax);
+
+/** Search text, matched with LIKE; blank means no filter. */
+export const searchText = text('Search text', INPUT_LIMITS.searchMax, { allowEmpty: true });
+
+/** A message body: 1–4000 characters after trimming. */
+export const messageBody = text('A message', INPUT_LIMITS.bodyMax);
 
 /** The sender's idempotency key for a send. */
 export const clientId = z

@@ -1,6 +1,6 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
-import { displayName, hasNoNul, NO_NUL_MESSAGE, password, username } from '../schemas.ts';
+import { displayName, hasNoNul, password, username } from '../schemas.ts';
 import { login, logout, register } from '../services/auth.ts';
 import { meView } from '../views.ts';
 import { protectedProcedure, publicProcedure } from '../trpc.ts';
@@ -17,7 +17,7 @@ export const authRouter = {
     // Limits here only bound the work; a wrong value simply fails to sign in.
     .input(
       z.object({
-        username: z.string().trim().toLowerCase().max(64).refine(hasNoNul, NO_NUL_MESSAGE),
+        username: z.string().trim().toLowerCase().max(64).refine(hasNoNul, 'A username cannot contain NUL characters'),
         password: z.string().max(1024),
       }),
     )

@@ -1,7 +1,7 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { INPUT_LIMITS } from '../limits.ts';
-import { searchText } from '../schemas.ts';
+import { text } from '../schemas.ts';
 import { searchUsers } from '../services/users.ts';
 import { protectedProcedure } from '../trpc.ts';
 
@@ -9,7 +9,7 @@ export const usersRouter = {
   search: protectedProcedure
     .input(
       z.object({
-        query: searchText.min(1),
+        query: text('Search text', INPUT_LIMITS.searchMax),
         limit: z.number().int().min(1).max(INPUT_LIMITS.userSearchMax).default(10),
       }),
     )

@@ -11,7 +11,9 @@ export interface Session {
 }
 
 // Compared against when the username is unknown, so both failures take the same time.
-const unknownUserHash = hashPassword('parley: no such user');
+// Made on first use: hashing costs ~0.1–0.4 s, and most processes never need it.
+let unknownUserHash: Promise<string> | undefined;
+const hashForUnknownUser = () => (unknownUserHash ??= hashPassword('parley: no such user'));
 
 const INVALID_CREDENTIALS = 'Invalid username or password';
 
@@ -49,7 +51,7 @@ export async function login(
   input: { username: string; password: string },
 ): Promise<Session> {
   const user = await em.findOne(UserSchema, { username: input.username }, { populate: ['passwordHash'] });
-  const valid = await verifyPassword(input.password, user?.passwordHash ?? (await unknownUserHash));
+  const valid = await verifyPassword(input.password, user?.passwordHash ?? (await hashForUnknownUser()));
   if (!user || !valid) throw new TRPCError({ code: 'UNAUTHORIZED', message: INVALID_CREDENTIALS });
   if (admins.has(user.username) && user.role !== 'admin') user.role = 'admin';
   user.lastSeenAt = new Date();

@@ -17,15 +17,22 @@ import type { ConversationView } from '../views.ts';
 import { conversationDetail, unreadCounts } from './conversations.ts';
 import { badInput, conversationNotFound } from '../errors.ts';
 
-/** Runs `work` in a transaction holding the conversation's write lock. */
+/**
+ * Runs `work` in a transaction holding the conversation's write lock, after checking
+ * again, under the lock, that `me` is still a member: a change racing my removal is
+ * refused rather than written after it.
+ */
 export async function withLockedConversation<T>(
   em: EntityManager,
   conversationId: number,
+  me: User,
   work: (tx: EntityManager, conversation: Conversation) => Promise<T>,
 ): Promise<T> {
   return em.transactional(async (tx) => {
     const conversation = await lockConversation(tx, conversationId);
-    if (!conversation) throw conversationNotFound();
+    const stillMember =
+      conversation && (await tx.count(ParticipantSchema, { conversation: conversationId, user: me.id })) > 0;
+    if (!conversation || !stillMember) throw conversationNotFound();
     return work(tx, conversation);
   });
 }
@@ -50,7 +57,7 @@ export async function renameConversation(
   title: string,
 ): Promise<ConversationView> {
   requireGroupManager(membership);
-  const conversation = await withLockedConversation(em, membership.conversation.id, async (tx, conversation) => {
+  const conversation = await withLockedConversation(em, membership.conversation.id, me, async (tx, conversation) => {
     if (conversation.title !== title) {
       conversation.title = title;
       appendEvent(tx, conversation, { type: 'conversation.renamed', actorId: me.id, payload: { title } });
@@ -72,7 +79,7 @@ export async function addParticipants(
   const users = await em.find(UserSchema, { id: { $in: wanted } });
   if (users.length !== wanted.length) throw badInput('userIds', 'Some of those users do not exist');
 
-  const conversation = await withLockedConversation(em, membership.conversation.id, async (tx, conversation) => {
+  const conversation = await withLockedConversation(em, membership.conversation.id, me, async (tx, conversation) => {
     const current = await tx.find(ParticipantSchema, { conversation: conversation.id });
     const present = new Set(current.map((member) => member.user.id));
     const added = users.filter((user) => !present.has(user.id));
@@ -104,7 +111,7 @@ export async function removeParticipant(
 ): Promise<ConversationView> {
   requireGroupManager(membership);
   if (userId === me.id) throw badInput('userId', 'To remove yourself, leave the conversation');
-  const conversation = await withLockedConversation(em, membership.conversation.id, async (tx, conversation) => {
+  const conversation = await withLockedConversation(em, membership.conversation.id, me, async (tx, conversation) => {
     const target = await tx.findOne(ParticipantSchema, { conversation: conversation.id, user: userId });
     if (!target) throw new TRPCError({ code: 'NOT_FOUND', message: 'That user is not a member' });
     // Admins manage members; only the owner removes admins; nobody removes the owner.
@@ -145,7 +152,7 @@ export async function leaveConversation(em: EntityManager, me: User, membership:
   if (membership.conversation.getEntity().kind !== 'group') {
     throw new TRPCError({ code: 'FORBIDDEN', message: 'You can only leave groups' });
   }
-  await withLockedConversation(em, membership.conversation.id, async (tx, conversation) => {
+  await withLockedConversation(em, membership.conversation.id, me, async (tx, conversation) => {
     const members = await tx.find(ParticipantSchema, { conversation: conversation.id }, { orderBy: { joinedAt: 'asc', user: 'asc' } });
     const mine = members.find((member) => member.user.id === me.id);
     if (!mine) throw conversationNotFound();

@@ -64,7 +64,7 @@ export async function sendMessage(
 
   await beforeSend();
   try {
-    const message = await withLockedConversation(em, conversationId, async (tx, conversation) => {
+    const message = await withLockedConversation(em, conversationId, me, async (tx, conversation) => {
       const message = postMessage(tx, conversation, { senderId: me.id, body: input.body, clientId: input.clientId });
       // What I send, I have read.
       await tx.nativeUpdate(
@@ -109,7 +109,7 @@ async function messageForChange(em: EntityManager, me: User, messageId: number) 
 export async function editMessage(em: EntityManager, me: User, input: { id: number; body: string }): Promise<MessageView> {
   const { message } = await messageForChange(em, me, input.id);
   if (message.sender.id !== me.id) throw new TRPCError({ code: 'FORBIDDEN', message: 'You can only edit your own messages' });
-  const edited = await withLockedConversation(em, message.conversation.id, async (tx, conversation) => {
+  const edited = await withLockedConversation(em, message.conversation.id, me, async (tx, conversation) => {
     const current = await tx.findOneOrFail(MessageSchema, message.id, { refresh: true });
     if (current.deletedAt) throw new TRPCError({ code: 'CONFLICT', message: 'That message was deleted' });
     if (current.body === input.body) return current;
@@ -130,7 +130,7 @@ export async function deleteMessage(em: EntityManager, me: User, input: { id: nu
   if (!isSender && !isGroupManager) {
     throw new TRPCError({ code: 'FORBIDDEN', message: 'You can only delete your own messages' });
   }
-  const deleted: Message = await withLockedConversation(em, message.conversation.id, async (tx, conversation) => {
+  const deleted: Message = await withLockedConversation(em, message.conversation.id, me, async (tx, conversation) => {
     const current = await tx.findOneOrFail(MessageSchema, message.id, { refresh: true });
     if (current.deletedAt) return current;
     current.body = '';
