@@ -131,5 +131,18 @@ describe.each(testDialects())('the API over HTTP and the WebSocket on %s', (dial
       expect(response.status).toBe(503);
       expect(await response.json()).toEqual({ status: 'error', db: 'unavailable' });
     });
+
+    it('answers SERVICE_UNAVAILABLE, not a server error, to calls while the database is gone', async () => {
+      await using t = await startTestServer(dialect);
+      const alice = await t.signUp('alice');
+      await t.database.drop();
+      const failure = await t.http(alice.token).auth.me.query().then(
+        () => null,
+        (error: unknown) => error,
+      );
+      expect(failure).toMatchObject({ data: { code: 'SERVICE_UNAVAILABLE', httpStatus: 503 } });
+      // Nothing about the database's internals (its name, the driver's text) reaches the client.
+      expect(JSON.stringify(failure)).not.toMatch(/parley_test_|does not exist|stack/i);
+    });
   }
 });

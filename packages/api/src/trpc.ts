@@ -21,6 +21,8 @@ const t = initTRPC.context<Context>().create({
     const cause = error.cause;
     return {
       ...shape,
+      // An unexpected failure is ours: its message may name internals, so it stays in the log.
+      message: error.code === 'INTERNAL_SERVER_ERROR' ? 'Something went wrong on our side' : shape.message,
       data: {
         code: shape.data.code,
         httpStatus: shape.data.httpStatus,
@@ -63,9 +65,19 @@ const withDatabase = t.middleware(async function withDatabase({ ctx, next }) {
   return result;
 });
 
+/** Errors that mean "the database cannot serve right now", not "this request is wrong". */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN',
+  // PostgreSQL: shutting down, starting up, too many connections, database gone.
+  '57P01', '57P02', '57P03', '53300', '3D000',
+  // SQLite: still locked after the busy timeout, disk I/O failure, disk full.
+  'SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_IOERR', 'SQLITE_FULL',
+]);
+
 function isConnectionFailure(error: unknown): boolean {
-  const code = error && typeof error === 'object' && 'code' in error ? error.code : undefined;
-  return ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P03', '08006', '08001'].includes(String(code));
+  const code = error && typeof error === 'object' && 'code' in error ? String(error.code) : '';
+  // PostgreSQL class 08 is "connection exception".
+  return UNAVAILABLE_CODES.has(code) || code.startsWith('08');
 }
 
 export const publicProcedure = t.procedure.use(withDatabase);
