@@ -49,69 +49,60 @@ function requireGroupManager(membership: Participant): void {
   }
 }
 
-export async function renameConversation(
+/**
+ * A change to a group by one of its owners/admins: permission checked, applied and
+ * logged under the conversation lock, answered with the fresh detail.
+ */
+async function changeGroup(
   em: EntityManager,
   presence: Presence,
   me: User,
   membership: Participant,
-  title: string,
+  change: (tx: EntityManager, conversation: Conversation) => Promise<void>,
 ): Promise<ConversationView> {
   requireGroupManager(membership);
   const conversation = await withLockedConversation(em, membership.conversation.id, me, async (tx, conversation) => {
-    if (conversation.title !== title) {
-      conversation.title = title;
-      appendEvent(tx, conversation, { type: 'conversation.renamed', actorId: me.id, payload: { title } });
-    }
+    await change(tx, conversation);
     return conversation;
   });
   return conversationDetail(em, presence, conversation, me);
 }
 
-export async function addParticipants(
-  em: EntityManager,
-  presence: Presence,
-  me: User,
-  membership: Participant,
-  userIds: number[],
-): Promise<ConversationView> {
-  requireGroupManager(membership);
-  const wanted = [...new Set(userIds)];
-  const users = await em.find(UserSchema, { id: { $in: wanted } });
-  if (users.length !== wanted.length) throw badInput('userIds', 'Some of those users do not exist');
+export function renameConversation(em: EntityManager, presence: Presence, me: User, membership: Participant, title: string) {
+  return changeGroup(em, presence, me, membership, async (tx, conversation) => {
+    if (conversation.title === title) return;
+    conversation.title = title;
+    appendEvent(tx, conversation, { type: 'conversation.renamed', actorId: me.id, payload: { title } });
+  });
+}
 
-  const conversation = await withLockedConversation(em, membership.conversation.id, me, async (tx, conversation) => {
+export function addParticipants(em: EntityManager, presence: Presence, me: User, membership: Participant, userIds: number[]) {
+  return changeGroup(em, presence, me, membership, async (tx, conversation) => {
+    const wanted = [...new Set(userIds)];
+    const users = await tx.find(UserSchema, { id: { $in: wanted } });
+    if (users.length !== wanted.length) throw badInput('userIds', 'Some of those users do not exist');
     const current = await tx.find(ParticipantSchema, { conversation: conversation.id });
     const present = new Set(current.map((member) => member.user.id));
     const added = users.filter((user) => !present.has(user.id));
     if (current.length + added.length > INPUT_LIMITS.groupSizeMax) {
       throw badInput('userIds', `A group can have at most ${INPUT_LIMITS.groupSizeMax} members`);
     }
-    if (added.length > 0) {
-      // Newcomers can read the history, but it is not unread for them.
-      for (const user of added) {
-        tx.create(ParticipantSchema, { conversation, user, role: 'member', lastReadSeq: conversation.lastSeq });
-      }
-      appendEvent(tx, conversation, {
-        type: 'participants.added',
-        actorId: me.id,
-        payload: { userIds: added.map((user) => user.id) },
-      });
+    if (added.length === 0) return;
+    // Newcomers can read the history, but it is not unread for them.
+    for (const user of added) {
+      tx.create(ParticipantSchema, { conversation, user, role: 'member', lastReadSeq: conversation.lastSeq });
     }
-    return conversation;
+    appendEvent(tx, conversation, {
+      type: 'participants.added',
+      actorId: me.id,
+      payload: { userIds: added.map((user) => user.id) },
+    });
   });
-  return conversationDetail(em, presence, conversation, me);
 }
 
-export async function removeParticipant(
-  em: EntityManager,
-  presence: Presence,
-  me: User,
-  membership: Participant,
-  userId: number,
-): Promise<ConversationView> {
-  requireGroupManager(membership);
-  if (userId === me.id) throw badInput('userId', 'To remove yourself, leave the conversation');
-  const conversation = await withLockedConversation(em, membership.conversation.id, me, async (tx, conversation) => {
+export function removeParticipant(em: EntityManager, presence: Presence, me: User, membership: Participant, userId: number) {
+  return changeGroup(em, presence, me, membership, async (tx, conversation) => {
+    if (userId === me.id) throw badInput('userId', 'To remove yourself, leave the conversation');
     const target = await tx.findOne(ParticipantSchema, { conversation: conversation.id, user: userId });
     if (!target) throw new TRPCError({ code: 'NOT_FOUND', message: 'That user is not a member' });
     // Admins manage members; only the owner removes admins; nobody removes the owner.
@@ -120,9 +111,7 @@ export async function removeParticipant(
     }
     tx.remove(target);
     appendEvent(tx, conversation, { type: 'participant.removed', actorId: me.id, payload: { userId } });
-    return conversation;
   });
-  return conversationDetail(em, presence, conversation, me);
 }
 
 /** Owner only: makes a member an admin or an admin a member again. */
