@@ -3,11 +3,19 @@
  * Over a WebSocket it lives as long as the connection, so it holds no EntityManager:
  * the `withDatabase` middleware forks one per call.
  */
-import type { Database } from '@parley/db';
+import type { Database, EntityManager, User } from '@parley/db';
 import type { TokenConfig } from './auth/tokens.ts';
 import type { RateLimits } from './limits.ts';
 import type { RateLimiter } from './rate-limiter.ts';
+import type { EventBus } from './realtime/bus.ts';
 import type { Presence } from './realtime/presence.ts';
+
+/** The slice of a pino logger the API uses. */
+export interface ApiLogger {
+  info(details: object, message: string): void;
+  warn(details: object, message: string): void;
+  error(details: object, message: string): void;
+}
 
 /** Everything the API needs from the process that hosts it. */
 export interface ApiDeps {
@@ -16,6 +24,9 @@ export interface ApiDeps {
   rateLimiter: RateLimiter;
   rateLimits: RateLimits;
   presence: Presence;
+  /** Live fan-out between instances; events go out only after their transaction commits. */
+  bus: EventBus;
+  logger: ApiLogger;
   /** Usernames that get the admin role when they register or sign in (PARLEY_ADMINS). */
   admins: ReadonlySet<string>;
 }
@@ -26,11 +37,26 @@ export interface Context {
   token: string | null;
   /** The client's address, for per-IP rate limits. */
   clientIp: string;
+  /**
+   * Conversations this connection said it is typing in, so the server can clear them when
+   * the connection closes. Lives as long as the context: a request, or a WebSocket.
+   */
+  typingIn: Set<number>;
+}
+
+/**
+ * Who a service acts for: a signed-in user with a per-call EntityManager. The tRPC context
+ * of a signed-in procedure is one, so routers pass `ctx`; scripts and tests build their own.
+ */
+export interface Actor {
+  em: EntityManager;
+  deps: ApiDeps;
+  user: User;
 }
 
 /** The context without a transport: what tests and scripts use. */
 export function createContextInner(deps: ApiDeps, opts: { token?: string | null; clientIp?: string } = {}): Context {
-  return { deps, token: opts.token ?? null, clientIp: opts.clientIp ?? 'local' };
+  return { deps, token: opts.token ?? null, clientIp: opts.clientIp ?? 'local', typingIn: new Set() };
 }
 
 /** Reads the token from `Authorization: Bearer …` (HTTP) or `connectionParams.token` (WebSocket). */

@@ -3,11 +3,15 @@ import type { AppRouter } from './root.ts';
 
 export { appRouter, type AppRouter } from './root.ts';
 export { createCallerFactory } from './trpc.ts';
-export { createContextInner, tokenFrom, type ApiDeps, type Context } from './context.ts';
+export { createContextInner, tokenFrom, type Actor, type ApiDeps, type ApiLogger, type Context } from './context.ts';
 export { verifyToken, type TokenConfig, type TokenClaims } from './auth/tokens.ts';
 export { DEFAULT_RATE_LIMITS, INPUT_LIMITS, type RateLimits, type RateRule } from './limits.ts';
 export { MemoryRateLimitStore, RateLimiter, type RateLimitStore } from './rate-limiter.ts';
 export { LocalPresence, type Presence } from './realtime/presence.ts';
+export { LocalEventBus, topic, type EventBus, type Topic, type Unsubscribe } from './realtime/bus.ts';
+export { conversationTopic, inboxTopic, sessionsTopic, type ConversationSignal, type InboxSignal, type SessionSignal } from './realtime/topics.ts';
+export { publishPresence } from './realtime/publish.ts';
+export { publishTyping, TYPING_TTL_MS, type InboxEvent } from './services/live.ts';
 export type * from './views.ts';
 
 /**

@@ -1,5 +1,8 @@
+// Lets TypeScript name tracked() outputs in the emitted router types (tRPC keeps the type in this entry).
+export type { TrackedData } from '@trpc/server/unstable-core-do-not-import';
 import { authRouter } from './routers/auth.ts';
 import { conversationsRouter } from './routers/conversations.ts';
+import { inboxRouter } from './routers/inbox.ts';
 import { messagesRouter } from './routers/messages.ts';
 import { usersRouter } from './routers/users.ts';
 import { createTRPCRouter } from './trpc.ts';
@@ -9,6 +12,7 @@ export const appRouter = createTRPCRouter({
   users: usersRouter,
   conversations: conversationsRouter,
   messages: messagesRouter,
+  inbox: inboxRouter,
 });
 
 export type AppRouter = typeof appRouter;

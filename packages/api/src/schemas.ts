@@ -4,6 +4,8 @@ import { INPUT_LIMITS } from './limits.ts';
 
 export const id = z.number().int().positive().max(2 ** 31 - 1);
 export const seq = z.number().int().min(0).max(2 ** 31 - 1);
+/** A tracked event id, as tRPC hands it back on reconnect: the seq as a string. */
+export const eventId = z.string().regex(/^\d{1,10}$/, 'An event id is a seq');
 
 export const username = z
   .string()

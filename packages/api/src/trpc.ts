@@ -44,6 +44,9 @@ function fieldErrorsOf(cause: unknown): { formErrors: string[]; fieldErrors: Rec
 }
 
 export const createTRPCRouter = t.router;
+
+/** For a subscription called without a signal (a direct caller): it ends when its consumer stops. */
+export const neverAborted: AbortSignal = new AbortController().signal;
 export const createCallerFactory = t.createCallerFactory;
 
 /**

@@ -2,8 +2,17 @@
  * What the API returns: plain objects with ISO-8601 times, never entities, so the types
  * the web app infers are exactly what arrives over JSON.
  */
-import type { Conversation, ConversationKind, Message, Participant, ParticipantRole, User, UserRole } from '@parley/db';
-import type { Presence } from './realtime/presence.ts';
+import type {
+  Conversation,
+  ConversationEvent,
+  ConversationEventType,
+  ConversationKind,
+  Message,
+  Participant,
+  ParticipantRole,
+  User,
+  UserRole,
+} from '@parley/db';
 
 export interface UserView {
   id: number;
@@ -62,8 +71,9 @@ export function meView(user: User): MeView {
   return { id: user.id, username: user.username, displayName: user.displayName, role: user.role };
 }
 
-export function userView(user: User, presence: Presence): UserView {
-  return { id: user.id, username: user.username, displayName: user.displayName, online: presence.isOnline(user.id) };
+/** `online`: the users online now (one presence look-up per response, not per user). */
+export function userView(user: User, online: ReadonlySet<number>): UserView {
+  return { id: user.id, username: user.username, displayName: user.displayName, online: online.has(user.id) };
 }
 
 export function messageView(message: Message): MessageView {
@@ -85,7 +95,7 @@ export function conversationView(
   conversation: Conversation,
   members: Participant[],
   myRole: ParticipantRole,
-  presence: Presence,
+  online: ReadonlySet<number>,
 ): ConversationView {
   return {
     id: conversation.id,
@@ -97,10 +107,47 @@ export function conversationView(
     messageCount: conversation.messageCount,
     myRole,
     participants: members.map((member) => ({
-      ...userView(member.user.getEntity(), presence),
+      ...userView(member.user.getEntity(), online),
       role: member.role,
       joinedAt: iso(member.joinedAt),
       lastReadSeq: member.lastReadSeq,
     })),
+  };
+}
+
+/** Details of a durable event beyond its type; which fields are set depends on the type. */
+export interface EventPayload {
+  /** participants.added */
+  userIds?: number[];
+  /** participant.removed, participant.left */
+  userId?: number;
+  /** participant.left: who became owner, if the owner left */
+  newOwnerId?: number | null;
+  /** conversation.renamed */
+  title?: string;
+}
+
+/** One durable event of a conversation, as `conversations.onEvent` delivers it. */
+export interface ConversationEventView {
+  conversationId: number;
+  seq: number;
+  type: ConversationEventType;
+  actorId: number;
+  createdAt: string;
+  /** For message.* events: the message as it is now (a deleted one has an empty body). */
+  message: MessageView | null;
+  payload: EventPayload | null;
+}
+
+/** `event.message`, when set, must be loaded. */
+export function eventView(event: ConversationEvent): ConversationEventView {
+  return {
+    conversationId: event.conversation.id,
+    seq: event.seq,
+    type: event.type,
+    actorId: event.actorId,
+    createdAt: iso(event.createdAt),
+    message: event.message ? messageView(event.message.getEntity()) : null,
+    payload: (event.payload as EventPayload | null | undefined) ?? null,
   };
 }

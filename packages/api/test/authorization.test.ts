@@ -42,6 +42,13 @@ interface ProcedureRow {
 
 type ProcedurePath = { [R in keyof RouterInputs]: `${R & string}.${keyof RouterInputs[R] & string}` }[keyof RouterInputs];
 
+/** Opens a subscription (its checks run) and closes it again; resolves to true when it opened. */
+async function opened(subscription: Promise<AsyncIterable<unknown>>): Promise<true> {
+  const iterator = (await subscription)[Symbol.asyncIterator]();
+  await iterator.return?.();
+  return true;
+}
+
 const PASSWORD = 'matrix password';
 let serial = 0;
 const unique = (prefix: string) => `${prefix}${(serial += 1)}`;
@@ -73,6 +80,19 @@ const PROCEDURES = {
   },
   'conversations.leave': { access: 'member', call: (c, t) => c.conversations.leave({ id: t.conversationId }) },
   'conversations.markRead': { access: 'member', call: (c, t) => c.conversations.markRead({ id: t.conversationId, seq: 1 }) },
+  'conversations.setTyping': {
+    access: 'member',
+    call: (c, t) => c.conversations.setTyping({ id: t.conversationId, typing: false }),
+  },
+  'conversations.onEvent': {
+    access: 'member',
+    call: (c, t) => opened(c.conversations.onEvent({ conversationId: t.conversationId })),
+  },
+  'conversations.onTyping': {
+    access: 'member',
+    call: (c, t) => opened(c.conversations.onTyping({ conversationId: t.conversationId })),
+  },
+  'inbox.onEvent': { access: 'signedIn', call: (c) => opened(c.inbox.onEvent()) },
   'messages.list': { access: 'member', call: (c, t) => c.messages.list({ conversationId: t.conversationId }) },
   'messages.send': {
     access: 'member',

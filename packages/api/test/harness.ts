@@ -9,7 +9,9 @@ import {
   createCallerFactory,
   createContextInner,
   DEFAULT_RATE_LIMITS,
+  LocalEventBus,
   LocalPresence,
+  type EventBus,
   MemoryRateLimitStore,
   RateLimiter,
   type ApiDeps,
@@ -44,6 +46,8 @@ export interface TestUser {
   api: Caller;
 }
 
+const silentLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
 /** Rate limits high enough not to get in the way, unless a test asks for its own. */
 const GENEROUS: RateLimits = Object.fromEntries(
   Object.entries(DEFAULT_RATE_LIMITS).map(([name, rule]) => [name, { ...rule, limit: 100_000 }]),
@@ -51,7 +55,7 @@ const GENEROUS: RateLimits = Object.fromEntries(
 
 export async function createTestApi(
   dialect: Dialect,
-  opts: { rateLimits?: Partial<RateLimits>; admins?: string[] } = {},
+  opts: { rateLimits?: Partial<RateLimits>; admins?: string[]; bus?: EventBus } = {},
 ): Promise<TestApi> {
   const scratch = await createScratchDatabase(dialect);
   const db = await openDatabase(scratch.target);
@@ -62,6 +66,8 @@ export async function createTestApi(
     rateLimiter: new RateLimiter(new MemoryRateLimitStore()),
     rateLimits: { ...GENEROUS, ...opts.rateLimits },
     presence,
+    bus: opts.bus ?? new LocalEventBus(),
+    logger: silentLogger,
     admins: new Set(opts.admins ?? []),
   };
   const as = (token: string | null, clientIp = '127.0.0.1') => createCaller(createContextInner(deps, { token, clientIp }));
@@ -84,6 +90,7 @@ export async function createTestApi(
       return { id: user.id, username, token, api: as(token) };
     },
     async [Symbol.asyncDispose]() {
+      await deps.bus.close();
       await db.close();
       await scratch.drop();
     },

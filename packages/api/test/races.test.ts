@@ -23,7 +23,7 @@ describe.each(testDialects())('changes racing a removal (%s)', (dialect) => {
     await owner.api.conversations.removeParticipant({ id: group.id, userId: member.id });
 
     const error = await rejectionOf(
-      sendMessage(em, me, staleMembership, { body: 'too late', clientId: 'late-1' }, async () => undefined),
+      sendMessage({ em, deps: api().deps, user: me }, staleMembership, { body: "too late", clientId: "late-1" }, async () => undefined),
     );
     expect(error.code).toBe('NOT_FOUND');
     const history = await owner.api.messages.list({ conversationId: group.id, limit: 10 });

@@ -58,7 +58,11 @@ export interface NewMessage {
 }
 
 /** Posts a message to a locked conversation: its seq is the seq of its creation event. */
-export function postMessage(em: EntityManager, conversation: Conversation, input: NewMessage): Message {
+export function postMessage(
+  em: EntityManager,
+  conversation: Conversation,
+  input: NewMessage,
+): { message: Message; event: ConversationEvent } {
   const at = input.at ?? new Date();
   const event = appendEvent(em, conversation, { type: 'message.created', actorId: input.senderId, at });
   const message = em.create(MessageSchema, {
@@ -72,5 +76,5 @@ export function postMessage(em: EntityManager, conversation: Conversation, input
   event.message = ref(message);
   conversation.messageCount += 1;
   conversation.lastMessageAt = at;
-  return message;
+  return { message, event };
 }

@@ -29,7 +29,7 @@ export const authRouter = {
   me: protectedProcedure.query(({ ctx }) => meView(ctx.user)),
 
   logout: protectedProcedure.mutation(async ({ ctx }) => {
-    await logout(ctx.em, ctx.user);
+    await logout(ctx);
     return { loggedOut: true as const };
   }),
 } satisfies TRPCRouterRecord;

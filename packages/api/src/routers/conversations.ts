@@ -1,8 +1,10 @@
+// Lets TypeScript name tracked() outputs in the emitted router types (tRPC keeps the type in this entry).
+export type { TrackedData } from '@trpc/server/unstable-core-do-not-import';
 import { CONVERSATION_KINDS } from '@parley/db';
-import type { TRPCRouterRecord } from '@trpc/server';
+import { tracked, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { INPUT_LIMITS } from '../limits.ts';
-import { id, pageLimit, searchText, seq, title } from '../schemas.ts';
+import { eventId, id, pageLimit, searchText, seq, title } from '../schemas.ts';
 import { conversationDetail, createConversation, listConversations } from '../services/conversations.ts';
 import {
   addParticipants,
@@ -12,7 +14,8 @@ import {
   renameConversation,
   setParticipantRole,
 } from '../services/membership.ts';
-import { memberProcedure, protectedProcedure } from '../trpc.ts';
+import { conversationEvents, publishTyping, typingUsers } from '../services/live.ts';
+import { memberProcedure, neverAborted, protectedProcedure } from '../trpc.ts';
 
 export const conversationsRouter = {
   create: protectedProcedure
@@ -24,7 +27,7 @@ export const conversationsRouter = {
       }),
     )
     .mutation(({ ctx, input }) =>
-      createConversation(ctx.em, ctx.deps.presence, ctx.user, input, () =>
+      createConversation(ctx, input, () =>
         ctx.deps.rateLimiter.consume(`conversations.create:${ctx.user.id}`, ctx.deps.rateLimits.conversationCreate),
       ),
     ),
@@ -38,7 +41,7 @@ export const conversationsRouter = {
       }),
     )
     .query(({ ctx, input }) =>
-      listConversations(ctx.em, ctx.deps.presence, ctx.user, {
+      listConversations(ctx, {
         cursor: input.cursor ?? undefined,
         limit: input.limit,
         search: input.search || undefined,
@@ -47,29 +50,52 @@ export const conversationsRouter = {
 
   get: memberProcedure
     .input(z.object({ id }))
-    .query(({ ctx }) => conversationDetail(ctx.em, ctx.deps.presence, ctx.membership.conversation.getEntity(), ctx.user)),
+    .query(({ ctx }) => conversationDetail(ctx, ctx.membership.conversation.getEntity())),
 
   update: memberProcedure
     .input(z.object({ id, title }))
-    .mutation(({ ctx, input }) => renameConversation(ctx.em, ctx.deps.presence, ctx.user, ctx.membership, input.title)),
+    .mutation(({ ctx, input }) => renameConversation(ctx, ctx.membership, input.title)),
 
   addParticipants: memberProcedure
     .input(z.object({ id, userIds: z.array(id).min(1).max(INPUT_LIMITS.groupSizeMax) }))
-    .mutation(({ ctx, input }) => addParticipants(ctx.em, ctx.deps.presence, ctx.user, ctx.membership, input.userIds)),
+    .mutation(({ ctx, input }) => addParticipants(ctx, ctx.membership, input.userIds)),
 
   removeParticipant: memberProcedure
     .input(z.object({ id, userId: id }))
-    .mutation(({ ctx, input }) => removeParticipant(ctx.em, ctx.deps.presence, ctx.user, ctx.membership, input.userId)),
+    .mutation(({ ctx, input }) => removeParticipant(ctx, ctx.membership, input.userId)),
 
   setRole: memberProcedure
     .input(z.object({ id, userId: id, role: z.enum(['admin', 'member']) }))
-    .mutation(({ ctx, input }) => setParticipantRole(ctx.em, ctx.deps.presence, ctx.user, ctx.membership, input)),
+    .mutation(({ ctx, input }) => setParticipantRole(ctx, ctx.membership, input)),
 
   leave: memberProcedure
     .input(z.object({ id }))
-    .mutation(({ ctx }) => leaveConversation(ctx.em, ctx.user, ctx.membership)),
+    .mutation(({ ctx }) => leaveConversation(ctx, ctx.membership)),
+
+  setTyping: memberProcedure.input(z.object({ id, typing: z.boolean() })).mutation(async ({ ctx, input }) => {
+    // Stopping is never limited: a stale "is typing…" is worse than a chatty client.
+    if (input.typing) {
+      await ctx.deps.rateLimiter.consume(`setTyping:${ctx.user.id}:${input.id}`, ctx.deps.rateLimits.setTyping);
+      ctx.typingIn.add(input.id);
+    } else ctx.typingIn.delete(input.id);
+    await publishTyping(ctx.deps, ctx.user.id, input.id, input.typing);
+    return { typing: input.typing };
+  }),
+
+  onEvent: memberProcedure
+    .input(z.object({ conversationId: id, lastEventId: eventId.nullish() }))
+    .subscription(async function* ({ ctx, input, signal }) {
+      const after = input.lastEventId ? Number(input.lastEventId) : null;
+      for await (const event of conversationEvents(ctx, input.conversationId, after, signal ?? neverAborted)) {
+        yield tracked(String(event.seq), event);
+      }
+    }),
+
+  onTyping: memberProcedure
+    .input(z.object({ conversationId: id }))
+    .subscription(({ ctx, input, signal }) => typingUsers(ctx, input.conversationId, signal ?? neverAborted)),
 
   markRead: memberProcedure
     .input(z.object({ id, seq }))
-    .mutation(({ ctx, input }) => markRead(ctx.em, ctx.user, ctx.membership, input.seq)),
+    .mutation(({ ctx, input }) => markRead(ctx, ctx.membership, input.seq)),
 } satisfies TRPCRouterRecord;

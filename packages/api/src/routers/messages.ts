@@ -12,7 +12,7 @@ export const messagesRouter = {
   send: memberProcedure
     .input(z.object({ conversationId: id, body: messageBody, clientId }))
     .mutation(({ ctx, input }) =>
-      sendMessage(ctx.em, ctx.user, ctx.membership, input, () =>
+      sendMessage(ctx, ctx.membership, input, () =>
         ctx.deps.rateLimiter.consume(`messages.send:${ctx.user.id}`, ctx.deps.rateLimits.messageSend),
       ),
     ),
@@ -20,9 +20,9 @@ export const messagesRouter = {
   // Edit and delete name a message, not a conversation: membership is checked in the service.
   edit: protectedProcedure
     .input(z.object({ id, body: messageBody }))
-    .mutation(({ ctx, input }) => editMessage(ctx.em, ctx.user, input)),
+    .mutation(({ ctx, input }) => editMessage(ctx, input)),
 
   delete: protectedProcedure
     .input(z.object({ id }))
-    .mutation(({ ctx, input }) => deleteMessage(ctx.em, ctx.user, input)),
+    .mutation(({ ctx, input }) => deleteMessage(ctx, input)),
 } satisfies TRPCRouterRecord;

@@ -13,5 +13,5 @@ export const usersRouter = {
         limit: z.number().int().min(1).max(INPUT_LIMITS.userSearchMax).default(10),
       }),
     )
-    .query(({ ctx, input }) => searchUsers(ctx.em, ctx.deps.presence, ctx.user, input)),
+    .query(({ ctx, input }) => searchUsers(ctx, input)),
 } satisfies TRPCRouterRecord;

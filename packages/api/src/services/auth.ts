@@ -3,6 +3,8 @@ import { hashPassword, UserSchema, verifyPassword, type EntityManager, type User
 import { UniqueConstraintViolationException } from '@parley/db';
 import { TRPCError } from '@trpc/server';
 import { signToken, type TokenConfig } from '../auth/tokens.ts';
+import type { Actor } from '../context.ts';
+import { sessionsTopic } from '../realtime/topics.ts';
 import { meView, type MeView } from '../views.ts';
 
 export interface Session {
@@ -59,8 +61,9 @@ export async function login(
   return sessionFor(tokens, user);
 }
 
-/** Revokes every token of the user: each carries the old tokenVersion. */
-export async function logout(em: EntityManager, user: User): Promise<void> {
-  user.tokenVersion += 1;
-  await em.flush();
+/** Revokes every token of the user: each carries the old tokenVersion. Open sockets are closed. */
+export async function logout(actor: Actor): Promise<void> {
+  actor.user.tokenVersion += 1;
+  await actor.em.flush();
+  await actor.deps.bus.publish(sessionsTopic, { userId: actor.user.id }).catch(() => undefined);
 }

@@ -15,7 +15,8 @@ import {
 } from '@parley/db';
 import { badInput, conversationNotFound } from '../errors.ts';
 import { INPUT_LIMITS } from '../limits.ts';
-import type { Presence } from '../realtime/presence.ts';
+import type { Actor } from '../context.ts';
+import { publishAfterCommit } from '../realtime/publish.ts';
 import {
   conversationView,
   messageView,
@@ -37,17 +38,16 @@ export interface CreateConversationInput {
  * `beforeCreate` runs only when something is really created (the rate limit).
  */
 export async function createConversation(
-  em: EntityManager,
-  presence: Presence,
-  me: User,
+  actor: Actor,
   input: CreateConversationInput,
   beforeCreate: () => Promise<void>,
 ): Promise<ConversationView & { created: boolean }> {
+  const { em, user: me } = actor;
   const others = [...new Set(input.participantIds)].filter((id) => id !== me.id);
   const directKey = directKeyFor(me, input.kind, others);
 
   if (directKey) {
-    const existing = await findByDirectKey(em, presence, me, directKey);
+    const existing = await findByDirectKey(actor, directKey);
     if (existing) return existing;
   }
   if (input.kind === 'group' && !input.title) {
@@ -72,11 +72,16 @@ export async function createConversation(
       for (const user of found) tx.create(ParticipantSchema, { conversation: created, user, role: 'member' });
       return created;
     });
-    return { ...(await conversationDetail(em, presence, conversation, me)), created: true };
+    await publishAfterCommit(actor.deps, {
+      conversationId: conversation.id,
+      events: [],
+      added: [me.id, ...found.map((user) => user.id)],
+    });
+    return { ...(await conversationDetail(actor, conversation)), created: true };
   } catch (error) {
     // A concurrent create of the same DM won: return what it made.
     if (directKey && error instanceof UniqueConstraintViolationException) {
-      const existing = await findByDirectKey(em.fork(), presence, me, directKey);
+      const existing = await findByDirectKey({ ...actor, em: em.fork() }, directKey);
       if (existing) return existing;
     }
     throw error;
@@ -99,18 +104,14 @@ function directKeyFor(me: User, kind: ConversationKind, others: number[]): strin
   return null;
 }
 
-async function findByDirectKey(em: EntityManager, presence: Presence, me: User, directKey: string) {
-  const conversation = await em.findOne(ConversationSchema, { directKey });
+async function findByDirectKey(actor: Actor, directKey: string) {
+  const conversation = await actor.em.findOne(ConversationSchema, { directKey });
   if (!conversation) return null;
-  return { ...(await conversationDetail(em, presence, conversation, me)), created: false };
+  return { ...(await conversationDetail(actor, conversation)), created: false };
 }
 
-export async function conversationDetail(
-  em: EntityManager,
-  presence: Presence,
-  conversation: Conversation,
-  me: User,
-): Promise<ConversationView> {
+export async function conversationDetail(actor: Actor, conversation: Conversation): Promise<ConversationView> {
+  const { em, user: me } = actor;
   const members = await em.find(
     ParticipantSchema,
     { conversation: conversation.id },
@@ -118,7 +119,8 @@ export async function conversationDetail(
   );
   const mine = members.find((member) => member.user.id === me.id);
   if (!mine) throw conversationNotFound();
-  return conversationView(conversation, members, mine.role, presence);
+  const online = await actor.deps.presence.onlineAmong(members.map((member) => member.user.id));
+  return conversationView(conversation, members, mine.role, online);
 }
 
 /** The inbox cursor: position of the last item of a page in (lastMessageAt, id) order. */
@@ -139,11 +141,10 @@ function decodeCursor(cursor: string): { at: Date; id: number } {
 
 /** My conversations, newest activity first, one keyset page at a time. */
 export async function listConversations(
-  em: EntityManager,
-  presence: Presence,
-  me: User,
+  actor: Actor,
   input: { cursor?: string | undefined; limit: number; search?: string | undefined },
 ): Promise<{ items: ConversationSummary[]; nextCursor: string | null }> {
+  const { em, user: me } = actor;
   const after = input.cursor ? decodeCursor(input.cursor) : null;
   const conversationFilter = {
     ...(after && {
@@ -178,18 +179,14 @@ export async function listConversations(
   const conversations = mine.map((membership) => membership.conversation.getEntity());
   const last = conversations.at(-1);
   return {
-    items: await summaries(em, presence, me, mine),
+    items: await summaries(actor, mine),
     nextCursor: hasMore && last ? encodeCursor(last) : null,
   };
 }
 
 /** Summaries of conversations I am in: members, last message, unread count. Four queries in all. */
-export async function summaries(
-  em: EntityManager,
-  presence: Presence,
-  me: User,
-  memberships: Participant[],
-): Promise<ConversationSummary[]> {
+export async function summaries(actor: Actor, memberships: Participant[]): Promise<ConversationSummary[]> {
+  const { em, user: me } = actor;
   if (memberships.length === 0) return [];
   const ids = memberships.map((membership) => membership.conversation.id);
   const [members, lastMessages, unread] = await Promise.all([
@@ -200,6 +197,7 @@ export async function summaries(
     }),
     unreadCounts(em, me, ids),
   ]);
+  const online = await actor.deps.presence.onlineAmong([...new Set(members.map((member) => member.user.id))]);
   return memberships.map((membership) => {
     const conversation = membership.conversation.getEntity();
     const lastMessage = lastMessages.find((message) => message.conversation.id === conversation.id);
@@ -208,7 +206,7 @@ export async function summaries(
         conversation,
         members.filter((member) => member.conversation.id === conversation.id),
         membership.role,
-        presence,
+        online,
       ),
       lastMessage: lastMessage ? messageView(lastMessage) : null,
       unreadCount: unread.get(conversation.id) ?? 0,

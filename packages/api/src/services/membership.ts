@@ -3,38 +3,65 @@ import {
   appendEvent,
   lockConversation,
   ParticipantSchema,
+  postMessage,
   UserSchema,
   type Conversation,
+  type ConversationEvent,
   type EntityManager,
+  type Message,
+  type NewEvent,
+  type NewMessage,
   type Participant,
   type ParticipantRole,
-  type User,
 } from '@parley/db';
 import { TRPCError } from '@trpc/server';
 import { INPUT_LIMITS } from '../limits.ts';
-import type { Presence } from '../realtime/presence.ts';
-import type { ConversationView } from '../views.ts';
+import type { Actor } from '../context.ts';
+import { publishAfterCommit } from '../realtime/publish.ts';
+import { inboxTopic } from '../realtime/topics.ts';
+import { eventView, type ConversationView } from '../views.ts';
 import { conversationDetail, unreadCounts } from './conversations.ts';
 import { badInput, conversationNotFound } from '../errors.ts';
 
+/** Appends to a locked conversation's log, remembering what to publish after the commit. */
+export interface ConversationLog {
+  append(event: NewEvent): ConversationEvent;
+  post(message: NewMessage): Message;
+}
+
 /**
  * Runs `work` in a transaction holding the conversation's write lock, after checking
- * again, under the lock, that `me` is still a member: a change racing my removal is
- * refused rather than written after it.
+ * again, under the lock, that the actor is still a member (a change racing their removal
+ * is refused, not written after it). The events `work` appends are published once the
+ * transaction has committed: never before, so nobody sees what is not durable.
  */
 export async function withLockedConversation<T>(
-  em: EntityManager,
+  actor: Actor,
   conversationId: number,
-  me: User,
-  work: (tx: EntityManager, conversation: Conversation) => Promise<T>,
+  work: (tx: EntityManager, conversation: Conversation, log: ConversationLog) => Promise<T>,
 ): Promise<T> {
-  return em.transactional(async (tx) => {
+  const appended: ConversationEvent[] = [];
+  const result = await actor.em.transactional(async (tx) => {
     const conversation = await lockConversation(tx, conversationId);
     const stillMember =
-      conversation && (await tx.count(ParticipantSchema, { conversation: conversationId, user: me.id })) > 0;
+      conversation && (await tx.count(ParticipantSchema, { conversation: conversationId, user: actor.user.id })) > 0;
     if (!conversation || !stillMember) throw conversationNotFound();
-    return work(tx, conversation);
+    const log: ConversationLog = {
+      append: (event) => {
+        const appendedEvent = appendEvent(tx, conversation, event);
+        appended.push(appendedEvent);
+        return appendedEvent;
+      },
+      post: (message) => {
+        const posted = postMessage(tx, conversation, message);
+        appended.push(posted.event);
+        return posted.message;
+      },
+    };
+    return work(tx, conversation, log);
   });
+  await publishAfterCommit(actor.deps, { conversationId, events: appended.map(eventView) });
+  return result;
 }
 
 const canManage = (membership: Participant) => membership.role === 'owner' || membership.role === 'admin';
@@ -54,30 +81,28 @@ function requireGroupManager(membership: Participant): void {
  * logged under the conversation lock, answered with the fresh detail.
  */
 async function changeGroup(
-  em: EntityManager,
-  presence: Presence,
-  me: User,
+  actor: Actor,
   membership: Participant,
-  change: (tx: EntityManager, conversation: Conversation) => Promise<void>,
+  change: (tx: EntityManager, conversation: Conversation, log: ConversationLog) => Promise<void>,
 ): Promise<ConversationView> {
   requireGroupManager(membership);
-  const conversation = await withLockedConversation(em, membership.conversation.id, me, async (tx, conversation) => {
-    await change(tx, conversation);
+  const conversation = await withLockedConversation(actor, membership.conversation.id, async (tx, conversation, log) => {
+    await change(tx, conversation, log);
     return conversation;
   });
-  return conversationDetail(em, presence, conversation, me);
+  return conversationDetail(actor, conversation);
 }
 
-export function renameConversation(em: EntityManager, presence: Presence, me: User, membership: Participant, title: string) {
-  return changeGroup(em, presence, me, membership, async (tx, conversation) => {
+export function renameConversation(actor: Actor, membership: Participant, title: string) {
+  return changeGroup(actor, membership, async (_tx, conversation, log) => {
     if (conversation.title === title) return;
     conversation.title = title;
-    appendEvent(tx, conversation, { type: 'conversation.renamed', actorId: me.id, payload: { title } });
+    log.append({ type: 'conversation.renamed', actorId: actor.user.id, payload: { title } });
   });
 }
 
-export function addParticipants(em: EntityManager, presence: Presence, me: User, membership: Participant, userIds: number[]) {
-  return changeGroup(em, presence, me, membership, async (tx, conversation) => {
+export function addParticipants(actor: Actor, membership: Participant, userIds: number[]) {
+  return changeGroup(actor, membership, async (tx, conversation, log) => {
     const wanted = [...new Set(userIds)];
     const users = await tx.find(UserSchema, { id: { $in: wanted } });
     if (users.length !== wanted.length) throw badInput('userIds', 'Some of those users do not exist');
@@ -92,17 +117,13 @@ export function addParticipants(em: EntityManager, presence: Presence, me: User,
     for (const user of added) {
       tx.create(ParticipantSchema, { conversation, user, role: 'member', lastReadSeq: conversation.lastSeq });
     }
-    appendEvent(tx, conversation, {
-      type: 'participants.added',
-      actorId: me.id,
-      payload: { userIds: added.map((user) => user.id) },
-    });
+    log.append({ type: 'participants.added', actorId: actor.user.id, payload: { userIds: added.map((user) => user.id) } });
   });
 }
 
-export function removeParticipant(em: EntityManager, presence: Presence, me: User, membership: Participant, userId: number) {
-  return changeGroup(em, presence, me, membership, async (tx, conversation) => {
-    if (userId === me.id) throw badInput('userId', 'To remove yourself, leave the conversation');
+export function removeParticipant(actor: Actor, membership: Participant, userId: number) {
+  return changeGroup(actor, membership, async (tx, conversation, log) => {
+    if (userId === actor.user.id) throw badInput('userId', 'To remove yourself, leave the conversation');
     const target = await tx.findOne(ParticipantSchema, { conversation: conversation.id, user: userId });
     if (!target) throw new TRPCError({ code: 'NOT_FOUND', message: 'That user is not a member' });
     // Admins manage members; only the owner removes admins; nobody removes the owner.
@@ -110,38 +131,37 @@ export function removeParticipant(em: EntityManager, presence: Presence, me: Use
       throw new TRPCError({ code: 'FORBIDDEN', message: `You cannot remove the group's ${target.role}` });
     }
     tx.remove(target);
-    appendEvent(tx, conversation, { type: 'participant.removed', actorId: me.id, payload: { userId } });
+    log.append({ type: 'participant.removed', actorId: actor.user.id, payload: { userId } });
   });
 }
 
 /** Owner only: makes a member an admin or an admin a member again. */
 export async function setParticipantRole(
-  em: EntityManager,
-  presence: Presence,
-  me: User,
+  actor: Actor,
   membership: Participant,
   input: { userId: number; role: Exclude<ParticipantRole, 'owner'> },
 ): Promise<ConversationView> {
   requireGroupManager(membership);
   if (membership.role !== 'owner') throw new TRPCError({ code: 'FORBIDDEN', message: 'Only the owner can change roles' });
-  if (input.userId === me.id) throw badInput('userId', 'The owner keeps the owner role');
-  await em.transactional(async (tx) => {
+  if (input.userId === actor.user.id) throw badInput('userId', 'The owner keeps the owner role');
+  await actor.em.transactional(async (tx) => {
     const target = await tx.findOne(ParticipantSchema, { conversation: membership.conversation.id, user: input.userId });
     if (!target) throw new TRPCError({ code: 'NOT_FOUND', message: 'That user is not a member' });
     target.role = input.role;
   });
-  return conversationDetail(em, presence, membership.conversation.getEntity(), me);
+  return conversationDetail(actor, membership.conversation.getEntity());
 }
 
 /**
  * Leaves a group. When the owner leaves, the longest-standing admin (or else member)
  * becomes the owner, so a group with members always has one.
  */
-export async function leaveConversation(em: EntityManager, me: User, membership: Participant): Promise<{ left: true }> {
+export async function leaveConversation(actor: Actor, membership: Participant): Promise<{ left: true }> {
+  const me = actor.user;
   if (membership.conversation.getEntity().kind !== 'group') {
     throw new TRPCError({ code: 'FORBIDDEN', message: 'You can only leave groups' });
   }
-  await withLockedConversation(em, membership.conversation.id, me, async (tx, conversation) => {
+  await withLockedConversation(actor, membership.conversation.id, async (tx, conversation, log) => {
     const members = await tx.find(ParticipantSchema, { conversation: conversation.id }, { orderBy: { joinedAt: 'asc', user: 'asc' } });
     const mine = members.find((member) => member.user.id === me.id);
     if (!mine) throw conversationNotFound();
@@ -155,27 +175,28 @@ export async function leaveConversation(em: EntityManager, me: User, membership:
       }
     }
     tx.remove(mine);
-    appendEvent(tx, conversation, { type: 'participant.left', actorId: me.id, payload: { userId: me.id, newOwnerId } });
+    log.append({ type: 'participant.left', actorId: me.id, payload: { userId: me.id, newOwnerId } });
   });
   return { left: true };
 }
 
-/** Moves my read marker forward (never back, never past the end). */
+/** Moves my read marker forward (never back, never past the end); my other tabs hear of it. */
 export async function markRead(
-  em: EntityManager,
-  me: User,
+  actor: Actor,
   membership: Participant,
   seq: number,
 ): Promise<{ lastReadSeq: number; unreadCount: number }> {
+  const { em, user: me } = actor;
   const conversation = membership.conversation.getEntity();
   const target = Math.min(seq, conversation.lastSeq);
   // One conditional UPDATE: concurrent marks from two tabs can only move it forward.
-  await em.nativeUpdate(
+  const moved = await em.nativeUpdate(
     ParticipantSchema,
     { conversation: conversation.id, user: me.id, lastReadSeq: { $lt: target } },
     { lastReadSeq: target },
   );
   const fresh = await em.findOneOrFail(ParticipantSchema, { conversation: conversation.id, user: me.id }, { refresh: true });
   const unread = await unreadCounts(em, me, [conversation.id]);
+  if (moved > 0) await actor.deps.bus.publish(inboxTopic(me.id), { kind: 'changed', conversationId: conversation.id }).catch(() => undefined);
   return { lastReadSeq: fresh.lastReadSeq, unreadCount: unread.get(conversation.id) ?? 0 };
 }

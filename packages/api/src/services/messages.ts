@@ -1,9 +1,7 @@
 /** Messages: history by seq, idempotent send, edit, delete as tombstone. */
 import {
-  appendEvent,
   MessageSchema,
   ParticipantSchema,
-  postMessage,
   UniqueConstraintViolationException,
   type EntityManager,
   type Message,
@@ -13,6 +11,7 @@ import {
 import { TRPCError } from '@trpc/server';
 import { messageView, type MessageView } from '../views.ts';
 import { badInput } from '../errors.ts';
+import type { Actor } from '../context.ts';
 import { withLockedConversation } from './membership.ts';
 
 export interface HistoryPage {
@@ -52,20 +51,20 @@ export async function listMessages(
  * returns the message the first attempt stored. `beforeSend` runs only for a new send.
  */
 export async function sendMessage(
-  em: EntityManager,
-  me: User,
+  actor: Actor,
   membership: Participant,
   input: { body: string; clientId: string },
   beforeSend: () => Promise<void>,
 ): Promise<MessageView> {
+  const { em, user: me } = actor;
   const conversationId = membership.conversation.id;
   const earlier = await findByClientId(em, me, conversationId, input.clientId);
   if (earlier) return earlier;
 
   await beforeSend();
   try {
-    const message = await withLockedConversation(em, conversationId, me, async (tx, conversation) => {
-      const message = postMessage(tx, conversation, { senderId: me.id, body: input.body, clientId: input.clientId });
+    const message = await withLockedConversation(actor, conversationId, async (tx, _conversation, log) => {
+      const message = log.post({ senderId: me.id, body: input.body, clientId: input.clientId });
       // What I send, I have read.
       await tx.nativeUpdate(
         ParticipantSchema,
@@ -106,37 +105,39 @@ async function messageForChange(em: EntityManager, me: User, messageId: number) 
   return { message, membership };
 }
 
-export async function editMessage(em: EntityManager, me: User, input: { id: number; body: string }): Promise<MessageView> {
-  const { message } = await messageForChange(em, me, input.id);
+export async function editMessage(actor: Actor, input: { id: number; body: string }): Promise<MessageView> {
+  const me = actor.user;
+  const { message } = await messageForChange(actor.em, me, input.id);
   if (message.sender.id !== me.id) throw new TRPCError({ code: 'FORBIDDEN', message: 'You can only edit your own messages' });
-  const edited = await withLockedConversation(em, message.conversation.id, me, async (tx, conversation) => {
+  const edited = await withLockedConversation(actor, message.conversation.id, async (tx, _conversation, log) => {
     const current = await tx.findOneOrFail(MessageSchema, message.id, { refresh: true });
     if (current.deletedAt) throw new TRPCError({ code: 'CONFLICT', message: 'That message was deleted' });
     if (current.body === input.body) return current;
     current.body = input.body;
     current.editedAt = new Date();
-    appendEvent(tx, conversation, { type: 'message.edited', actorId: me.id, message: current });
+    log.append({ type: 'message.edited', actorId: me.id, message: current });
     return current;
   });
   return messageView(edited);
 }
 
 /** Deletes a message: the body is cleared and the row stays as a tombstone. Idempotent. */
-export async function deleteMessage(em: EntityManager, me: User, input: { id: number }): Promise<MessageView> {
-  const { message, membership } = await messageForChange(em, me, input.id);
+export async function deleteMessage(actor: Actor, input: { id: number }): Promise<MessageView> {
+  const me = actor.user;
+  const { message, membership } = await messageForChange(actor.em, me, input.id);
   const isSender = message.sender.id === me.id;
   const isGroupManager =
     membership.conversation.getEntity().kind === 'group' && (membership.role === 'owner' || membership.role === 'admin');
   if (!isSender && !isGroupManager) {
     throw new TRPCError({ code: 'FORBIDDEN', message: 'You can only delete your own messages' });
   }
-  const deleted: Message = await withLockedConversation(em, message.conversation.id, me, async (tx, conversation) => {
+  const deleted: Message = await withLockedConversation(actor, message.conversation.id, async (tx, conversation, log) => {
     const current = await tx.findOneOrFail(MessageSchema, message.id, { refresh: true });
     if (current.deletedAt) return current;
     current.body = '';
     current.deletedAt = new Date();
     conversation.messageCount -= 1;
-    appendEvent(tx, conversation, { type: 'message.deleted', actorId: me.id, message: current });
+    log.append({ type: 'message.deleted', actorId: me.id, message: current });
     return current;
   });
   return messageView(deleted);

@@ -1,6 +1,6 @@
 import { raw } from '@parley/db';
 import { UserSchema, type EntityManager, type User } from '@parley/db';
-import type { Presence } from '../realtime/presence.ts';
+import type { Actor } from '../context.ts';
 import { userView, type UserView } from '../views.ts';
 
 /**
@@ -16,16 +16,13 @@ export function containsText(columns: string[], text: string) {
 }
 
 /** People other than me whose username or display name contains the query. */
-export async function searchUsers(
-  em: EntityManager,
-  presence: Presence,
-  me: User,
-  input: { query: string; limit: number },
-): Promise<UserView[]> {
+export async function searchUsers(actor: Actor, input: { query: string; limit: number }): Promise<UserView[]> {
+  const { em, user: me } = actor;
   const users = await em.find(
     UserSchema,
     { id: { $ne: me.id }, [containsText(['username', 'display_name'], input.query)]: [] },
     { orderBy: { username: 'asc' }, limit: input.limit },
   );
-  return users.map((user) => userView(user, presence));
+  const online = await actor.deps.presence.onlineAmong(users.map((user) => user.id));
+  return users.map((user) => userView(user, online));
 }

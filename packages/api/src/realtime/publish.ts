@@ -1,0 +1,61 @@
+/**
+ * Commit first, then publish: the only way durable changes reach the bus. Called after a
+ * transaction has committed; a failure to publish loses nothing (subscribers repair gaps
+ * from the database), so it never fails the request. The bus reports outages itself, once.
+ */
+import { ParticipantSchema } from '@parley/db';
+import type { ApiDeps } from '../context.ts';
+import type { ConversationEventView } from '../views.ts';
+import { conversationTopic, inboxTopic, type InboxSignal } from './topics.ts';
+
+export interface CommittedChange {
+  conversationId: number;
+  /** The events the transaction appended, in seq order. */
+  events: ConversationEventView[];
+  /** Users who became members without an event (a conversation was created). */
+  added?: number[];
+}
+
+export async function publishAfterCommit(deps: ApiDeps, change: CommittedChange): Promise<void> {
+  const { conversationId, events } = change;
+  const added = new Set(change.added);
+  const removed = new Set<number>();
+  for (const event of events) {
+    for (const userId of event.payload?.userIds ?? []) added.add(userId);
+    if (event.type === 'participant.removed' || event.type === 'participant.left') {
+      if (event.payload?.userId !== undefined) removed.add(event.payload.userId);
+    }
+  }
+
+  const sends: Promise<void>[] = events.map((event) => deps.bus.publish(conversationTopic(conversationId), { kind: 'event', event }));
+  const members = await deps.db.em
+    .fork()
+    .find(ParticipantSchema, { conversation: conversationId }, { fields: ['user'] })
+    .catch(() => []);
+  const inbox = (userId: number, signal: InboxSignal) => sends.push(deps.bus.publish(inboxTopic(userId), signal));
+  for (const member of members) {
+    const userId = member.user.id;
+    inbox(userId, added.has(userId) ? { kind: 'added', conversationId } : { kind: 'changed', conversationId });
+  }
+  for (const userId of removed) inbox(userId, { kind: 'removed', conversationId });
+  await Promise.allSettled(sends);
+}
+
+/**
+ * Tells everyone who shares a conversation with `userId` that they came online or went
+ * offline (the inbox shows presence dots). Called by the server on presence transitions.
+ */
+export async function publishPresence(deps: ApiDeps, userId: number, online: boolean): Promise<void> {
+  const rows: { user_id: number }[] = await deps.db.em
+    .fork()
+    .getConnection()
+    .execute(
+      `select distinct other.user_id from participants mine
+         join participants other on other.conversation_id = mine.conversation_id
+        where mine.user_id = ? and other.user_id <> ?`,
+      [userId, userId],
+    );
+  await Promise.allSettled(
+    rows.map((row) => deps.bus.publish(inboxTopic(Number(row.user_id)), { kind: 'presence', userId, online })),
+  );
+}

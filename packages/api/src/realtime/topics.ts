@@ -1,0 +1,24 @@
+/** The bus topics and what travels on them. */
+import type { ConversationEventView } from '../views.ts';
+import { topic } from './bus.ts';
+
+/** Everything live about one conversation: its durable events (after commit) and typing. */
+export type ConversationSignal =
+  | { kind: 'event'; event: ConversationEventView }
+  | { kind: 'typing'; userId: number; typing: boolean };
+
+/** What one user's inbox must hear of; each subscriber reads its own fresh summary. */
+export type InboxSignal =
+  | { kind: 'changed'; conversationId: number }
+  | { kind: 'added'; conversationId: number }
+  | { kind: 'removed'; conversationId: number }
+  | { kind: 'presence'; userId: number; online: boolean };
+
+/** A user's tokens were revoked: every instance closes that user's sockets. */
+export interface SessionSignal {
+  userId: number;
+}
+
+export const conversationTopic = (conversationId: number) => topic<ConversationSignal>(`conversation:${conversationId}`);
+export const inboxTopic = (userId: number) => topic<InboxSignal>(`inbox:${userId}`);
+export const sessionsTopic = topic<SessionSignal>('sessions');

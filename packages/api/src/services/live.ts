@@ -1,0 +1,207 @@
+/**
+ * The live streams (docs/ARCHITECTURE.md, "Events and delivery"). Each is an async
+ * generator that subscribes to the bus *before* it reads the database, so nothing
+ * committed in between can be missed, and that ends when `signal` aborts.
+ */
+import { ConversationEventSchema, ConversationSchema, ParticipantSchema } from '@parley/db';
+import type { Actor, ApiDeps } from '../context.ts';
+import { Mailbox } from '../realtime/mailbox.ts';
+import { conversationTopic, inboxTopic, type InboxSignal } from '../realtime/topics.ts';
+import { eventView, type ConversationEventView, type ConversationSummary } from '../views.ts';
+import { summaries } from './conversations.ts';
+
+const BACKFILL_PAGE = 500;
+
+/** Events of a conversation with seq in (after, upTo], in order, from the database. */
+async function* eventsFromLog(deps: ApiDeps, conversationId: number, after: number, upTo = Number.MAX_SAFE_INTEGER) {
+  for (let last = after; ; ) {
+    // A fresh fork per page: a subscription can live for days, its identity map must not.
+    const page = await deps.db.em.fork().find(
+      ConversationEventSchema,
+      { conversation: conversationId, seq: { $gt: last, $lte: upTo } },
+      { orderBy: { seq: 'asc' }, limit: BACKFILL_PAGE, populate: ['message'] },
+    );
+    for (const event of page) yield eventView(event);
+    const lastInPage = page.at(-1);
+    if (!lastInPage || page.length < BACKFILL_PAGE) return;
+    last = lastInPage.seq;
+  }
+}
+
+/** The event after which `userId` no longer belongs to the conversation. */
+export const endsMembershipOf = (event: ConversationEventView, userId: number) =>
+  (event.type === 'participant.removed' || event.type === 'participant.left') && event.payload?.userId === userId;
+
+/**
+ * Every durable event of one conversation after `lastEventId` (or from now), in seq order,
+ * with no gap and no duplicate: backfill from the log, then live events from the bus,
+ * dropping seqs already yielded and filling any gap (a lost pub/sub message, an overflow,
+ * a Redis outage) from the log before going on. Ends after the event that removes me.
+ */
+export async function* conversationEvents(
+  actor: Actor,
+  conversationId: number,
+  lastEventId: number | null,
+  signal: AbortSignal,
+): AsyncGenerator<ConversationEventView> {
+  const { deps, user } = actor;
+  const mailbox = new Mailbox<ConversationEventView | 'resync'>(signal);
+  const unsubscribe = deps.bus.subscribe(conversationTopic(conversationId), (signalled) => {
+    if (signalled.kind === 'event') mailbox.push(signalled.event);
+  });
+  const unsubscribeResync = deps.bus.onResync(() => mailbox.push('resync'));
+  try {
+    let last =
+      lastEventId ?? (await deps.db.em.fork().findOneOrFail(ConversationSchema, conversationId, { fields: ['lastSeq'] })).lastSeq;
+    // Yields what the log holds after `last` (up to `upTo`), moving `last` along.
+    const repair = async function* (upTo?: number) {
+      for await (const event of eventsFromLog(deps, conversationId, last, upTo)) {
+        last = event.seq;
+        yield event;
+      }
+    };
+
+    // Backfill everything committed after what the client has.
+    for await (const event of repair()) {
+      yield event;
+      if (endsMembershipOf(event, user.id)) return;
+    }
+    for (;;) {
+      const taken = await mailbox.take();
+      if (!taken) return;
+      if (taken.overflowed || taken.items.includes('resync')) {
+        for await (const event of repair()) {
+          yield event;
+          if (endsMembershipOf(event, user.id)) return;
+        }
+      }
+      for (const item of taken.items) {
+        if (item === 'resync' || item.seq <= last) continue;
+        if (item.seq > last + 1) {
+          // A gap: what is missing is committed (it was published after its commit).
+          for await (const event of repair(item.seq - 1)) {
+            yield event;
+            if (endsMembershipOf(event, user.id)) return;
+          }
+        }
+        yield item;
+        last = item.seq;
+        if (endsMembershipOf(item, user.id)) return;
+      }
+    }
+  } finally {
+    unsubscribe();
+    unsubscribeResync();
+    mailbox.close();
+  }
+}
+
+/** How long a typing signal lasts without a refresh. */
+export const TYPING_TTL_MS = 6_000;
+
+/**
+ * Who is typing in a conversation now (me excluded), yielded on every change: a user is
+ * typing from their setTyping(true) until setTyping(false), a message from them, or
+ * TYPING_TTL_MS without a refresh.
+ */
+export async function* typingUsers(
+  actor: Actor,
+  conversationId: number,
+  signal: AbortSignal,
+  ttlMs = TYPING_TTL_MS,
+): AsyncGenerator<{ userIds: number[] }> {
+  const { deps, user } = actor;
+  const typingUntil = new Map<number, number>();
+  const mailbox = new Mailbox<{ userId: number; typing: boolean } | 'tick'>(signal);
+  let timer: NodeJS.Timeout | undefined;
+  const unsubscribe = deps.bus.subscribe(conversationTopic(conversationId), (signalled) => {
+    if (signalled.kind === 'typing') mailbox.push({ userId: signalled.userId, typing: signalled.typing });
+    else if (signalled.event.type === 'message.created') mailbox.push({ userId: signalled.event.actorId, typing: false });
+  });
+  const current = () => ({ userIds: [...typingUntil.keys()].sort((a, b) => a - b) });
+  try {
+    yield current();
+    for (;;) {
+      const taken = await mailbox.take();
+      if (!taken) return;
+      const before = current().userIds.join();
+      const now = Date.now();
+      for (const item of taken.items) {
+        if (item === 'tick' || item.userId === user.id) continue;
+        if (item.typing) typingUntil.set(item.userId, now + ttlMs);
+        else typingUntil.delete(item.userId);
+      }
+      for (const [userId, until] of typingUntil) if (until <= now) typingUntil.delete(userId);
+      // One timer, for the next expiry.
+      clearTimeout(timer);
+      const next = Math.min(...typingUntil.values());
+      if (Number.isFinite(next)) timer = setTimeout(() => mailbox.push('tick'), Math.max(0, next - now) + 1);
+      if (current().userIds.join() !== before) yield current();
+    }
+  } finally {
+    clearTimeout(timer);
+    unsubscribe();
+    mailbox.close();
+  }
+}
+
+/** Tells the conversation's subscribers, on every instance, that I started or stopped typing. */
+export async function publishTyping(deps: ApiDeps, userId: number, conversationId: number, typing: boolean): Promise<void> {
+  await deps.bus.publish(conversationTopic(conversationId), { kind: 'typing', userId, typing }).catch(() => undefined);
+}
+
+export type InboxEvent =
+  | { type: 'conversation.changed' | 'conversation.added'; conversation: ConversationSummary }
+  | { type: 'conversation.removed'; conversationId: number }
+  | { type: 'presence'; userId: number; online: boolean };
+
+/**
+ * My inbox, live: a conversation of mine changed or appeared (with its fresh summary and
+ * unread count), I left or was removed, or someone I share a conversation with came online
+ * or went offline. No replay: after a reconnect the client refetches conversations.list.
+ */
+export async function* inboxEvents(actor: Actor, signal: AbortSignal): AsyncGenerator<InboxEvent> {
+  const { deps, user } = actor;
+  const mailbox = new Mailbox<InboxSignal>(signal, 1_000);
+  const unsubscribe = deps.bus.subscribe(inboxTopic(user.id), (signalled) => mailbox.push(signalled));
+  try {
+    for (;;) {
+      const taken = await mailbox.take();
+      if (!taken) return;
+      for (const item of coalesce(taken.items)) {
+        if (item.kind === 'presence') {
+          yield { type: 'presence', userId: item.userId, online: item.online };
+          continue;
+        }
+        const em = deps.db.em.fork();
+        const membership = await em.findOne(
+          ParticipantSchema,
+          { conversation: item.conversationId, user: user.id },
+          { populate: ['conversation'] },
+        );
+        if (item.kind === 'removed' || !membership) {
+          if (!membership) yield { type: 'conversation.removed', conversationId: item.conversationId };
+          continue;
+        }
+        const [conversation] = await summaries({ ...actor, em }, [membership]);
+        if (conversation) yield { type: item.kind === 'added' ? 'conversation.added' : 'conversation.changed', conversation };
+      }
+    }
+  } finally {
+    unsubscribe();
+    mailbox.close();
+  }
+}
+
+/** One summary per conversation per batch: ten messages in a burst need one fresh read, not ten. */
+function coalesce(items: InboxSignal[]): InboxSignal[] {
+  const latest = new Map<string, InboxSignal>();
+  for (const item of items) {
+    const key = item.kind === 'presence' ? `presence:${item.userId}` : `conversation:${item.conversationId}`;
+    const previous = latest.get(key);
+    // 'added' stays 'added' when later changes of the same conversation follow in the batch.
+    latest.delete(key);
+    latest.set(key, previous?.kind === 'added' && item.kind === 'changed' ? previous : item);
+  }
+  return [...latest.values()];
+}
