@@ -13,9 +13,13 @@ import {
   appRouter,
   createContextInner,
   DEFAULT_RATE_LIMITS,
+  LocalEventBus,
   LocalPresence,
   MemoryRateLimitStore,
   RateLimiter,
+  type EventBus,
+  type Presence,
+  type RateLimitStore,
   tokenFrom,
   type ApiDeps,
   type RateLimits,
@@ -53,6 +57,24 @@ export interface StartOptions {
   drainMs?: number;
   /** Server → client keep-alive on WebSockets; default ping after 30 s of silence, drop 5 s later. */
   keepAlive?: { pingMs: number; pongWaitMs: number };
+  /** A client whose unsent output passes this many bytes (it stopped reading) is disconnected; default 4 MiB. */
+  maxBufferedBytes?: number;
+  /** Bus, presence and rate-limit store; default in-process (tests pass their own). */
+  realtime?: RealtimeBackends;
+}
+
+/** What several instances share through Redis, or keep in process without it. */
+export interface RealtimeBackends {
+  bus: EventBus;
+  presence: Presence;
+  rateLimitStore: RateLimitStore;
+  close(): Promise<void>;
+}
+
+function localBackends(): RealtimeBackends {
+  const bus = new LocalEventBus();
+  const presence = new LocalPresence();
+  return { bus, presence, rateLimitStore: new MemoryRateLimitStore(), close: async () => void (await Promise.all([bus.close(), presence.close()])) };
 }
 
 export interface RunningServer extends AsyncDisposable {
@@ -79,14 +101,16 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
 }
 
 async function listen(config: Config, opts: StartOptions, logger: Logger, db: Database): Promise<RunningServer> {
-  const presence = new LocalPresence();
-  const rateLimitStore = new MemoryRateLimitStore();
+  const realtime = opts.realtime ?? localBackends();
+  const { presence, rateLimitStore } = realtime;
   const deps: ApiDeps = {
     db,
     tokens: config.tokens,
     rateLimiter: new RateLimiter(rateLimitStore),
     rateLimits: { ...DEFAULT_RATE_LIMITS, ...opts.rateLimits },
     presence,
+    bus: realtime.bus,
+    logger,
     admins: config.admins,
   };
   const clientIpOf = (req: IncomingMessage) => clientIp(req, config.trustProxy);
@@ -171,6 +195,7 @@ async function listen(config: Config, opts: StartOptions, logger: Logger, db: Da
     isShuttingDown: () => shuttingDown,
     onError: logTrpcError,
     keepAlive: opts.keepAlive ?? { pingMs: 30_000, pongWaitMs: 5_000 },
+    maxBufferedBytes: opts.maxBufferedBytes ?? 4 * 1024 * 1024,
   });
   server.on('upgrade', websocket.handleUpgrade);
 
@@ -207,6 +232,8 @@ async function listen(config: Config, opts: StartOptions, logger: Logger, db: Da
     server.closeAllConnections();
     await serverClosed;
     await new Promise<void>((resolveClose) => websocket.wss.close(() => resolveClose()));
+    await websocket.stop();
+    await realtime.close();
     await db.close(true);
     logger.info('shut down cleanly');
   }

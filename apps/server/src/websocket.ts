@@ -14,8 +14,20 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { appRouter, createContextInner, tokenFrom, verifyToken, type ApiDeps, type Context, type RateRule } from '@parley/api';
-import type { LocalPresence, RateLimitStore } from '@parley/api';
+import {
+  appRouter,
+  createContextInner,
+  publishPresence,
+  publishTyping,
+  sessionsTopic,
+  tokenFrom,
+  verifyToken,
+  type ApiDeps,
+  type Context,
+  type Presence,
+  type RateLimitStore,
+  type RateRule,
+} from '@parley/api';
 import { UserSchema } from '@parley/db';
 import { TRPCError } from '@trpc/server';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
@@ -36,7 +48,7 @@ export const CLOSE_GOING_AWAY = 1001;
 export interface WebSocketOptions {
   config: Config;
   deps: ApiDeps;
-  presence: LocalPresence;
+  presence: Presence;
   logger: Logger;
   maxSocketsPerUser: number;
   /**
@@ -52,6 +64,8 @@ export interface WebSocketOptions {
   /** Called for every tRPC error; the server logs them. */
   onError: (opts: { error: TRPCError; path: string | undefined; type: string }) => void;
   keepAlive: { pingMs: number; pongWaitMs: number };
+  /** Unsent bytes after which a client that stopped reading is disconnected. */
+  maxBufferedBytes: number;
 }
 
 interface SocketContextOptions {
@@ -63,6 +77,13 @@ interface SocketContextOptions {
 export function createWebSocketEndpoint(opts: WebSocketOptions) {
   const { config, deps, presence, logger } = opts;
   const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD_BYTES });
+  /** Work left by closed sockets (presence, typing): shutdown waits for it before closing the database. */
+  const closing = new Set<Promise<void>>();
+  /** Authenticated sockets by user, so a logout on any instance can close them here. */
+  const socketsByUser = new Map<number, Set<WebSocket>>();
+  const stopSessions = deps.bus.subscribe(sessionsTopic, ({ userId }) => {
+    for (const socket of socketsByUser.get(userId) ?? []) socket.close(CLOSE_POLICY_VIOLATION, 'Signed out');
+  });
 
   // Typed here rather than with the adapter's CreateWSSContextFnOptions, whose `ws` import
   // does not resolve from inside @trpc/server and would leave `res` untyped.
@@ -85,18 +106,37 @@ export function createWebSocketEndpoint(opts: WebSocketOptions) {
     }
     // The client may have gone while the token was checked.
     if (socket.readyState !== WebSocket.OPEN) return context;
-    if (presence.socketsOf(userId) >= opts.maxSocketsPerUser) {
+    if (presence.localSocketsOf(userId) >= opts.maxSocketsPerUser) {
       logger.info({ userId, limit: opts.maxSocketsPerUser }, 'WebSocket refused: too many open sockets for this user');
       socket.close(CLOSE_POLICY_VIOLATION, `Too many open connections: at most ${opts.maxSocketsPerUser} per user`);
       throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: `At most ${opts.maxSocketsPerUser} open connections per user` });
     }
-    const cameOnline = presence.connected(userId);
-    logger.debug({ userId, cameOnline }, 'authenticated WebSocket opened');
+    const sockets = socketsByUser.get(userId) ?? new Set();
+    socketsByUser.set(userId, sockets.add(socket));
+    const counted = presence.connected(userId);
     socket.once('close', () => {
-      const wentOffline = presence.disconnected(userId);
-      logger.debug({ userId, wentOffline }, 'authenticated WebSocket closed');
+      sockets.delete(socket);
+      if (sockets.size === 0) socketsByUser.delete(userId);
+      // Uncounted only after it was counted, however quickly the socket closes.
+      const recorded = counted
+        .then(() => socketClosed(userId, context))
+        .catch((error: unknown) => logger.warn({ err: error }, 'could not record a closed WebSocket'))
+        .finally(() => closing.delete(recorded));
+      closing.add(recorded);
     });
+    const cameOnline = await counted;
+    logger.debug({ userId, cameOnline }, 'authenticated WebSocket opened');
+    if (cameOnline) await publishPresence(deps, userId, true);
     return context;
+  }
+
+  /** A socket's typing ends with it; the user goes offline with their last socket anywhere. */
+  async function socketClosed(userId: number, context: Context): Promise<void> {
+    await Promise.all([...context.typingIn].map((conversationId) => publishTyping(deps, userId, conversationId, false)));
+    context.typingIn.clear();
+    const wentOffline = await presence.disconnected(userId);
+    logger.debug({ userId, wentOffline }, 'authenticated WebSocket closed');
+    if (wentOffline) await publishPresence(deps, userId, false);
   }
 
   const handler = applyWSSHandler({
@@ -111,6 +151,7 @@ export function createWebSocketEndpoint(opts: WebSocketOptions) {
 
   wss.on('connection', (socket) => {
     socket.on('error', (error) => logger.debug({ err: error }, 'WebSocket error'));
+    disconnectWhenNotReading(socket, opts.maxBufferedBytes, logger);
   });
 
   /** The HTTP server's `upgrade` listener. */
@@ -144,7 +185,28 @@ export function createWebSocketEndpoint(opts: WebSocketOptions) {
     wss,
     handleUpgrade,
     broadcastReconnectNotification: () => handler.broadcastReconnectNotification(),
+    /** Stops listening for logouts and waits for the bookkeeping of closed sockets (the server is closing). */
+    async stop(): Promise<void> {
+      stopSessions();
+      while (closing.size > 0) await Promise.allSettled([...closing]);
+    },
   };
+}
+
+/**
+ * A client that stops reading makes `ws` buffer what we send it. Past `maxBufferedBytes`
+ * it is dropped, so it can neither grow server memory without bound nor hold up others;
+ * when it reconnects, it resumes from its lastEventId and loses nothing.
+ */
+function disconnectWhenNotReading(socket: WebSocket, maxBufferedBytes: number, logger: Logger): void {
+  const send = socket.send.bind(socket);
+  socket.send = ((...args: Parameters<WebSocket['send']>) => {
+    send(...args);
+    if (socket.bufferedAmount > maxBufferedBytes && socket.readyState === WebSocket.OPEN) {
+      logger.info({ bufferedBytes: socket.bufferedAmount }, 'WebSocket dropped: the client stopped reading');
+      socket.terminate();
+    }
+  }) as WebSocket['send'];
 }
 
 /** The user a token belongs to, or null when it is forged, expired or revoked by a logout. */
