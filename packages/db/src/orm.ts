@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MikroORM, type Options } from '@mikro-orm/core';
+import pg from 'pg';
 import { Migrator } from '@mikro-orm/migrations';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import type { AbstractSqlDriver, SqlEntityManager } from '@mikro-orm/sql';
@@ -94,6 +95,26 @@ export async function openDatabase(target: DatabaseTarget, options: OrmConfigOpt
     await connection.execute('pragma synchronous = NORMAL');
     await connection.execute('pragma busy_timeout = 5000');
   }
-  await orm.migrator.up();
+  if (target.dialect === 'postgresql') await withMigrationLock(target.location, () => orm.migrator.up());
+  else await orm.migrator.up();
   return orm;
+}
+
+/** An arbitrary constant naming Parley's migration lock among PostgreSQL advisory locks. */
+const MIGRATION_LOCK_KEY = 7_274_539_201;
+
+/**
+ * Several instances may start at once against one PostgreSQL: a session advisory lock makes
+ * them apply migrations one after another (the later ones then find nothing to do).
+ */
+async function withMigrationLock(url: string, work: () => Promise<unknown>): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    await work();
+  } finally {
+    await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+    await client.end();
+  }
 }

@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { migrationsPath, openDatabase, pendingSchemaChanges, testDialects } from '../src/index.ts';
+import { createScratchDatabase, migrationsPath, openDatabase, pendingSchemaChanges, testDialects } from '../src/index.ts';
 import { openTestDatabase } from './helpers.ts';
 
 describe.each(testDialects())('migrations on %s', (dialect) => {
@@ -31,4 +31,20 @@ it('every dialect has the same migrations', () => {
   const names = (dialect: 'sqlite' | 'postgresql') =>
     readdirSync(migrationsPath(dialect)).filter((file) => file.endsWith('.ts')).sort();
   expect(names('postgresql')).toEqual(names('sqlite'));
+});
+
+describe.each(testDialects().filter((dialect) => dialect === 'postgresql'))('concurrent starts on %s', (dialect) => {
+  it('let three instances open one new database at once: migrations are applied exactly once', async () => {
+    const scratch = await createScratchDatabase(dialect);
+    try {
+      const orms = await Promise.all([openDatabase(scratch.target), openDatabase(scratch.target), openDatabase(scratch.target)]);
+      const [first] = orms;
+      if (!first) throw new Error('no database opened');
+      const applied = await first.em.getConnection().execute('select name from mikro_orm_migrations');
+      expect(applied).toHaveLength(readdirSync(migrationsPath(dialect)).filter((file) => file.endsWith('.ts')).length);
+      await Promise.all(orms.map((orm) => orm.close()));
+    } finally {
+      await scratch.drop();
+    }
+  });
 });
