@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs (Debian packages) and starts the services the full test suite needs, on
-# loopback only, and prints the environment that points the tests at them:
+# loopback only (PostgreSQL and Redis), and prints the environment that points the tests at them:
 #   eval "$(scripts/test-services.sh)"
 # Used by .ci/run; safe to run again (already running services are reused).
 set -euo pipefail
@@ -8,12 +8,14 @@ set -euo pipefail
 PG_PORT=${PARLEY_PG_PORT:-54329}
 PG_USER=parley
 PG_PASSWORD=parley
+REDIS_PORT=${PARLEY_REDIS_PORT:-63790}
 
 log() { echo "test-services: $*" >&2; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 need_packages=()
 command -v pg_ctlcluster >/dev/null 2>&1 || need_packages+=(postgresql)
+command -v redis-server >/dev/null 2>&1 || need_packages+=(redis-server)
 if [ "${#need_packages[@]}" -gt 0 ]; then
   log "installing ${need_packages[*]} from Debian packages"
   as_root apt-get update -qq >&2
@@ -42,3 +44,22 @@ SQL
 log "PostgreSQL ready on 127.0.0.1:$PG_PORT"
 
 echo "export PARLEY_TEST_POSTGRES_URL=postgres://$PG_USER:$PG_PASSWORD@127.0.0.1:$PG_PORT/postgres"
+
+# Redis: a private, memory-only server (no RDB or AOF files) on its own port. Debian's
+# packaged service (port 6379) is left alone; ours is started directly and reused if it answers.
+if redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null | grep -qx PONG; then
+  log "Redis already answering on 127.0.0.1:$REDIS_PORT"
+else
+  log "starting redis-server on 127.0.0.1:$REDIS_PORT"
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --daemonize yes --save '' --appendonly no \
+    --dir /tmp --logfile /tmp/parley-test-redis.log >&2
+  for _ in $(seq 1 50); do
+    redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null | grep -qx PONG && break
+    sleep 0.1
+  done
+  redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null | grep -qx PONG \
+    || { log "redis-server did not answer on 127.0.0.1:$REDIS_PORT (see /tmp/parley-test-redis.log)"; exit 1; }
+fi
+log "Redis ready on 127.0.0.1:$REDIS_PORT"
+
+echo "export PARLEY_TEST_REDIS_URL=redis://127.0.0.1:$REDIS_PORT"
