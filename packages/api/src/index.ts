@@ -25,3 +25,15 @@ export type RouterInputs = inferRouterInputs<AppRouter>;
  * @example type Inbox = RouterOutputs['conversations']['list']['items'];
  */
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
+
+// Realtime backends: in process, or shared by every instance through Redis (REDIS_URL).
+export {
+  createRealtimeBackends,
+  type RealtimeBackends,
+  type RealtimeBackendsOptions,
+  type RealtimeLogger,
+} from './realtime/backends.ts';
+export { BusUnavailableError, RedisEventBus, type RedisEventBusOptions } from './realtime/redis-bus.ts';
+export { RedisPresence, type RedisPresenceOptions } from './realtime/redis-presence.ts';
+export { RedisRateLimitStore } from './realtime/redis-rate-limit.ts';
+export { redactRedisUrl, RedisHealth, type RedisConnectionOptions } from './realtime/redis-connection.ts';

@@ -1,0 +1,191 @@
+/**
+ * Presence shared by every instance through Redis. Per user, a sorted set
+ * `<prefix>presence:<userId>` holds one member per instance where the user has a socket,
+ * scored with the time it expires (Redis' clock, so instances need not agree on theirs).
+ * Each instance keeps its own socket counts, refreshes its members every `refreshMs` and
+ * removes itself when a user's last local socket closes. An instance that dies stops
+ * refreshing, so its members expire after `ttlMs` and are removed lazily.
+ *
+ * If Redis is unreachable, presence degrades to this instance's own sockets and is
+ * written back in full as soon as the connection is ready again.
+ */
+import type { Redis } from 'ioredis';
+import type { Presence } from './presence.ts';
+import type { RedisHealth } from './redis-connection.ts';
+
+export interface RedisPresenceOptions {
+  /** A command connection; shared, not owned (close() leaves it open). */
+  redis: Redis;
+  /** Unique among the instances sharing the Redis. */
+  instanceId: string;
+  /** Reports failed commands (an outage itself is reported by the connection). */
+  health: RedisHealth;
+  /** Prepended to every key. */
+  keyPrefix?: string;
+  /** How long an instance's claim lasts without a refresh. */
+  ttlMs?: number;
+  /** How often claims are refreshed; well below ttlMs. */
+  refreshMs?: number;
+}
+
+export const PRESENCE_TTL_MS = 30_000;
+export const PRESENCE_REFRESH_MS = 10_000;
+/** Keys per script call, so no single call blocks Redis for long. */
+const KEYS_PER_CALL = 500;
+
+/** Redis' clock in milliseconds, inside a script. */
+const NOW = `local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
+
+/** Claims (or extends) this instance's member; the key lives as long as its latest member. */
+const CLAIM = `
+redis.call('ZADD', key, now + ttl, ARGV[1])
+local latest = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
+redis.call('PEXPIREAT', key, latest[2])`;
+
+/** KEYS[1] the user's set; ARGV instanceId, ttlMs. Returns the live members of other instances. */
+const CONNECT_SCRIPT = `${NOW}
+local key, ttl = KEYS[1], tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+local others = redis.call('ZCARD', key)
+if redis.call('ZSCORE', key, ARGV[1]) then others = others - 1 end
+${CLAIM}
+return others`;
+
+/** KEYS[1] the user's set; ARGV instanceId. Returns the live members left. */
+const DISCONNECT_SCRIPT = `${NOW}
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+return redis.call('ZCARD', KEYS[1])`;
+
+/** KEYS the users' sets; ARGV instanceId, ttlMs. */
+const REFRESH_SCRIPT = `${NOW}
+local ttl = tonumber(ARGV[2])
+for _, key in ipairs(KEYS) do
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+  ${CLAIM}
+end
+return #KEYS`;
+
+/** KEYS the users' sets. Returns, per key, how many members are live. */
+const ONLINE_SCRIPT = `${NOW}
+local online = {}
+for i, key in ipairs(KEYS) do online[i] = redis.call('ZCOUNT', key, '(' .. now, '+inf') end
+return online`;
+
+export class RedisPresence implements Presence {
+  readonly #redis: Redis;
+  readonly #instanceId: string;
+  readonly #health: RedisHealth;
+  readonly #keyPrefix: string;
+  readonly #ttlMs: number;
+  readonly #sockets = new Map<number, number>();
+  readonly #timer: NodeJS.Timeout;
+  readonly #onReady = () => this.#refresh();
+
+  constructor(options: RedisPresenceOptions) {
+    const ttlMs = options.ttlMs ?? PRESENCE_TTL_MS;
+    const refreshMs = options.refreshMs ?? PRESENCE_REFRESH_MS;
+    if (!(refreshMs > 0 && refreshMs * 2 <= ttlMs)) {
+      throw new Error(`presence refresh (${refreshMs} ms) must be positive and at most half the TTL (${ttlMs} ms)`);
+    }
+    this.#redis = options.redis;
+    this.#instanceId = options.instanceId;
+    this.#health = options.health;
+    this.#keyPrefix = options.keyPrefix ?? 'parley:';
+    this.#ttlMs = ttlMs;
+    this.#timer = setInterval(() => this.#refresh(), refreshMs);
+    // The server does not stay up for presence alone.
+    this.#timer.unref();
+    // Back from an outage: claim every local user again at once (their entries may have expired).
+    this.#redis.on('ready', this.#onReady);
+  }
+
+  async connected(userId: number): Promise<boolean> {
+    const count = (this.#sockets.get(userId) ?? 0) + 1;
+    this.#sockets.set(userId, count);
+    if (count > 1) return false;
+    try {
+      const others = await this.#redis.eval(CONNECT_SCRIPT, 1, this.#key(userId), this.#instanceId, this.#ttlMs);
+      return others === 0;
+    } catch (error) {
+      this.#failed(error, 'connect');
+      return true;
+    }
+  }
+
+  async disconnected(userId: number): Promise<boolean> {
+    const count = (this.#sockets.get(userId) ?? 0) - 1;
+    if (count > 0) {
+      this.#sockets.set(userId, count);
+      return false;
+    }
+    this.#sockets.delete(userId);
+    try {
+      const remaining = await this.#redis.eval(DISCONNECT_SCRIPT, 1, this.#key(userId), this.#instanceId);
+      return remaining === 0;
+    } catch (error) {
+      // Our claim expires by itself within the TTL.
+      this.#failed(error, 'disconnect');
+      return true;
+    }
+  }
+
+  async onlineAmong(userIds: readonly number[]): Promise<Set<number>> {
+    const ids = [...new Set(userIds)];
+    if (ids.length === 0) return new Set();
+    try {
+      // Every chunk is written before any reply is read: one round trip.
+      const replies = await Promise.all(
+        chunks(ids, KEYS_PER_CALL).map((chunk) =>
+          this.#redis.eval(ONLINE_SCRIPT, chunk.length, ...chunk.map((id) => this.#key(id))),
+        ),
+      );
+      const counts = replies.flatMap((reply): unknown[] => (Array.isArray(reply) ? reply : []));
+      return new Set(ids.filter((_, index) => typeof counts[index] === 'number' && counts[index] > 0));
+    } catch (error) {
+      this.#failed(error, 'look-up');
+      return new Set(ids.filter((id) => this.#sockets.has(id)));
+    }
+  }
+
+  localSocketsOf(userId: number): number {
+    return this.#sockets.get(userId) ?? 0;
+  }
+
+  /** Stops refreshing and withdraws this instance's claims, so its users go offline now, not after the TTL. */
+  async close(): Promise<void> {
+    clearInterval(this.#timer);
+    this.#redis.off('ready', this.#onReady);
+    const userIds = [...this.#sockets.keys()];
+    this.#sockets.clear();
+    if (this.#redis.status !== 'ready') return;
+    await Promise.all(
+      userIds.map((id) => this.#redis.eval(DISCONNECT_SCRIPT, 1, this.#key(id), this.#instanceId).catch(() => undefined)),
+    );
+  }
+
+  #key(userId: number): string {
+    return `${this.#keyPrefix}presence:${userId}`;
+  }
+
+  #refresh(): void {
+    if (this.#sockets.size === 0 || this.#redis.status !== 'ready') return;
+    const keys = [...this.#sockets.keys()].map((id) => this.#key(id));
+    for (const chunk of chunks(keys, KEYS_PER_CALL)) {
+      this.#redis
+        .eval(REFRESH_SCRIPT, chunk.length, ...chunk, this.#instanceId, this.#ttlMs)
+        .catch((error: unknown) => this.#failed(error, 'refresh'));
+    }
+  }
+
+  #failed(error: unknown, operation: string): void {
+    this.#health.commandFailed(`presence ${operation}`, error);
+  }
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const result: T[][] = [];
+  for (let start = 0; start < items.length; start += size) result.push(items.slice(start, start + size));
+  return result;
+}
