@@ -234,7 +234,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
         : `JWT_SECRET is not set: using the signing secret kept in ${kept.path}`,
     );
   }
-  if (vars.REDIS_URL) notes.push('REDIS_URL is set but not used yet: fan-out, presence and rate limits run in this process');
 
   return {
     nodeEnv: vars.NODE_ENV,

@@ -13,13 +13,9 @@ import {
   appRouter,
   createContextInner,
   DEFAULT_RATE_LIMITS,
-  LocalEventBus,
-  LocalPresence,
-  MemoryRateLimitStore,
+  createRealtimeBackends,
   RateLimiter,
-  type EventBus,
-  type Presence,
-  type RateLimitStore,
+  type RealtimeBackends,
   tokenFrom,
   type ApiDeps,
   type RateLimits,
@@ -59,23 +55,14 @@ export interface StartOptions {
   keepAlive?: { pingMs: number; pongWaitMs: number };
   /** A client whose unsent output passes this many bytes (it stopped reading) is disconnected; default 4 MiB. */
   maxBufferedBytes?: number;
-  /** Bus, presence and rate-limit store; default in-process (tests pass their own). */
+  /** Bus, presence and rate-limit store; default from config.redisUrl (Redis, or in process). */
   realtime?: RealtimeBackends;
+  /** How long "is typing" lasts without a refresh; default 6 s (tests shorten it). */
+  typingTtlMs?: number;
 }
 
-/** What several instances share through Redis, or keep in process without it. */
-export interface RealtimeBackends {
-  bus: EventBus;
-  presence: Presence;
-  rateLimitStore: RateLimitStore;
-  close(): Promise<void>;
-}
 
-function localBackends(): RealtimeBackends {
-  const bus = new LocalEventBus();
-  const presence = new LocalPresence();
-  return { bus, presence, rateLimitStore: new MemoryRateLimitStore(), close: async () => void (await Promise.all([bus.close(), presence.close()])) };
-}
+
 
 export interface RunningServer extends AsyncDisposable {
   /** http://host:port, with the port actually bound. */
@@ -101,7 +88,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
 }
 
 async function listen(config: Config, opts: StartOptions, logger: Logger, db: Database): Promise<RunningServer> {
-  const realtime = opts.realtime ?? localBackends();
+  const realtime = opts.realtime ?? (await createRealtimeBackends({ redisUrl: config.redisUrl ?? undefined, logger }));
+  logger.info({ kind: realtime.kind }, realtime.kind === 'redis' ? 'live fan-out, presence and rate limits through Redis' : 'live fan-out, presence and rate limits in this process');
   const { presence, rateLimitStore } = realtime;
   const deps: ApiDeps = {
     db,
@@ -112,6 +100,7 @@ async function listen(config: Config, opts: StartOptions, logger: Logger, db: Da
     bus: realtime.bus,
     logger,
     admins: config.admins,
+    typingTtlMs: opts.typingTtlMs,
   };
   const clientIpOf = (req: IncomingMessage) => clientIp(req, config.trustProxy);
   let shuttingDown = false;

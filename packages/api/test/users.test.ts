@@ -39,7 +39,7 @@ describe.each(testDialects())('users.search on %s', (dialect) => {
 
   it('returns who is online with each user', async () => {
     const api = getApi();
-    api.presence.connected(kate.id);
+    await api.presence.connected(kate.id);
     try {
       const found = await finder.api.users.search({ query: 'kat' });
       expect(found).toEqual([
@@ -47,7 +47,7 @@ describe.each(testDialects())('users.search on %s', (dialect) => {
         { id: kate.id, username: 'kate', displayName: 'Kate Bush', online: true },
       ]);
     } finally {
-      api.presence.disconnected(kate.id);
+      await api.presence.disconnected(kate.id);
     }
   });
 

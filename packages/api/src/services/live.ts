@@ -51,6 +51,8 @@ export async function* conversationEvents(
   });
   const unsubscribeResync = deps.bus.onResync(() => mailbox.push('resync'));
   try {
+    // Subscribed for real (Redis confirmed it) before reading the log: nothing falls between.
+    await deps.bus.ready();
     let last =
       lastEventId ?? (await deps.db.em.fork().findOneOrFail(ConversationSchema, conversationId, { fields: ['lastSeq'] })).lastSeq;
     // Yields what the log holds after `last` (up to `upTo`), moving `last` along.
@@ -120,6 +122,7 @@ export async function* typingUsers(
   });
   const current = () => ({ userIds: [...typingUntil.keys()].sort((a, b) => a - b) });
   try {
+    await deps.bus.ready();
     yield current();
     for (;;) {
       const taken = await mailbox.take();
@@ -165,6 +168,7 @@ export async function* inboxEvents(actor: Actor, signal: AbortSignal): AsyncGene
   const mailbox = new Mailbox<InboxSignal>(signal, 1_000);
   const unsubscribe = deps.bus.subscribe(inboxTopic(user.id), (signalled) => mailbox.push(signalled));
   try {
+    await deps.bus.ready();
     for (;;) {
       const taken = await mailbox.take();
       if (!taken) return;

@@ -1,5 +1,5 @@
 import { raw } from '@parley/db';
-import { UserSchema, type EntityManager, type User } from '@parley/db';
+import { UserSchema } from '@parley/db';
 import type { Actor } from '../context.ts';
 import { userView, type UserView } from '../views.ts';
 
