@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { listeningUrl, runMain } from '../../server/test/process.ts';
+import { listeningUrl, runMain, type Running } from '../../server/test/process.ts';
 
 const WEB_DIST = fileURLToPath(new URL('../dist/index.html', import.meta.url));
 export const ARTIFACTS = fileURLToPath(new URL('../test-results/', import.meta.url));
@@ -17,22 +17,41 @@ const CHROMIUM = process.env.PARLEY_CHROMIUM ?? '/usr/bin/chromium';
 
 export interface RunningApp extends AsyncDisposable {
   url: string;
+  /**
+   * Stops the server as a deploy does (SIGTERM: it asks WebSocket clients to reconnect),
+   * runs `whileDown`, then starts it again on the same port and data.
+   */
+  restart: (whileDown?: () => Promise<void>) => Promise<void>;
 }
 
 /** Starts Parley like the quick start does (`--seed-demo`), on its own data directory. */
 export async function startApp(): Promise<RunningApp> {
   if (!existsSync(WEB_DIST)) throw new Error('apps/web/dist is missing: run `pnpm build` before the browser tests');
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-e2e-'));
-  const running = runMain({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info' }, ['--seed-demo']);
-  const url = await listeningUrl(running).catch(async (error: unknown) => {
-    running.child.kill('SIGKILL');
-    throw error;
-  });
+  const start = async (port: string) => {
+    const running = runMain({ PORT: port, HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info' }, ['--seed-demo']);
+    const url = await listeningUrl(running).catch(async (error: unknown) => {
+      running.child.kill('SIGKILL');
+      throw error;
+    });
+    return { running, url };
+  };
+  const stop = async (running: Running) => {
+    running.child.kill('SIGTERM');
+    await running.exited;
+  };
+
+  let current = await start('0');
+  const { url } = current;
   return {
     url,
+    async restart(whileDown) {
+      await stop(current.running);
+      await whileDown?.();
+      current = await start(new URL(url).port);
+    },
     async [Symbol.asyncDispose]() {
-      running.child.kill('SIGTERM');
-      await running.exited;
+      await stop(current.running);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -1,17 +1,20 @@
 import { QueryClientProvider } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { useEffect, useState, useSyncExternalStore } from 'react';
+import { createApiClientSource } from './api-client.ts';
 import { Home } from './components/Home.tsx';
 import { SignIn } from './components/SignIn.tsx';
 import { StatusScreen } from './components/StatusScreen.tsx';
 import { describeError, isUnauthorized } from './errors.ts';
-import { SessionContext, useSession } from './hooks.ts';
+import { ConnectionContext, SessionContext, useSession } from './hooks.ts';
 import { createQueryClient } from './query-client.ts';
 import type { Session } from './session.ts';
-import { createTrpcClient, trpc } from './trpc.ts';
+import { trpc } from './trpc.ts';
 
 export function App({ session }: { session: Session }) {
   const [queryClient] = useState(() => createQueryClient(session));
-  const [trpcClient] = useState(() => createTrpcClient(() => session.getState().token));
+  // One client per session token (its own socket); swapped as the session changes.
+  const [apiClients] = useState(() => createApiClientSource(session));
+  const apiClient = useSyncExternalStore(apiClients.subscribe, apiClients.getClient);
 
   // Whoever signs in or out (this tab or another), nothing cached for the last user survives.
   useEffect(() => {
@@ -26,11 +29,13 @@ export function App({ session }: { session: Session }) {
 
   return (
     <SessionContext value={session}>
-      <trpc.Provider client={trpcClient} queryClient={queryClient}>
-        <QueryClientProvider client={queryClient}>
-          <SessionGate />
-        </QueryClientProvider>
-      </trpc.Provider>
+      <ConnectionContext value={apiClient.connection}>
+        <trpc.Provider client={apiClient.trpc} queryClient={queryClient}>
+          <QueryClientProvider client={queryClient}>
+            <SessionGate />
+          </QueryClientProvider>
+        </trpc.Provider>
+      </ConnectionContext>
     </SessionContext>
   );
 }

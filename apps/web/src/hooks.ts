@@ -1,7 +1,20 @@
 import { createContext, use, useEffect, useState, useSyncExternalStore } from 'react';
+import type { ConnectionStatus, ConnectionStatusStore } from './connection.ts';
 import type { Session, SessionState } from './session.ts';
 
 export const SessionContext = createContext<Session | null>(null);
+
+/** The current session's live connection; null when signed out (there is no socket then). */
+export const ConnectionContext = createContext<ConnectionStatusStore | null>(null);
+
+const noConnection = () => () => undefined;
+const idle = (): ConnectionStatus => 'idle';
+
+/** The live connection's status, re-rendering on every change. */
+export function useConnectionStatus(): ConnectionStatus {
+  const connection = use(ConnectionContext);
+  return useSyncExternalStore(connection?.subscribe ?? noConnection, connection?.getStatus ?? idle);
+}
 
 export function useSession(): { session: Session; state: SessionState } {
   const session = use(SessionContext);

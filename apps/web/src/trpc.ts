@@ -5,7 +5,7 @@
  * @see https://trpc.io/docs/client/react
  */
 import type { AppRouter, RouterInputs, RouterOutputs } from '@parley/api';
-import { httpBatchLink, isTRPCClientError, type TRPCClientErrorLike } from '@trpc/client';
+import { isTRPCClientError, type TRPCClientErrorLike } from '@trpc/client';
 import { createTRPCReact } from '@trpc/react-query';
 
 export type { AppRouter, RouterInputs, RouterOutputs };
@@ -14,26 +14,15 @@ export type { AppRouter, RouterInputs, RouterOutputs };
 export type Me = RouterOutputs['auth']['me'];
 /** One inbox row, as conversations.list returns it. */
 export type ConversationSummary = RouterOutputs['conversations']['list']['items'][number];
+/** One page of the inbox, as conversations.list returns it. */
+export type InboxPage = RouterOutputs['conversations']['list'];
+/** What inbox.onEvent yields: a conversation of mine changed, appeared or went, or someone's presence. */
+export type InboxEvent = RouterOutputs['inbox']['onEvent'] extends AsyncIterable<infer Event> ? Event : never;
 
 /** An error as the API sends it, including the `zodError` and `retryAfterMs` our formatter adds. */
 export type ApiError = TRPCClientErrorLike<AppRouter>;
 
 export const trpc = createTRPCReact<AppRouter>();
-
-/** `getToken` is read on every request, so signing in or out never needs a new client. */
-export function createTrpcClient(getToken: () => string | null) {
-  return trpc.createClient({
-    links: [
-      httpBatchLink({
-        url: '/trpc',
-        headers: () => {
-          const token = getToken();
-          return token ? { Authorization: `Bearer ${token}` } : {};
-        },
-      }),
-    ],
-  });
-}
 
 export function isApiError(error: unknown): error is ApiError {
   return isTRPCClientError<AppRouter>(error);

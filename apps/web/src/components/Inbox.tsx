@@ -1,17 +1,17 @@
 import { useEffect, useRef } from 'react';
 import { describeError } from '../errors.ts';
 import { useNow } from '../hooks.ts';
+import { inboxItems } from '../inbox-cache.ts';
+import { INBOX_INPUT } from '../live-inbox.ts';
 import { trpc, type Me } from '../trpc.ts';
 import { ConversationItem } from './ConversationItem.tsx';
 
-export const INBOX_PAGE_SIZE = 20;
-
-/** My conversations, newest activity first, a page at a time. */
+/** My conversations, newest activity first, a page at a time, kept live by useLiveInbox. */
 export function Inbox({ me }: { me: Me }) {
   const now = useNow(30_000);
   const headingRef = useRef<HTMLHeadingElement | null>(null);
   const conversations = trpc.conversations.list.useInfiniteQuery(
-    { limit: INBOX_PAGE_SIZE },
+    INBOX_INPUT,
     { getNextPageParam: (page) => page.nextCursor },
   );
   const { hasNextPage, isFetchingNextPage } = conversations;
@@ -25,7 +25,7 @@ export function Inbox({ me }: { me: Me }) {
     if (loadMoreHadFocus && !isFetchingNextPage && !hasNextPage) headingRef.current?.focus();
   }, [isFetchingNextPage, hasNextPage]);
 
-  const items = conversations.data?.pages.flatMap((page) => page.items) ?? [];
+  const items = inboxItems(conversations.data?.pages ?? []);
 
   return (
     <section className="inbox" aria-labelledby="inbox-heading">

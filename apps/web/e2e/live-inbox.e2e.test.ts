@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import type { AppRouter } from '@parley/api';
+import { createTRPCClient, httpLink } from '@trpc/client';
+import type { Locator, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { launchBrowser, screenshot, startApp } from './browser.ts';
+
+const DEMO_PASSWORD = 'parley-demo';
+
+/** Someone else, on another device: the real API over HTTP with their own token. */
+async function signInElsewhere(baseUrl: string, username: string) {
+  const anonymous = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${baseUrl}/trpc` })] });
+  const { token } = await anonymous.auth.login.mutate({ username, password: DEMO_PASSWORD });
+  return createTRPCClient<AppRouter>({ links: [httpLink({ url: `${baseUrl}/trpc`, headers: { Authorization: `Bearer ${token}` } })] });
+}
+
+/** The seeded DM between alice and bob, as bob's inbox lists it. */
+async function dmWithAlice(bob: Awaited<ReturnType<typeof signInElsewhere>>) {
+  const { items } = await bob.conversations.list.query({ limit: 20 });
+  const dm = items.find((conversation) => conversation.kind === 'direct' && conversation.participants.some((p) => p.username === 'alice'));
+  const alice = dm?.participants.find((p) => p.username === 'alice');
+  if (!dm || !alice) throw new Error('the demo seed has a DM between alice and bob');
+  return { dm, alice };
+}
+
+/** Resolves when the page's inbox stream is running on the server (its "started" frame arrives). */
+function inboxStreamStarted(page: Page): Promise<void> {
+  return new Promise((resolve) => {
+    page.on('websocket', (socket) =>
+      socket.on('framereceived', ({ payload }) => {
+        if (typeof payload === 'string' && payload.includes('"type":"started"')) resolve();
+      }),
+    );
+  });
+}
+
+async function signInAsAlice(page: Page, url: string) {
+  await page.goto(url);
+  await page.getByLabel('Username').fill('alice');
+  await page.getByLabel('Password').fill(DEMO_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  const inbox = page.getByRole('list', { name: 'Conversations' });
+  await inbox.waitFor();
+  // Any page load from here on would be a reload.
+  let loads = 0;
+  page.on('load', () => loads++);
+  return {
+    rows: inbox.getByTestId('conversation-item'),
+    row: (conversationId: number) => inbox.locator(`[data-conversation-id="${conversationId}"]`),
+    firstRowId: () => inbox.getByTestId('conversation-item').first().getAttribute('data-conversation-id'),
+    notReloaded: () => loads === 0,
+  };
+}
+
+/** The number on a row's unread badge (0 without one). */
+async function unreadOf(row: Locator): Promise<number> {
+  const badge = row.getByTestId('unread-badge');
+  if ((await badge.count()) === 0) return 0;
+  return Number((await badge.locator('[aria-hidden="true"]').innerText()).replace('+', ''));
+}
+
+describe('the inbox, live in a real browser', () => {
+  it('shows a group bob just started and moves his new message to the top, without a reload', async () => {
+    await using app = await startApp();
+    await using browser = await launchBrowser();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const streaming = inboxStreamStarted(page);
+    const inbox = await signInAsAlice(page, app.url);
+    await streaming;
+
+    const bob = await signInElsewhere(app.url, 'bob');
+    const { dm, alice } = await dmWithAlice(bob);
+    const unreadBefore = await unreadOf(inbox.row(dm.id));
+
+    // A new group with alice in it appears at the top of her inbox.
+    const group = await bob.conversations.create.mutate({ kind: 'group', participantIds: [alice.id], title: 'Surprise party' });
+    await expect.poll(inbox.firstRowId).toBe(String(group.id));
+    expect(await inbox.rows.first().innerText()).toContain('Surprise party');
+
+    // A message in their DM moves it above the group, with its preview and one more unread.
+    await bob.messages.send.mutate({ conversationId: dm.id, body: 'Are you coming tonight?', clientId: randomUUID() });
+    await expect.poll(inbox.firstRowId).toBe(String(dm.id));
+    await expect.poll(() => inbox.row(dm.id).getByTestId('conversation-preview').innerText()).toBe('Are you coming tonight?');
+    expect(await unreadOf(inbox.row(dm.id))).toBe(unreadBefore + 1);
+    expect(await inbox.rows.nth(1).getAttribute('data-conversation-id')).toBe(String(group.id));
+
+    expect(inbox.notReloaded()).toBe(true);
+    await screenshot(page, 'live-inbox');
+  });
+
+  it('says it is reconnecting while the server restarts, then shows what was sent while it was away', async () => {
+    await using app = await startApp();
+    await using browser = await launchBrowser();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    // Alice's network, made controllable: while `held`, her new connections hang in
+    // CONNECTING (as on a dead network) instead of reaching the server.
+    const network = holdableNetwork();
+    await page.routeWebSocket((url) => url.pathname === '/trpc', async (socket) => {
+      await network.passage();
+      socket.connectToServer();
+    });
+    const streaming = inboxStreamStarted(page);
+    const inbox = await signInAsAlice(page, app.url);
+    await streaming;
+    const reconnecting = page.getByRole('status').filter({ hasText: 'Reconnecting…' });
+    expect(await reconnecting.count()).toBe(0);
+
+    // A deploy: the server restarts while alice's network is down; bob writes before she is back.
+    network.hold();
+    await app.restart(async () => {
+      await expect.poll(() => reconnecting.count()).toBe(1);
+    });
+    const bob = await signInElsewhere(app.url, 'bob');
+    const { dm } = await dmWithAlice(bob);
+    await bob.messages.send.mutate({ conversationId: dm.id, body: 'Did you get this?', clientId: randomUUID() });
+    await screenshot(page, 'live-inbox-reconnecting');
+    expect(await reconnecting.count()).toBe(1);
+    expect(await inbox.row(dm.id).getByTestId('conversation-preview').innerText()).not.toBe('Did you get this?');
+
+    // Back online: the banner goes and the inbox catches up, though the stream itself has no replay.
+    network.release();
+    await expect.poll(() => reconnecting.count(), { timeout: 10_000 }).toBe(0);
+    await expect.poll(() => inbox.row(dm.id).getByTestId('conversation-preview').innerText()).toBe('Did you get this?');
+    expect(await inbox.firstRowId()).toBe(String(dm.id));
+    expect(inbox.notReloaded()).toBe(true);
+  });
+
+  it('signs alice out here as soon as she signs out on another device', async () => {
+    await using app = await startApp();
+    await using browser = await launchBrowser();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const streaming = inboxStreamStarted(page);
+    await signInAsAlice(page, app.url);
+    await streaming;
+
+    const aliceElsewhere = await signInElsewhere(app.url, 'alice');
+    await aliceElsewhere.auth.logout.mutate();
+
+    // No click and no reload: the server closes her socket, and on the socket she reconnects
+    // with, her dead token makes the inbox stream answer UNAUTHORIZED.
+    await expect.poll(() => page.getByTestId('session-notice').count(), { timeout: 10_000 }).toBe(1);
+    expect(await page.getByTestId('session-notice').innerText()).toContain('Your session has ended');
+    expect(await page.getByRole('list', { name: 'Conversations' }).count()).toBe(0);
+  });
+});
+
+/** A switch for the page's WebSocket connections: `passage()` waits while the network is held. */
+function holdableNetwork() {
+  let open: Promise<void> = Promise.resolve();
+  let release: () => void = () => undefined;
+  return {
+    passage: () => open,
+    hold: () => {
+      open = new Promise((resolve) => (release = resolve));
+    },
+    release: () => release(),
+  };
+}

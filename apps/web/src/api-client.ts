@@ -1,0 +1,107 @@
+/**
+ * The tRPC clients: queries and mutations over batched HTTP, subscriptions over one
+ * WebSocket per signed-in session.
+ *
+ * A client belongs to one token. Signing in or out (here or in another tab) closes the old
+ * client's socket and builds a new client, so a new user never rides the previous user's
+ * socket: the server decides who a socket belongs to once, from its connectionParams.
+ */
+import { createWSClient, httpBatchLink, splitLink, wsLink, type TRPCWebSocketClient } from '@trpc/client';
+import { followConnection, reconnectDelayMs, webSocketUrl, type ConnectionStatusStore } from './connection.ts';
+import type { Session } from './session.ts';
+import { trpc } from './trpc.ts';
+
+/** The server's limit of calls per HTTP batch (MAX_BATCH_SIZE in apps/server): more would be refused. */
+const HTTP_BATCH_MAX_ITEMS = 100;
+/** Ping the server this often when the socket is silent, and drop it if no pong comes back in time: a dead network shows within ~15 s. */
+const KEEP_ALIVE = { enabled: true, intervalMs: 10_000, pongTimeoutMs: 5_000 } as const;
+/** With nothing subscribed for this long, the socket closes (it reopens on the next subscription). */
+const IDLE_CLOSE_MS = 10_000;
+
+export interface ApiClient {
+  token: string | null;
+  trpc: ReturnType<typeof trpc.createClient>;
+  /** The socket's state for the UI; null when signed out (no socket then). */
+  connection: ConnectionStatusStore | null;
+  /** Closes the socket for good and ends every subscription on it. */
+  close: () => void;
+}
+
+export function createApiClient(token: string | null): ApiClient {
+  const http = httpBatchLink({
+    url: '/trpc',
+    maxItems: HTTP_BATCH_MAX_ITEMS,
+    headers: () => (token ? { Authorization: `Bearer ${token}` } : {}),
+  });
+  if (!token) {
+    // Signed out: only auth calls, nothing live, no socket.
+    return { token, trpc: trpc.createClient({ links: [http] }), connection: null, close: () => undefined };
+  }
+
+  const socket: TRPCWebSocketClient = createWSClient({
+    url: () => webSocketUrl(window.location),
+    connectionParams: () => ({ token }),
+    retryDelayMs: (attempt) => reconnectDelayMs(attempt),
+    keepAlive: KEEP_ALIVE,
+    // Lazy: the socket opens with the first subscription, so building a client (React may
+    // build one it then discards) never opens a connection by itself.
+    lazy: { enabled: true, closeMs: IDLE_CLOSE_MS },
+  });
+  const connection = followConnection(socket.connectionState);
+  const client = trpc.createClient({
+    links: [splitLink({ condition: (op) => op.type === 'subscription', true: wsLink({ client: socket }), false: http })],
+  });
+  return {
+    token,
+    trpc: client,
+    connection,
+    close: () => {
+      connection.dispose();
+      void socket.close();
+    },
+  };
+}
+
+/** An external store (for useSyncExternalStore) of the client for the current session. */
+export interface ApiClientSource {
+  getClient: () => ApiClient;
+  subscribe: (listener: () => void) => () => void;
+}
+
+/**
+ * Keeps one ApiClient per session token. The swap happens in the session's own change
+ * notification, before React renders anything for the new session, so nothing can
+ * subscribe on the old socket in between.
+ */
+export function createApiClientSource(session: Session, create: (token: string | null) => ApiClient = createApiClient): ApiClientSource {
+  let current = create(session.getState().token);
+  const listeners = new Set<() => void>();
+  let stopFollowingSession: (() => void) | null = null;
+
+  const followSession = () => {
+    const token = session.getState().token;
+    if (token === current.token) return;
+    current.close();
+    current = create(token);
+    for (const listener of listeners) listener();
+  };
+
+  return {
+    getClient: () => current,
+    subscribe: (listener) => {
+      // Follow the session only while someone is listening, so a discarded source leaks nothing.
+      if (!stopFollowingSession) {
+        stopFollowingSession = session.subscribe(followSession);
+        followSession();
+      }
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+        if (listeners.size === 0) {
+          stopFollowingSession?.();
+          stopFollowingSession = null;
+        }
+      };
+    },
+  };
+}

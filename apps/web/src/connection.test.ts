@@ -1,0 +1,92 @@
+import { behaviorSubject } from '@trpc/server/observable';
+import type { TRPCWebSocketClient } from '@trpc/client';
+import { describe, expect, it } from 'vitest';
+import {
+  followConnection,
+  nextConnectionStatus,
+  RECONNECT_BASE_MS,
+  RECONNECT_MAX_MS,
+  reconnectDelayMs,
+  webSocketUrl,
+  type ConnectionStatus,
+  type SocketState,
+} from './connection.ts';
+
+type ConnectionState = ReturnType<TRPCWebSocketClient['connectionState']['get']>;
+
+/** The tRPC WsClient's own state subject, driven by hand: what the socket would report. */
+function socketStates() {
+  const states = behaviorSubject<ConnectionState>({ type: 'state', state: 'idle', error: null });
+  return { states, report: (state: SocketState) => states.next({ type: 'state', state, error: null }) };
+}
+
+describe('reconnectDelayMs', () => {
+  it('never waits longer than base · 2^attempt, and never longer than the cap', () => {
+    const highest = () => 1 - Number.EPSILON;
+    expect(reconnectDelayMs(0, highest)).toBe(RECONNECT_BASE_MS - 1);
+    expect(reconnectDelayMs(1, highest)).toBe(2 * RECONNECT_BASE_MS - 1);
+    expect(reconnectDelayMs(3, highest)).toBe(8 * RECONNECT_BASE_MS - 1);
+    for (const attempt of [6, 7, 20, 1_000, Infinity]) expect(reconnectDelayMs(attempt, highest)).toBe(RECONNECT_MAX_MS - 1);
+  });
+
+  it('draws the whole range from zero (full jitter), so tabs dropped together do not return together', () => {
+    expect(reconnectDelayMs(4, () => 0)).toBe(0);
+    expect(reconnectDelayMs(4, () => 0.5)).toBe(4_000);
+    // A source that returns out-of-range values still yields a delay within the bounds.
+    expect(reconnectDelayMs(4, () => 1)).toBeLessThan(8_000);
+    expect(reconnectDelayMs(4, () => -1)).toBe(0);
+
+    const delays = Array.from({ length: 2_000 }, () => reconnectDelayMs(2));
+    expect(Math.min(...delays)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...delays)).toBeLessThan(4 * RECONNECT_BASE_MS);
+    // Spread over the range, not bunched at one end (each half gets well over a quarter).
+    expect(delays.filter((delay) => delay < RECONNECT_BASE_MS * 2).length).toBeGreaterThan(500);
+    expect(delays.filter((delay) => delay >= RECONNECT_BASE_MS * 2).length).toBeGreaterThan(500);
+    expect(delays.every(Number.isInteger)).toBe(true);
+  });
+
+  it('treats a negative or missing attempt number as the first attempt', () => {
+    const highest = () => 1 - Number.EPSILON;
+    expect(reconnectDelayMs(-3, highest)).toBe(RECONNECT_BASE_MS - 1);
+    expect(reconnectDelayMs(Number.NaN, highest)).toBe(RECONNECT_BASE_MS - 1);
+  });
+});
+
+describe('webSocketUrl', () => {
+  it('connects to /trpc on the page’s own host, encrypted when the page is', () => {
+    expect(webSocketUrl({ protocol: 'http:', host: '127.0.0.1:5173' })).toBe('ws://127.0.0.1:5173/trpc');
+    expect(webSocketUrl({ protocol: 'https:', host: 'chat.example.com' })).toBe('wss://chat.example.com/trpc');
+  });
+});
+
+describe('connection status', () => {
+  it('says "reconnecting" only for a socket that was up and dropped', () => {
+    const seen: ConnectionStatus[] = [];
+    let status: ConnectionStatus = 'idle';
+    for (const state of ['connecting', 'connecting', 'pending', 'connecting', 'connecting', 'pending', 'idle', 'connecting'] as const) {
+      status = nextConnectionStatus(status, state);
+      seen.push(status);
+    }
+    // First connect (even with failed tries) is not an outage; a close on purpose (idle) is not either.
+    expect(seen).toEqual(['connecting', 'connecting', 'open', 'reconnecting', 'reconnecting', 'open', 'idle', 'connecting']);
+  });
+
+  it('follows the WebSocket client’s states and tells listeners only about real changes', () => {
+    const { states, report } = socketStates();
+    const connection = followConnection(states);
+    const heard: ConnectionStatus[] = [];
+    connection.subscribe(() => heard.push(connection.getStatus()));
+
+    report('connecting');
+    report('pending');
+    report('connecting');
+    report('connecting');
+    report('pending');
+    expect(heard).toEqual(['connecting', 'open', 'reconnecting', 'open']);
+
+    connection.dispose();
+    report('connecting');
+    expect(connection.getStatus()).toBe('open');
+    expect(heard).toHaveLength(4);
+  });
+});

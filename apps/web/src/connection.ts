@@ -1,0 +1,88 @@
+/**
+ * The live connection's rules, free of React: when to retry, where to connect, and what the
+ * user should be told about the socket's state.
+ */
+import type { TRPCWebSocketClient } from '@trpc/client';
+
+/** First retry waits up to this long; each failed attempt doubles the ceiling... */
+export const RECONNECT_BASE_MS = 500;
+/** ...up to this, so a tab left open through a long outage still comes back within half a minute. */
+export const RECONNECT_MAX_MS = 30_000;
+
+/**
+ * How long to wait before reconnect attempt `attempt` (0 for the first): exponential backoff
+ * with full jitter, a uniform draw in [0, min(max, base · 2^attempt)). Jitter spreads the
+ * reconnects of thousands of tabs after a server restart instead of landing them at once.
+ * @see https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/
+ */
+export function reconnectDelayMs(attempt: number, random: () => number = Math.random): number {
+  // tRPC counts attempts from 0; anything below (or NaN) counts as the first.
+  const exponent = attempt > 0 ? Math.floor(attempt) : 0;
+  const ceiling = Math.min(RECONNECT_MAX_MS, RECONNECT_BASE_MS * 2 ** exponent);
+  // Math.random() is in [0, 1); clamp in case a custom source returns 1.
+  return Math.floor(Math.min(Math.max(random(), 0), 1 - Number.EPSILON) * ceiling);
+}
+
+/** The WebSocket endpoint on the page's own origin: the server (or Vite's proxy) serves it at /trpc. */
+export function webSocketUrl(location: Pick<Location, 'protocol' | 'host'>): string {
+  return `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/trpc`;
+}
+
+/**
+ * - `idle`: no socket wanted (nothing subscribed yet, or closed on purpose)
+ * - `connecting`: the first connection is being made (the page is still loading: say nothing)
+ * - `open`: connected
+ * - `reconnecting`: the socket was up and dropped; the client is trying to get it back
+ */
+export type ConnectionStatus = 'idle' | 'connecting' | 'open' | 'reconnecting';
+
+/** The tRPC client's own connection states: `pending` means connected. */
+export type SocketState = ReturnType<TRPCWebSocketClient['connectionState']['get']>['state'];
+
+/** What the user should see after the socket reports `state`, given what they saw before. */
+export function nextConnectionStatus(previous: ConnectionStatus, state: SocketState): ConnectionStatus {
+  switch (state) {
+    case 'pending':
+      return 'open';
+    case 'idle':
+      return 'idle';
+    case 'connecting':
+      return previous === 'open' || previous === 'reconnecting' ? 'reconnecting' : 'connecting';
+  }
+}
+
+/** An external store (for useSyncExternalStore) of one socket's ConnectionStatus. */
+export interface ConnectionStatusStore {
+  getStatus: () => ConnectionStatus;
+  subscribe: (listener: () => void) => () => void;
+  /** Stops following the socket. */
+  dispose: () => void;
+}
+
+/**
+ * Follows a socket's connection states from its creation on, so "was it ever up?" is known
+ * even before any component looks. Takes the WsClient's `connectionState` subject.
+ */
+export function followConnection(states: TRPCWebSocketClient['connectionState']): ConnectionStatusStore {
+  let status: ConnectionStatus = nextConnectionStatus('idle', states.get().state);
+  const listeners = new Set<() => void>();
+  const subscription = states.subscribe({
+    next: ({ state }) => {
+      const next = nextConnectionStatus(status, state);
+      if (next === status) return;
+      status = next;
+      for (const listener of listeners) listener();
+    },
+  });
+  return {
+    getStatus: () => status,
+    subscribe: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    dispose: () => {
+      subscription.unsubscribe();
+      listeners.clear();
+    },
+  };
+}

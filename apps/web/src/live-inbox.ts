@@ -1,0 +1,53 @@
+import { useQueryClient } from '@tanstack/react-query';
+import { getQueryKey } from '@trpc/react-query';
+import { useEffect, useRef } from 'react';
+import { reconnectDelayMs } from './connection.ts';
+import { isUnauthorized } from './errors.ts';
+import { useSession } from './hooks.ts';
+import { applyInboxEvent } from './inbox-cache.ts';
+import { SESSION_EXPIRED_NOTICE } from './session.ts';
+import { trpc } from './trpc.ts';
+
+/** The inbox's conversations.list input: the cache entry live events are applied to. */
+export const INBOX_INPUT = { limit: 20 } as const;
+
+/**
+ * Keeps the inbox live while signed in: every inbox.onEvent is applied to the cached
+ * conversations.list pages (see inbox-cache.ts), so a new DM or a new message shows up
+ * without a reload.
+ *
+ * The inbox stream has no replay, so whenever it (re)starts the list is refetched: the
+ * refetch begins after the server has subscribed us, so no change falls in between. For the
+ * same reason an event that arrives while a fetch is in flight triggers a new fetch: the
+ * running one may have read the database before that change and would undo it.
+ */
+export function useLiveInbox(): void {
+  const { session } = useSession();
+  const queryClient = useQueryClient();
+  const utils = trpc.useUtils();
+  const failedAttempts = useRef(0);
+  const retryTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useEffect(() => () => clearTimeout(retryTimer.current), []);
+
+  const subscription = trpc.inbox.onEvent.useSubscription(undefined, {
+    onStarted: () => {
+      failedAttempts.current = 0;
+      void utils.conversations.list.invalidate();
+    },
+    onData: (event) => {
+      const fetchInFlight = queryClient.isFetching({ queryKey: getQueryKey(trpc.conversations.list) }) > 0;
+      utils.conversations.list.setInfiniteData(INBOX_INPUT, (data) => data && { ...data, pages: applyInboxEvent(data.pages, event) });
+      if (fetchInFlight) void utils.conversations.list.invalidate();
+    },
+    onError: (error) => {
+      // A dead token (signed out elsewhere) ends the session, as it does for any call.
+      if (isUnauthorized(error)) {
+        if (session.getState().token) session.end(SESSION_EXPIRED_NOTICE);
+        return;
+      }
+      // Anything else (e.g. the database briefly down) ended the stream: start it again later.
+      clearTimeout(retryTimer.current);
+      retryTimer.current = setTimeout(() => subscription.reset(), reconnectDelayMs(failedAttempts.current++));
+    },
+  });
+}
