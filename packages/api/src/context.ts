@@ -29,6 +29,8 @@ export interface ApiDeps {
   logger: ApiLogger;
   /** Usernames that get the admin role when they register or sign in (PARLEY_ADMINS). */
   admins: ReadonlySet<string>;
+  /** How long a typing signal lasts without a refresh; default TYPING_TTL_MS (tests shorten it). */
+  typingTtlMs?: number;
 }
 
 export interface Context {

@@ -93,7 +93,7 @@ export const conversationsRouter = {
 
   onTyping: memberProcedure
     .input(z.object({ conversationId: id }))
-    .subscription(({ ctx, input, signal }) => typingUsers(ctx, input.conversationId, signal ?? neverAborted)),
+    .subscription(({ ctx, input, signal }) => typingUsers(ctx, input.conversationId, signal ?? neverAborted, ctx.deps.typingTtlMs)),
 
   markRead: memberProcedure
     .input(z.object({ id, seq }))
