@@ -51,18 +51,27 @@ export function testEnv(target: DatabaseTarget, dataDir: string, extra: Record<s
   };
 }
 
-export async function startTestServer(
-  dialect: Dialect,
-  opts: { env?: Record<string, string>; start?: StartOptions } = {},
-): Promise<TestServer> {
-  const scratch = await createScratchDatabase(dialect);
+export interface TestServerOptions {
+  env?: Record<string, string>;
+  start?: StartOptions;
+  /**
+   * Run on this database instead of a new one: a second instance of one deployment. The
+   * database is then not dropped with this server (its creator drops it).
+   */
+  database?: ScratchDatabase;
+}
+
+export async function startTestServer(dialect: Dialect, opts: TestServerOptions = {}): Promise<TestServer> {
+  const scratch = opts.database ?? (await createScratchDatabase(dialect));
+  const ownsDatabase = opts.database === undefined;
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-server-'));
   const config = loadConfig(testEnv(scratch.target, dataDir, opts.env));
   let server: RunningServer;
   try {
     server = await startServer(config, { logger: createLogger('silent'), drainMs: 500, ...opts.start });
   } catch (error) {
-    await scratch.drop();
+    if (ownsDatabase) await scratch.drop();
+    rmSync(dataDir, { recursive: true, force: true });
     throw error;
   }
   const wsUrl = `${server.url.replace(/^http/, 'ws')}/trpc`;
@@ -74,25 +83,17 @@ export async function startTestServer(
     });
 
   const socket = (token: string | null = null): SocketClient => {
-    const closes: SocketClient['closes'] = [];
-    const wsClient = createWSClient({
-      url: wsUrl,
-      connectionParams: token ? { token } : null,
-      onClose: (event) => closes.push(event?.code ?? 0),
-      // Short retries: a pending retry timer must not outlive the test by long.
-      retryDelayMs: () => 50,
-    });
-    const client: SocketClient = {
-      api: createTRPCClient<AppRouter>({ links: [wsLink({ client: wsClient })] }),
-      closes,
+    const client = connectSocket(wsUrl, token);
+    const tracked: SocketClient = {
+      ...client,
       close: async () => {
-        sockets.delete(client);
-        await wsClient.close();
+        sockets.delete(tracked);
+        await client.close();
       },
-      [Symbol.asyncDispose]: () => client.close(),
+      [Symbol.asyncDispose]: () => tracked.close(),
     };
-    sockets.add(client);
-    return client;
+    sockets.add(tracked);
+    return tracked;
   };
 
   return {
@@ -109,10 +110,34 @@ export async function startTestServer(
     async [Symbol.asyncDispose]() {
       await Promise.all([...sockets].map((client) => client.close()));
       await server.close();
-      await scratch.drop();
+      if (ownsDatabase) await scratch.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A tRPC client over one WebSocket to `wsUrl` (a server, or a proxy in front of one),
+ * presenting `token` in its connectionParams. Like the web app, it reconnects by itself and
+ * resumes tracked subscriptions from their last event id.
+ */
+export function connectSocket(wsUrl: string, token: string | null = null, opts: { retryDelayMs?: number } = {}): SocketClient {
+  const closes: SocketClient['closes'] = [];
+  const retryDelayMs = opts.retryDelayMs ?? 50;
+  const wsClient = createWSClient({
+    url: wsUrl,
+    connectionParams: token ? { token } : null,
+    onClose: (event) => closes.push(event?.code ?? 0),
+    // Short retries: a pending retry timer must not outlive the test by long.
+    retryDelayMs: () => retryDelayMs,
+  });
+  const client: SocketClient = {
+    api: createTRPCClient<AppRouter>({ links: [wsLink({ client: wsClient })] }),
+    closes,
+    close: () => wsClient.close(),
+    [Symbol.asyncDispose]: () => client.close(),
+  };
+  return client;
 }
 
 /** A token with the payload changed and the signature kept: what a forger can produce. */
