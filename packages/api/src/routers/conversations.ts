@@ -84,11 +84,15 @@ export const conversationsRouter = {
 
   onEvent: memberProcedure
     .input(z.object({ conversationId: id, lastEventId: eventId.nullish() }))
-    .subscription(async function* ({ ctx, input, signal }) {
-      const after = input.lastEventId ? Number(input.lastEventId) : null;
-      for await (const event of conversationEvents(ctx, input.conversationId, after, signal ?? neverAborted)) {
-        yield tracked(String(event.seq), event);
-      }
+    .subscription(({ ctx, input, signal }) => {
+      // Without a lastEventId the stream starts after the newest event as of now: fixed
+      // here, before tRPC tells the client it has started, so nothing after that is missed.
+      const after = input.lastEventId ? Number(input.lastEventId) : ctx.membership.conversation.getEntity().lastSeq;
+      return (async function* () {
+        for await (const event of conversationEvents(ctx, input.conversationId, after, signal ?? neverAborted)) {
+          yield tracked(String(event.seq), event);
+        }
+      })();
     }),
 
   onTyping: memberProcedure

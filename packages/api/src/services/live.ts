@@ -3,7 +3,7 @@
  * generator that subscribes to the bus *before* it reads the database, so nothing
  * committed in between can be missed, and that ends when `signal` aborts.
  */
-import { ConversationEventSchema, ConversationSchema, ParticipantSchema } from '@parley/db';
+import { ConversationEventSchema, ParticipantSchema } from '@parley/db';
 import type { Actor, ApiDeps } from '../context.ts';
 import { Mailbox } from '../realtime/mailbox.ts';
 import { conversationTopic, inboxTopic, type InboxSignal } from '../realtime/topics.ts';
@@ -33,7 +33,7 @@ export const endsMembershipOf = (event: ConversationEventView, userId: number) =
   (event.type === 'participant.removed' || event.type === 'participant.left') && event.payload?.userId === userId;
 
 /**
- * Every durable event of one conversation after `lastEventId` (or from now), in seq order,
+ * Every durable event of one conversation after seq `after`, in seq order,
  * with no gap and no duplicate: backfill from the log, then live events from the bus,
  * dropping seqs already yielded and filling any gap (a lost pub/sub message, an overflow,
  * a Redis outage) from the log before going on. Ends after the event that removes me.
@@ -41,7 +41,7 @@ export const endsMembershipOf = (event: ConversationEventView, userId: number) =
 export async function* conversationEvents(
   actor: Actor,
   conversationId: number,
-  lastEventId: number | null,
+  after: number,
   signal: AbortSignal,
 ): AsyncGenerator<ConversationEventView> {
   const { deps, user } = actor;
@@ -53,8 +53,7 @@ export async function* conversationEvents(
   try {
     // Subscribed for real (Redis confirmed it) before reading the log: nothing falls between.
     await deps.bus.ready();
-    let last =
-      lastEventId ?? (await deps.db.em.fork().findOneOrFail(ConversationSchema, conversationId, { fields: ['lastSeq'] })).lastSeq;
+    let last = after;
     // Yields what the log holds after `last` (up to `upTo`), moving `last` along.
     const repair = async function* (upTo?: number) {
       for await (const event of eventsFromLog(deps, conversationId, last, upTo)) {
