@@ -35,6 +35,8 @@ export interface Config {
   database: DatabaseTarget;
   /** Accepted and validated now; the realtime issue uses it for fan-out, presence and limits. */
   redisUrl: string | null;
+  /** Namespace of every Redis key and channel, so deployments can share one Redis. */
+  redisPrefix: string;
   /** Token signing key and lifetime, in the shape `ApiDeps.tokens` takes. */
   tokens: { secret: Uint8Array; ttlSeconds: number };
   /** Where the signing key came from (never the key itself): for the start-up log. */
@@ -104,6 +106,12 @@ const envSchema = z.object({
       .string()
       .regex(/^rediss?:\/\/[^\s]+$/, { error: () => 'REDIS_URL must be a redis:// or rediss:// URL' })
       .refine((value) => URL.canParse(value), { error: () => 'REDIS_URL is not a valid URL' })
+      .optional(),
+  ),
+  REDIS_PREFIX: optional.pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_.:-]{1,64}$/, { error: () => 'REDIS_PREFIX must be 1–64 characters: letters, digits, _ . : -' })
       .optional(),
   ),
   // The value is never echoed in an error: it is a secret even when it is too short.
@@ -241,6 +249,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
     port: vars.PORT,
     database,
     redisUrl: vars.REDIS_URL ?? null,
+    redisPrefix: vars.REDIS_PREFIX ?? 'parley:',
     tokens: { secret: new TextEncoder().encode(secret), ttlSeconds: vars.TOKEN_TTL },
     jwtSecretSource,
     logLevel: vars.LOG_LEVEL,

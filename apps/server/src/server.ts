@@ -88,7 +88,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
 }
 
 async function listen(config: Config, opts: StartOptions, logger: Logger, db: Database): Promise<RunningServer> {
-  const realtime = opts.realtime ?? (await createRealtimeBackends({ redisUrl: config.redisUrl ?? undefined, logger }));
+  const realtime = opts.realtime ?? (await createRealtimeBackends({ redisUrl: config.redisUrl ?? undefined, redisPrefix: config.redisPrefix, logger }));
   logger.info({ kind: realtime.kind }, realtime.kind === 'redis' ? 'live fan-out, presence and rate limits through Redis' : 'live fan-out, presence and rate limits in this process');
   const { presence, rateLimitStore } = realtime;
   const deps: ApiDeps = {
