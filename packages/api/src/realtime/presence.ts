@@ -15,23 +15,59 @@ export interface Presence {
   close(): Promise<void>;
 }
 
-export class LocalPresence implements Presence {
-  readonly #sockets = new Map<number, number>();
+/** This instance's authenticated sockets per user: the part of presence every backend keeps locally. */
+export class SocketCounts {
+  readonly #counts = new Map<number, number>();
 
-  async connected(userId: number): Promise<boolean> {
-    const count = (this.#sockets.get(userId) ?? 0) + 1;
-    this.#sockets.set(userId, count);
+  /** Counts a socket; true when it is the user's first here. */
+  add(userId: number): boolean {
+    const count = (this.#counts.get(userId) ?? 0) + 1;
+    this.#counts.set(userId, count);
     return count === 1;
   }
 
-  async disconnected(userId: number): Promise<boolean> {
-    const count = (this.#sockets.get(userId) ?? 0) - 1;
+  /** Uncounts a socket; true when it was the user's last here. */
+  remove(userId: number): boolean {
+    const count = (this.#counts.get(userId) ?? 0) - 1;
     if (count > 0) {
-      this.#sockets.set(userId, count);
+      this.#counts.set(userId, count);
       return false;
     }
-    this.#sockets.delete(userId);
+    this.#counts.delete(userId);
     return true;
+  }
+
+  of(userId: number): number {
+    return this.#counts.get(userId) ?? 0;
+  }
+
+  has(userId: number): boolean {
+    return this.#counts.has(userId);
+  }
+
+  users(): number[] {
+    return [...this.#counts.keys()];
+  }
+
+  get size(): number {
+    return this.#counts.size;
+  }
+
+  clear(): void {
+    this.#counts.clear();
+  }
+}
+
+/** Presence of one process: online = a socket open here. */
+export class LocalPresence implements Presence {
+  readonly #sockets = new SocketCounts();
+
+  async connected(userId: number): Promise<boolean> {
+    return this.#sockets.add(userId);
+  }
+
+  async disconnected(userId: number): Promise<boolean> {
+    return this.#sockets.remove(userId);
   }
 
   async onlineAmong(userIds: readonly number[]): Promise<Set<number>> {
@@ -39,7 +75,7 @@ export class LocalPresence implements Presence {
   }
 
   localSocketsOf(userId: number): number {
-    return this.#sockets.get(userId) ?? 0;
+    return this.#sockets.of(userId);
   }
 
   async close(): Promise<void> {

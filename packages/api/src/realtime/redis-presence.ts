@@ -10,7 +10,7 @@
  * written back in full as soon as the connection is ready again.
  */
 import type { Redis } from 'ioredis';
-import type { Presence } from './presence.ts';
+import { SocketCounts, type Presence } from './presence.ts';
 import type { RedisHealth } from './redis-connection.ts';
 
 export interface RedisPresenceOptions {
@@ -79,7 +79,7 @@ export class RedisPresence implements Presence {
   readonly #health: RedisHealth;
   readonly #keyPrefix: string;
   readonly #ttlMs: number;
-  readonly #sockets = new Map<number, number>();
+  readonly #sockets = new SocketCounts();
   readonly #timer: NodeJS.Timeout;
   readonly #onReady = () => this.#refresh();
 
@@ -102,9 +102,7 @@ export class RedisPresence implements Presence {
   }
 
   async connected(userId: number): Promise<boolean> {
-    const count = (this.#sockets.get(userId) ?? 0) + 1;
-    this.#sockets.set(userId, count);
-    if (count > 1) return false;
+    if (!this.#sockets.add(userId)) return false;
     try {
       const others = await this.#redis.eval(CONNECT_SCRIPT, 1, this.#key(userId), this.#instanceId, this.#ttlMs);
       return others === 0;
@@ -115,12 +113,7 @@ export class RedisPresence implements Presence {
   }
 
   async disconnected(userId: number): Promise<boolean> {
-    const count = (this.#sockets.get(userId) ?? 0) - 1;
-    if (count > 0) {
-      this.#sockets.set(userId, count);
-      return false;
-    }
-    this.#sockets.delete(userId);
+    if (!this.#sockets.remove(userId)) return false;
     try {
       const remaining = await this.#redis.eval(DISCONNECT_SCRIPT, 1, this.#key(userId), this.#instanceId);
       return remaining === 0;
@@ -150,14 +143,14 @@ export class RedisPresence implements Presence {
   }
 
   localSocketsOf(userId: number): number {
-    return this.#sockets.get(userId) ?? 0;
+    return this.#sockets.of(userId);
   }
 
   /** Stops refreshing and withdraws this instance's claims, so its users go offline now, not after the TTL. */
   async close(): Promise<void> {
     clearInterval(this.#timer);
     this.#redis.off('ready', this.#onReady);
-    const userIds = [...this.#sockets.keys()];
+    const userIds = this.#sockets.users();
     this.#sockets.clear();
     if (this.#redis.status !== 'ready') return;
     await Promise.all(
@@ -171,7 +164,7 @@ export class RedisPresence implements Presence {
 
   #refresh(): void {
     if (this.#sockets.size === 0 || this.#redis.status !== 'ready') return;
-    const keys = [...this.#sockets.keys()].map((id) => this.#key(id));
+    const keys = this.#sockets.users().map((id) => this.#key(id));
     for (const chunk of chunks(keys, KEYS_PER_CALL)) {
       this.#redis
         .eval(REFRESH_SCRIPT, chunk.length, ...chunk, this.#instanceId, this.#ttlMs)
