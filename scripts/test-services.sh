@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Installs (Debian packages) and starts the services the full test suite needs, on
-# loopback only (PostgreSQL and Redis), and prints the environment that points the tests at them:
+# Installs (Debian packages) and starts what the full test suite needs — PostgreSQL and
+# Redis on loopback only, and Chromium for the browser tests — and prints the environment
+# that points the tests at them:
 #   eval "$(scripts/test-services.sh)"
-# Used by .ci/run; safe to run again (already running services are reused).
+# Run by `npm test` and .ci/run; safe to run again (running services are reused). Where it
+# cannot install (no apt-get, or neither root nor sudo) it says so and prints nothing: the
+# tests that need those services are then reported as not run — except under CI=true,
+# where that is an error.
 set -euo pipefail
 
 PG_PORT=${PARLEY_PG_PORT:-54329}
@@ -16,6 +20,14 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 need_packages=()
 command -v pg_ctlcluster >/dev/null 2>&1 || need_packages+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || need_packages+=(redis-server)
+[ -x /usr/bin/chromium ] || need_packages+=(chromium)
+can_install() { command -v apt-get >/dev/null 2>&1 && { [ "$(id -u)" = 0 ] || sudo -n true 2>/dev/null; }; }
+if [ "${#need_packages[@]}" -gt 0 ] && ! can_install; then
+  log "cannot install ${need_packages[*]} here (needs Debian's apt-get as root or with sudo):"
+  log "the PostgreSQL, Redis and browser tests will be reported as not run"
+  [ -n "${CI:-}" ] && exit 1
+  exit 0
+fi
 if [ "${#need_packages[@]}" -gt 0 ]; then
   log "installing ${need_packages[*]} from Debian packages"
   as_root apt-get update -qq >&2
