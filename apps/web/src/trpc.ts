@@ -14,6 +14,18 @@ export type { AppRouter, RouterInputs, RouterOutputs };
 export type Me = RouterOutputs['auth']['me'];
 /** One inbox row, as conversations.list returns it. */
 export type ConversationSummary = RouterOutputs['conversations']['list']['items'][number];
+/** One conversation with its members (and how far each has read), as conversations.get returns it. */
+export type ConversationDetail = RouterOutputs['conversations']['get'];
+/** One message, as messages.list and messages.send return it. */
+export type Message = RouterOutputs['messages']['send'];
+/** One page of history, ascending by seq. */
+export type HistoryPage = RouterOutputs['messages']['list'];
+/** What conversations.onEvent yields: one durable change of a conversation. */
+export type ConversationEvent = RouterOutputs['conversations']['onEvent'] extends AsyncIterable<infer Tracked>
+  ? Tracked extends { data: infer Event }
+    ? Event
+    : Tracked
+  : never;
 /** One page of the inbox, as conversations.list returns it. */
 export type InboxPage = RouterOutputs['conversations']['list'];
 /** What inbox.onEvent yields: a conversation of mine changed, appeared or went, or someone's presence. */

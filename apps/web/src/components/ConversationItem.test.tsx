@@ -1,4 +1,5 @@
 import { render, screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { message, participant, summary } from '../test-fixtures.ts';
 import { ConversationItem } from './ConversationItem.tsx';
@@ -42,5 +43,21 @@ describe('ConversationItem', () => {
     );
     expect(screen.getByRole('listitem', { name: 'Notes to self' })).toBeTruthy();
     expect(screen.queryByTestId('unread-badge')).toBeNull();
+  });
+});
+
+describe('ConversationItem link', () => {
+  it('opens the conversation in place when clicked, and marks the open one as current', async () => {
+    const dm = summary({ id: 9, kind: 'direct', participants: [alice, bob] });
+    render(
+      <ul>
+        <ConversationItem conversation={dm} myId={alice.id} now={new Date()} current />
+      </ul>,
+    );
+    const link = screen.getByRole('link', { name: /Bob Marley/ });
+    expect(link.getAttribute('aria-current')).toBe('page');
+    await userEvent.click(link);
+    expect(window.location.pathname).toBe('/c/9');
+    window.history.replaceState(null, '', '/');
   });
 });

@@ -1,14 +1,17 @@
 import { conversationName, messagePreview, relativeTime, unreadBadge } from '../format.ts';
+import { conversationPath, followLink } from '../router.ts';
 import type { ConversationSummary } from '../trpc.ts';
 
 interface ConversationItemProps {
   conversation: ConversationSummary;
   myId: number;
   now: Date;
+  /** The conversation open beside the inbox, marked for the eye and for screen readers. */
+  current?: boolean;
 }
 
 /** One inbox row: who, the last message, when, and how many I have not read. */
-export function ConversationItem({ conversation, myId, now }: ConversationItemProps) {
+export function ConversationItem({ conversation, myId, now, current = false }: ConversationItemProps) {
   const name = conversationName(conversation, myId);
   const nameId = `conversation-${conversation.id}-name`;
   const time = relativeTime(new Date(conversation.lastMessageAt), now);
@@ -17,36 +20,38 @@ export function ConversationItem({ conversation, myId, now }: ConversationItemPr
 
   return (
     <li
-      className={unread ? 'conversation unread' : 'conversation'}
+      className={['conversation', unread && 'unread', current && 'current'].filter(Boolean).join(' ')}
       aria-labelledby={nameId}
       data-testid="conversation-item"
       data-conversation-id={conversation.id}
     >
-      <span className={`avatar tone-${toneOf(conversation.id)}`} aria-hidden="true">
-        {initialsOf(name, conversation.kind)}
-      </span>
-      <div className="conversation-body">
-        <div className="conversation-line">
-          <span className="conversation-name" id={nameId}>
-            {name}
-          </span>
-          <time className="conversation-time" dateTime={conversation.lastMessageAt} title={time.exact}>
-            <span aria-hidden="true">{time.short}</span>
-            <span className="visually-hidden">{time.long}</span>
-          </time>
-        </div>
-        <div className="conversation-line">
-          <span className={deleted ? 'preview deleted' : 'preview'} data-testid="conversation-preview">
-            {messagePreview(conversation, myId)}
-          </span>
-          {unread && (
-            <span className="badge" data-testid="unread-badge">
-              <span aria-hidden="true">{unread.text}</span>
-              <span className="visually-hidden">{unread.label}</span>
+      <a className="conversation-link" href={conversationPath(conversation.id)} onClick={followLink} aria-current={current ? 'page' : undefined}>
+        <span className={`avatar tone-${toneOf(conversation.id)}`} aria-hidden="true">
+          {initialsOf(name, conversation.kind)}
+        </span>
+        <div className="conversation-body">
+          <div className="conversation-line">
+            <span className="conversation-name" id={nameId}>
+              {name}
             </span>
-          )}
+            <time className="conversation-time" dateTime={conversation.lastMessageAt} title={time.exact}>
+              <span aria-hidden="true">{time.short}</span>
+              <span className="visually-hidden">{time.long}</span>
+            </time>
+          </div>
+          <div className="conversation-line">
+            <span className={deleted ? 'preview deleted' : 'preview'} data-testid="conversation-preview">
+              {messagePreview(conversation, myId)}
+            </span>
+            {unread && (
+              <span className="badge" data-testid="unread-badge">
+                <span aria-hidden="true">{unread.text}</span>
+                <span className="visually-hidden">{unread.label}</span>
+              </span>
+            )}
+          </div>
         </div>
-      </div>
+      </a>
     </li>
   );
 }

@@ -4,6 +4,8 @@ import { useLiveInbox } from '../live-inbox.ts';
 import { trpc, type Me } from '../trpc.ts';
 import { ConnectionBanner } from './ConnectionBanner.tsx';
 import { Inbox } from './Inbox.tsx';
+import { ConversationPane } from './ConversationPane.tsx';
+import { followLink, useRoute } from '../router.ts';
 
 const SIGNED_OUT_OFFLINE =
   'Signed out on this device. Parley could not be reached to end your session on other devices; sign out again when you are back online.';
@@ -11,6 +13,7 @@ const SIGNED_OUT_OFFLINE =
 /** The signed-in app: who I am, a way out, and my conversations. */
 export function Home({ me }: { me: Me }) {
   const { session } = useSession();
+  const route = useRoute();
   useLiveInbox();
   const logout = trpc.auth.logout.useMutation({
     // Signing out must always work on this device, even when the server cannot be reached.
@@ -41,8 +44,24 @@ export function Home({ me }: { me: Me }) {
         </header>
         <ConnectionBanner />
       </div>
-      <main className="content">
-        <Inbox me={me} />
+      {/* Narrow screens show one pane at a time (styles.css), chosen by the route. */}
+      <main className={route.name === 'inbox' ? 'content showing-inbox' : 'content showing-thread'}>
+        <Inbox me={me} currentId={route.name === 'conversation' ? route.id : null} />
+        {route.name === 'conversation' ? (
+          // Keyed: another conversation starts from fresh state (scroll, drafts, streams).
+          <ConversationPane key={route.id} id={route.id} me={me} />
+        ) : route.name === 'not-found' ? (
+          <section className="thread-pane placeholder" aria-label="Not found">
+            <p role="alert">There is nothing at this address.</p>
+            <a className="button" href="/" onClick={followLink}>
+              Back to conversations
+            </a>
+          </section>
+        ) : (
+          <section className="thread-pane placeholder" aria-label="No conversation open">
+            <p className="muted">Pick a conversation to read it here.</p>
+          </section>
+        )}
       </main>
     </div>
   );

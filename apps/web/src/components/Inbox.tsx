@@ -7,7 +7,7 @@ import { trpc, type Me } from '../trpc.ts';
 import { ConversationItem } from './ConversationItem.tsx';
 
 /** My conversations, newest activity first, a page at a time, kept live by useLiveInbox. */
-export function Inbox({ me }: { me: Me }) {
+export function Inbox({ me, currentId }: { me: Me; currentId: number | null }) {
   const now = useNow(30_000);
   const headingRef = useRef<HTMLHeadingElement | null>(null);
   const conversations = trpc.conversations.list.useInfiniteQuery(
@@ -53,7 +53,7 @@ export function Inbox({ me }: { me: Me }) {
           {/* role="list" restores list semantics that Safari drops when list-style is none. */}
           <ul role="list" aria-label="Conversations" className="conversation-list">
             {items.map((conversation) => (
-              <ConversationItem key={conversation.id} conversation={conversation} myId={me.id} now={now} />
+              <ConversationItem key={conversation.id} conversation={conversation} myId={me.id} now={now} current={conversation.id === currentId} />
             ))}
           </ul>
           {conversations.isFetchNextPageError && (

@@ -1,0 +1,57 @@
+import { describeError } from '../errors.ts';
+import { conversationName } from '../format.ts';
+import { followLink } from '../router.ts';
+import { trpc, type Me } from '../trpc.ts';
+import { Thread } from './Thread.tsx';
+
+/** One open conversation: its header (with a way back on narrow screens) and its thread. */
+export function ConversationPane({ id, me }: { id: number; me: Me }) {
+  const conversation = trpc.conversations.get.useQuery({ id });
+
+  if (conversation.isPending) {
+    return (
+      <section className="thread-pane placeholder" aria-label="Conversation">
+        <p role="status" className="muted">
+          Loading conversation…
+        </p>
+      </section>
+    );
+  }
+  if (conversation.isError) {
+    const missing = conversation.error.data?.code === 'NOT_FOUND';
+    return (
+      <section className="thread-pane placeholder" aria-label="Conversation">
+        <p role="alert">{missing ? 'This conversation does not exist, or you are not a member of it.' : describeError(conversation.error)}</p>
+        <div className="actions">
+          {!missing && (
+            <button type="button" className="button" onClick={() => void conversation.refetch()}>
+              Try again
+            </button>
+          )}
+          <a className="button" href="/" onClick={followLink}>
+            Back to conversations
+          </a>
+        </div>
+      </section>
+    );
+  }
+
+  const detail = conversation.data;
+  const name = conversationName(detail, me.id);
+  const members = detail.kind === 'group' ? `${detail.participants.length} members` : null;
+  return (
+    <section className="thread-pane" aria-labelledby="thread-heading">
+      <header className="thread-header">
+        <a className="back-link" href="/" onClick={followLink}>
+          <span aria-hidden="true">‹</span>
+          <span className="visually-hidden">Back to conversations</span>
+        </a>
+        <div className="thread-title">
+          <h2 id="thread-heading">{name}</h2>
+          {members && <p className="muted">{members}</p>}
+        </div>
+      </header>
+      <Thread conversation={detail} me={me} />
+    </section>
+  );
+}

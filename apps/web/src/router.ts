@@ -1,0 +1,55 @@
+/**
+ * A tiny History-API router: the app has two places (the inbox and one conversation), so
+ * a routing library would cost more bundle than it saves code.
+ */
+import { useSyncExternalStore, type MouseEvent } from 'react';
+
+export type Route = { name: 'inbox' } | { name: 'conversation'; id: number } | { name: 'not-found' };
+
+const NAVIGATED = 'parley:navigate';
+
+/** What a path shows: `/` the inbox, `/c/:id` a conversation. */
+export function parseRoute(pathname: string): Route {
+  if (pathname === '/' || pathname === '') return { name: 'inbox' };
+  const match = /^\/c\/([1-9][0-9]{0,15})\/?$/.exec(pathname);
+  if (match?.[1]) return { name: 'conversation', id: Number(match[1]) };
+  return { name: 'not-found' };
+}
+
+export function conversationPath(id: number): string {
+  return `/c/${id}`;
+}
+
+/** Goes to `path` without a reload; `replace` when the current entry should not stay in history. */
+export function navigate(path: string, options: { replace?: boolean } = {}): void {
+  if (path === window.location.pathname) return;
+  if (options.replace) window.history.replaceState(null, '', path);
+  else window.history.pushState(null, '', path);
+  window.dispatchEvent(new Event(NAVIGATED));
+}
+
+function subscribe(onChange: () => void): () => void {
+  window.addEventListener('popstate', onChange);
+  window.addEventListener(NAVIGATED, onChange);
+  return () => {
+    window.removeEventListener('popstate', onChange);
+    window.removeEventListener(NAVIGATED, onChange);
+  };
+}
+
+const currentPath = () => window.location.pathname;
+
+/** The current route, re-rendering on every navigation (links, back and forward). */
+export function useRoute(): Route {
+  return parseRoute(useSyncExternalStore(subscribe, currentPath));
+}
+
+/**
+ * Click handler for an in-app `<a href>`: a plain click navigates in place; a click with a
+ * modifier (new tab, new window) is left to the browser.
+ */
+export function followLink(event: MouseEvent<HTMLAnchorElement>): void {
+  if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+  event.preventDefault();
+  navigate(event.currentTarget.pathname);
+}
