@@ -25,4 +25,18 @@ describe.each(testDialects())('conversations.onEvent without a lastEventId (%s)'
       await stream.return?.();
     }
   });
+
+  it('treats a lastEventId beyond the conversation as "from now", so live events still arrive', async () => {
+    const alice = await api().seedUser('carol');
+    const bob = await api().seedUser('dave');
+    const dm = await alice.api.conversations.create({ kind: 'direct', participantIds: [bob.id] });
+    const stream = (await bob.api.conversations.onEvent({ conversationId: dm.id, lastEventId: '999' }))[Symbol.asyncIterator]();
+    await alice.api.messages.send({ conversationId: dm.id, body: 'still delivered', clientId: 'f-1' });
+    try {
+      const first = await stream.next();
+      expect(JSON.stringify(first.value)).toContain('still delivered');
+    } finally {
+      await stream.return?.();
+    }
+  });
 });

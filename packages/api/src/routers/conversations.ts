@@ -87,7 +87,10 @@ export const conversationsRouter = {
     .subscription(({ ctx, input, signal }) => {
       // Without a lastEventId the stream starts after the newest event as of now: fixed
       // here, before tRPC tells the client it has started, so nothing after that is missed.
-      const after = input.lastEventId ? Number(input.lastEventId) : ctx.membership.conversation.getEntity().lastSeq;
+      // A lastEventId beyond that (a client confused about which stream it had) would make
+      // every live event look already seen: it starts from now instead.
+      const lastSeq = ctx.membership.conversation.getEntity().lastSeq;
+      const after = input.lastEventId ? Math.min(Number(input.lastEventId), lastSeq) : lastSeq;
       return (async function* () {
         for await (const event of conversationEvents(ctx, input.conversationId, after, signal ?? neverAborted)) {
           yield tracked(String(event.seq), event);
