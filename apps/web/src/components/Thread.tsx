@@ -1,6 +1,59 @@
+import { useNow } from '../hooks.ts';
+import { useMarkRead } from '../mark-read.ts';
+import { newestSeq } from '../thread-state.ts';
+import { useThread } from '../thread.ts';
 import type { ConversationDetail, Me } from '../trpc.ts';
+import { Composer } from './Composer.tsx';
+import { MessageList } from './MessageList.tsx';
 
-/** The messages of one conversation and the composer. */
-export function Thread({ conversation }: { conversation: ConversationDetail; me: Me }) {
-  return <div className="thread" data-conversation-id={conversation.id} />;
+/** The messages of one conversation, kept live, and the composer. */
+export function Thread({ conversation, me }: { conversation: ConversationDetail; me: Me }) {
+  const thread = useThread(conversation, me.id);
+  const now = useNow(60_000);
+  useMarkRead(conversation.id, thread.status === 'ready' ? newestSeq(thread.state) : 0);
+
+  if (thread.status === 'loading') {
+    return (
+      <p role="status" className="muted thread-status">
+        Loading messages…
+      </p>
+    );
+  }
+  if (thread.status === 'error') {
+    return (
+      <div role="alert" className="inline-error thread-status">
+        <p>Could not load the messages. {thread.error}</p>
+        <button type="button" className="button" onClick={thread.reload}>
+          Try again
+        </button>
+      </div>
+    );
+  }
+
+  return (
+    <>
+      <MessageList
+        messages={thread.state.messages}
+        pending={thread.state.pending}
+        myId={me.id}
+        conversation={conversation}
+        hasOlder={thread.state.hasOlder}
+        loadingOlder={thread.loadingOlder}
+        olderError={thread.olderError}
+        now={now}
+        onLoadOlder={() => void thread.loadOlder()}
+        onRetry={thread.retry}
+        onDiscard={thread.discard}
+        onEdit={thread.edit}
+        onDelete={thread.remove}
+      />
+      {thread.ended ? (
+        <p role="status" className="muted thread-status">
+          You are no longer a member of this conversation.
+        </p>
+      ) : (
+        <Composer onSend={thread.send} />
+      )}
+    </>
+  );
 }

@@ -1,0 +1,76 @@
+import type { AppRouter } from '@parley/api';
+import { createTRPCClient, httpLink } from '@trpc/client';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { launchBrowser, screenshot, startApp } from './browser.ts';
+
+const DEMO_PASSWORD = 'parley-demo';
+
+/** Someone else, on another device: the real API over HTTP with their own token. */
+async function signInElsewhere(baseUrl: string, username: string) {
+  const anonymous = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${baseUrl}/trpc` })] });
+  const { token } = await anonymous.auth.login.mutate({ username, password: DEMO_PASSWORD });
+  return createTRPCClient<AppRouter>({ links: [httpLink({ url: `${baseUrl}/trpc`, headers: { Authorization: `Bearer ${token}` } })] });
+}
+
+async function signIn(page: Page, url: string, username: string) {
+  await page.goto(url);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(DEMO_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.getByRole('list', { name: 'Conversations' }).waitFor();
+}
+
+describe('a conversation, in a real browser', () => {
+  it('opens from the inbox, sends, and shows bob’s new, edited and deleted messages live; at 375 px one pane at a time', async () => {
+    await using app = await startApp();
+    await using browser = await launchBrowser();
+    const page = await browser.newPage({ viewport: { width: 375, height: 740 } });
+    await signIn(page, app.url, 'alice');
+
+    const bob = await signInElsewhere(app.url, 'bob');
+    const { items } = await bob.conversations.list.query({ limit: 20 });
+    const dm = items.find((conversation) => conversation.kind === 'direct' && conversation.participants.some((p) => p.username === 'alice'));
+    if (!dm) throw new Error('the demo seed has a DM between alice and bob');
+
+    // Opening the DM replaces the inbox on a phone-sized screen; its history is there.
+    await page.locator(`[data-conversation-id="${dm.id}"] a`).click();
+    await expect.poll(() => new URL(page.url()).pathname).toBe(`/c/${dm.id}`);
+    const messages = page.getByRole('list', { name: 'Messages' });
+    await messages.waitFor();
+    expect(await page.getByRole('list', { name: 'Conversations' }).isVisible()).toBe(false);
+    expect(await page.getByRole('heading', { level: 2 }).innerText()).toBe(dm.participants.find((p) => p.username === 'bob')?.displayName);
+    const history = await bob.messages.list.query({ conversationId: dm.id, limit: 50 });
+    if (history.items.length > 0) expect(await messages.getByTestId('message').count()).toBe(history.items.length);
+
+    // Alice writes (Enter sends); it lands in the database once and shows as sent.
+    const composer = page.getByRole('textbox', { name: 'Message' });
+    await composer.fill('Hello from the browser');
+    await composer.press('Enter');
+    await expect.poll(async () => (await bob.messages.list.query({ conversationId: dm.id, limit: 5 })).items.at(-1)?.body).toBe('Hello from the browser');
+    await expect.poll(() => page.getByTestId('pending-message').count()).toBe(0);
+    await messages.getByText('Hello from the browser').waitFor();
+
+    // Bob's reply appears live, then his edit, then his delete.
+    const reply = await bob.messages.send.mutate({ conversationId: dm.id, body: 'Got it', clientId: crypto.randomUUID() });
+    await messages.getByText('Got it').waitFor();
+    await bob.messages.edit.mutate({ id: reply.id, body: 'Got it, thanks' });
+    const replyItem = messages.locator(`[data-message-id="${reply.id}"]`);
+    await expect.poll(() => replyItem.innerText()).toContain('Got it, thanks');
+    expect(await replyItem.innerText()).toContain('edited');
+    await screenshot(page, 'thread');
+    await bob.messages.delete.mutate({ id: reply.id });
+    await expect.poll(() => replyItem.innerText()).toContain('Message deleted');
+
+    // Read while open: bob's messages count as read for alice.
+    await expect.poll(async () => {
+      const detail = await bob.conversations.get.query({ id: dm.id });
+      return detail.participants.find((p) => p.username === 'alice')?.lastReadSeq;
+    }).toBeGreaterThanOrEqual(reply.seq);
+
+    // Back goes to the inbox.
+    await page.getByRole('link', { name: 'Back to conversations' }).click();
+    await page.getByRole('list', { name: 'Conversations' }).waitFor({ state: 'visible' });
+    expect(new URL(page.url()).pathname).toBe('/');
+  });
+});

@@ -1,0 +1,51 @@
+import { render, screen } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it, vi } from 'vitest';
+import { BODY_MAX, Composer } from './Composer.tsx';
+
+describe('Composer', () => {
+  it('sends on Enter, starts a new line on Shift+Enter, and clears after sending', async () => {
+    const user = userEvent.setup();
+    const onSend = vi.fn();
+    const onTyping = vi.fn();
+    render(<Composer onSend={onSend} onTyping={onTyping} />);
+    const input = screen.getByRole('textbox', { name: 'Message' });
+
+    await user.type(input, 'first line{Shift>}{Enter}{/Shift}second line');
+    expect(onSend).not.toHaveBeenCalled();
+    expect(onTyping).toHaveBeenLastCalledWith(true);
+    await user.keyboard('{Enter}');
+
+    expect(onSend).toHaveBeenCalledExactlyOnceWith('first line\nsecond line');
+    expect((input as HTMLTextAreaElement).value).toBe('');
+    expect(onTyping).toHaveBeenLastCalledWith(false);
+  });
+
+  it('does not send blank text', async () => {
+    const user = userEvent.setup();
+    const onSend = vi.fn();
+    render(<Composer onSend={onSend} />);
+    await user.type(screen.getByRole('textbox', { name: 'Message' }), '   {Enter}');
+    expect(onSend).not.toHaveBeenCalled();
+    expect(screen.getByRole<HTMLButtonElement>('button', { name: 'Send' }).disabled).toBe(true);
+  });
+
+  it('counts code points near the limit and refuses to send past it', async () => {
+    const user = userEvent.setup();
+    const onSend = vi.fn();
+    render(<Composer onSend={onSend} />);
+    const input = screen.getByRole('textbox', { name: 'Message' });
+    expect(screen.queryByTestId('composer-counter')).toBeNull();
+
+    // 3,998 letters and one emoji of two UTF-16 units: 3,999 code points.
+    await user.click(input);
+    await user.paste(`${'a'.repeat(BODY_MAX - 2)}😀`);
+    expect(screen.getByTestId('composer-counter').textContent).toBe('1 left');
+    await user.type(input, 'bc');
+    expect(screen.getByTestId('composer-counter').textContent).toBe('1 over the limit');
+    expect(input.getAttribute('aria-invalid')).toBe('true');
+    await user.keyboard('{Enter}');
+    expect(onSend).not.toHaveBeenCalled();
+    expect(screen.getByRole<HTMLButtonElement>('button', { name: 'Send' }).disabled).toBe(true);
+  });
+});

@@ -1,0 +1,76 @@
+import { useId, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { lengthOf } from '../thread-state.ts';
+
+/** The server's limit on a message body, in code points. */
+export const BODY_MAX = 4000;
+/** The counter appears this close to the limit, not before (it would only distract). */
+const COUNTER_FROM = BODY_MAX - 500;
+
+interface ComposerProps {
+  onSend: (body: string) => void;
+  /** Called on every keystroke that leaves text (typing) and when the draft is sent, cleared or left (not typing). */
+  onTyping?: (typing: boolean) => void;
+  disabled?: boolean;
+}
+
+/** Writes a message: Enter sends, Shift+Enter starts a new line, a counter near the limit. */
+export function Composer({ onSend, onTyping, disabled = false }: ComposerProps) {
+  const [draft, setDraft] = useState('');
+  const counterId = useId();
+  const length = lengthOf(draft);
+  const left = BODY_MAX - length;
+  const empty = draft.trim() === '';
+  const tooLong = left < 0;
+
+  const submit = () => {
+    if (empty || tooLong || disabled) return;
+    onSend(draft.trim());
+    setDraft('');
+    onTyping?.(false);
+  };
+
+  const onSubmit = (event: FormEvent) => {
+    event.preventDefault();
+    submit();
+  };
+
+  const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    // isComposing: Enter that confirms an IME composition (Japanese, Chinese…) must not send.
+    if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
+      event.preventDefault();
+      submit();
+    }
+  };
+
+  return (
+    <form className="composer" onSubmit={onSubmit}>
+      <label className="visually-hidden" htmlFor={`${counterId}-body`}>
+        Message
+      </label>
+      <textarea
+        id={`${counterId}-body`}
+        className="composer-input"
+        rows={1}
+        placeholder="Write a message"
+        value={draft}
+        disabled={disabled}
+        aria-describedby={length >= COUNTER_FROM ? counterId : undefined}
+        aria-invalid={tooLong || undefined}
+        onChange={(event) => {
+          setDraft(event.target.value);
+          onTyping?.(event.target.value.trim() !== '');
+        }}
+        onKeyDown={onKeyDown}
+        onBlur={() => onTyping?.(false)}
+      />
+      {length >= COUNTER_FROM && (
+        <span id={counterId} className={tooLong ? 'counter over' : 'counter'} data-testid="composer-counter" aria-live="polite">
+          {tooLong ? `${-left} over the limit` : `${left} left`}
+        </span>
+      )}
+      <button type="submit" className="button primary" disabled={empty || tooLong || disabled}>
+        Send
+      </button>
+    </form>
+  );
+}

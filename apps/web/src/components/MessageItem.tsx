@@ -1,0 +1,92 @@
+import { useState } from 'react';
+import type { Message } from '../trpc.ts';
+import { MessageEditor } from './MessageEditor.tsx';
+
+const timeFormat = new Intl.DateTimeFormat('en', { hour: 'numeric', minute: '2-digit' });
+const exactFormat = new Intl.DateTimeFormat('en', { dateStyle: 'full', timeStyle: 'short' });
+
+interface MessageItemProps {
+  message: Message;
+  mine: boolean;
+  /** Shown above the body (groups, first of a run); null to leave it out. */
+  senderName: string | null;
+  /** My newest confirmed message says "Sent". */
+  showSent: boolean;
+  onEdit: (message: Message, body: string) => Promise<string | null>;
+  onDelete: (message: Message) => Promise<string | null>;
+}
+
+/** One stored message: who, what, when, "edited", a tombstone once deleted; my own can be edited and deleted. */
+export function MessageItem({ message, mine, senderName, showSent, onEdit, onDelete }: MessageItemProps) {
+  const [mode, setMode] = useState<'view' | 'edit' | 'confirm-delete'>('view');
+  const [error, setError] = useState<string | null>(null);
+  const deleted = Boolean(message.deletedAt);
+  const created = new Date(message.createdAt);
+
+  const remove = async () => {
+    const failure = await onDelete(message);
+    setError(failure);
+    setMode('view');
+  };
+
+  return (
+    <li className={mine ? 'message mine' : 'message'} data-testid="message" data-seq={message.seq} data-message-id={message.id}>
+      {senderName && <p className="sender">{senderName}</p>}
+      <div className={deleted ? 'bubble deleted' : 'bubble'}>
+        {deleted ? (
+          <p className="body">Message deleted</p>
+        ) : mode === 'edit' ? (
+          <MessageEditor
+            initial={message.body}
+            onCancel={() => setMode('view')}
+            onSave={async (body) => {
+              const failure = await onEdit(message, body);
+              if (!failure) setMode('view');
+              return failure;
+            }}
+          />
+        ) : (
+          <p className="body">{message.body}</p>
+        )}
+      </div>
+      <p className="meta">
+        <time dateTime={message.createdAt} title={exactFormat.format(created)}>
+          {timeFormat.format(created)}
+        </time>
+        {message.editedAt && !deleted && <span className="edited"> · edited</span>}
+        {mine && showSent && !deleted && <span className="delivery"> · Sent</span>}
+        {mine && !deleted && mode === 'view' && (
+          <span className="message-actions">
+            <button type="button" className="link-button" onClick={() => setMode('edit')} aria-label={`Edit message: ${message.body.slice(0, 40)}`}>
+              Edit
+            </button>
+            <button
+              type="button"
+              className="link-button"
+              onClick={() => setMode('confirm-delete')}
+              aria-label={`Delete message: ${message.body.slice(0, 40)}`}
+            >
+              Delete
+            </button>
+          </span>
+        )}
+      </p>
+      {mode === 'confirm-delete' && (
+        <div className="confirm" role="group" aria-label="Delete this message?">
+          <span>Delete this message for everyone?</span>
+          <button type="button" className="button danger" onClick={() => void remove()}>
+            Delete
+          </button>
+          <button type="button" className="button" onClick={() => setMode('view')}>
+            Keep
+          </button>
+        </div>
+      )}
+      {error && (
+        <p role="alert" className="inline-error">
+          {error}
+        </p>
+      )}
+    </li>
+  );
+}

@@ -1,0 +1,107 @@
+import { render, screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it, vi } from 'vitest';
+import { message, participant } from '../test-fixtures.ts';
+import type { PendingSend } from '../thread-state.ts';
+import type { Message } from '../trpc.ts';
+import { MessageList } from './MessageList.tsx';
+
+const alice = participant(1, 'Alice Liddell');
+const bob = participant(2, 'Bob Marley');
+const carol = participant(3, 'Carol King');
+const now = new Date(2026, 10, 21, 12, 0);
+
+function msg(seq: number, senderId: number, body: string, createdAt: Date, extra: Partial<Message> = {}): Message {
+  return { ...message(senderId, body), id: seq, seq, clientId: `c${seq}`, createdAt: createdAt.toISOString(), ...extra };
+}
+
+function renderList(overrides: Partial<Parameters<typeof MessageList>[0]> = {}) {
+  const handlers = {
+    onLoadOlder: vi.fn(),
+    onRetry: vi.fn(),
+    onDiscard: vi.fn(),
+    onEdit: vi.fn(() => Promise.resolve(null)),
+    onDelete: vi.fn(() => Promise.resolve(null)),
+  };
+  render(
+    <MessageList
+      messages={[]}
+      pending={[]}
+      myId={alice.id}
+      conversation={{ kind: 'group', participants: [alice, bob, carol] }}
+      hasOlder={false}
+      loadingOlder={false}
+      olderError={null}
+      now={now}
+      {...handlers}
+      {...overrides}
+    />,
+  );
+  return handlers;
+}
+
+describe('MessageList', () => {
+  it('separates days, names senders in groups, and shows edits and tombstones', () => {
+    renderList({
+      messages: [
+        msg(1, bob.id, 'yesterday evening', new Date(2026, 10, 20, 20, 0)),
+        msg(2, bob.id, 'good morning', new Date(2026, 10, 21, 8, 0), { editedAt: new Date(2026, 10, 21, 8, 5).toISOString() }),
+        msg(3, bob.id, '', new Date(2026, 10, 21, 8, 1), { deletedAt: new Date(2026, 10, 21, 8, 2).toISOString() }),
+        msg(4, carol.id, 'hi all', new Date(2026, 10, 21, 9, 0)),
+        msg(5, alice.id, 'hello', new Date(2026, 10, 21, 9, 1)),
+      ],
+    });
+    expect(screen.getAllByTestId('day-separator').map((item) => item.textContent)).toEqual(['Yesterday', 'Today']);
+    const items = screen.getAllByTestId('message');
+    expect(within(items[0] as HTMLElement).getByText('Bob Marley')).toBeTruthy();
+    // A new day names the sender again; the same sender's next message does not.
+    expect(within(items[1] as HTMLElement).getByText('Bob Marley')).toBeTruthy();
+    expect(within(items[1] as HTMLElement).getByText(/edited/)).toBeTruthy();
+    expect(within(items[2] as HTMLElement).queryByText('Bob Marley')).toBeNull();
+    expect(within(items[2] as HTMLElement).getByText('Message deleted')).toBeTruthy();
+    expect(within(items[3] as HTMLElement).getByText('Carol King')).toBeTruthy();
+    // Mine: no name, "Sent", and a way to edit and delete.
+    expect(within(items[4] as HTMLElement).queryByText('Alice Liddell')).toBeNull();
+    expect(within(items[4] as HTMLElement).getByText(/Sent/)).toBeTruthy();
+    expect(within(items[4] as HTMLElement).getByRole('button', { name: /Edit message/ })).toBeTruthy();
+    expect(within(items[0] as HTMLElement).queryByRole('button', { name: /Edit/ })).toBeNull();
+  });
+
+  it('shows sending and failed sends; Retry and Discard name the same clientId', async () => {
+    const user = userEvent.setup();
+    const pending: PendingSend[] = [
+      { clientId: 'one', body: 'on its way', status: 'pending', error: null },
+      { clientId: 'two', body: 'did not make it', status: 'failed', error: 'Cannot reach Parley.' },
+    ];
+    const handlers = renderList({ pending });
+    const [sending, failed] = screen.getAllByTestId('pending-message') as [HTMLElement, HTMLElement];
+    expect(within(sending).getByText('Sending…')).toBeTruthy();
+    expect(within(failed).getByRole('alert').textContent).toContain('Not sent: Cannot reach Parley.');
+    await user.click(within(failed).getByRole('button', { name: 'Retry' }));
+    expect(handlers.onRetry).toHaveBeenCalledExactlyOnceWith('two');
+    await user.click(within(failed).getByRole('button', { name: 'Discard' }));
+    expect(handlers.onDiscard).toHaveBeenCalledExactlyOnceWith('two');
+  });
+
+  it('offers older messages while the server has more', async () => {
+    const user = userEvent.setup();
+    const handlers = renderList({ messages: [msg(51, bob.id, 'page two', now)], hasOlder: true });
+    await user.click(screen.getByRole('button', { name: 'Load older messages' }));
+    expect(handlers.onLoadOlder).toHaveBeenCalled();
+  });
+
+  it('edits and deletes my message in place', async () => {
+    const user = userEvent.setup();
+    const mine = msg(7, alice.id, 'typo', now);
+    const handlers = renderList({ messages: [mine] });
+    await user.click(screen.getByRole('button', { name: /Edit message/ }));
+    const editor = screen.getByRole('textbox', { name: 'Edit message' });
+    await user.clear(editor);
+    await user.type(editor, 'fixed{Enter}');
+    expect(handlers.onEdit).toHaveBeenCalledExactlyOnceWith(mine, 'fixed');
+
+    await user.click(screen.getByRole('button', { name: /Delete message/ }));
+    await user.click(within(screen.getByRole('group', { name: 'Delete this message?' })).getByRole('button', { name: 'Delete' }));
+    expect(handlers.onDelete).toHaveBeenCalledExactlyOnceWith(mine);
+  });
+});

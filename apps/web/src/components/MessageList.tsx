@@ -1,0 +1,120 @@
+import { Fragment, useLayoutEffect, useRef } from 'react';
+import { dayKey, dayLabel, type PendingSend } from '../thread-state.ts';
+import type { ConversationDetail, Message } from '../trpc.ts';
+import { MessageItem } from './MessageItem.tsx';
+import { PendingItem } from './PendingItem.tsx';
+
+/** Older history is fetched once the reader is this close to the top. */
+const LOAD_OLDER_WITHIN_PX = 200;
+/** Closer than this to the bottom counts as "at the bottom": new messages keep it there. */
+const STICK_WITHIN_PX = 80;
+
+interface MessageListProps {
+  messages: readonly Message[];
+  pending: readonly PendingSend[];
+  myId: number;
+  conversation: Pick<ConversationDetail, 'kind' | 'participants'>;
+  hasOlder: boolean;
+  loadingOlder: boolean;
+  olderError: string | null;
+  now: Date;
+  onLoadOlder: () => void;
+  onRetry: (clientId: string) => void;
+  onDiscard: (clientId: string) => void;
+  onEdit: (message: Message, body: string) => Promise<string | null>;
+  onDelete: (message: Message) => Promise<string | null>;
+}
+
+/**
+ * The history, oldest at the top: day separators, sender names in groups, my pending sends
+ * at the end. Scrolling near the top loads older pages without moving what the reader sees.
+ */
+export function MessageList(props: MessageListProps) {
+  const { messages, pending, myId, conversation, hasOlder, loadingOlder, olderError, now, onLoadOlder } = props;
+  const scroller = useRef<HTMLDivElement | null>(null);
+  const atBottom = useRef(true);
+  // Distance from the content's end to the top of the view: unchanged when a page is added above.
+  const fromEnd = useRef(0);
+  const pendingCount = useRef(pending.length);
+
+  const firstId = messages[0]?.id;
+  const lastId = messages.at(-1)?.id;
+
+  useLayoutEffect(() => {
+    const element = scroller.current;
+    if (element) element.scrollTop = element.scrollHeight - fromEnd.current;
+  }, [firstId]);
+
+  useLayoutEffect(() => {
+    const element = scroller.current;
+    const sentOne = pending.length > pendingCount.current;
+    pendingCount.current = pending.length;
+    if (element && (atBottom.current || sentOne)) element.scrollTop = element.scrollHeight;
+  }, [lastId, pending.length]);
+
+  useLayoutEffect(() => {
+    const element = scroller.current;
+    if (element) fromEnd.current = element.scrollHeight - element.scrollTop;
+  });
+
+  const onScroll = () => {
+    const element = scroller.current;
+    if (!element) return;
+    fromEnd.current = element.scrollHeight - element.scrollTop;
+    atBottom.current = element.scrollHeight - element.scrollTop - element.clientHeight < STICK_WITHIN_PX;
+    if (element.scrollTop < LOAD_OLDER_WITHIN_PX && hasOlder && !loadingOlder && !olderError) onLoadOlder();
+  };
+
+  const names = new Map(conversation.participants.map((participant) => [participant.id, participant.displayName]));
+  const lastMine = [...messages].reverse().find((message) => message.senderId === myId && !message.deletedAt);
+
+  return (
+    <div className="message-scroller" ref={scroller} onScroll={onScroll} tabIndex={0} aria-label="Message history">
+      {hasOlder && (
+        <div className="older">
+          {olderError && (
+            <p role="alert" className="inline-error">
+              Could not load older messages. {olderError}
+            </p>
+          )}
+          <button type="button" className="button" onClick={onLoadOlder} disabled={loadingOlder} aria-busy={loadingOlder || undefined}>
+            {loadingOlder ? 'Loading…' : 'Load older messages'}
+          </button>
+        </div>
+      )}
+      {messages.length === 0 && pending.length === 0 && (
+        <p className="muted empty-thread" data-testid="thread-empty">
+          No messages yet. Say hello!
+        </p>
+      )}
+      <ol className="message-list" role="list" aria-label="Messages">
+        {messages.map((message, index) => {
+          const previous = messages[index - 1];
+          const newDay = !previous || dayKey(previous.createdAt) !== dayKey(message.createdAt);
+          const mine = message.senderId === myId;
+          const showName = conversation.kind === 'group' && !mine && (newDay || previous?.senderId !== message.senderId);
+          return (
+            <Fragment key={message.id}>
+              {newDay && (
+                <li className="day-separator" data-testid="day-separator">
+                  <span>{dayLabel(message.createdAt, now)}</span>
+                </li>
+              )}
+              <MessageItem
+                message={message}
+                mine={mine}
+                senderName={showName ? (names.get(message.senderId) ?? 'Former member') : null}
+                showSent={message === lastMine && pending.length === 0}
+                onEdit={props.onEdit}
+                onDelete={props.onDelete}
+              />
+            </Fragment>
+          );
+        })}
+        {pending.map((send) => (
+          <PendingItem key={send.clientId} send={send} onRetry={props.onRetry} onDiscard={props.onDiscard} />
+        ))}
+      </ol>
+    </div>
+  );
+}

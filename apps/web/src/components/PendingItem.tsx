@@ -1,0 +1,32 @@
+import type { PendingSend } from '../thread-state.ts';
+
+interface PendingItemProps {
+  send: PendingSend;
+  onRetry: (clientId: string) => void;
+  onDiscard: (clientId: string) => void;
+}
+
+/** A message of mine on its way: "Sending…", or "Not sent" with Retry (same clientId) and Discard. */
+export function PendingItem({ send, onRetry, onDiscard }: PendingItemProps) {
+  const failed = send.status === 'failed';
+  return (
+    <li className={failed ? 'message mine failed' : 'message mine pending'} data-testid="pending-message" data-status={send.status}>
+      <div className="bubble">
+        <p className="body">{send.body}</p>
+      </div>
+      {failed ? (
+        <div className="meta" role="alert">
+          <span className="send-error">Not sent{send.error ? `: ${send.error}` : ''}</span>{' '}
+          <button type="button" className="link-button" onClick={() => onRetry(send.clientId)}>
+            Retry
+          </button>{' '}
+          <button type="button" className="link-button" onClick={() => onDiscard(send.clientId)}>
+            Discard
+          </button>
+        </div>
+      ) : (
+        <p className="meta">Sending…</p>
+      )}
+    </li>
+  );
+}

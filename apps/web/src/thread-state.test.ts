@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { message } from './test-fixtures.ts';
+import {
+  EMPTY_THREAD,
+  dayLabel,
+  lengthOf,
+  mergeMessages,
+  withEvent,
+  withNewestPage,
+  withOlderPage,
+  withRetry,
+  withSendFailed,
+  withSendStarted,
+} from './thread-state.ts';
+import type { ConversationEvent, Message } from './trpc.ts';
+
+const ME = 1;
+const BOB = 2;
+
+function msg(seq: number, senderId: number, body: string, extra: Partial<Message> = {}): Message {
+  return { ...message(senderId, body), id: seq * 10, seq, clientId: `c${seq}`, ...extra };
+}
+
+function event(type: ConversationEvent['type'], seq: number, payload: ConversationEvent['message']): ConversationEvent {
+  return { conversationId: 1, seq, type, actorId: BOB, createdAt: new Date().toISOString(), message: payload, payload: null };
+}
+
+describe('thread state', () => {
+  it('puts an older page above the newest one, in seq order, without duplicates', () => {
+    const newest = withNewestPage(EMPTY_THREAD, { items: [msg(3, BOB, 'c'), msg(4, ME, 'd')], hasMore: true }, ME);
+    const both = withOlderPage(newest, { items: [msg(1, BOB, 'a'), msg(2, ME, 'b'), msg(3, BOB, 'c')], hasMore: false }, ME);
+    expect(both.messages.map((item) => item.body)).toEqual(['a', 'b', 'c', 'd']);
+    expect(both.hasOlder).toBe(false);
+  });
+
+  it('applies live edits and deletes; a late copy of an older state never undoes them', () => {
+    let state = withNewestPage(EMPTY_THREAD, { items: [msg(1, BOB, 'hi')], hasMore: false }, ME);
+    state = withEvent(state, event('message.edited', 2, msg(1, BOB, 'hi there', { editedAt: new Date().toISOString() })), ME);
+    expect(state.messages[0]?.body).toBe('hi there');
+    state = withEvent(state, event('message.deleted', 3, msg(1, BOB, '', { deletedAt: new Date().toISOString() })), ME);
+    expect(state.messages[0]?.deletedAt).not.toBeNull();
+    // A replayed creation (resume from an earlier seq) leaves the tombstone alone.
+    expect(mergeMessages(state.messages, [msg(1, BOB, 'hi')])[0]?.deletedAt).not.toBeNull();
+    // Events about members carry no message and change nothing here.
+    expect(withEvent(state, event('conversation.renamed', 4, null), ME)).toBe(state);
+  });
+
+  it('takes a send from pending to failed, back to pending on retry with the same clientId, then to sent', () => {
+    let state = withSendStarted(EMPTY_THREAD, 'uuid-1', 'hello');
+    expect(state.pending).toEqual([{ clientId: 'uuid-1', body: 'hello', status: 'pending', error: null }]);
+    state = withSendFailed(state, 'uuid-1', 'Cannot reach Parley.');
+    expect(state.pending[0]).toMatchObject({ clientId: 'uuid-1', status: 'failed', error: 'Cannot reach Parley.' });
+    state = withRetry(state, 'uuid-1');
+    expect(state.pending[0]).toMatchObject({ clientId: 'uuid-1', status: 'pending' });
+    // The server's copy (from the send's answer or the live event, whichever comes first) replaces it.
+    state = withEvent(state, event('message.created', 5, msg(5, ME, 'hello', { clientId: 'uuid-1' })), ME);
+    expect(state.pending).toEqual([]);
+    expect(state.messages.map((item) => item.body)).toEqual(['hello']);
+  });
+});
+
+describe('dayLabel and lengthOf', () => {
+  it('names days as a messenger does', () => {
+    const now = new Date(2026, 10, 21, 9, 0);
+    expect(dayLabel(new Date(2026, 10, 21, 1, 0).toISOString(), now)).toBe('Today');
+    expect(dayLabel(new Date(2026, 10, 20, 23, 0).toISOString(), now)).toBe('Yesterday');
+    expect(dayLabel(new Date(2026, 10, 16, 12, 0).toISOString(), now)).toBe('Monday, November 16');
+    expect(dayLabel(new Date(2025, 0, 2, 12, 0).toISOString(), now)).toBe('Thursday, January 2, 2025');
+  });
+
+  it('counts code points as the server does', () => {
+    expect(lengthOf('👋🏽 hi')).toBe(5);
+  });
+});
