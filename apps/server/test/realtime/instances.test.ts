@@ -111,6 +111,35 @@ describe.runIf(scaleOutAvailable())('two instances sharing PostgreSQL and Redis'
     expect(carolEvents.errors).toEqual([]);
   });
 
+  it('hands the clients of an instance that shuts down gracefully (SIGTERM) to another, with no gap', async () => {
+    // Its own deployment: this test takes an instance down for good.
+    await using deploy = await startDeployment(setup, 2);
+    const [leaving, staying] = deploy.instances;
+    if (!leaving || !staying) throw new Error('two instances expected');
+    const [alice, carol] = await Promise.all([staying.signUp('deploy_alice'), staying.signUp('deploy_carol')]);
+    const aliceApi = staying.http(alice.token);
+    const group = await aliceApi.conversations.create.mutate({ kind: 'group', title: 'Deploy', participantIds: [carol.id] });
+
+    await using balancer = await TcpProxy.start(leaving.server.port);
+    await using carolTab = connectSocket(balancer.wsUrl, carol.token);
+    using carolEvents = watchConversation(carolTab.api, group.id, '0');
+    await vi.waitFor(() => expect(carolEvents.started).toBe(1), WAIT);
+    await sendMany(aliceApi, group.id, 10, 'before the deploy');
+    await vi.waitFor(() => expect(seqsOf(carolEvents.items)).toEqual(range(1, 10)), WAIT);
+
+    // The deploy: new connections go to the other instance, then this one shuts down the
+    // way SIGTERM does it (reconnect notice, drain, close) while the conversation goes on.
+    balancer.route(staying.server.port);
+    const shutdown = leaving.server.close();
+    await sendMany(aliceApi, group.id, 10, 'during the deploy');
+    await shutdown;
+    await sendMany(aliceApi, group.id, 10, 'after the deploy');
+
+    await vi.waitFor(() => expect(seqsOf(carolEvents.items)).toEqual(range(1, 30)), WAIT);
+    expect(carolEvents.started).toBe(2);
+    expect(carolEvents.errors).toEqual([]);
+  });
+
   it('repairs a pub/sub message that never arrived from the database, before the next event', async () => {
     const { alice, bob } = users;
     const aliceOnA = a.http(alice.token);
