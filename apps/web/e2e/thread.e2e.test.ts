@@ -51,9 +51,15 @@ describe('a conversation, in a real browser', () => {
     await expect.poll(() => page.getByTestId('pending-message').count()).toBe(0);
     await messages.getByText('Hello from the browser').waitFor();
 
+    // Bob typing shows under the thread, and his message clears it.
+    const typing = page.getByTestId('typing-indicator');
+    await bob.conversations.setTyping.mutate({ id: dm.id, typing: true });
+    await expect.poll(() => typing.innerText()).toBe('Bob Marley is typing…');
+
     // Bob's reply appears live, then his edit, then his delete.
     const reply = await bob.messages.send.mutate({ conversationId: dm.id, body: 'Got it', clientId: crypto.randomUUID() });
     await messages.getByText('Got it').waitFor();
+    await expect.poll(() => typing.innerText()).toBe('');
     await bob.messages.edit.mutate({ id: reply.id, body: 'Got it, thanks' });
     const replyItem = messages.locator(`[data-message-id="${reply.id}"]`);
     await expect.poll(() => replyItem.innerText()).toContain('Got it, thanks');

@@ -3,14 +3,20 @@ import { useMarkRead } from '../mark-read.ts';
 import { newestSeq } from '../thread-state.ts';
 import { useThread } from '../thread.ts';
 import type { ConversationDetail, Me } from '../trpc.ts';
+import { useTypingSignal, useTypingUsers } from '../typing.ts';
 import { Composer } from './Composer.tsx';
 import { MessageList } from './MessageList.tsx';
+import { TypingIndicator } from './TypingIndicator.tsx';
 
 /** The messages of one conversation, kept live, and the composer. */
 export function Thread({ conversation, me }: { conversation: ConversationDetail; me: Me }) {
   const thread = useThread(conversation, me.id);
   const now = useNow(60_000);
   useMarkRead(conversation.id, thread.status === 'ready' ? newestSeq(thread.state) : 0);
+  const typingIds = useTypingUsers(conversation.id, thread.status === 'ready' && !thread.ended);
+  const signalTyping = useTypingSignal(conversation.id);
+  const names = new Map(conversation.participants.map((participant) => [participant.id, participant.displayName]));
+  const typingNames = typingIds.filter((id) => id !== me.id).map((id) => names.get(id) ?? 'Someone');
 
   if (thread.status === 'loading') {
     return (
@@ -52,7 +58,16 @@ export function Thread({ conversation, me }: { conversation: ConversationDetail;
           You are no longer a member of this conversation.
         </p>
       ) : (
-        <Composer onSend={thread.send} />
+        <>
+          <TypingIndicator names={typingNames} />
+          <Composer
+            onSend={(body) => {
+              signalTyping(false);
+              thread.send(body);
+            }}
+            onTyping={signalTyping}
+          />
+        </>
       )}
     </>
   );
