@@ -24,12 +24,16 @@ export interface RunningApp extends AsyncDisposable {
   restart: (whileDown?: () => Promise<void>) => Promise<void>;
 }
 
-/** Starts Parley like the quick start does (`--seed-demo`), on its own data directory. */
-export async function startApp(): Promise<RunningApp> {
+/**
+ * Starts Parley like the quick start does (`--seed-demo`), on its own data directory;
+ * `{ seedDemo: false }` starts it empty.
+ */
+export async function startApp(options: { seedDemo?: boolean } = {}): Promise<RunningApp> {
+  const args = options.seedDemo === false ? [] : ['--seed-demo'];
   if (!existsSync(WEB_DIST)) throw new Error('apps/web/dist is missing: run `pnpm build` before the browser tests');
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-e2e-'));
   const start = async (port: string) => {
-    const running = runMain({ PORT: port, HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info' }, ['--seed-demo']);
+    const running = runMain({ PORT: port, HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info' }, args);
     const url = await listeningUrl(running).catch(async (error: unknown) => {
       running.child.kill('SIGKILL');
       throw error;

@@ -1,14 +1,16 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { describeError } from '../errors.ts';
 import { useNow } from '../hooks.ts';
 import { inboxItems } from '../inbox-cache.ts';
 import { INBOX_INPUT } from '../live-inbox.ts';
 import { trpc, type Me } from '../trpc.ts';
 import { ConversationItem } from './ConversationItem.tsx';
+import { NewConversation } from './NewConversation.tsx';
 
 /** My conversations, newest activity first, a page at a time, kept live by useLiveInbox. */
 export function Inbox({ me, currentId }: { me: Me; currentId: number | null }) {
   const now = useNow(30_000);
+  const [starting, setStarting] = useState(false);
   const headingRef = useRef<HTMLHeadingElement | null>(null);
   const conversations = trpc.conversations.list.useInfiniteQuery(
     INBOX_INPUT,
@@ -29,9 +31,17 @@ export function Inbox({ me, currentId }: { me: Me; currentId: number | null }) {
 
   return (
     <section className="inbox" aria-labelledby="inbox-heading">
-      <h1 id="inbox-heading" ref={headingRef} tabIndex={-1}>
-        Conversations
-      </h1>
+      <div className="inbox-top">
+        <h1 id="inbox-heading" ref={headingRef} tabIndex={-1}>
+          Conversations
+        </h1>
+        {!starting && (
+          <button type="button" className="button primary" onClick={() => setStarting(true)}>
+            New<span className="visually-hidden"> conversation</span>
+          </button>
+        )}
+      </div>
+      {starting && <NewConversation onClose={() => setStarting(false)} />}
       {conversations.isPending ? (
         <p role="status" className="muted">
           Loading conversations…

@@ -1,0 +1,96 @@
+import type { AppRouter } from '@parley/api';
+import { createTRPCClient, httpLink } from '@trpc/client';
+import type { Browser, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { launchBrowser, screenshot, startApp } from './browser.ts';
+
+const PASSWORD = 'correct horse battery';
+
+async function register(baseUrl: string, username: string, displayName: string): Promise<void> {
+  const anonymous = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${baseUrl}/trpc` })] });
+  await anonymous.auth.register.mutate({ username, password: PASSWORD, displayName });
+}
+
+/** Resolves when the page's first subscription is running on the server (its "started" frame). */
+function streamStarted(page: Page): Promise<void> {
+  return new Promise((resolve) => {
+    page.on('websocket', (socket) =>
+      socket.on('framereceived', ({ payload }) => {
+        if (typeof payload === 'string' && payload.includes('"type":"started"')) resolve();
+      }),
+    );
+  });
+}
+
+/** A browser context of its own (its own localStorage: its own session), signed in through the form. */
+async function signedIn(browser: Browser, url: string, username: string, width: number) {
+  const context = await browser.newContext({ viewport: { width, height: 760 } });
+  const page = await context.newPage();
+  const streaming = streamStarted(page);
+  await page.goto(url);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.getByRole('heading', { name: 'Conversations' }).waitFor();
+  await streaming;
+  return page;
+}
+
+const pathOf = (page: Page) => new URL(page.url()).pathname;
+
+describe('two people in two browsers', () => {
+  it('bob starts a DM from the UI, alice sees it live with an unread badge, they talk both ways, bob sees alice typing', async () => {
+    await using app = await startApp({ seedDemo: false });
+    await using browser = await launchBrowser();
+    await register(app.url, 'alice', 'Alice');
+    await register(app.url, 'bob', 'Bob');
+    const alice = await signedIn(browser, app.url, 'alice', 1280);
+    const bob = await signedIn(browser, app.url, 'bob', 375);
+    await alice.getByTestId('inbox-empty').waitFor();
+
+    // Bob: New → direct message → search "ali" → Alice. The conversation opens.
+    await bob.getByRole('button', { name: 'New conversation' }).click();
+    await bob.getByLabel('Who do you want to message?').fill('ali');
+    await bob.getByRole('button', { name: 'Message Alice' }).click();
+    await expect.poll(() => pathOf(bob)).toMatch(/^\/c\/\d+$/);
+    const dmPath = pathOf(bob);
+    const bobComposer = bob.getByRole('textbox', { name: 'Message' });
+    await bobComposer.fill('Hi Alice, got a minute?');
+    await bobComposer.press('Enter');
+
+    // Alice: the DM appears without a reload, with one unread message.
+    const row = alice.getByRole('listitem', { name: 'Bob' });
+    await row.waitFor();
+    await expect.poll(() => row.getByTestId('unread-badge').locator('[aria-hidden="true"]').innerText()).toBe('1');
+    await expect.poll(() => row.getByTestId('conversation-preview').innerText()).toBe('Hi Alice, got a minute?');
+    await screenshot(alice, 'dm-inbox');
+
+    // She opens it: bob's message is there, and reading it clears the badge.
+    await row.getByRole('link').click();
+    const aliceMessages = alice.getByRole('list', { name: 'Messages' });
+    await aliceMessages.getByText('Hi Alice, got a minute?').waitFor();
+    await expect.poll(() => row.getByTestId('unread-badge').count()).toBe(0);
+
+    // Alice types: bob sees it; she sends: bob gets the message and the indicator clears.
+    const aliceComposer = alice.getByRole('textbox', { name: 'Message' });
+    await aliceComposer.pressSequentially('Sure, what');
+    const bobTyping = bob.getByTestId('typing-indicator');
+    await expect.poll(() => bobTyping.innerText()).toBe('Alice is typing…');
+    await aliceComposer.pressSequentially('’s up?');
+    await aliceComposer.press('Enter');
+    const bobMessages = bob.getByRole('list', { name: 'Messages' });
+    await bobMessages.getByText('Sure, what’s up?').waitFor();
+    await expect.poll(() => bobTyping.innerText()).toBe('');
+    await screenshot(bob, 'dm-thread-375');
+
+    // Starting a DM with alice again opens the same conversation instead of a second one.
+    await bob.getByRole('link', { name: 'Back to conversations' }).click();
+    await bob.getByRole('button', { name: 'New conversation' }).click();
+    await bob.getByLabel('Who do you want to message?').fill('alice');
+    await bob.getByRole('button', { name: 'Message Alice' }).click();
+    await expect.poll(() => pathOf(bob)).toBe(dmPath);
+    await bobMessages.getByText('Sure, what’s up?').waitFor();
+    // (The inbox is hidden behind the thread at 375 px: count its rows, not what is visible.)
+    expect(await bob.getByTestId('conversation-item').count()).toBe(1);
+  });
+});
