@@ -1,0 +1,79 @@
+import type { AppRouter } from '@parley/api';
+import { createTRPCClient, httpLink } from '@trpc/client';
+import { describe, expect, it } from 'vitest';
+import { launchBrowser, screenshot, startApp } from './browser.ts';
+
+const DEMO_PASSWORD = 'parley-demo';
+
+async function signInElsewhere(baseUrl: string, username: string) {
+  const anonymous = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${baseUrl}/trpc` })] });
+  const { token } = await anonymous.auth.login.mutate({ username, password: DEMO_PASSWORD });
+  return createTRPCClient<AppRouter>({ links: [httpLink({ url: `${baseUrl}/trpc`, headers: { Authorization: `Bearer ${token}` } })] });
+}
+
+describe('groups, notes and long histories in a real browser', () => {
+  it('creates a group from search, reopens the existing notes, and pages a long history up without moving the view', async () => {
+    await using app = await startApp();
+    await using browser = await launchBrowser();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(app.url);
+    await page.getByLabel('Username').fill('alice');
+    await page.getByLabel('Password').fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    const inbox = page.getByRole('list', { name: 'Conversations' });
+    await inbox.waitFor();
+
+    // A group: a name and two people found by search.
+    await page.getByRole('button', { name: 'New conversation' }).click();
+    await page.getByRole('radio', { name: 'Group' }).check();
+    await page.getByLabel('Group name').fill('Book club');
+    await page.getByLabel('Add people').fill('bob');
+    await page.getByRole('button', { name: 'Add Bob Marley' }).click();
+    await page.getByLabel('Add people').fill('carol');
+    await page.getByRole('button', { name: 'Add Carol Danvers' }).click();
+    await page.getByRole('button', { name: 'Create group with 3 people' }).click();
+    await page.getByRole('heading', { level: 2, name: 'Book club' }).waitFor();
+    expect(await page.locator('.thread-header').innerText()).toContain('3 members');
+    const groupId = Number(new URL(page.url()).pathname.split('/').at(-1));
+    await inbox.getByRole('listitem', { name: 'Book club' }).waitFor();
+
+    // Notes to self already exist (seeded): they open, no second one appears.
+    await page.getByRole('button', { name: 'New conversation' }).click();
+    await page.getByRole('radio', { name: 'Notes to self' }).check();
+    await page.getByRole('button', { name: 'Open notes to self' }).click();
+    await page.getByRole('heading', { level: 2, name: 'Notes to self' }).waitFor();
+    expect(await inbox.getByRole('listitem', { name: 'Notes to self' }).count()).toBe(1);
+
+    // Sixty messages in the group (two senders, within the send limit), then alice opens it.
+    const bob = await signInElsewhere(app.url, 'bob');
+    const carol = await signInElsewhere(app.url, 'carol');
+    for (let i = 1; i <= 60; i++) {
+      const sender = i % 2 ? bob : carol;
+      await sender.messages.send.mutate({ conversationId: groupId, body: `Message ${i}`, clientId: crypto.randomUUID() });
+    }
+    await page.goto(`${app.url}/c/${groupId}`);
+    const messages = page.getByRole('list', { name: 'Messages' });
+    await messages.getByText('Message 60', { exact: true }).waitFor();
+    expect(await messages.getByTestId('message').count()).toBe(50);
+    // Names in a group: each sender's run starts with their name.
+    expect(await messages.getByText('Carol Danvers').count()).toBeGreaterThan(0);
+    await screenshot(page, 'group');
+
+    // Scrolling to the top loads the ten older ones; the message that was on top stays put.
+    const firstShown = messages.getByText('Message 11', { exact: true });
+    const scroller = page.getByLabel('Message history');
+    // Hold the older page back a moment, so "before" is surely measured before it lands.
+    await page.route('**/trpc/messages.list**', async (route) => {
+      if (decodeURIComponent(route.request().url()).includes('"before"')) await new Promise((resolve) => setTimeout(resolve, 500));
+      await route.continue();
+    });
+    await scroller.evaluate((element) => element.scrollTo({ top: 0 }));
+    const before = await firstShown.boundingBox();
+    expect(await messages.getByTestId('message').count()).toBe(50);
+    await expect.poll(() => messages.getByTestId('message').count()).toBe(60);
+    await messages.getByText('Message 1', { exact: true }).waitFor({ state: 'attached' });
+    const after = await firstShown.boundingBox();
+    expect(Math.abs((after?.y ?? 0) - (before?.y ?? 0))).toBeLessThan(2);
+    expect(await page.getByRole('button', { name: 'Load older messages' }).count()).toBe(0);
+  });
+});
