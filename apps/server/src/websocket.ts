@@ -124,6 +124,11 @@ export function createWebSocketEndpoint(opts: WebSocketOptions) {
         .finally(() => closing.delete(recorded));
       closing.add(recorded);
     });
+    // Connecting counts as activity (daily and monthly active users in the admin statistics).
+    deps.db.em
+      .fork()
+      .nativeUpdate(UserSchema, { id: userId }, { lastSeenAt: new Date() })
+      .catch((error: unknown) => logger.warn({ err: error }, 'could not record when a user was last seen'));
     const cameOnline = await counted;
     logger.debug({ userId, cameOnline }, 'authenticated WebSocket opened');
     if (cameOnline) await publishPresence(deps, userId, true);

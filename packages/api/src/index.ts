@@ -13,6 +13,7 @@ export { conversationTopic, inboxTopic, sessionsTopic, type ConversationSignal, 
 export { publishPresence } from './realtime/publish.ts';
 export { publishTyping, TYPING_TTL_MS, type InboxEvent } from './services/live.ts';
 export type * from './views.ts';
+export type { StoredStats } from './services/stats.ts';
 
 /**
  * Inputs of every procedure.

@@ -24,6 +24,7 @@ const ACCESS = {
   groupManager: { ...denied, ...hidden, sender: 'FORBIDDEN', member: 'FORBIDDEN', groupAdmin: 'ok', owner: 'ok' },
   groupOwner: { ...denied, ...hidden, sender: 'FORBIDDEN', member: 'FORBIDDEN', groupAdmin: 'FORBIDDEN', owner: 'ok' },
   messageSender: { ...denied, ...hidden, sender: 'ok', member: 'FORBIDDEN', groupAdmin: 'FORBIDDEN', owner: 'FORBIDDEN' },
+  siteAdmin: { ...denied, outsider: 'FORBIDDEN', member: 'FORBIDDEN', siteAdmin: 'ok' },
   senderOrGroupManager: { ...denied, ...hidden, sender: 'ok', member: 'FORBIDDEN', groupAdmin: 'ok', owner: 'ok' },
 } satisfies Record<string, Partial<Record<Actor, Outcome>>>;
 
@@ -93,6 +94,7 @@ const PROCEDURES = {
     call: (c, t) => opened(c.conversations.onTyping({ conversationId: t.conversationId })),
   },
   'inbox.onEvent': { access: 'signedIn', call: (c) => opened(c.inbox.onEvent()) },
+  'admin.stats': { access: 'siteAdmin', call: (c) => c.admin.stats() },
   'messages.list': { access: 'member', call: (c, t) => c.messages.list({ conversationId: t.conversationId }) },
   'messages.send': {
     access: 'member',

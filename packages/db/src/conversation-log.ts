@@ -5,7 +5,6 @@
  * conversation row stay exact. Callers run these inside `em.transactional`.
  */
 import { LockMode, ref } from '@mikro-orm/core';
-import { SqliteDriver } from '@mikro-orm/sqlite';
 import {
   ConversationEventSchema,
   ConversationSchema,
@@ -15,14 +14,14 @@ import {
   type ConversationEventType,
   type Message,
 } from './entities.ts';
-import type { EntityManager } from './orm.ts';
+import { dialectOf, type EntityManager } from './orm.ts';
 
 /**
  * Loads a conversation for writing. On PostgreSQL the row lock serializes writers of one
  * conversation; SQLite serializes every write transaction by itself.
  */
 export async function lockConversation(em: EntityManager, id: number): Promise<Conversation | null> {
-  if (em.getDriver() instanceof SqliteDriver) return em.findOne(ConversationSchema, id, { refresh: true });
+  if (dialectOf(em) === 'sqlite') return em.findOne(ConversationSchema, id, { refresh: true });
   return em.findOne(ConversationSchema, id, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
 }
 

@@ -42,6 +42,11 @@ export function parseDatabaseUrl(url: string | undefined): DatabaseTarget {
   return { dialect: 'sqlite', location: path };
 }
 
+/** Which database an EntityManager talks to, for the few places where the SQL differs. */
+export function dialectOf(em: EntityManager): Dialect {
+  return em.getDriver() instanceof SqliteDriver ? 'sqlite' : 'postgresql';
+}
+
 export function migrationsPath(dialect: Dialect): string {
   return resolve(packageRoot, 'migrations', dialect);
 }
