@@ -75,5 +75,27 @@ describe('groups, notes and long histories in a real browser', () => {
     const after = await firstShown.boundingBox();
     expect(Math.abs((after?.y ?? 0) - (before?.y ?? 0))).toBeLessThan(2);
     expect(await page.getByRole('button', { name: 'Load older messages' }).count()).toBe(0);
+
+    // Bob watches the group in his own browser; as a member he is offered no rename or removal.
+    const bobPage = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+    await bobPage.goto(`${app.url}/c/${groupId}`);
+    await bobPage.getByLabel('Username').fill('bob');
+    await bobPage.getByLabel('Password').fill(DEMO_PASSWORD);
+    await bobPage.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await bobPage.getByRole('heading', { level: 2, name: 'Book club' }).waitFor();
+    await bobPage.getByRole('button', { name: 'Details' }).click();
+    await bobPage.getByRole('list', { name: 'Members' }).waitFor();
+    expect(await bobPage.getByRole('button', { name: 'Rename' }).count()).toBe(0);
+    expect(await bobPage.getByRole('button', { name: /^Remove / }).count()).toBe(0);
+
+    // Alice (the owner) renames the group and removes carol: bob sees both live.
+    await page.getByRole('button', { name: 'Details' }).click();
+    await page.getByLabel('Group name').fill('Readers');
+    await page.getByRole('button', { name: 'Rename' }).click();
+    await bobPage.getByRole('heading', { level: 2, name: 'Readers' }).waitFor();
+    await bobPage.getByRole('list', { name: 'Conversations' }).getByRole('listitem', { name: 'Readers' }).waitFor();
+    await page.getByRole('button', { name: 'Remove Carol Danvers' }).click();
+    await expect.poll(() => bobPage.locator('.thread-header').innerText()).toContain('2 members');
+    await screenshot(bobPage, 'group-details');
   });
 });

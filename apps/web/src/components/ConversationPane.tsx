@@ -1,12 +1,15 @@
+import { useState } from 'react';
 import { describeError } from '../errors.ts';
 import { conversationName } from '../format.ts';
 import { followLink } from '../router.ts';
 import { trpc, type Me } from '../trpc.ts';
+import { GroupDetails } from './GroupDetails.tsx';
 import { Thread } from './Thread.tsx';
 
 /** One open conversation: its header (with a way back on narrow screens) and its thread. */
 export function ConversationPane({ id, me }: { id: number; me: Me }) {
   const conversation = trpc.conversations.get.useQuery({ id });
+  const [showDetails, setShowDetails] = useState(false);
 
   if (conversation.isPending) {
     return (
@@ -50,7 +53,13 @@ export function ConversationPane({ id, me }: { id: number; me: Me }) {
           <h2 id="thread-heading">{name}</h2>
           {members && <p className="muted">{members}</p>}
         </div>
+        {detail.kind === 'group' && (
+          <button type="button" className="button details-toggle" aria-expanded={showDetails} onClick={() => setShowDetails((shown) => !shown)}>
+            Details
+          </button>
+        )}
       </header>
+      {showDetails && detail.kind === 'group' && <GroupDetails conversation={detail} me={me} />}
       <Thread conversation={detail} me={me} />
     </section>
   );

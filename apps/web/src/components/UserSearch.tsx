@@ -16,10 +16,11 @@ interface UserSearchProps {
   /** What picking does, for the result buttons' names ("Message", "Add"). */
   action: string;
   disabled?: boolean;
+  autoFocus?: boolean;
 }
 
 /** Finds people by name or username as you type. */
-export function UserSearch({ label, onPick, excludeIds = [], action, disabled = false }: UserSearchProps) {
+export function UserSearch({ label, onPick, excludeIds = [], action, disabled = false, autoFocus = true }: UserSearchProps) {
   const inputId = useId();
   const [text, setText] = useState('');
   const [query, setQuery] = useState('');
@@ -40,7 +41,7 @@ export function UserSearch({ label, onPick, excludeIds = [], action, disabled = 
         autoComplete="off"
         maxLength={SEARCH_MAX}
         value={text}
-        autoFocus
+        autoFocus={autoFocus}
         onChange={(event) => setText(event.target.value)}
       />
       {query !== '' &&

@@ -1,0 +1,95 @@
+import { useId, useState } from 'react';
+import { describeError, formErrorsOf } from '../errors.ts';
+import { canManage, canRemove } from '../group-rules.ts';
+import { navigate } from '../router.ts';
+import { trpc, type ConversationDetail, type Me } from '../trpc.ts';
+import { UserSearch } from './UserSearch.tsx';
+
+const TITLE_MAX = 100;
+
+/** A group's name and members; rename, add, remove and leave, each offered only to who may do it. */
+export function GroupDetails({ conversation, me }: { conversation: ConversationDetail; me: Me }) {
+  const utils = trpc.useUtils();
+  const titleId = useId();
+  const [title, setTitle] = useState(conversation.title ?? '');
+  const refresh = () => utils.conversations.get.invalidate({ id: conversation.id });
+  const rename = trpc.conversations.update.useMutation({ onSuccess: refresh });
+  const add = trpc.conversations.addParticipants.useMutation({ onSuccess: refresh });
+  const remove = trpc.conversations.removeParticipant.useMutation({ onSuccess: refresh });
+  const leave = trpc.conversations.leave.useMutation({
+    onSuccess: () => {
+      void utils.conversations.list.invalidate();
+      navigate('/');
+    },
+  });
+  const manage = canManage(conversation.myRole);
+  const renameErrors = formErrorsOf(rename.error, ['title'] as const);
+  const failure = add.error ?? remove.error ?? leave.error;
+
+  return (
+    <section className="group-details" aria-label="Group details">
+      {manage && (
+        <form
+          className="group-form"
+          onSubmit={(event) => {
+            event.preventDefault();
+            rename.mutate({ id: conversation.id, title: title.trim() });
+          }}
+        >
+          <label htmlFor={titleId}>Group name</label>
+          <div className="inline-form">
+            <input
+              id={titleId}
+              value={title}
+              maxLength={TITLE_MAX}
+              onChange={(event) => setTitle(event.target.value)}
+              aria-invalid={Boolean(renameErrors.fields.title) || undefined}
+            />
+            <button type="submit" className="button" disabled={rename.isPending || title.trim() === '' || title.trim() === conversation.title}>
+              Rename
+            </button>
+          </div>
+          {(renameErrors.fields.title ?? renameErrors.form) && <p className="field-error">{renameErrors.fields.title ?? renameErrors.form}</p>}
+        </form>
+      )}
+      <h3>Members</h3>
+      <ul role="list" aria-label="Members" className="members">
+        {conversation.participants.map((participant) => (
+          <li key={participant.id} className="member">
+            <span className="person-name">{participant.id === me.id ? `${participant.displayName} (you)` : participant.displayName}</span>
+            {participant.role !== 'member' && <span className="muted">{participant.role}</span>}
+            {canRemove(conversation.myRole, participant.role, participant.id === me.id) && (
+              <button
+                type="button"
+                className="link-button"
+                disabled={remove.isPending}
+                onClick={() => remove.mutate({ id: conversation.id, userId: participant.id })}
+                aria-label={`Remove ${participant.displayName}`}
+              >
+                Remove
+              </button>
+            )}
+          </li>
+        ))}
+      </ul>
+      {manage && (
+        <UserSearch
+          label="Add people"
+          action="Add"
+          autoFocus={false}
+          disabled={add.isPending}
+          excludeIds={conversation.participants.map((participant) => participant.id)}
+          onPick={(user) => add.mutate({ id: conversation.id, userIds: [user.id] })}
+        />
+      )}
+      {failure && (
+        <p role="alert" className="inline-error">
+          {describeError(failure)}
+        </p>
+      )}
+      <button type="button" className="button danger" disabled={leave.isPending} onClick={() => leave.mutate({ id: conversation.id })}>
+        Leave group
+      </button>
+    </section>
+  );
+}

@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { canManage, canRemove } from './group-rules.ts';
+
+describe('group rules', () => {
+  it('lets owners and admins manage, not members', () => {
+    expect([canManage('owner'), canManage('admin'), canManage('member')]).toEqual([true, true, false]);
+  });
+
+  it('offers Remove only where the server allows it', () => {
+    expect(canRemove('owner', 'admin', false)).toBe(true);
+    expect(canRemove('admin', 'member', false)).toBe(true);
+    expect(canRemove('admin', 'admin', false)).toBe(false);
+    expect(canRemove('admin', 'owner', false)).toBe(false);
+    expect(canRemove('member', 'member', false)).toBe(false);
+    expect(canRemove('owner', 'owner', true)).toBe(false);
+  });
+});

@@ -1,0 +1,19 @@
+/**
+ * What a group member may do, as the server decides it (services/membership.ts), so the UI
+ * never offers what would only be refused.
+ */
+import type { ConversationDetail } from './trpc.ts';
+
+type Role = ConversationDetail['myRole'];
+
+/** Rename, add and remove members: the owner and admins. */
+export function canManage(myRole: Role): boolean {
+  return myRole === 'owner' || myRole === 'admin';
+}
+
+/** Admins remove members; only the owner removes admins; nobody removes the owner; I leave instead. */
+export function canRemove(myRole: Role, targetRole: Role, isMe: boolean): boolean {
+  if (isMe || targetRole === 'owner') return false;
+  if (targetRole === 'admin') return myRole === 'owner';
+  return canManage(myRole);
+}
