@@ -84,3 +84,16 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await mkdir(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 }
+
+/** A switch for the page's WebSocket connections: `passage()` waits while the network is held. */
+export function holdableNetwork() {
+  let open: Promise<void> = Promise.resolve();
+  let release: () => void = () => undefined;
+  return {
+    passage: () => open,
+    hold: () => {
+      open = new Promise((resolve) => (release = resolve));
+    },
+    release: () => release(),
+  };
+}

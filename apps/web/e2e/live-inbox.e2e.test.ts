@@ -3,7 +3,7 @@ import type { AppRouter } from '@parley/api';
 import { createTRPCClient, httpLink } from '@trpc/client';
 import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { launchBrowser, screenshot, startApp } from './browser.ts';
+import { holdableNetwork, launchBrowser, screenshot, startApp } from './browser.ts';
 
 const DEMO_PASSWORD = 'parley-demo';
 
@@ -143,16 +143,3 @@ describe('the inbox, live in a real browser', () => {
     expect(await page.getByRole('list', { name: 'Conversations' }).count()).toBe(0);
   });
 });
-
-/** A switch for the page's WebSocket connections: `passage()` waits while the network is held. */
-function holdableNetwork() {
-  let open: Promise<void> = Promise.resolve();
-  let release: () => void = () => undefined;
-  return {
-    passage: () => open,
-    hold: () => {
-      open = new Promise((resolve) => (release = resolve));
-    },
-    release: () => release(),
-  };
-}
