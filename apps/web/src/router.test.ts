@@ -8,7 +8,8 @@ describe('parseRoute', () => {
     expect(parseRoute('/c/42/')).toEqual({ name: 'conversation', id: 42 });
     expect(parseRoute('/c/0')).toEqual({ name: 'not-found' });
     expect(parseRoute('/c/abc')).toEqual({ name: 'not-found' });
-    expect(parseRoute('/admin')).toEqual({ name: 'not-found' });
+    expect(parseRoute('/admin')).toEqual({ name: 'admin' });
+    expect(parseRoute('/settings')).toEqual({ name: 'not-found' });
   });
 });
 

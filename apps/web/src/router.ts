@@ -4,13 +4,14 @@
  */
 import { useSyncExternalStore, type MouseEvent } from 'react';
 
-export type Route = { name: 'inbox' } | { name: 'conversation'; id: number } | { name: 'not-found' };
+export type Route = { name: 'inbox' } | { name: 'conversation'; id: number } | { name: 'admin' } | { name: 'not-found' };
 
 const NAVIGATED = 'parley:navigate';
 
-/** What a path shows: `/` the inbox, `/c/:id` a conversation. */
+/** What a path shows: `/` the inbox, `/c/:id` a conversation, `/admin` the admin view. */
 export function parseRoute(pathname: string): Route {
   if (pathname === '/' || pathname === '') return { name: 'inbox' };
+  if (pathname === '/admin' || pathname === '/admin/') return { name: 'admin' };
   const match = /^\/c\/([1-9][0-9]{0,15})\/?$/.exec(pathname);
   if (match?.[1]) return { name: 'conversation', id: Number(match[1]) };
   return { name: 'not-found' };

@@ -4,6 +4,7 @@ import { useLiveInbox } from '../live-inbox.ts';
 import { trpc, type Me } from '../trpc.ts';
 import { ConnectionBanner } from './ConnectionBanner.tsx';
 import { Inbox } from './Inbox.tsx';
+import { AdminPage } from './AdminPage.tsx';
 import { ConversationPane } from './ConversationPane.tsx';
 import { followLink, useRoute } from '../router.ts';
 
@@ -27,6 +28,11 @@ export function Home({ me }: { me: Me }) {
         <header className="topbar">
           <p className="brand">Parley</p>
           <div className="account">
+            {me.role === 'admin' && (
+              <a className="button" href="/admin" onClick={followLink} aria-current={route.name === 'admin' ? 'page' : undefined}>
+                Admin
+              </a>
+            )}
             <span className="me" data-testid="current-user">
               <span className="visually-hidden">Signed in as </span>
               {me.displayName}
@@ -46,8 +52,10 @@ export function Home({ me }: { me: Me }) {
       </div>
       {/* Narrow screens show one pane at a time (styles.css), chosen by the route. */}
       <main className={route.name === 'inbox' ? 'content showing-inbox' : 'content showing-thread'}>
-        <Inbox me={me} currentId={route.name === 'conversation' ? route.id : null} />
-        {route.name === 'conversation' ? (
+        {route.name !== 'admin' && <Inbox me={me} currentId={route.name === 'conversation' ? route.id : null} />}
+        {route.name === 'admin' ? (
+          <AdminPage me={me} />
+        ) : route.name === 'conversation' ? (
           // Keyed: another conversation starts from fresh state (scroll, drafts, streams).
           <ConversationPane key={route.id} id={route.id} me={me} />
         ) : route.name === 'not-found' ? (
