@@ -130,4 +130,43 @@ describe('a conversation, in a real browser', () => {
     // The newest page again (the older ones load on scrolling up).
     expect(await shown()).toEqual(afterReload.items.map((message) => String(message.seq)));
   });
+
+  it('shows a failed send as not sent; Retry sends the same clientId, and the message is stored and shown once', async () => {
+    await using app = await startApp();
+    await using browser = await launchBrowser();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await signIn(page, app.url, 'alice');
+    const bob = await signInElsewhere(app.url, 'bob');
+    const { items } = await bob.conversations.list.query({ limit: 20 });
+    const dm = items.find((conversation) => conversation.kind === 'direct' && conversation.participants.some((p) => p.username === 'alice'));
+    if (!dm) throw new Error('the demo seed has a DM between alice and bob');
+    await page.locator(`[data-conversation-id="${dm.id}"] a`).click();
+    await page.getByRole('list', { name: 'Messages' }).waitFor();
+
+    // The first attempt never reaches the server; the retry reaches it but its answer is
+    // lost (the live event confirms it instead).
+    const clientIds: string[] = [];
+    await page.route('**/trpc/messages.send**', async (route) => {
+      clientIds.push(/"clientId":"([^"]+)"/.exec(route.request().postData() ?? '')?.[1] ?? 'none');
+      if (clientIds.length === 1) return route.abort('connectionreset');
+      await route.fetch();
+      await route.abort('connectionreset');
+    });
+    const composer = page.getByRole('textbox', { name: 'Message' });
+    await composer.fill('Only once, please');
+    await composer.press('Enter');
+    const pending = page.getByTestId('pending-message');
+    await expect.poll(() => pending.getAttribute('data-status')).toBe('failed');
+    expect(await pending.innerText()).toContain('Not sent');
+
+    await pending.getByRole('button', { name: 'Retry' }).click();
+    await expect.poll(() => pending.count()).toBe(0);
+    const messages = page.getByRole('list', { name: 'Messages' });
+    await messages.getByText('Only once, please').waitFor();
+    expect(await messages.getByText('Only once, please').count()).toBe(1);
+    const stored = await bob.messages.list.query({ conversationId: dm.id, limit: 10 });
+    expect(stored.items.filter((message) => message.body === 'Only once, please').map((message) => message.clientId)).toEqual([clientIds[0]]);
+    expect(clientIds).toHaveLength(2);
+    expect(clientIds[1]).toBe(clientIds[0]);
+  });
 });

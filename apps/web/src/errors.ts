@@ -66,3 +66,12 @@ export function describeError(error: ApiError): string {
 export function isUnauthorized(error: ApiError): boolean {
   return error.data?.code === 'UNAUTHORIZED';
 }
+
+/** Why a send failed, in words: a rate limit says how long to wait ("try again in 4 s"). */
+export function describeSendError(error: ApiError): string {
+  const retryAfterMs = error.data?.code === 'TOO_MANY_REQUESTS' ? error.data.retryAfterMs : null;
+  if (retryAfterMs !== null && retryAfterMs !== undefined) {
+    return `You are sending too fast, try again in ${Math.max(1, Math.ceil(retryAfterMs / 1000))} s`;
+  }
+  return describeError(error);
+}

@@ -1,7 +1,7 @@
 import { skipToken } from '@tanstack/react-query';
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { reconnectDelayMs } from './connection.ts';
-import { describeError } from './errors.ts';
+import { describeError, describeSendError } from './errors.ts';
 import {
   EMPTY_THREAD,
   withEvent,
@@ -133,7 +133,9 @@ export function useThread(conversation: ConversationDetail, myId: number): Threa
       utils.client.messages.send
         .mutate({ conversationId, body, clientId })
         .then((message) => setState((current) => withMessages(current, [message], myId)))
-        .catch((caught: unknown) => setState((current) => withSendFailed(current, clientId, errorText(caught))));
+        .catch((caught: unknown) =>
+          setState((current) => withSendFailed(current, clientId, isApiError(caught) ? describeSendError(caught) : errorText(caught))),
+        );
     },
     [utils, conversationId, myId],
   );
