@@ -44,6 +44,14 @@ describe('groups, notes and long histories in a real browser', () => {
     await page.getByRole('heading', { level: 2, name: 'Notes to self' }).waitFor();
     expect(await inbox.getByRole('listitem', { name: 'Notes to self' }).count()).toBe(1);
 
+    // Searching the inbox narrows it; clearing the search brings every conversation back.
+    const allRows = await inbox.getByTestId('conversation-item').count();
+    await page.getByLabel('Search conversations').fill('book');
+    await expect.poll(() => inbox.getByTestId('conversation-item').count()).toBe(1);
+    expect(await inbox.getByTestId('conversation-item').innerText()).toContain('Book club');
+    await page.getByLabel('Search conversations').fill('');
+    await expect.poll(() => inbox.getByTestId('conversation-item').count()).toBe(allRows);
+
     // Sixty messages in the group (two senders, within the send limit), then alice opens it.
     const bob = await signInElsewhere(app.url, 'bob');
     const carol = await signInElsewhere(app.url, 'carol');

@@ -7,14 +7,24 @@ import { trpc, type Me } from '../trpc.ts';
 import { ConversationItem } from './ConversationItem.tsx';
 import { NewConversation } from './NewConversation.tsx';
 
+const SEARCH_DELAY_MS = 250;
+const SEARCH_MAX = 64;
+
 /** My conversations, newest activity first, a page at a time, kept live by useLiveInbox. */
 export function Inbox({ me, currentId }: { me: Me; currentId: number | null }) {
   const now = useNow(30_000);
   const [starting, setStarting] = useState(false);
   const headingRef = useRef<HTMLHeadingElement | null>(null);
+  const [searchText, setSearchText] = useState('');
+  const [search, setSearch] = useState('');
+  useEffect(() => {
+    const timer = setTimeout(() => setSearch(searchText.trim()), SEARCH_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [searchText]);
+  // Without a search this is the cache useLiveInbox keeps live; search results are a snapshot.
   const conversations = trpc.conversations.list.useInfiniteQuery(
-    INBOX_INPUT,
-    { getNextPageParam: (page) => page.nextCursor },
+    search ? { ...INBOX_INPUT, search } : INBOX_INPUT,
+    { getNextPageParam: (page) => page.nextCursor, placeholderData: (previous) => previous },
   );
   const { hasNextPage, isFetchingNextPage } = conversations;
 
@@ -29,6 +39,20 @@ export function Inbox({ me, currentId }: { me: Me; currentId: number | null }) {
 
   const items = inboxItems(conversations.data?.pages ?? []);
 
+  // Infinite scroll: the next page loads as the end of the list comes into view.
+  const endRef = useRef<HTMLDivElement | null>(null);
+  const { fetchNextPage, isFetchNextPageError } = conversations;
+  useEffect(() => {
+    const end = endRef.current;
+    // After a failed page, wait for the reader to press "Load more" rather than retry in a loop.
+    if (!end || !hasNextPage || isFetchNextPageError || typeof IntersectionObserver === 'undefined') return;
+    const observer = new IntersectionObserver((entries) => {
+      if (entries.some((entry) => entry.isIntersecting) && !isFetchingNextPage) void fetchNextPage();
+    });
+    observer.observe(end);
+    return () => observer.disconnect();
+  }, [hasNextPage, isFetchingNextPage, isFetchNextPageError, fetchNextPage]);
+
   return (
     <section className="inbox" aria-labelledby="inbox-heading">
       <div className="inbox-top">
@@ -42,6 +66,19 @@ export function Inbox({ me, currentId }: { me: Me; currentId: number | null }) {
         )}
       </div>
       {starting && <NewConversation onClose={() => setStarting(false)} />}
+      <div className="inbox-search">
+        <label className="visually-hidden" htmlFor="inbox-search">
+          Search conversations
+        </label>
+        <input
+          id="inbox-search"
+          type="search"
+          placeholder="Search conversations"
+          maxLength={SEARCH_MAX}
+          value={searchText}
+          onChange={(event) => setSearchText(event.target.value)}
+        />
+      </div>
       {conversations.isPending ? (
         <p role="status" className="muted">
           Loading conversations…
@@ -53,6 +90,10 @@ export function Inbox({ me, currentId }: { me: Me; currentId: number | null }) {
             Try again
           </button>
         </div>
+      ) : items.length === 0 && search ? (
+        <p className="muted" data-testid="inbox-no-results">
+          No conversations match “{search}”.
+        </p>
       ) : items.length === 0 ? (
         <div className="empty" data-testid="inbox-empty">
           <p className="empty-title">No conversations yet</p>
@@ -71,6 +112,7 @@ export function Inbox({ me, currentId }: { me: Me; currentId: number | null }) {
               Could not load more conversations. {describeError(conversations.error)}
             </p>
           )}
+          <div ref={endRef} aria-hidden="true" />
           {hasNextPage && (
             <button
               type="button"
