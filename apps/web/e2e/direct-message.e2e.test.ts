@@ -83,13 +83,27 @@ describe('two people in two browsers', () => {
     await expect.poll(() => bobTyping.innerText()).toBe('');
     await screenshot(bob, 'dm-thread-375');
 
+    // Alice edits her message in place, then deletes it: bob sees "edited", then the tombstone.
+    const aliceMessage = aliceMessages.getByTestId('message').filter({ hasText: 'Sure, what’s up?' });
+    await aliceMessage.getByRole('button', { name: /^Edit message/ }).click();
+    const editor = alice.getByRole('textbox', { name: 'Edit message' });
+    await editor.fill('Sure, what is up?');
+    await editor.press('Enter');
+    const onBobsSide = bobMessages.getByTestId('message').last();
+    await expect.poll(() => onBobsSide.innerText()).toContain('Sure, what is up?');
+    expect(await onBobsSide.innerText()).toContain('edited');
+    await aliceMessages.getByTestId('message').last().getByRole('button', { name: /^Delete message/ }).click();
+    await alice.getByRole('group', { name: 'Delete this message?' }).getByRole('button', { name: 'Delete' }).click();
+    await expect.poll(() => onBobsSide.innerText()).toContain('Message deleted');
+    expect(await onBobsSide.innerText()).not.toContain('Sure, what is up?');
+
     // Starting a DM with alice again opens the same conversation instead of a second one.
     await bob.getByRole('link', { name: 'Back to conversations' }).click();
     await bob.getByRole('button', { name: 'New conversation' }).click();
     await bob.getByLabel('Who do you want to message?').fill('alice');
     await bob.getByRole('button', { name: 'Message Alice' }).click();
     await expect.poll(() => pathOf(bob)).toBe(dmPath);
-    await bobMessages.getByText('Sure, what’s up?').waitFor();
+    await bobMessages.getByText('Hi Alice, got a minute?').waitFor();
     // (The inbox is hidden behind the thread at 375 px: count its rows, not what is visible.)
     expect(await bob.getByTestId('conversation-item').count()).toBe(1);
   });
