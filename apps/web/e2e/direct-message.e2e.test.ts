@@ -63,6 +63,8 @@ describe('two people in two browsers', () => {
     await row.waitFor();
     await expect.poll(() => row.getByTestId('unread-badge').locator('[aria-hidden="true"]').innerText()).toBe('1');
     await expect.poll(() => row.getByTestId('conversation-preview').innerText()).toBe('Hi Alice, got a minute?');
+    // Bob is signed in, so his DM row shows him online.
+    await row.getByTestId('online-dot').waitFor();
     await screenshot(alice, 'dm-inbox');
 
     // She opens it: bob's message is there, and reading it clears the badge.

@@ -61,3 +61,22 @@ describe('ConversationItem link', () => {
     window.history.replaceState(null, '', '/');
   });
 });
+
+describe('ConversationItem presence', () => {
+  it('shows a dot, and says "online", while the other person in a DM is online', () => {
+    const dm = (online: boolean) => summary({ id: 4, kind: 'direct', participants: [alice, { ...bob, online }] });
+    const { rerender } = render(
+      <ul>
+        <ConversationItem conversation={dm(false)} myId={alice.id} now={new Date()} />
+      </ul>,
+    );
+    expect(screen.queryByTestId('online-dot')).toBeNull();
+    rerender(
+      <ul>
+        <ConversationItem conversation={dm(true)} myId={alice.id} now={new Date()} />
+      </ul>,
+    );
+    expect(screen.getByTestId('online-dot')).toBeTruthy();
+    expect(screen.getByRole('link').textContent).toContain('online');
+  });
+});

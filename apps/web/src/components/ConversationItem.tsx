@@ -17,6 +17,8 @@ export function ConversationItem({ conversation, myId, now, current = false }: C
   const time = relativeTime(new Date(conversation.lastMessageAt), now);
   const unread = conversation.unreadCount > 0 ? unreadBadge(conversation.unreadCount) : null;
   const deleted = Boolean(conversation.lastMessage?.deletedAt);
+  // In a DM, whether the other person is online now (kept live by inbox.onEvent presence).
+  const online = conversation.kind === 'direct' && conversation.participants.some((person) => person.id !== myId && person.online);
 
   return (
     <li
@@ -28,7 +30,9 @@ export function ConversationItem({ conversation, myId, now, current = false }: C
       <a className="conversation-link" href={conversationPath(conversation.id)} onClick={followLink} aria-current={current ? 'page' : undefined}>
         <span className={`avatar tone-${toneOf(conversation.id)}`} aria-hidden="true">
           {initialsOf(name, conversation.kind)}
+          {online && <span className="presence-dot" data-testid="online-dot" />}
         </span>
+        {online && <span className="visually-hidden">online</span>}
         <div className="conversation-body">
           <div className="conversation-line">
             <span className="conversation-name" id={nameId}>
