@@ -1,6 +1,7 @@
 import { QueryClientProvider } from '@tanstack/react-query';
 import { useEffect, useState, useSyncExternalStore } from 'react';
 import { createApiClientSource } from './api-client.ts';
+import { ErrorBoundary } from './components/ErrorBoundary.tsx';
 import { Home } from './components/Home.tsx';
 import { SignIn } from './components/SignIn.tsx';
 import { StatusScreen } from './components/StatusScreen.tsx';
@@ -32,7 +33,9 @@ export function App({ session }: { session: Session }) {
       <ConnectionContext value={apiClient.connection}>
         <trpc.Provider client={apiClient.trpc} queryClient={queryClient}>
           <QueryClientProvider client={queryClient}>
-            <SessionGate />
+            <ErrorBoundary>
+              <SessionGate />
+            </ErrorBoundary>
           </QueryClientProvider>
         </trpc.Provider>
       </ConnectionContext>
