@@ -51,6 +51,10 @@ describe('two people in two browsers', () => {
     // Bob: New → direct message → search "ali" → Alice. The conversation opens.
     await bob.getByRole('button', { name: 'New conversation' }).click();
     await bob.getByLabel('Who do you want to message?').fill('ali');
+    await bob.getByRole('button', { name: 'Message Alice' }).waitFor();
+    await screenshot(bob, 'new-conversation-375');
+    // Nothing sticks out sideways at 375 px.
+    expect(Number(await bob.evaluate('document.documentElement.scrollWidth'))).toBeLessThanOrEqual(375);
     await bob.getByRole('button', { name: 'Message Alice' }).click();
     await expect.poll(() => pathOf(bob)).toMatch(/^\/c\/\d+$/);
     const dmPath = pathOf(bob);
@@ -84,6 +88,7 @@ describe('two people in two browsers', () => {
     await bobMessages.getByText('Sure, what’s up?').waitFor();
     await expect.poll(() => bobTyping.innerText()).toBe('');
     await screenshot(bob, 'dm-thread-375');
+    expect(Number(await bob.evaluate('document.documentElement.scrollWidth'))).toBeLessThanOrEqual(375);
 
     // Alice edits her message in place, then deletes it: bob sees "edited", then the tombstone.
     const aliceMessage = aliceMessages.getByTestId('message').filter({ hasText: 'Sure, what’s up?' });
