@@ -1,16 +1,11 @@
 import type { Browser } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { launchBrowser, startApp } from './browser.ts';
-
-const DEMO_PASSWORD = 'parley-demo';
+import { signInOnPage } from './people.ts';
 
 async function signIn(browser: Browser, url: string, username: string, path = '/') {
   const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
-  await page.goto(`${url}${path}`);
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(DEMO_PASSWORD);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-  await page.getByTestId('current-user').waitFor();
+  await signInOnPage(page, url, username, path);
   return page;
 }
 

@@ -1,25 +1,13 @@
-import type { AppRouter } from '@parley/api';
-import { createTRPCClient, httpLink } from '@trpc/client';
 import { describe, expect, it } from 'vitest';
 import { launchBrowser, screenshot, startApp } from './browser.ts';
-
-const DEMO_PASSWORD = 'parley-demo';
-
-async function signInElsewhere(baseUrl: string, username: string) {
-  const anonymous = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${baseUrl}/trpc` })] });
-  const { token } = await anonymous.auth.login.mutate({ username, password: DEMO_PASSWORD });
-  return createTRPCClient<AppRouter>({ links: [httpLink({ url: `${baseUrl}/trpc`, headers: { Authorization: `Bearer ${token}` } })] });
-}
+import { DEMO_PASSWORD, signInElsewhere, signInOnPage } from './people.ts';
 
 describe('groups, notes and long histories in a real browser', () => {
   it('creates a group from search, reopens the existing notes, and pages a long history up without moving the view', async () => {
     await using app = await startApp();
     await using browser = await launchBrowser();
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(app.url);
-    await page.getByLabel('Username').fill('alice');
-    await page.getByLabel('Password').fill(DEMO_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await signInOnPage(page, app.url, 'alice');
     const inbox = page.getByRole('list', { name: 'Conversations' });
     await inbox.waitFor();
 

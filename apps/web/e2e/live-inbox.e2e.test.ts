@@ -1,27 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { AppRouter } from '@parley/api';
-import { createTRPCClient, httpLink } from '@trpc/client';
 import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { holdableNetwork, launchBrowser, screenshot, startApp } from './browser.ts';
-
-const DEMO_PASSWORD = 'parley-demo';
-
-/** Someone else, on another device: the real API over HTTP with their own token. */
-async function signInElsewhere(baseUrl: string, username: string) {
-  const anonymous = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${baseUrl}/trpc` })] });
-  const { token } = await anonymous.auth.login.mutate({ username, password: DEMO_PASSWORD });
-  return createTRPCClient<AppRouter>({ links: [httpLink({ url: `${baseUrl}/trpc`, headers: { Authorization: `Bearer ${token}` } })] });
-}
-
-/** The seeded DM between alice and bob, as bob's inbox lists it. */
-async function dmWithAlice(bob: Awaited<ReturnType<typeof signInElsewhere>>) {
-  const { items } = await bob.conversations.list.query({ limit: 20 });
-  const dm = items.find((conversation) => conversation.kind === 'direct' && conversation.participants.some((p) => p.username === 'alice'));
-  const alice = dm?.participants.find((p) => p.username === 'alice');
-  if (!dm || !alice) throw new Error('the demo seed has a DM between alice and bob');
-  return { dm, alice };
-}
+import { dmWithAlice, signInElsewhere, signInOnPage } from './people.ts';
 
 /** Resolves when the page's inbox stream is running on the server (its "started" frame arrives). */
 function inboxStreamStarted(page: Page): Promise<void> {
@@ -35,10 +16,7 @@ function inboxStreamStarted(page: Page): Promise<void> {
 }
 
 async function signInAsAlice(page: Page, url: string) {
-  await page.goto(url);
-  await page.getByLabel('Username').fill('alice');
-  await page.getByLabel('Password').fill(DEMO_PASSWORD);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await signInOnPage(page, url, 'alice');
   const inbox = page.getByRole('list', { name: 'Conversations' });
   await inbox.waitFor();
   // Any page load from here on would be a reload.

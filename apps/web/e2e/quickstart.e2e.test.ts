@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { launchBrowser, screenshot, startApp } from './browser.ts';
+import { DEMO_PASSWORD } from './people.ts';
 
-// The demo password the README promises for the seeded users.
-const DEMO_PASSWORD = 'parley-demo';
 
 describe('the quick start in a real browser', () => {
   it('lets alice sign in and see her seeded conversations, and keeps her signed in across a reload', async () => {

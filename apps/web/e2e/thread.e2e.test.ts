@@ -1,23 +1,10 @@
-import type { AppRouter } from '@parley/api';
-import { createTRPCClient, httpLink } from '@trpc/client';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { holdableNetwork, launchBrowser, screenshot, startApp } from './browser.ts';
-
-const DEMO_PASSWORD = 'parley-demo';
-
-/** Someone else, on another device: the real API over HTTP with their own token. */
-async function signInElsewhere(baseUrl: string, username: string) {
-  const anonymous = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${baseUrl}/trpc` })] });
-  const { token } = await anonymous.auth.login.mutate({ username, password: DEMO_PASSWORD });
-  return createTRPCClient<AppRouter>({ links: [httpLink({ url: `${baseUrl}/trpc`, headers: { Authorization: `Bearer ${token}` } })] });
-}
+import { dmWithAlice, signInElsewhere, signInOnPage } from './people.ts';
 
 async function signIn(page: Page, url: string, username: string) {
-  await page.goto(url);
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(DEMO_PASSWORD);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await signInOnPage(page, url, username);
   await page.getByRole('list', { name: 'Conversations' }).waitFor();
 }
 
@@ -29,9 +16,7 @@ describe('a conversation, in a real browser', () => {
     await signIn(page, app.url, 'alice');
 
     const bob = await signInElsewhere(app.url, 'bob');
-    const { items } = await bob.conversations.list.query({ limit: 20 });
-    const dm = items.find((conversation) => conversation.kind === 'direct' && conversation.participants.some((p) => p.username === 'alice'));
-    if (!dm) throw new Error('the demo seed has a DM between alice and bob');
+    const { dm } = await dmWithAlice(bob);
 
     // Opening the DM replaces the inbox on a phone-sized screen; its history is there.
     await page.locator(`[data-conversation-id="${dm.id}"] a`).click();
@@ -92,9 +77,7 @@ describe('a conversation, in a real browser', () => {
     });
     await signIn(page, app.url, 'alice');
     const bob = await signInElsewhere(app.url, 'bob');
-    const { items } = await bob.conversations.list.query({ limit: 20 });
-    const dm = items.find((conversation) => conversation.kind === 'direct' && conversation.participants.some((p) => p.username === 'alice'));
-    if (!dm) throw new Error('the demo seed has a DM between alice and bob');
+    const { dm } = await dmWithAlice(bob);
     await page.locator(`[data-conversation-id="${dm.id}"] a`).click();
     const messages = page.getByRole('list', { name: 'Messages' });
     await messages.waitFor();
@@ -137,9 +120,7 @@ describe('a conversation, in a real browser', () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await signIn(page, app.url, 'alice');
     const bob = await signInElsewhere(app.url, 'bob');
-    const { items } = await bob.conversations.list.query({ limit: 20 });
-    const dm = items.find((conversation) => conversation.kind === 'direct' && conversation.participants.some((p) => p.username === 'alice'));
-    if (!dm) throw new Error('the demo seed has a DM between alice and bob');
+    const { dm } = await dmWithAlice(bob);
     await page.locator(`[data-conversation-id="${dm.id}"] a`).click();
     await page.getByRole('list', { name: 'Messages' }).waitFor();
 
