@@ -85,12 +85,15 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 }
 
-/** A switch for the page's WebSocket connections: `passage()` waits while the network is held. */
-export function holdableNetwork() {
+/** Routes the page's API sockets through a gate: while held, new ones hang in CONNECTING as on a dead network. */
+export async function holdableNetwork(page: Page) {
   let open: Promise<void> = Promise.resolve();
   let release: () => void = () => undefined;
+  await page.routeWebSocket((url) => url.pathname === '/trpc', async (socket) => {
+    await open;
+    socket.connectToServer();
+  });
   return {
-    passage: () => open,
     hold: () => {
       open = new Promise((resolve) => (release = resolve));
     },

@@ -70,13 +70,8 @@ describe('the inbox, live in a real browser', () => {
     await using app = await startApp();
     await using browser = await launchBrowser();
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    // Alice's network, made controllable: while `held`, her new connections hang in
-    // CONNECTING (as on a dead network) instead of reaching the server.
-    const network = holdableNetwork();
-    await page.routeWebSocket((url) => url.pathname === '/trpc', async (socket) => {
-      await network.passage();
-      socket.connectToServer();
-    });
+    // Alice's network, made controllable: while held, her new sockets hang as on a dead network.
+    const network = await holdableNetwork(page);
     const streaming = inboxStreamStarted(page);
     const inbox = await signInAsAlice(page, app.url);
     await streaming;

@@ -70,11 +70,7 @@ describe('a conversation, in a real browser', () => {
     await using browser = await launchBrowser();
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     // Alice's network, made controllable: while held, her new sockets hang as on a dead network.
-    const network = holdableNetwork();
-    await page.routeWebSocket((url) => url.pathname === '/trpc', async (socket) => {
-      await network.passage();
-      socket.connectToServer();
-    });
+    const network = await holdableNetwork(page);
     await signIn(page, app.url, 'alice');
     const bob = await signInElsewhere(app.url, 'bob');
     const { dm } = await dmWithAlice(bob);
