@@ -62,6 +62,10 @@ describe('two people in two browsers', () => {
     await bobComposer.fill('Hi Alice, got a minute?');
     await bobComposer.press('Enter');
 
+    // Until alice reads it, bob's message says "Sent".
+    const bobsLatest = bob.getByRole('list', { name: 'Messages' }).getByTestId('message').last();
+    await expect.poll(() => bobsLatest.innerText()).toContain('Sent');
+
     // Alice: the DM appears without a reload, with one unread message.
     const row = alice.getByRole('listitem', { name: 'Bob' });
     await row.waitFor();
@@ -76,6 +80,8 @@ describe('two people in two browsers', () => {
     const aliceMessages = alice.getByRole('list', { name: 'Messages' });
     await aliceMessages.getByText('Hi Alice, got a minute?').waitFor();
     await expect.poll(() => row.getByTestId('unread-badge').count()).toBe(0);
+    // …and bob's side shows it, live: a read receipt.
+    await expect.poll(() => bobsLatest.innerText()).toContain('Seen');
 
     // Alice types: bob sees it; she sends: bob gets the message and the indicator clears.
     const aliceComposer = alice.getByRole('textbox', { name: 'Message' });

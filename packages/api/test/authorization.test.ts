@@ -93,6 +93,10 @@ const PROCEDURES = {
     access: 'member',
     call: (c, t) => opened(c.conversations.onTyping({ conversationId: t.conversationId })),
   },
+  'conversations.onReadReceipts': {
+    access: 'member',
+    call: (c, t) => opened(c.conversations.onReadReceipts({ conversationId: t.conversationId })),
+  },
   'inbox.onEvent': { access: 'signedIn', call: (c) => opened(c.inbox.onEvent()) },
   'admin.stats': { access: 'siteAdmin', call: (c) => c.admin.stats() },
   'messages.list': { access: 'member', call: (c, t) => c.messages.list({ conversationId: t.conversationId }) },

@@ -130,3 +130,54 @@ describe.each(testDialects())('read state on %s', (dialect) => {
     for (const seq of [-1, 1.5, 2 ** 31]) await expectFieldError(vic.api.conversations.markRead({ id, seq }), 'seq');
   });
 });
+
+describe.each(testDialects())('read receipts on %s', (dialect) => {
+  const getApi = useTestApi(dialect);
+
+  it('tells the others how far each member has read: first every marker, then each move', async () => {
+    const api = getApi();
+    const ann = await api.seedUser('rr_ann');
+    const ben = await api.seedUser('rr_ben');
+    const dm = await ann.api.conversations.create({ kind: 'direct', participantIds: [ben.id] });
+    const first = await ann.api.messages.send({ conversationId: dm.id, body: 'one', clientId: 'rr-1' });
+    const second = await ann.api.messages.send({ conversationId: dm.id, body: 'two', clientId: 'rr-2' });
+
+    const receipts = (await ann.api.conversations.onReadReceipts({ conversationId: dm.id }))[Symbol.asyncIterator]();
+    try {
+      // Ben has read nothing yet; my own marker is not a receipt.
+      expect((await receipts.next()).value).toEqual([{ userId: ben.id, lastReadSeq: 0 }]);
+      await ben.api.conversations.markRead({ id: dm.id, seq: first.seq });
+      expect((await receipts.next()).value).toEqual([{ userId: ben.id, lastReadSeq: first.seq }]);
+      // Marking an older seq moves nothing, so it is not announced; the next real move is.
+      await ben.api.conversations.markRead({ id: dm.id, seq: first.seq });
+      await ben.api.conversations.markRead({ id: dm.id, seq: second.seq });
+      expect((await receipts.next()).value).toEqual([{ userId: ben.id, lastReadSeq: second.seq }]);
+      // Replying means having read everything before the reply.
+      const reply = await ben.api.messages.send({ conversationId: dm.id, body: 'three', clientId: 'rr-3' });
+      expect((await receipts.next()).value).toEqual([{ userId: ben.id, lastReadSeq: reply.seq }]);
+    } finally {
+      await receipts.return?.();
+    }
+  });
+
+  it('starts from the markers stored when the stream opens', async () => {
+    const api = getApi();
+    const cy = await api.seedUser('rr_cy');
+    const di = await api.seedUser('rr_di');
+    const ed = await api.seedUser('rr_ed');
+    const group = await cy.api.conversations.create({ kind: 'group', title: 'Receipts', participantIds: [di.id, ed.id] });
+    const message = await cy.api.messages.send({ conversationId: group.id, body: 'hi', clientId: 'rr-4' });
+    await di.api.conversations.markRead({ id: group.id, seq: message.seq });
+
+    const receipts = (await cy.api.conversations.onReadReceipts({ conversationId: group.id }))[Symbol.asyncIterator]();
+    try {
+      const initial = (await receipts.next()).value as { userId: number; lastReadSeq: number }[];
+      expect([...initial].sort((a, b) => a.userId - b.userId)).toEqual([
+        { userId: di.id, lastReadSeq: message.seq },
+        { userId: ed.id, lastReadSeq: 0 },
+      ]);
+    } finally {
+      await receipts.return?.();
+    }
+  });
+});

@@ -10,14 +10,14 @@ interface MessageItemProps {
   mine: boolean;
   /** Shown above the body (groups, first of a run); null to leave it out. */
   senderName: string | null;
-  /** My newest confirmed message says "Sent". */
-  showSent: boolean;
+  /** My newest confirmed message says "Sent", or "Seen" once the other person in a DM read it. */
+  delivery: 'Sent' | 'Seen' | null;
   onEdit: (message: Message, body: string) => Promise<string | null>;
   onDelete: (message: Message) => Promise<string | null>;
 }
 
 /** One stored message: who, what, when, "edited", a tombstone once deleted; my own can be edited and deleted. */
-export function MessageItem({ message, mine, senderName, showSent, onEdit, onDelete }: MessageItemProps) {
+export function MessageItem({ message, mine, senderName, delivery, onEdit, onDelete }: MessageItemProps) {
   const [mode, setMode] = useState<'view' | 'edit' | 'confirm-delete'>('view');
   const [error, setError] = useState<string | null>(null);
   const deleted = Boolean(message.deletedAt);
@@ -54,7 +54,7 @@ export function MessageItem({ message, mine, senderName, showSent, onEdit, onDel
           {timeFormat.format(created)}
         </time>
         {message.editedAt && !deleted && <span className="edited"> · edited</span>}
-        {mine && showSent && !deleted && <span className="delivery"> · Sent</span>}
+        {mine && delivery && !deleted && <span className="delivery"> · {delivery}</span>}
         {mine && !deleted && mode === 'view' && (
           <span className="message-actions">
             <button type="button" className="link-button" onClick={() => setMode('edit')} aria-label={`Edit message: ${message.body.slice(0, 40)}`}>

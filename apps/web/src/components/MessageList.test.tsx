@@ -1,4 +1,4 @@
-import { render, screen, within } from '@testing-library/react';
+import { cleanup, render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
 import { message, participant } from '../test-fixtures.ts';
@@ -28,6 +28,7 @@ function renderList(overrides: Partial<Parameters<typeof MessageList>[0]> = {}) 
       messages={[]}
       pending={[]}
       myId={alice.id}
+      otherReadUpTo={null}
       conversation={{ kind: 'group', participants: [alice, bob, carol] }}
       hasOlder={false}
       loadingOlder={false}
@@ -65,6 +66,19 @@ describe('MessageList', () => {
     expect(within(items[4] as HTMLElement).getByText(/Sent/)).toBeTruthy();
     expect(within(items[4] as HTMLElement).getByRole('button', { name: /Edit message/ })).toBeTruthy();
     expect(within(items[0] as HTMLElement).queryByRole('button', { name: /Edit/ })).toBeNull();
+  });
+
+  it('says "Seen" under my newest message once the other person in a DM has read up to it', () => {
+    const dm = { kind: 'direct' as const, participants: [alice, bob] };
+    const messages = [msg(1, alice.id, 'first', now), msg(2, bob.id, 'reply', now), msg(3, alice.id, 'latest', now)];
+    const deliveryOf = () => screen.getAllByTestId('message').map((item) => item.querySelector('.delivery')?.textContent ?? '');
+
+    renderList({ conversation: dm, messages, otherReadUpTo: 2 });
+    // Only my newest message carries a delivery state; Bob read up to seq 2, not my seq 3.
+    expect(deliveryOf()).toEqual(['', '', ' · Sent']);
+    cleanup();
+    renderList({ conversation: dm, messages, otherReadUpTo: 3 });
+    expect(deliveryOf()).toEqual(['', '', ' · Seen']);
   });
 
   it('shows sending and failed sends; Retry and Discard name the same clientId', async () => {

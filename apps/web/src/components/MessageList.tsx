@@ -1,4 +1,5 @@
 import { Fragment, useLayoutEffect, useRef } from 'react';
+import { deliveryLabel } from '../read-receipts.ts';
 import { dayKey, dayLabel, type PendingSend } from '../thread-state.ts';
 import type { ConversationDetail, Message } from '../trpc.ts';
 import { MessageItem } from './MessageItem.tsx';
@@ -13,6 +14,8 @@ interface MessageListProps {
   messages: readonly Message[];
   pending: readonly PendingSend[];
   myId: number;
+  /** In a DM, how far the other person has read (for "Seen"); null elsewhere. */
+  otherReadUpTo: number | null;
   conversation: Pick<ConversationDetail, 'kind' | 'participants'>;
   hasOlder: boolean;
   loadingOlder: boolean;
@@ -104,7 +107,7 @@ export function MessageList(props: MessageListProps) {
                 message={message}
                 mine={mine}
                 senderName={showName ? (names.get(message.senderId) ?? 'Former member') : null}
-                showSent={message === lastMine && pending.length === 0}
+                delivery={message === lastMine && pending.length === 0 ? deliveryLabel(message.seq, props.otherReadUpTo) : null}
                 onEdit={props.onEdit}
                 onDelete={props.onDelete}
               />

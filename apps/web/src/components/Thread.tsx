@@ -1,5 +1,6 @@
 import { useNow } from '../hooks.ts';
 import { useMarkRead } from '../mark-read.ts';
+import { useReadReceipts } from '../read-receipts.ts';
 import { newestSeq } from '../thread-state.ts';
 import { useThread } from '../thread.ts';
 import type { ConversationDetail, Me } from '../trpc.ts';
@@ -15,6 +16,10 @@ export function Thread({ conversation, me }: { conversation: ConversationDetail;
   useMarkRead(conversation.id, thread.status === 'ready' ? newestSeq(thread.state) : 0);
   const typingIds = useTypingUsers(conversation.id, thread.status === 'ready' && !thread.ended);
   const signalTyping = useTypingSignal(conversation.id);
+  // Read receipts in direct messages only: in a group "Seen" would need to say by whom.
+  const direct = conversation.kind === 'direct';
+  const receipts = useReadReceipts(conversation.id, direct && thread.status === 'ready' && !thread.ended);
+  const otherReadUpTo = direct ? Math.max(0, ...receipts.values()) : null;
   const names = new Map(conversation.participants.map((participant) => [participant.id, participant.displayName]));
   const typingNames = typingIds.filter((id) => id !== me.id).map((id) => names.get(id) ?? 'Someone');
 
@@ -42,6 +47,7 @@ export function Thread({ conversation, me }: { conversation: ConversationDetail;
         messages={thread.state.messages}
         pending={thread.state.pending}
         myId={me.id}
+        otherReadUpTo={otherReadUpTo}
         conversation={conversation}
         hasOlder={thread.state.hasOlder}
         loadingOlder={thread.loadingOlder}

@@ -2,10 +2,11 @@
 import type { ConversationEventView } from '../views.ts';
 import { topic } from './bus.ts';
 
-/** Everything live about one conversation: its durable events (after commit) and typing. */
+/** Everything live about one conversation: its durable events (after commit), typing and read markers. */
 export type ConversationSignal =
   | { kind: 'event'; event: ConversationEventView }
-  | { kind: 'typing'; userId: number; typing: boolean };
+  | { kind: 'typing'; userId: number; typing: boolean }
+  | { kind: 'read'; userId: number; lastReadSeq: number };
 
 /** What one user's inbox must hear of; each subscriber reads its own fresh summary. */
 export type InboxSignal =

@@ -14,7 +14,7 @@ import {
   renameConversation,
   setParticipantRole,
 } from '../services/membership.ts';
-import { conversationEvents, publishTyping, typingUsers } from '../services/live.ts';
+import { conversationEvents, publishTyping, readReceipts, typingUsers } from '../services/live.ts';
 import { memberProcedure, neverAborted, protectedProcedure } from '../trpc.ts';
 
 export const conversationsRouter = {
@@ -101,6 +101,10 @@ export const conversationsRouter = {
   onTyping: memberProcedure
     .input(z.object({ conversationId: id }))
     .subscription(({ ctx, input, signal }) => typingUsers(ctx, input.conversationId, signal ?? neverAborted, ctx.deps.typingTtlMs)),
+
+  onReadReceipts: memberProcedure
+    .input(z.object({ conversationId: id }))
+    .subscription(({ ctx, input, signal }) => readReceipts(ctx, input.conversationId, signal ?? neverAborted)),
 
   markRead: memberProcedure
     .input(z.object({ id, seq }))

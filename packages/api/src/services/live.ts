@@ -117,7 +117,7 @@ export async function* typingUsers(
   let timer: NodeJS.Timeout | undefined;
   const unsubscribe = deps.bus.subscribe(conversationTopic(conversationId), (signalled) => {
     if (signalled.kind === 'typing') mailbox.push({ userId: signalled.userId, typing: signalled.typing });
-    else if (signalled.event.type === 'message.created') mailbox.push({ userId: signalled.event.actorId, typing: false });
+    else if (signalled.kind === 'event' && signalled.event.type === 'message.created') mailbox.push({ userId: signalled.event.actorId, typing: false });
   });
   const current = () => ({ userIds: [...typingUntil.keys()].sort((a, b) => a - b) });
   try {
@@ -143,6 +143,62 @@ export async function* typingUsers(
   } finally {
     clearTimeout(timer);
     unsubscribe();
+    mailbox.close();
+  }
+}
+
+export interface ReadReceipt {
+  userId: number;
+  /** They have read every message up to this seq. */
+  lastReadSeq: number;
+}
+
+/**
+ * How far the other members have read (read receipts): first everyone's marker, then each
+ * marker that moves. A member moves it by marking read, and by sending (sending a message
+ * means having read what came before it).
+ */
+export async function* readReceipts(actor: Actor, conversationId: number, signal: AbortSignal): AsyncGenerator<ReadReceipt[]> {
+  const { deps, user } = actor;
+  const mailbox = new Mailbox<ReadReceipt | 'resync'>(signal);
+  const unsubscribe = deps.bus.subscribe(conversationTopic(conversationId), (signalled) => {
+    if (signalled.kind === 'read') mailbox.push({ userId: signalled.userId, lastReadSeq: signalled.lastReadSeq });
+    else if (signalled.kind === 'event' && signalled.event.type === 'message.created') {
+      mailbox.push({ userId: signalled.event.actorId, lastReadSeq: signalled.event.seq });
+    }
+  });
+  const unsubscribeResync = deps.bus.onResync(() => mailbox.push('resync'));
+  const known = new Map<number, number>();
+  /** The markers that moved forward (signals can arrive out of order across instances). */
+  const advance = (receipts: readonly ReadReceipt[]) => {
+    const moved: ReadReceipt[] = [];
+    for (const receipt of receipts) {
+      if (receipt.userId === user.id || receipt.lastReadSeq <= (known.get(receipt.userId) ?? -1)) continue;
+      known.set(receipt.userId, receipt.lastReadSeq);
+      moved.push(receipt);
+    }
+    return moved;
+  };
+  const fromDatabase = async () => {
+    const members = await deps.db.em.fork().find(ParticipantSchema, { conversation: conversationId, user: { $ne: user.id } });
+    return members.map((member) => ({ userId: member.user.id, lastReadSeq: member.lastReadSeq }));
+  };
+  try {
+    // Subscribed before reading the markers: a move in between is not missed.
+    await deps.bus.ready();
+    yield advance(await fromDatabase());
+    for (;;) {
+      const taken = await mailbox.take();
+      if (!taken) return;
+      const signals = taken.items.filter((item) => item !== 'resync');
+      // Signals may have been lost (overflow, a Redis outage): the database knows.
+      const lost = taken.overflowed || signals.length < taken.items.length;
+      const moved = advance(lost ? [...signals, ...(await fromDatabase())] : signals);
+      if (moved.length > 0) yield moved;
+    }
+  } finally {
+    unsubscribe();
+    unsubscribeResync();
     mailbox.close();
   }
 }

@@ -18,7 +18,7 @@ import { TRPCError } from '@trpc/server';
 import { INPUT_LIMITS } from '../limits.ts';
 import type { Actor } from '../context.ts';
 import { publishAfterCommit } from '../realtime/publish.ts';
-import { inboxTopic } from '../realtime/topics.ts';
+import { conversationTopic, inboxTopic } from '../realtime/topics.ts';
 import { eventView, type ConversationView } from '../views.ts';
 import { conversationDetail, unreadCounts } from './conversations.ts';
 import { badInput, conversationNotFound } from '../errors.ts';
@@ -180,7 +180,10 @@ export async function leaveConversation(actor: Actor, membership: Participant): 
   return { left: true };
 }
 
-/** Moves my read marker forward (never back, never past the end); my other tabs hear of it. */
+/**
+ * Moves my read marker forward (never back, never past the end); my other tabs hear of it
+ * through my inbox, the other members through the conversation (read receipts).
+ */
 export async function markRead(
   actor: Actor,
   membership: Participant,
@@ -197,6 +200,12 @@ export async function markRead(
   );
   const fresh = await em.findOneOrFail(ParticipantSchema, { conversation: conversation.id, user: me.id }, { refresh: true });
   const unread = await unreadCounts(em, me, [conversation.id]);
-  if (moved > 0) await actor.deps.bus.publish(inboxTopic(me.id), { kind: 'changed', conversationId: conversation.id }).catch(() => undefined);
+  if (moved > 0) {
+    const { bus } = actor.deps;
+    await Promise.allSettled([
+      bus.publish(inboxTopic(me.id), { kind: 'changed', conversationId: conversation.id }),
+      bus.publish(conversationTopic(conversation.id), { kind: 'read', userId: me.id, lastReadSeq: fresh.lastReadSeq }),
+    ]);
+  }
   return { lastReadSeq: fresh.lastReadSeq, unreadCount: unread.get(conversation.id) ?? 0 };
 }
