@@ -77,10 +77,19 @@ const UNAVAILABLE_CODES = new Set([
   'SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_IOERR', 'SQLITE_FULL',
 ]);
 
+/** What node-postgres says, without an error code, when a connection dies or cannot be had. */
+const UNAVAILABLE_MESSAGES = /Connection terminated|not queryable|timeout exceeded when trying to connect|Connection ended/i;
+
 function isConnectionFailure(error: unknown): boolean {
-  const code = error && typeof error === 'object' && 'code' in error ? String(error.code) : '';
-  // PostgreSQL class 08 is "connection exception".
-  return UNAVAILABLE_CODES.has(code) || code.startsWith('08');
+  // The driver's error may be wrapped (MikroORM keeps it as `cause`): look a few levels down.
+  for (let current = error, depth = 0; current && typeof current === 'object' && depth < 4; depth++) {
+    const code = 'code' in current ? String(current.code) : '';
+    // PostgreSQL class 08 is "connection exception".
+    if (UNAVAILABLE_CODES.has(code) || code.startsWith('08')) return true;
+    if (current instanceof Error && UNAVAILABLE_MESSAGES.test(current.message)) return true;
+    current = 'cause' in current ? current.cause : undefined;
+  }
+  return false;
 }
 
 export const publicProcedure = t.procedure.use(withDatabase);
