@@ -101,6 +101,8 @@ async function listen(config: Config, opts: StartOptions, logger: Logger, db: Da
     logger,
     admins: config.admins,
     typingTtlMs: opts.typingTtlMs,
+    metrics: realtime.metrics,
+    liveStats: realtime.liveStats,
   };
   const clientIpOf = (req: IncomingMessage) => clientIp(req, config.trustProxy);
   let shuttingDown = false;

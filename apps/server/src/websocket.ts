@@ -155,6 +155,8 @@ export function createWebSocketEndpoint(opts: WebSocketOptions) {
   });
 
   wss.on('connection', (socket) => {
+    deps.metrics.socketOpened();
+    socket.once('close', () => deps.metrics.socketClosed());
     socket.on('error', (error) => logger.debug({ err: error }, 'WebSocket error'));
     disconnectWhenNotReading(socket, opts.maxBufferedBytes, logger);
   });

@@ -8,6 +8,8 @@ import type { TokenConfig } from './auth/tokens.ts';
 import type { RateLimits } from './limits.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 import type { EventBus } from './realtime/bus.ts';
+import type { InstanceMetrics } from './realtime/live-metrics.ts';
+import type { LiveStatsCollector } from './realtime/live-stats.ts';
 import type { Presence } from './realtime/presence.ts';
 
 /** The slice of a pino logger the API uses. */
@@ -31,6 +33,10 @@ export interface ApiDeps {
   admins: ReadonlySet<string>;
   /** How long a typing signal lasts without a refresh; default TYPING_TTL_MS (tests shorten it). */
   typingTtlMs?: number;
+  /** This instance's live figures: the API records sends, deliveries, typing and subscriptions in it. */
+  metrics: InstanceMetrics;
+  /** Every instance's live figures (admin.stats, admin.onStats). */
+  liveStats: LiveStatsCollector;
 }
 
 export interface Context {

@@ -38,3 +38,25 @@ export { BusUnavailableError, RedisEventBus, type RedisEventBusOptions } from '.
 export { RedisPresence, type RedisPresenceOptions } from './realtime/redis-presence.ts';
 export { RedisRateLimitStore } from './realtime/redis-rate-limit.ts';
 export { redactRedisUrl, RedisHealth, type RedisConnectionOptions } from './realtime/redis-connection.ts';
+// Live statistics: this instance's figures, and every instance's through a store (Redis or in process).
+export {
+  InstanceMetrics,
+  wallClockMs,
+  type InstanceLiveStats,
+  type InstanceMetricsOptions,
+  type MetricsListener,
+  type Percentiles,
+  type ProcedureOutcome,
+} from './realtime/live-metrics.ts';
+export {
+  combineLiveStats,
+  LIVE_STATS_REPORT_MS,
+  LIVE_STATS_TTL_MS,
+  LiveStatsCollector,
+  MemoryLiveStatsStore,
+  RedisLiveStatsStore,
+  type InstanceReport,
+  type LiveStats,
+  type LiveStatsCollectorOptions,
+  type LiveStatsStore,
+} from './realtime/live-stats.ts';

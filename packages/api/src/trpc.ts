@@ -10,6 +10,7 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import { z, ZodError } from 'zod';
 import { verifyToken } from './auth/tokens.ts';
 import type { Context } from './context.ts';
+import type { InstanceMetrics } from './realtime/live-metrics.ts';
 import { conversationNotFound, FieldError } from './errors.ts';
 import { RateLimitedError } from './rate-limiter.ts';
 import { id } from './schemas.ts';
@@ -92,7 +93,33 @@ function isConnectionFailure(error: unknown): boolean {
   return false;
 }
 
-export const publicProcedure = t.procedure.use(withDatabase);
+/**
+ * Records each call's outcome (for /metrics) and counts the subscriptions running on this
+ * instance (the live statistics): a subscription counts from its first pull to its end.
+ */
+const withMetrics = t.middleware(async function withMetrics({ ctx, path, type, next }) {
+  const result = await next();
+  const { metrics } = ctx.deps;
+  metrics.procedureFinished({ path, type, code: result.ok ? 'OK' : result.error.code });
+  if (!result.ok || type !== 'subscription' || !isAsyncIterable(result.data)) return result;
+  return { ...result, data: counted(result.data, metrics) };
+});
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+}
+
+/** The same stream, counted while it runs; `yield*` passes return() on, so ending it still ends the original. */
+async function* counted(stream: AsyncIterable<unknown>, metrics: InstanceMetrics): AsyncGenerator<unknown> {
+  metrics.subscriptionStarted();
+  try {
+    yield* stream;
+  } finally {
+    metrics.subscriptionEnded();
+  }
+}
+
+export const publicProcedure = t.procedure.use(withMetrics).use(withDatabase);
 
 /** Verifies the token on every call, so a logout kills earlier tokens on open sockets too. */
 export const protectedProcedure = publicProcedure.use(async function isAuthed({ ctx, next }) {

@@ -99,6 +99,7 @@ const PROCEDURES = {
   },
   'inbox.onEvent': { access: 'signedIn', call: (c) => opened(c.inbox.onEvent()) },
   'admin.stats': { access: 'siteAdmin', call: (c) => c.admin.stats() },
+  'admin.onStats': { access: 'siteAdmin', call: (c) => opened(c.admin.onStats()) },
   'messages.list': { access: 'member', call: (c, t) => c.messages.list({ conversationId: t.conversationId }) },
   'messages.send': {
     access: 'member',

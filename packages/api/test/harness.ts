@@ -11,6 +11,9 @@ import {
   DEFAULT_RATE_LIMITS,
   LocalEventBus,
   LocalPresence,
+  InstanceMetrics,
+  LiveStatsCollector,
+  MemoryLiveStatsStore,
   type EventBus,
   MemoryRateLimitStore,
   RateLimiter,
@@ -60,6 +63,8 @@ export async function createTestApi(
   const scratch = await createScratchDatabase(dialect);
   const db = await openDatabase(scratch.target);
   const presence = new LocalPresence();
+  const metrics = new InstanceMetrics({ instanceId: 'api-test', localUsers: () => presence.localUserCount() });
+  const liveStats = new LiveStatsCollector({ metrics, store: new MemoryLiveStatsStore(), onlineUsers: () => presence.onlineCount() });
   const deps: ApiDeps = {
     db,
     tokens: { secret: new TextEncoder().encode('test-secret-test-secret-test-secret!'), ttlSeconds: 3600 },
@@ -69,6 +74,8 @@ export async function createTestApi(
     bus: opts.bus ?? new LocalEventBus(),
     logger: silentLogger,
     admins: new Set(opts.admins ?? []),
+    metrics,
+    liveStats,
   };
   const as = (token: string | null, clientIp = '127.0.0.1') => createCaller(createContextInner(deps, { token, clientIp }));
   return {
@@ -90,6 +97,8 @@ export async function createTestApi(
       return { id: user.id, username, token, api: as(token) };
     },
     async [Symbol.asyncDispose]() {
+      await liveStats.close();
+      metrics.close();
       await deps.bus.close();
       await db.close();
       await scratch.drop();

@@ -7,6 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { MemoryRateLimitStore, type RateLimitStore } from '../rate-limiter.ts';
 import { LocalEventBus, type EventBus } from './bus.ts';
+import { InstanceMetrics } from './live-metrics.ts';
+import { LiveStatsCollector, MemoryLiveStatsStore, RedisLiveStatsStore, type LiveStatsStore } from './live-stats.ts';
 import { LocalPresence, type Presence } from './presence.ts';
 import { RedisEventBus } from './redis-bus.ts';
 import {
@@ -29,7 +31,11 @@ export interface RealtimeBackends {
   bus: EventBus;
   presence: Presence;
   rateLimitStore: RateLimitStore;
-  /** Withdraws this instance's presence and closes every connection. */
+  /** This instance's live figures (sockets, subscriptions, messages, latency…). */
+  metrics: InstanceMetrics;
+  /** Reports them every ~2 s and reads every instance's (admin.stats, admin.onStats). */
+  liveStats: LiveStatsCollector;
+  /** Withdraws this instance's presence and live figures and closes every connection. */
   close(): Promise<void>;
 }
 
@@ -43,6 +49,9 @@ export interface RealtimeBackendsOptions {
   redisPrefix?: string;
   presenceTtlMs?: number;
   presenceRefreshMs?: number;
+  /** How often this instance reports its live figures (default 2 s) and how long a report lives (default 15 s). */
+  liveStatsReportMs?: number;
+  liveStatsTtlMs?: number;
   /** Timeouts and reconnection backoff of the Redis connections. */
   redisConnection?: RedisConnectionOptions;
 }
@@ -58,13 +67,18 @@ export async function createRealtimeBackends(options: RealtimeBackendsOptions): 
   if (!redisUrl) {
     const bus = new LocalEventBus({ onListenerError: (error) => logger.error({ error }, 'An event bus listener threw') });
     const presence = new LocalPresence();
+    const { metrics, liveStats } = liveFigures(options, instanceId, presence, new MemoryLiveStatsStore());
     return {
       kind: 'local',
       instanceId,
       bus,
       presence,
       rateLimitStore: new MemoryRateLimitStore(),
+      metrics,
+      liveStats,
       close: async () => {
+        await liveStats.close();
+        metrics.close();
         await presence.close();
         await bus.close();
       },
@@ -101,6 +115,12 @@ export async function createRealtimeBackends(options: RealtimeBackendsOptions): 
     ttlMs: options.presenceTtlMs,
     refreshMs: options.presenceRefreshMs,
   });
+  const { metrics, liveStats } = liveFigures(
+    options,
+    instanceId,
+    presence,
+    new RedisLiveStatsStore({ redis: commands, health, keyPrefix: prefix }),
+  );
   logger.info({ redis: redactRedisUrl(redisUrl), instanceId }, 'Realtime backends: Redis (shared by every instance)');
   return {
     kind: 'redis',
@@ -108,11 +128,27 @@ export async function createRealtimeBackends(options: RealtimeBackendsOptions): 
     bus,
     presence,
     rateLimitStore: new RedisRateLimitStore({ redis: commands, health, keyPrefix: prefix }),
+    metrics,
+    liveStats,
     close: async () => {
-      // Presence first: withdrawing its claims needs the command connection.
+      // Live figures and presence first: withdrawing them needs the command connection.
+      await liveStats.close();
+      metrics.close();
       await presence.close();
       await bus.close();
       await closeRedis(commands);
     },
   };
+}
+
+function liveFigures(options: RealtimeBackendsOptions, instanceId: string, presence: Presence, store: LiveStatsStore) {
+  const metrics = new InstanceMetrics({ instanceId, localUsers: () => presence.localUserCount() });
+  const liveStats = new LiveStatsCollector({
+    metrics,
+    store,
+    onlineUsers: () => presence.onlineCount(),
+    reportMs: options.liveStatsReportMs,
+    ttlMs: options.liveStatsTtlMs,
+  });
+  return { metrics, liveStats };
 }

@@ -12,6 +12,10 @@ export interface Presence {
   onlineAmong(userIds: readonly number[]): Promise<Set<number>>;
   /** Sockets of `userId` open on this instance (for the per-user socket cap). */
   localSocketsOf(userId: number): number;
+  /** Distinct users with a socket on this instance. */
+  localUserCount(): number;
+  /** Distinct users online on any instance (a user on two instances counts once). */
+  onlineCount(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -76,6 +80,14 @@ export class LocalPresence implements Presence {
 
   localSocketsOf(userId: number): number {
     return this.#sockets.of(userId);
+  }
+
+  localUserCount(): number {
+    return this.#sockets.size;
+  }
+
+  async onlineCount(): Promise<number> {
+    return this.#sockets.size;
   }
 
   async close(): Promise<void> {

@@ -6,6 +6,7 @@
 import { ParticipantSchema } from '@parley/db';
 import type { ApiDeps } from '../context.ts';
 import type { ConversationEventView } from '../views.ts';
+import { wallClockMs } from './live-metrics.ts';
 import { conversationTopic, inboxTopic, type InboxSignal } from './topics.ts';
 
 export interface CommittedChange {
@@ -18,6 +19,14 @@ export interface CommittedChange {
 
 export async function publishAfterCommit(deps: ApiDeps, change: CommittedChange): Promise<void> {
   const { conversationId, events } = change;
+  // Where the send→deliver latency starts: right after the commit (docs/ARCHITECTURE.md, "Live statistics").
+  const committedAt = wallClockMs();
+  for (const event of events) {
+    if (event.type !== 'message.created') continue;
+    deps.metrics.messageCommitted();
+    // A message ends its sender's typing there.
+    deps.metrics.typing(event.actorId, conversationId, false, 0);
+  }
   const added = new Set(change.added);
   const removed = new Set<number>();
   for (const event of events) {
@@ -27,7 +36,9 @@ export async function publishAfterCommit(deps: ApiDeps, change: CommittedChange)
     }
   }
 
-  const sends: Promise<void>[] = events.map((event) => deps.bus.publish(conversationTopic(conversationId), { kind: 'event', event }));
+  const sends: Promise<void>[] = events.map((event) =>
+    deps.bus.publish(conversationTopic(conversationId), { kind: 'event', event, committedAt }),
+  );
   const members = await deps.db.em
     .fork()
     .find(ParticipantSchema, { conversation: conversationId }, { fields: ['user'] })

@@ -2,6 +2,8 @@
  * Presence shared by every instance through Redis. Per user, a sorted set
  * `<prefix>presence:<userId>` holds one member per instance where the user has a socket,
  * scored with the time it expires (Redis' clock, so instances need not agree on theirs).
+ * The sorted set `<prefix>online-users` holds every online user, scored with the expiry of
+ * their latest claim, so the number of users online anywhere is one ZCARD.
  * Each instance keeps its own socket counts, refreshes its members every `refreshMs` and
  * removes itself when a user's last local socket closes. An instance that dies stops
  * refreshing, so its members expire after `ttlMs` and are removed lazily.
@@ -37,35 +39,55 @@ const KEYS_PER_CALL = 500;
 const NOW = `local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
-/** Claims (or extends) this instance's member; the key lives as long as its latest member. */
+/**
+ * Claims (or extends) this instance's member; the key lives as long as its latest member.
+ * The user's entry in the online set (`online`, scored like the key) follows, so counting
+ * who is online anywhere is one ZCOUNT, not a scan of every user's key.
+ */
 const CLAIM = `
 redis.call('ZADD', key, now + ttl, ARGV[1])
 local latest = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
-redis.call('PEXPIREAT', key, latest[2])`;
+redis.call('PEXPIREAT', key, latest[2])
+redis.call('ZADD', online, latest[2], user)
+local last = redis.call('ZRANGE', online, -1, -1, 'WITHSCORES')
+redis.call('PEXPIREAT', online, last[2])`;
 
-/** KEYS[1] the user's set; ARGV instanceId, ttlMs. Returns the live members of other instances. */
+/** KEYS[1] the user's set, KEYS[2] the online set; ARGV instanceId, ttlMs, userId. Returns the live members of other instances. */
 const CONNECT_SCRIPT = `${NOW}
-local key, ttl = KEYS[1], tonumber(ARGV[2])
+local key, online, ttl, user = KEYS[1], KEYS[2], tonumber(ARGV[2]), ARGV[3]
 redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
 local others = redis.call('ZCARD', key)
 if redis.call('ZSCORE', key, ARGV[1]) then others = others - 1 end
 ${CLAIM}
 return others`;
 
-/** KEYS[1] the user's set; ARGV instanceId. Returns the live members left. */
+/** KEYS[1] the user's set, KEYS[2] the online set; ARGV instanceId, userId. Returns the live members left. */
 const DISCONNECT_SCRIPT = `${NOW}
 redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-return redis.call('ZCARD', KEYS[1])`;
+local left = redis.call('ZCARD', KEYS[1])
+if left == 0 then
+  redis.call('ZREM', KEYS[2], ARGV[2])
+else
+  local latest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+  redis.call('ZADD', KEYS[2], latest[2], ARGV[2])
+end
+return left`;
 
-/** KEYS the users' sets; ARGV instanceId, ttlMs. */
+/** KEYS[1] the online set, then the users' sets; ARGV instanceId, ttlMs, then the users' ids in KEYS' order. */
 const REFRESH_SCRIPT = `${NOW}
-local ttl = tonumber(ARGV[2])
-for _, key in ipairs(KEYS) do
+local online, ttl = KEYS[1], tonumber(ARGV[2])
+for i = 2, #KEYS do
+  local key, user = KEYS[i], ARGV[i + 1]
   redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
   ${CLAIM}
 end
-return #KEYS`;
+return #KEYS - 1`;
+
+/** KEYS[1] the online set. Returns how many users are online on any instance. */
+const ONLINE_COUNT_SCRIPT = `${NOW}
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+return redis.call('ZCARD', KEYS[1])`;
 
 /** KEYS the users' sets. Returns, per key, how many members are live. */
 const ONLINE_SCRIPT = `${NOW}
@@ -104,7 +126,15 @@ export class RedisPresence implements Presence {
   async connected(userId: number): Promise<boolean> {
     if (!this.#sockets.add(userId)) return false;
     try {
-      const others = await this.#redis.eval(CONNECT_SCRIPT, 1, this.#key(userId), this.#instanceId, this.#ttlMs);
+      const others = await this.#redis.eval(
+        CONNECT_SCRIPT,
+        2,
+        this.#key(userId),
+        this.#onlineKey,
+        this.#instanceId,
+        this.#ttlMs,
+        userId,
+      );
       return others === 0;
     } catch (error) {
       this.#failed(error, 'connect');
@@ -115,7 +145,7 @@ export class RedisPresence implements Presence {
   async disconnected(userId: number): Promise<boolean> {
     if (!this.#sockets.remove(userId)) return false;
     try {
-      const remaining = await this.#redis.eval(DISCONNECT_SCRIPT, 1, this.#key(userId), this.#instanceId);
+      const remaining = await this.#redis.eval(DISCONNECT_SCRIPT, 2, this.#key(userId), this.#onlineKey, this.#instanceId, userId);
       return remaining === 0;
     } catch (error) {
       // Our claim expires by itself within the TTL.
@@ -146,6 +176,20 @@ export class RedisPresence implements Presence {
     return this.#sockets.of(userId);
   }
 
+  localUserCount(): number {
+    return this.#sockets.size;
+  }
+
+  async onlineCount(): Promise<number> {
+    try {
+      const online = await this.#redis.eval(ONLINE_COUNT_SCRIPT, 1, this.#onlineKey);
+      return typeof online === 'number' ? online : this.#sockets.size;
+    } catch (error) {
+      this.#failed(error, 'count');
+      return this.#sockets.size;
+    }
+  }
+
   /** Stops refreshing and withdraws this instance's claims, so its users go offline now, not after the TTL. */
   async close(): Promise<void> {
     clearInterval(this.#timer);
@@ -154,7 +198,9 @@ export class RedisPresence implements Presence {
     this.#sockets.clear();
     if (this.#redis.status !== 'ready') return;
     await Promise.all(
-      userIds.map((id) => this.#redis.eval(DISCONNECT_SCRIPT, 1, this.#key(id), this.#instanceId).catch(() => undefined)),
+      userIds.map((id) =>
+        this.#redis.eval(DISCONNECT_SCRIPT, 2, this.#key(id), this.#onlineKey, this.#instanceId, id).catch(() => undefined),
+      ),
     );
   }
 
@@ -162,12 +208,24 @@ export class RedisPresence implements Presence {
     return `${this.#keyPrefix}presence:${userId}`;
   }
 
+  /** Every online user, scored with when their latest claim expires. */
+  get #onlineKey(): string {
+    return `${this.#keyPrefix}online-users`;
+  }
+
   #refresh(): void {
     if (this.#sockets.size === 0 || this.#redis.status !== 'ready') return;
-    const keys = this.#sockets.users().map((id) => this.#key(id));
-    for (const chunk of chunks(keys, KEYS_PER_CALL)) {
+    for (const chunk of chunks(this.#sockets.users(), KEYS_PER_CALL)) {
       this.#redis
-        .eval(REFRESH_SCRIPT, chunk.length, ...chunk, this.#instanceId, this.#ttlMs)
+        .eval(
+          REFRESH_SCRIPT,
+          chunk.length + 1,
+          this.#onlineKey,
+          ...chunk.map((id) => this.#key(id)),
+          this.#instanceId,
+          this.#ttlMs,
+          ...chunk,
+        )
         .catch((error: unknown) => this.#failed(error, 'refresh'));
     }
   }

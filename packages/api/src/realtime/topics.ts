@@ -4,7 +4,12 @@ import { topic } from './bus.ts';
 
 /** Everything live about one conversation: its durable events (after commit), typing and read markers. */
 export type ConversationSignal =
-  | { kind: 'event'; event: ConversationEventView }
+  | {
+      kind: 'event';
+      event: ConversationEventView;
+      /** When the sending instance committed it (wallClockMs), for the send→deliver latency. */
+      committedAt?: number;
+    }
   | { kind: 'typing'; userId: number; typing: boolean }
   | { kind: 'read'; userId: number; lastReadSeq: number };
 

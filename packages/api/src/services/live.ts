@@ -46,8 +46,14 @@ export async function* conversationEvents(
 ): AsyncGenerator<ConversationEventView> {
   const { deps, user } = actor;
   const mailbox = new Mailbox<ConversationEventView | 'resync'>(signal);
+  /** When live messages were committed, for the send→deliver latency (events from the log have none). */
+  const committedAt = new WeakMap<ConversationEventView, number>();
   const unsubscribe = deps.bus.subscribe(conversationTopic(conversationId), (signalled) => {
-    if (signalled.kind === 'event') mailbox.push(signalled.event);
+    if (signalled.kind !== 'event') return;
+    if (signalled.committedAt !== undefined && signalled.event.type === 'message.created') {
+      committedAt.set(signalled.event, signalled.committedAt);
+    }
+    mailbox.push(signalled.event);
   });
   const unsubscribeResync = deps.bus.onResync(() => mailbox.push('resync'));
   try {
@@ -85,6 +91,9 @@ export async function* conversationEvents(
             if (endsMembershipOf(event, user.id)) return;
           }
         }
+        const sentAt = committedAt.get(item);
+        // Measured as the event leaves for tRPC's WebSocket adapter, which writes it to the socket in the same tick.
+        if (sentAt !== undefined) deps.metrics.delivered(sentAt);
         yield item;
         last = item.seq;
         if (endsMembershipOf(item, user.id)) return;
@@ -205,6 +214,7 @@ export async function* readReceipts(actor: Actor, conversationId: number, signal
 
 /** Tells the conversation's subscribers, on every instance, that I started or stopped typing. */
 export async function publishTyping(deps: ApiDeps, userId: number, conversationId: number, typing: boolean): Promise<void> {
+  deps.metrics.typing(userId, conversationId, typing, deps.typingTtlMs ?? TYPING_TTL_MS);
   await deps.bus.publish(conversationTopic(conversationId), { kind: 'typing', userId, typing }).catch(() => undefined);
 }
 
