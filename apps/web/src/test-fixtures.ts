@@ -3,7 +3,7 @@
  * these stop compiling, so the UI tests can never drift from what the server sends.
  */
 import { TRPCClientError } from '@trpc/client';
-import type { ApiError, AppRouter, ConversationSummary } from './trpc.ts';
+import type { ApiError, AppRouter, ConversationSummary, StoredStats } from './trpc.ts';
 
 type Participant = ConversationSummary['participants'][number];
 type Message = NonNullable<ConversationSummary['lastMessage']>;
@@ -46,4 +46,22 @@ export function summary(overrides: Partial<ConversationSummary>): ConversationSu
 /** An error exactly as the tRPC client builds it from the server's error response. */
 export function apiError(message: string, data: NonNullable<ApiError['data']>): ApiError {
   return TRPCClientError.from<AppRouter>({ error: { code: -32600, message, data } });
+}
+
+/** admin.stats' stored figures of a brand-new install on `today` (UTC): every count 0, 30 zero days. */
+export function emptyStoredStats(today = '2026-11-21'): StoredStats {
+  const end = Date.parse(`${today}T00:00:00Z`);
+  return {
+    generatedAt: `${today}T10:15:00.000Z`,
+    users: { total: 0, newToday: 0, newLast7Days: 0, dailyActive: 0, monthlyActive: 0 },
+    conversations: { total: 0, byKind: { direct: 0, group: 0, self: 0 }, averageMessages: 0 },
+    messages: { total: 0, today: 0 },
+    messagesPerDay: Array.from({ length: 30 }, (_, i) => ({
+      date: new Date(end - (29 - i) * 86_400_000).toISOString().slice(0, 10),
+      messages: 0,
+      activeSenders: 0,
+    })),
+    topConversations: [],
+    busiestHours: Array.from({ length: 7 }, () => Array<number>(24).fill(0)),
+  };
 }

@@ -31,6 +31,10 @@ export type InboxPage = RouterOutputs['conversations']['list'];
 /** What inbox.onEvent yields: a conversation of mine changed, appeared or went, or someone's presence. */
 export type InboxEvent = RouterOutputs['inbox']['onEvent'] extends AsyncIterable<infer Event> ? Event : never;
 
+/** The admin statistics as admin.stats returns them; `stored` comes from the database. */
+export type AdminStats = RouterOutputs['admin']['stats'];
+export type StoredStats = AdminStats['stored'];
+
 /** An error as the API sends it, including the `zodError` and `retryAfterMs` our formatter adds. */
 export type ApiError = TRPCClientErrorLike<AppRouter>;
 

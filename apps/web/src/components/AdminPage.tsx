@@ -1,10 +1,14 @@
+import { lazy, Suspense } from 'react';
 import { followLink } from '../router.ts';
 import type { Me } from '../trpc.ts';
 
+// Loaded on demand: the charts (uPlot) and the view weigh nothing on the app's first load,
+// and someone who is not an admin never downloads them.
+const AdminStats = lazy(() => import('./admin/AdminStats.tsx'));
+
 /**
- * The admin view's place in the app. Only admins are offered the link; anyone else who types
- * the address is told so (the server refuses admin.* to them anyway). The statistics
- * themselves belong to the admin statistics view.
+ * The admin view. Only admins are offered the link; anyone else who types the address is told
+ * so (the server refuses admin.* to them anyway).
  */
 export function AdminPage({ me }: { me: Me }) {
   if (me.role !== 'admin') {
@@ -20,12 +24,14 @@ export function AdminPage({ me }: { me: Me }) {
     );
   }
   return (
-    <section className="thread-pane placeholder" aria-labelledby="admin-heading">
-      <h1 id="admin-heading">Admin</h1>
-      <p className="muted">Statistics for Parley appear here.</p>
-      <a className="button" href="/" onClick={followLink}>
-        Back to conversations
-      </a>
-    </section>
+    <Suspense
+      fallback={
+        <section className="thread-pane placeholder" aria-label="Statistics">
+          <p role="status">Loading statistics…</p>
+        </section>
+      }
+    >
+      <AdminStats />
+    </Suspense>
   );
 }
