@@ -4,7 +4,7 @@ import type { AppRouter } from './root.ts';
 export { appRouter, type AppRouter } from './root.ts';
 export { createCallerFactory } from './trpc.ts';
 export { createContextInner, tokenFrom, type Actor, type ApiDeps, type ApiLogger, type Context } from './context.ts';
-export { verifyToken, type TokenConfig, type TokenClaims } from './auth/tokens.ts';
+export { signToken, verifyToken, type TokenConfig, type TokenClaims } from './auth/tokens.ts';
 export { DEFAULT_RATE_LIMITS, INPUT_LIMITS, type RateLimits, type RateRule } from './limits.ts';
 export { MemoryRateLimitStore, RateLimiter, type RateLimitStore } from './rate-limiter.ts';
 export { LocalPresence, type Presence } from './realtime/presence.ts';
