@@ -24,6 +24,7 @@ export type NodeEnv = (typeof NODE_ENVS)[number];
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const JWT_SECRET_MIN_LENGTH = 32;
 export const JWT_SECRET_FILE = 'jwt-secret';
+export const METRICS_TOKEN_MIN_LENGTH = 16;
 const DEFAULT_TOKEN_TTL_SECONDS = 30 * 86_400;
 
 export interface Config {
@@ -53,6 +54,8 @@ export interface Config {
   allowLocalhostOrigins: boolean;
   /** Use the last X-Forwarded-For address as the client address (behind one reverse proxy). */
   trustProxy: boolean;
+  /** Lets a request from anywhere read /metrics with `Authorization: Bearer <token>`; unset: loopback only. */
+  metricsToken: string | null;
   dataDir: string;
   /** Things worth one line in the start-up log (never secret values). */
   notes: string[];
@@ -174,6 +177,15 @@ const envSchema = z.object({
     ctx.addIssue({ code: 'custom', message: `TRUST_PROXY must be true or false, got "${value}"` });
     return z.NEVER;
   }),
+  // Like JWT_SECRET, the value is never echoed in an error.
+  METRICS_TOKEN: optional.pipe(
+    z
+      .string()
+      .min(METRICS_TOKEN_MIN_LENGTH, { error: () => `METRICS_TOKEN must be at least ${METRICS_TOKEN_MIN_LENGTH} characters long` })
+      .max(4096, { error: () => 'METRICS_TOKEN must be at most 4096 characters long' })
+      .regex(/^[\x21-\x7e]+$/, { error: () => 'METRICS_TOKEN must be printable ASCII without spaces' })
+      .optional(),
+  ),
   INIT_CWD: optional,
 });
 
@@ -257,6 +269,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
     allowedOrigins: vars.ALLOWED_ORIGINS ?? new Set(),
     allowLocalhostOrigins: vars.ALLOWED_ORIGINS === null && !isProduction,
     trustProxy: vars.TRUST_PROXY,
+    metricsToken: vars.METRICS_TOKEN ?? null,
     dataDir,
     notes,
   };

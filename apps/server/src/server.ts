@@ -2,6 +2,7 @@
  * The Parley process: one HTTP server on one port serving
  *   /trpc     the API over HTTP (batched) and, on upgrade, over the WebSocket
  *   /healthz  liveness + database check, for load balancers
+ *   /metrics  Prometheus: live figures and request counters (loopback, or METRICS_TOKEN)
  *   /*        the built web app (apps/web/dist), with index.html for client-side routes
  * and the shutdown that lets clients move elsewhere without losing anything.
  */
@@ -26,6 +27,7 @@ import type { TRPCError } from '@trpc/server';
 import { nodeHTTPRequestHandler } from '@trpc/server/adapters/node-http';
 import type { Config } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { createMetricsExporter, handleMetricsRequest, type HttpRoute } from './metrics.ts';
 import { setSecurityHeaders } from './security-headers.ts';
 import { createStaticHandler, sendText } from './static-files.ts';
 import { CLOSE_GOING_AWAY, createWebSocketEndpoint } from './websocket.ts';
@@ -118,6 +120,7 @@ async function listen(config: Config, opts: StartOptions, logger: Logger, db: Da
   }
 
   const serveWebApp = createStaticHandler(opts.webRoot ?? DEFAULT_WEB_ROOT, logger);
+  const exporter = createMetricsExporter({ metrics: realtime.metrics, presence });
 
   async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     setSecurityHeaders(res);
@@ -142,6 +145,9 @@ async function listen(config: Config, opts: StartOptions, logger: Logger, db: Da
       });
     }
     if (pathname === '/healthz') return health(res);
+    if (pathname === '/metrics') {
+      return handleMetricsRequest(req, res, exporter, { token: config.metricsToken, trustProxy: config.trustProxy });
+    }
     return serveWebApp(req, res, pathname);
   }
 
@@ -159,6 +165,7 @@ async function listen(config: Config, opts: StartOptions, logger: Logger, db: Da
     const started = performance.now();
     res.once('close', () => {
       activeRequests -= 1;
+      exporter.recordHttp(routeOf(req.url), req.method, res.statusCode);
       logger.debug(
         { method: req.method, path: (req.url ?? '').split('?')[0], status: res.statusCode, ms: Math.round(performance.now() - started) },
         'request',
@@ -224,6 +231,7 @@ async function listen(config: Config, opts: StartOptions, logger: Logger, db: Da
     await serverClosed;
     await new Promise<void>((resolveClose) => websocket.wss.close(() => resolveClose()));
     await websocket.stop();
+    exporter.close();
     await realtime.close();
     await db.close(true);
     logger.info('shut down cleanly');
@@ -232,6 +240,15 @@ async function listen(config: Config, opts: StartOptions, logger: Logger, db: Da
   let closing: Promise<void> | null = null;
   const close = () => (closing ??= shutdown());
   return { url, port, close, [Symbol.asyncDispose]: close };
+}
+
+/** The class of a request path, for the request counter of /metrics. */
+function routeOf(url: string | undefined): HttpRoute {
+  const pathname = (url ?? '').split('?')[0] ?? '';
+  if (pathname === '/trpc' || pathname.startsWith('/trpc/')) return 'trpc';
+  if (pathname === '/healthz') return 'healthz';
+  if (pathname === '/metrics') return 'metrics';
+  return 'web';
 }
 
 /** What `ws` reports about a client breaking the protocol (e.g. a message over maxPayload): the client's fault. */

@@ -39,6 +39,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       allowLocalhostOrigins: true,
       trustProxy: false,
+      metricsToken: null,
     });
     expect(config.tokens.ttlSeconds).toBe(30 * 86_400);
     expect(config.admins.size).toBe(0);
@@ -58,6 +59,7 @@ describe('loadConfig', () => {
         PARLEY_ADMINS: ' Alice, bob ,',
         ALLOWED_ORIGINS: 'https://Chat.Example.com/, http://localhost:5173',
         TRUST_PROXY: 'true',
+        METRICS_TOKEN: 'scrape-token-0123456789',
         DATA_DIR: dataDir,
       },
       { cwd: '/' },
@@ -72,6 +74,7 @@ describe('loadConfig', () => {
       logLevel: 'warn',
       allowLocalhostOrigins: false,
       trustProxy: true,
+      metricsToken: 'scrape-token-0123456789',
       dataDir,
     });
     expect(config.tokens).toEqual({ secret: new TextEncoder().encode(SECRET), ttlSeconds: 12 * 3600 });
@@ -121,6 +124,14 @@ describe('loadConfig', () => {
     );
     expect(problems).toHaveLength(11);
     expect(problems.join('\n')).not.toContain('short-secret');
+  });
+
+  it('accepts a METRICS_TOKEN only when long and without spaces, and never echoes it', () => {
+    expect(problemsOf({ METRICS_TOKEN: 'too-short' })).toEqual(['METRICS_TOKEN must be at least 16 characters long']);
+    expect(problemsOf({ METRICS_TOKEN: 'long enough but has spaces' })).toEqual(['METRICS_TOKEN must be printable ASCII without spaces']);
+    expect(problemsOf({ METRICS_TOKEN: 'x'.repeat(4097) })).toEqual(['METRICS_TOKEN must be at most 4096 characters long']);
+    expect(problemsOf({ METRICS_TOKEN: '  ' })).toEqual([]);
+    expect(problemsOf({ METRICS_TOKEN: 'too-short' }).join('\n')).not.toContain('too-short');
   });
 
   it('rejects ports out of range', () => {
