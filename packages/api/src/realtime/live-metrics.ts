@@ -57,7 +57,7 @@ function bucketValueMs(bucket: number): number {
   return SMALLEST_MS * GROWTH ** (bucket - 0.5);
 }
 
-/** The p50 and p99 of a histogram of LATENCY_BUCKETS counts, rounded to 0.01 ms. */
+/** The p50 and p99 of a histogram of LATENCY_BUCKETS counts, to 3 significant digits. */
 export function percentilesOf(histogram: ArrayLike<number>): Percentiles {
   let total = 0;
   for (let i = 0; i < histogram.length; i++) total += histogram[i] ?? 0;
@@ -67,9 +67,9 @@ export function percentilesOf(histogram: ArrayLike<number>): Percentiles {
     let seen = 0;
     for (let i = 0; i < histogram.length; i++) {
       seen += histogram[i] ?? 0;
-      if (seen >= rank) return Math.round(bucketValueMs(i) * 100) / 100;
+      if (seen >= rank) return Number(bucketValueMs(i).toPrecision(3));
     }
-    return Math.round(bucketValueMs(histogram.length - 1) * 100) / 100;
+    return Number(bucketValueMs(histogram.length - 1).toPrecision(3));
   };
   return { p50: at(0.5), p99: at(0.99) };
 }
