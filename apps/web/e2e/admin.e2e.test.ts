@@ -1,28 +1,133 @@
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { launchBrowser, startApp } from './browser.ts';
+import { launchBrowser, screenshot, startApp } from './browser.ts';
 import { signInOnPage } from './people.ts';
 
-async function signIn(browser: Browser, url: string, username: string, path = '/') {
-  const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+async function signIn(browser: Browser, url: string, username: string, path = '/', viewport = { width: 1280, height: 800 }) {
+  const page = await (await browser.newContext({ viewport })).newPage();
   await signInOnPage(page, url, username, path);
   return page;
 }
 
-describe('the admin entry', () => {
-  it('is offered to admins only; a non-admin who types its address is told it is not allowed', async () => {
+/** The figure a tile shows ("1,234" → 1234). */
+async function tileValue(page: Page, testId: string): Promise<number> {
+  const text = await page.getByTestId(testId).locator('.stat-value').textContent();
+  return Number((text ?? '').replaceAll(',', ''));
+}
+
+// The e2e project has no DOM types (it runs in Node): what the page-side callbacks touch, typed here.
+interface CanvasInPage {
+  width: number;
+  height: number;
+  getContext(kind: '2d'): { getImageData(x: number, y: number, width: number, height: number): { data: ArrayLike<number> } } | null;
+}
+interface BoxInPage {
+  scrollWidth: number;
+  clientWidth: number;
+  scrollLeft: number;
+}
+interface CellInPage {
+  dataset: Record<string, string | undefined>;
+}
+
+/** How many pixels of a chart's canvas are painted: a drawn chart has thousands, a blank one none. */
+async function paintedPixels(page: Page, chartName: string): Promise<number> {
+  const canvas = page.getByRole('figure', { name: chartName }).locator('canvas');
+  await canvas.waitFor();
+  return canvas.evaluate((element: CanvasInPage) => {
+    const pixels = element.getContext('2d')?.getImageData(0, 0, element.width, element.height).data ?? [];
+    let painted = 0;
+    for (let alpha = 3; alpha < pixels.length; alpha += 4) if ((pixels[alpha] ?? 0) > 0) painted++;
+    return painted;
+  });
+}
+
+describe('the admin view', () => {
+  it('is offered to admins only; a non-admin who types its address is told it is not allowed and never loads it', async () => {
     await using app = await startApp();
     await using browser = await launchBrowser();
 
-    const alice = await signIn(browser, app.url, 'alice', '/admin');
-    await alice.getByTestId('admin-not-allowed').waitFor();
-    expect(await alice.getByRole('link', { name: 'Admin' }).count()).toBe(0);
-    await alice.getByRole('link', { name: 'Back to conversations' }).click();
-    await alice.getByRole('list', { name: 'Conversations' }).waitFor();
+    const alicePage = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+    const requested: string[] = [];
+    alicePage.on('request', (request) => requested.push(new URL(request.url()).pathname));
+    await signInOnPage(alicePage, app.url, 'alice', '/admin');
+    await alicePage.getByTestId('admin-not-allowed').waitFor();
+    expect(await alicePage.getByRole('link', { name: 'Admin' }).count()).toBe(0);
+    // The statistics view and its chart library are chunks of their own, fetched by admins only.
+    expect(requested.filter((path) => /AdminStats|uPlot/.test(path))).toEqual([]);
+    await alicePage.getByRole('link', { name: 'Back to conversations' }).click();
+    await alicePage.getByRole('list', { name: 'Conversations' }).waitFor();
 
     const admin = await signIn(browser, app.url, 'admin');
     await admin.getByRole('link', { name: 'Admin' }).click();
-    await admin.getByRole('heading', { name: 'Admin' }).waitFor();
+    await admin.getByRole('heading', { name: 'Statistics' }).waitFor();
     expect(new URL(admin.url()).pathname).toBe('/admin');
+  });
+
+  it('shows an admin the seeded figures, charts and heat map, and live connections that follow a second browser', async () => {
+    await using app = await startApp();
+    await using browser = await launchBrowser();
+    // Tall enough for the whole view in one screenshot (the view scrolls inside the page).
+    const admin = await signIn(browser, app.url, 'admin', '/admin', { width: 1280, height: 2000 });
+    await admin.getByRole('heading', { name: 'Usage' }).waitFor();
+
+    // The demo seed: 4 users, 4 conversations (2 direct, a group, notes), 346 messages over the last 14 days.
+    expect(await tileValue(admin, 'stat-users-total')).toBe(4);
+    expect(await tileValue(admin, 'stat-conversations-total')).toBe(4);
+    expect(await tileValue(admin, 'stat-messages-total')).toBe(346);
+    expect(await tileValue(admin, 'stat-messages-average')).toBe(86.5);
+    expect(await admin.getByTestId('stored-freshness').textContent()).toMatch(/^As of \d\d:\d\d:\d\d UTC/);
+
+    for (const chart of ['Messages per day', 'Active users', 'Conversations by kind']) {
+      expect(await paintedPixels(admin, chart), chart).toBeGreaterThan(1_000);
+    }
+    // Every seeded message is within the last 30 days, so the heat map holds them all.
+    expect(await admin.getByTestId('heat-cell').count()).toBe(7 * 24);
+    const heatTotal = await admin.getByTestId('heat-cell').evaluateAll((cells: CellInPage[]) => cells.reduce((sum, cell) => sum + Number(cell.dataset.messages), 0));
+    expect(heatTotal).toBe(346);
+    const top = admin.getByTestId('top-conversation');
+    expect(await top.count()).toBe(4);
+    expect(await top.getByText('Weekend trip').count()).toBe(1);
+
+    // Live: the admin's own socket to begin with.
+    const liveConnections = () => tileValue(admin, 'live-sockets');
+    const liveOnline = () => tileValue(admin, 'live-online-users');
+    await expect.poll(liveConnections, { timeout: 10_000 }).toBe(1);
+    expect(await liveOnline()).toBe(1);
+    expect(await admin.getByTestId('live-panel').getAttribute('data-status')).toBe('live');
+    await screenshot(admin, 'admin-stats');
+
+    // bob signs in on another browser: his socket and presence show up without a reload.
+    const bob = await signIn(browser, app.url, 'bob');
+    await expect.poll(liveConnections, { timeout: 10_000 }).toBe(2);
+    // A socket counts once open; its user once it has signed in on it, a moment later.
+    await expect.poll(liveOnline, { timeout: 10_000 }).toBe(2);
+    expect(await admin.getByTestId('live-instance').getByTestId('instance-sockets').textContent()).toBe('2');
+
+    await bob.context().close();
+    await expect.poll(liveConnections, { timeout: 10_000 }).toBe(1);
+    await expect.poll(liveOnline, { timeout: 10_000 }).toBe(1);
+  });
+
+  it('fits a 375 px phone, the wide tables scrolling inside their own box', async () => {
+    await using app = await startApp();
+    await using browser = await launchBrowser();
+    const admin = await signIn(browser, app.url, 'admin', '/admin', { width: 375, height: 3800 });
+    await admin.getByRole('heading', { name: 'Usage' }).waitFor();
+    await admin.getByRole('figure', { name: 'Messages per day' }).locator('canvas').waitFor();
+    await admin.getByTestId('live-instance').waitFor();
+
+    const overflow: unknown = await admin.evaluate(`(() => {
+      const pane = document.querySelector('.admin-pane');
+      return { page: document.documentElement.scrollWidth, pane: pane ? pane.scrollWidth - pane.clientWidth : -1 };
+    })()`);
+    expect(overflow).toEqual({ page: 375, pane: 0 });
+    // The instances table is wider than a phone: its box scrolls, and a keyboard can reach it.
+    const instances = admin.getByRole('region', { name: /instance/ });
+    expect(await instances.evaluate((box: BoxInPage) => box.scrollWidth > box.clientWidth)).toBe(true);
+    await instances.focus();
+    await admin.keyboard.press('ArrowRight');
+    await expect.poll(() => instances.evaluate((box: BoxInPage) => box.scrollLeft)).toBeGreaterThan(0);
+    await screenshot(admin, 'admin-stats-375');
   });
 });

@@ -4,11 +4,12 @@
  * easy to test. Everything the server counts by day or hour is in UTC, and so is every
  * label here.
  */
-import type { StoredStats } from './trpc.ts';
+import type { LiveStats, StoredStats } from './trpc.ts';
 
 const LOCALE = 'en';
 const counts = new Intl.NumberFormat(LOCALE);
 const oneDecimal = new Intl.NumberFormat(LOCALE, { maximumFractionDigits: 1 });
+const twoDecimals = new Intl.NumberFormat(LOCALE, { maximumFractionDigits: 2 });
 const utcTime = new Intl.DateTimeFormat(LOCALE, { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZone: 'UTC' });
 const utcDay = new Intl.DateTimeFormat(LOCALE, { month: 'short', day: 'numeric', timeZone: 'UTC' });
 const utcDayLong = new Intl.DateTimeFormat(LOCALE, { weekday: 'long', month: 'long', day: 'numeric', timeZone: 'UTC' });
@@ -28,12 +29,29 @@ export function formatDecimal(value: number): string {
   return oneDecimal.format(finite(value));
 }
 
+/** A rate such as messages per second: "0.05", "12.5", "1,204". */
+export function formatRate(value: number): string {
+  return twoDecimals.format(Math.max(0, finite(value)));
+}
+
 /** Milliseconds, to the precision that matters: "0.4 ms", "12 ms", "1.2 s". */
 export function formatMs(ms: number): string {
   const value = Math.max(0, finite(ms));
   if (value >= 1000) return `${oneDecimal.format(value / 1000)} s`;
   if (value >= 10) return `${counts.format(Math.round(value))} ms`;
   return `${oneDecimal.format(value)} ms`;
+}
+
+/** A percentile the server could not measure (nothing delivered in the last minute) is "–". */
+export function formatPercentile(ms: number | null): string {
+  return ms === null ? '–' : formatMs(ms);
+}
+
+/** Of the live figures from admin.stats and the newest pushed by admin.onStats, the more recent. */
+export function newerLive(fromQuery: LiveStats | undefined, fromStream: LiveStats | undefined): LiveStats | null {
+  if (!fromQuery) return fromStream ?? null;
+  if (!fromStream) return fromQuery;
+  return Date.parse(fromStream.generatedAt) >= Date.parse(fromQuery.generatedAt) ? fromStream : fromQuery;
 }
 
 /** Bytes in binary units: "512 B", "48.2 MiB". */

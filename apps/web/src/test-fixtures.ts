@@ -3,7 +3,7 @@
  * these stop compiling, so the UI tests can never drift from what the server sends.
  */
 import { TRPCClientError } from '@trpc/client';
-import type { ApiError, AppRouter, ConversationSummary, StoredStats } from './trpc.ts';
+import type { ApiError, AppRouter, ConversationSummary, LiveStats, StoredStats } from './trpc.ts';
 
 type Participant = ConversationSummary['participants'][number];
 type Message = NonNullable<ConversationSummary['lastMessage']>;
@@ -63,5 +63,44 @@ export function emptyStoredStats(today = '2026-11-21'): StoredStats {
     })),
     topConversations: [],
     busiestHours: Array.from({ length: 7 }, () => Array<number>(24).fill(0)),
+  };
+}
+
+type InstanceLive = LiveStats['instances'][number];
+
+/** One instance's live figures as admin.onStats reports them; quiet unless overridden. */
+export function instanceLive(id: string, overrides: Partial<InstanceLive> = {}): InstanceLive {
+  return {
+    id,
+    startedAt: '2026-11-21T08:00:00.000Z',
+    reportedAt: '2026-11-21T10:15:00.000Z',
+    uptimeSeconds: 8_100,
+    sockets: 0,
+    onlineUsers: 0,
+    subscriptions: 0,
+    typingUsers: 0,
+    messagesPerSecond: 0,
+    latencyMs: { p50: null, p99: null },
+    eventLoopLagMs: { p50: 10.2, p99: 12.5 },
+    memory: { rssBytes: 120 * 1024 * 1024, heapUsedBytes: 40 * 1024 * 1024 },
+    ...overrides,
+  };
+}
+
+/** admin.onStats' figures: the instances and their totals (as the server sums them). */
+export function liveStats(generatedAt: string, instances: InstanceLive[], latencyMs: LiveStats['totals']['latencyMs'] = { p50: null, p99: null }): LiveStats {
+  const sum = (pick: (instance: InstanceLive) => number) => instances.reduce((total, instance) => total + pick(instance), 0);
+  return {
+    generatedAt,
+    complete: true,
+    totals: {
+      sockets: sum((instance) => instance.sockets),
+      onlineUsers: sum((instance) => instance.onlineUsers),
+      subscriptions: sum((instance) => instance.subscriptions),
+      typingUsers: sum((instance) => instance.typingUsers),
+      messagesPerSecond: sum((instance) => instance.messagesPerSecond),
+      latencyMs,
+    },
+    instances,
   };
 }

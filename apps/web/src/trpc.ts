@@ -34,6 +34,8 @@ export type InboxEvent = RouterOutputs['inbox']['onEvent'] extends AsyncIterable
 /** The admin statistics as admin.stats returns them; `stored` comes from the database. */
 export type AdminStats = RouterOutputs['admin']['stats'];
 export type StoredStats = AdminStats['stored'];
+/** The live figures of every running instance, as admin.onStats pushes them (and admin.stats returns them). */
+export type LiveStats = RouterOutputs['admin']['onStats'] extends AsyncIterable<infer Live> ? Live : never;
 
 /** An error as the API sends it, including the `zodError` and `retryAfterMs` our formatter adds. */
 export type ApiError = TRPCClientErrorLike<AppRouter>;

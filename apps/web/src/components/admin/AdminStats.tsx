@@ -6,6 +6,8 @@ import { describeError } from '../../errors.ts';
 import { formatAge, formatUtcTime } from '../../admin-stats.ts';
 import { useNow } from '../../hooks.ts';
 import { trpc } from '../../trpc.ts';
+import { LivePanel } from './LivePanel.tsx';
+import { useLiveStats } from './live-stats.ts';
 import { StoredStatsView } from './StoredStatsView.tsx';
 import './admin.css';
 
@@ -15,10 +17,12 @@ export const STORED_REFRESH_MS = 60_000;
 export default function AdminStats() {
   const stats = trpc.admin.stats.useQuery(undefined, { refetchInterval: STORED_REFRESH_MS, staleTime: 0 });
   const now = useNow(5_000);
+  const live = useLiveStats(stats.data?.live);
 
   return (
     <section className="admin-pane" aria-labelledby="admin-heading">
       <h1 id="admin-heading">Statistics</h1>
+      <LivePanel live={live.live} status={live.status} error={live.error} />
       {stats.data ? (
         <section className="stats-section" aria-labelledby="stored-heading">
           <div className="section-head">
