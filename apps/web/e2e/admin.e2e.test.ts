@@ -1,7 +1,9 @@
+import type { AppRouter } from '@parley/api';
+import { createTRPCClient, httpLink } from '@trpc/client';
 import type { Browser, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { launchBrowser, screenshot, startApp } from './browser.ts';
-import { signInOnPage } from './people.ts';
+import { DEMO_PASSWORD, signInOnPage } from './people.ts';
 
 async function signIn(browser: Browser, url: string, username: string, path = '/', viewport = { width: 1280, height: 800 }) {
   const page = await (await browser.newContext({ viewport })).newPage();
@@ -129,5 +131,25 @@ describe('the admin view', () => {
     await admin.keyboard.press('ArrowRight');
     await expect.poll(() => instances.evaluate((box: BoxInPage) => box.scrollLeft)).toBeGreaterThan(0);
     await screenshot(admin, 'admin-stats-375');
+  });
+
+  it('on a new install shows zeros and "No messages yet", no empty charts and no NaN', async () => {
+    await using app = await startApp({ seedDemo: false, env: { PARLEY_ADMINS: 'root' } });
+    await using browser = await launchBrowser();
+    const api = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${app.url}/trpc` })] });
+    await api.auth.register.mutate({ username: 'root', password: DEMO_PASSWORD });
+    const admin = await signIn(browser, app.url, 'root', '/admin', { width: 1280, height: 1600 });
+    await admin.getByRole('heading', { name: 'Usage' }).waitFor();
+
+    expect(await tileValue(admin, 'stat-users-total')).toBe(1);
+    for (const tile of ['stat-conversations-total', 'stat-messages-total', 'stat-messages-today', 'stat-messages-average']) {
+      expect(await tileValue(admin, tile), tile).toBe(0);
+    }
+    const empty = admin.getByTestId('chart-empty');
+    expect(await empty.allTextContents()).toEqual(['No messages yet.', 'No messages yet.', 'No conversations yet.', 'No messages yet.', 'No messages yet.']);
+    expect(await admin.locator('canvas').count()).toBe(0);
+    await expect.poll(() => tileValue(admin, 'live-sockets'), { timeout: 10_000 }).toBe(1);
+    expect(await admin.locator('.admin-pane').textContent()).not.toMatch(/NaN|undefined|Infinity/);
+    await screenshot(admin, 'admin-stats-empty');
   });
 });

@@ -26,14 +26,14 @@ export interface RunningApp extends AsyncDisposable {
 
 /**
  * Starts Parley like the quick start does (`--seed-demo`), on its own data directory;
- * `{ seedDemo: false }` starts it empty.
+ * `{ seedDemo: false }` starts it empty; `env` adds configuration (e.g. PARLEY_ADMINS).
  */
-export async function startApp(options: { seedDemo?: boolean } = {}): Promise<RunningApp> {
+export async function startApp(options: { seedDemo?: boolean; env?: Record<string, string> } = {}): Promise<RunningApp> {
   const args = options.seedDemo === false ? [] : ['--seed-demo'];
   if (!existsSync(WEB_DIST)) throw new Error('apps/web/dist is missing: run `pnpm build` before the browser tests');
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-e2e-'));
   const start = async (port: string) => {
-    const running = runMain({ PORT: port, HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info' }, args);
+    const running = runMain({ ...options.env, PORT: port, HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info' }, args);
     const url = await listeningUrl(running).catch(async (error: unknown) => {
       running.child.kill('SIGKILL');
       throw error;
