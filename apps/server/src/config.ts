@@ -56,6 +56,11 @@ export interface Config {
   trustProxy: boolean;
   /** Lets a request from anywhere read /metrics with `Authorization: Bearer <token>`; unset: loopback only. */
   metricsToken: string | null;
+  /**
+   * Multiplies every rate limit (sends, logins, WebSocket upgrades per address…): 1 in
+   * production; load tests and benchmarks that drive thousands of clients from one address raise it.
+   */
+  rateLimitScale: number;
   dataDir: string;
   /** Things worth one line in the start-up log (never secret values). */
   notes: string[];
@@ -125,6 +130,15 @@ const envSchema = z.object({
       .max(4096, { error: () => 'JWT_SECRET must be at most 4096 characters long' })
       .optional(),
   ),
+  RATE_LIMIT_SCALE: optional.transform((value, ctx) => {
+    if (value === undefined) return 1;
+    const scale = /^\d+(\.\d+)?$/.test(value) ? Number(value) : NaN;
+    if (!(scale >= 0.01 && scale <= 1_000_000)) {
+      ctx.addIssue({ code: 'custom', message: `RATE_LIMIT_SCALE must be a number from 0.01 to 1000000, got "${value}"` });
+      return z.NEVER;
+    }
+    return scale;
+  }),
   TOKEN_TTL: optional.transform((value, ctx) => {
     if (value === undefined) return DEFAULT_TOKEN_TTL_SECONDS;
     const seconds = parseDuration(value);
@@ -270,6 +284,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
     allowLocalhostOrigins: vars.ALLOWED_ORIGINS === null && !isProduction,
     trustProxy: vars.TRUST_PROXY,
     metricsToken: vars.METRICS_TOKEN ?? null,
+    rateLimitScale: vars.RATE_LIMIT_SCALE,
     dataDir,
     notes,
   };

@@ -89,6 +89,15 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   }
 }
 
+/** WebSocket upgrades per client address: a refused tab retries every few seconds, not in a tight loop. */
+const UPGRADE_RATE_LIMIT: RateRule = { limit: 60, windowMs: 10_000 };
+
+/** The same rules with every limit multiplied by `scale` (RATE_LIMIT_SCALE). */
+function scaled<Name extends string>(rules: Readonly<Record<Name, RateRule>>, scale: number): Record<Name, RateRule> {
+  const entries = Object.entries<RateRule>(rules).map(([name, rule]) => [name, { ...rule, limit: Math.max(1, Math.round(rule.limit * scale)) }]);
+  return Object.fromEntries(entries) as Record<Name, RateRule>;
+}
+
 async function listen(config: Config, opts: StartOptions, logger: Logger, db: Database): Promise<RunningServer> {
   const realtime = opts.realtime ?? (await createRealtimeBackends({ redisUrl: config.redisUrl ?? undefined, redisPrefix: config.redisPrefix, logger }));
   logger.info({ kind: realtime.kind }, realtime.kind === 'redis' ? 'live fan-out, presence and rate limits through Redis' : 'live fan-out, presence and rate limits in this process');
@@ -97,7 +106,7 @@ async function listen(config: Config, opts: StartOptions, logger: Logger, db: Da
     db,
     tokens: config.tokens,
     rateLimiter: new RateLimiter(rateLimitStore),
-    rateLimits: { ...DEFAULT_RATE_LIMITS, ...opts.rateLimits },
+    rateLimits: { ...scaled(DEFAULT_RATE_LIMITS, config.rateLimitScale), ...opts.rateLimits },
     presence,
     bus: realtime.bus,
     logger,
@@ -187,7 +196,7 @@ async function listen(config: Config, opts: StartOptions, logger: Logger, db: Da
     presence,
     logger,
     maxSocketsPerUser: opts.maxSocketsPerUser ?? MAX_SOCKETS_PER_USER,
-    upgradeRateLimit: opts.upgradeRateLimit ?? { limit: 60, windowMs: 10_000 },
+    upgradeRateLimit: opts.upgradeRateLimit ?? scaled({ upgrade: UPGRADE_RATE_LIMIT }, config.rateLimitScale).upgrade,
     rateLimitStore,
     clientIpOf,
     isShuttingDown: () => shuttingDown,

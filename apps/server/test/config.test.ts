@@ -40,6 +40,7 @@ describe('loadConfig', () => {
       allowLocalhostOrigins: true,
       trustProxy: false,
       metricsToken: null,
+      rateLimitScale: 1,
     });
     expect(config.tokens.ttlSeconds).toBe(30 * 86_400);
     expect(config.admins.size).toBe(0);
@@ -60,6 +61,7 @@ describe('loadConfig', () => {
         ALLOWED_ORIGINS: 'https://Chat.Example.com/, http://localhost:5173',
         TRUST_PROXY: 'true',
         METRICS_TOKEN: 'scrape-token-0123456789',
+        RATE_LIMIT_SCALE: '2.5',
         DATA_DIR: dataDir,
       },
       { cwd: '/' },
@@ -75,6 +77,7 @@ describe('loadConfig', () => {
       allowLocalhostOrigins: false,
       trustProxy: true,
       metricsToken: 'scrape-token-0123456789',
+      rateLimitScale: 2.5,
       dataDir,
     });
     expect(config.tokens).toEqual({ secret: new TextEncoder().encode(SECRET), ttlSeconds: 12 * 3600 });
@@ -106,6 +109,7 @@ describe('loadConfig', () => {
       ALLOWED_ORIGINS: 'https://ok.example, https://x.example/path',
       DATABASE_URL: 'mysql://db/parley',
       TRUST_PROXY: 'maybe',
+      RATE_LIMIT_SCALE: '0',
     });
     expect(problems).toEqual(
       expect.arrayContaining([
@@ -119,10 +123,11 @@ describe('loadConfig', () => {
         'PARLEY_ADMINS must list usernames (3–32 of a-z 0-9 _ . -) separated by commas; not usernames: "no way"',
         'ALLOWED_ORIGINS must list origins such as https://chat.example.com separated by commas; not an origin: "https://x.example/path"',
         'TRUST_PROXY must be true or false, got "maybe"',
+        'RATE_LIMIT_SCALE must be a number from 0.01 to 1000000, got "0"',
         expect.stringContaining('DATABASE_URL must be postgres://'),
       ]),
     );
-    expect(problems).toHaveLength(11);
+    expect(problems).toHaveLength(12);
     expect(problems.join('\n')).not.toContain('short-secret');
   });
 

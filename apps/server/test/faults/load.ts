@@ -3,17 +3,17 @@
  * the server acknowledges (always with the same clientId, as the web app retries), and a
  * final check of the database against what was acknowledged and what every client saw.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AppRouter, MessageView } from '@parley/api';
 import { MessageSchema, openDatabase, type DatabaseTarget } from '@parley/db';
 import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
-import { expect } from 'vitest';
-import { PASSWORD, TEST_SECRET, type ApiClient } from '../harness.ts';
+import { expect, vi } from 'vitest';
+import { connectSocket, PASSWORD, TEST_SECRET, type ApiClient, type SocketClient } from '../harness.ts';
 import { listeningUrl, runMain, type Running } from '../process.ts';
-import { newClientId, type Recorder, type TrackedEvent } from '../realtime/helpers.ts';
+import { newClientId, WAIT, watchConversation, type Recorder, type TrackedEvent } from '../realtime/helpers.ts';
 
 /** A port free right now, so a restarted process can come back on the same one. */
 export async function freePort(): Promise<number> {
@@ -72,6 +72,15 @@ export class ServerProcess implements AsyncDisposable {
     return child !== undefined && child.exitCode === null && child.signalCode === null;
   }
 
+  /** Resident memory of the process now, from /proc (Linux). */
+  rssBytes(): number {
+    const pid = this.#running?.child.pid;
+    if (pid === undefined) throw new Error('not running');
+    const line = readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB$/m);
+    if (!line?.[1]) throw new Error('no VmRSS');
+    return Number(line[1]) * 1024;
+  }
+
   /** What the process logged (JSON lines), for a failure message. */
   output(): string {
     return `${this.#running?.stdout() ?? ''}\n${this.#running?.stderr() ?? ''}`;
@@ -119,6 +128,8 @@ export interface SendOptions {
   deadlineMs?: number;
   /** Pause between attempts (a client that hammers a broken server helps nobody). */
   retryDelayMs?: number;
+  /** An attempt still unanswered after this long is abandoned and counted as TIMEOUT (a hang). */
+  attemptTimeoutMs?: number;
 }
 
 /** Senders that retry every unacknowledged message with its clientId until it is stored. */
@@ -130,7 +141,7 @@ export class SendLoad {
 
   constructor(conversationId: number, opts: SendOptions = {}) {
     this.conversationId = conversationId;
-    this.#opts = { deadlineMs: 60_000, retryDelayMs: 100, ...opts };
+    this.#opts = { deadlineMs: 60_000, retryDelayMs: 100, attemptTimeoutMs: 15_000, ...opts };
   }
 
   async sendUntilAcknowledged(api: ApiClient, body: string): Promise<MessageView> {
@@ -139,12 +150,16 @@ export class SendLoad {
     for (;;) {
       const started = performance.now();
       try {
-        const message = await api.messages.send.mutate({ conversationId: this.conversationId, body, clientId });
+        const message = await api.messages.send.mutate(
+          { conversationId: this.conversationId, body, clientId },
+          { signal: AbortSignal.timeout(this.#opts.attemptTimeoutMs) },
+        );
         this.attempts.push({ ms: performance.now() - started, code: null });
         this.acknowledged.set(clientId, message);
         return message;
       } catch (error) {
-        this.attempts.push({ ms: performance.now() - started, code: errorCode(error) });
+        const ms = performance.now() - started;
+        this.attempts.push({ ms, code: ms >= this.#opts.attemptTimeoutMs ? 'TIMEOUT' : errorCode(error) });
         if (Date.now() > deadline) throw error;
         await new Promise((resolve) => setTimeout(resolve, this.#opts.retryDelayMs));
       }
@@ -226,4 +241,35 @@ export function expectViewsEqual(streams: readonly Recorder<TrackedEvent>[], sto
 export function summary(values: readonly number[]): { median: number; max: number } {
   const sorted = [...values].sort((a, b) => a - b);
   return { median: Math.round(sorted[Math.floor(sorted.length / 2)] ?? 0), max: Math.round(sorted.at(-1) ?? 0) };
+}
+
+/** Several processes of one deployment: one database, one Redis namespace (started one by one: the first migrates). */
+export async function startProcesses(
+  count: number,
+  databaseUrl: string,
+  env: Record<string, string>,
+): Promise<{ servers: ServerProcess[] } & AsyncDisposable> {
+  const servers: ServerProcess[] = [];
+  const dispose = async () => {
+    await Promise.all(servers.map((server) => server[Symbol.asyncDispose]()));
+  };
+  try {
+    for (let i = 0; i < count; i++) servers.push(await ServerProcess.start(databaseUrl, env));
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
+  return { servers, [Symbol.asyncDispose]: dispose };
+}
+
+/** Clients with a live stream of one conversation each, started and confirmed. */
+export async function watchingClients(
+  wsUrl: string,
+  tokens: readonly string[],
+  conversationId: number,
+): Promise<{ clients: SocketClient[]; streams: Recorder<TrackedEvent>[] }> {
+  const clients = tokens.map((token) => connectSocket(wsUrl, token, { retryDelayMs: 200 }));
+  const streams = clients.map((client) => watchConversation(client.api, conversationId, '0'));
+  await vi.waitFor(() => expect(streams.filter((stream) => stream.started > 0)).toHaveLength(clients.length), WAIT);
+  return { clients, streams };
 }

@@ -278,21 +278,23 @@ export async function sendMany(api: ApiClient, conversationId: number, count: nu
 /**
  * A TCP proxy in front of a server: what a load balancer and a flaky network do to a
  * client. It can drop every connection (the client sees its socket die, no close frame),
- * refuse new ones for a while, and send new connections to another instance.
+ * refuse new ones for a while, and send new connections to another instance, or spread
+ * them over several (round robin).
  */
 export class TcpProxy implements AsyncDisposable {
   readonly #server: Server;
   readonly #connections = new Set<Socket>();
-  #targetPort: number | null;
+  #targetPorts: readonly number[];
+  #next = 0;
   readonly port: number;
 
-  private constructor(server: Server, port: number, targetPort: number) {
+  private constructor(server: Server, port: number, targetPorts: readonly number[]) {
     this.#server = server;
     this.port = port;
-    this.#targetPort = targetPort;
+    this.#targetPorts = targetPorts;
   }
 
-  static async start(targetPort: number): Promise<TcpProxy> {
+  static async start(targetPort: number | readonly number[]): Promise<TcpProxy> {
     const server = createServer();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -300,7 +302,7 @@ export class TcpProxy implements AsyncDisposable {
     });
     const address = server.address();
     if (address === null || typeof address === 'string') throw new Error('proxy has no port');
-    const proxy = new TcpProxy(server, address.port, targetPort);
+    const proxy = new TcpProxy(server, address.port, typeof targetPort === 'number' ? [targetPort] : targetPort);
     server.on('connection', (client) => proxy.#accept(client));
     return proxy;
   }
@@ -309,9 +311,9 @@ export class TcpProxy implements AsyncDisposable {
     return `ws://127.0.0.1:${this.port}/trpc`;
   }
 
-  /** New connections go to `port`; null refuses them (closed at once) until set again. */
-  route(port: number | null): void {
-    this.#targetPort = port;
+  /** New connections go to `port` (or take turns among ports); null refuses them (closed at once) until set again. */
+  route(port: number | readonly number[] | null): void {
+    this.#targetPorts = port === null ? [] : typeof port === 'number' ? [port] : port;
   }
 
   /** Kills every open connection, both sides, without a WebSocket close handshake. */
@@ -321,11 +323,12 @@ export class TcpProxy implements AsyncDisposable {
 
   #accept(client: Socket): void {
     client.on('error', () => undefined);
-    if (this.#targetPort === null) {
+    const targetPort = this.#targetPorts[this.#next++ % Math.max(1, this.#targetPorts.length)];
+    if (targetPort === undefined) {
       client.destroy();
       return;
     }
-    const upstream = connect(this.#targetPort, '127.0.0.1');
+    const upstream = connect(targetPort, '127.0.0.1');
     upstream.on('error', () => undefined);
     for (const socket of [client, upstream]) {
       this.#connections.add(socket);
@@ -340,7 +343,7 @@ export class TcpProxy implements AsyncDisposable {
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
-    this.#targetPort = null;
+    this.#targetPorts = [];
     this.dropAll();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }

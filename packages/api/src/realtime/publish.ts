@@ -7,6 +7,7 @@ import { ParticipantSchema } from '@parley/db';
 import type { ApiDeps } from '../context.ts';
 import type { ConversationEventView } from '../views.ts';
 import { wallClockMs } from './live-metrics.ts';
+import type { Topic } from './bus.ts';
 import { conversationTopic, inboxTopic, type InboxSignal } from './topics.ts';
 
 export interface CommittedChange {
@@ -36,20 +37,22 @@ export async function publishAfterCommit(deps: ApiDeps, change: CommittedChange)
     }
   }
 
-  const sends: Promise<void>[] = events.map((event) =>
-    deps.bus.publish(conversationTopic(conversationId), { kind: 'event', event, committedAt }),
-  );
+  // Each publish is settled as soon as it is made: one rejecting while the member list is
+  // read below would otherwise be an unhandled rejection (and Redis being down is not a crash).
+  const sends: Promise<void>[] = [];
+  const publish = <Signal>(topic: Topic<Signal>, signal: Signal) => sends.push(deps.bus.publish(topic, signal).catch(() => undefined));
+  for (const event of events) publish(conversationTopic(conversationId), { kind: 'event', event, committedAt });
   const members = await deps.db.em
     .fork()
     .find(ParticipantSchema, { conversation: conversationId }, { fields: ['user'] })
     .catch(() => []);
-  const inbox = (userId: number, signal: InboxSignal) => sends.push(deps.bus.publish(inboxTopic(userId), signal));
+  const inbox = (userId: number, signal: InboxSignal) => publish(inboxTopic(userId), signal);
   for (const member of members) {
     const userId = member.user.id;
     inbox(userId, added.has(userId) ? { kind: 'added', conversationId } : { kind: 'changed', conversationId });
   }
   for (const userId of removed) inbox(userId, { kind: 'removed', conversationId });
-  await Promise.allSettled(sends);
+  await Promise.all(sends);
 }
 
 /**
