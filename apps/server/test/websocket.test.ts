@@ -1,56 +1,8 @@
 import { testDialects } from '@parley/db';
 import { describe, expect, it, vi } from 'vitest';
-import { WebSocket, type RawData } from 'ws';
+import { WebSocket } from 'ws';
 import { startTestServer, type TestServer } from './harness.ts';
-
-/** A bare WebSocket speaking tRPC's wire format, for what the tRPC client hides. */
-interface RawSocket {
-  ws: WebSocket;
-  messages: unknown[];
-  closed: Promise<{ code: number; reason: string }>;
-  /** Resolves with the first message matching `accept` (already received or next). */
-  receive(accept: (message: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
-}
-
-function openRaw(url: string, opts: { origin?: string; answerPings?: boolean } = {}): Promise<RawSocket> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, opts.origin ? { origin: opts.origin } : {});
-    const messages: Record<string, unknown>[] = [];
-    const waiters = new Set<() => void>();
-    ws.on('message', (data) => {
-      const text = textOf(data);
-      if (text === 'PING') {
-        if (opts.answerPings !== false) ws.send('PONG');
-        return;
-      }
-      messages.push(JSON.parse(text) as Record<string, unknown>);
-      for (const wake of waiters) wake();
-    });
-    const closed = new Promise<{ code: number; reason: string }>((resolveClose) =>
-      ws.on('close', (code, reason) => resolveClose({ code, reason: reason.toString() })),
-    );
-    const receive = (accept: (message: Record<string, unknown>) => boolean) =>
-      new Promise<Record<string, unknown>>((resolveMessage, rejectMessage) => {
-        const check = () => {
-          const found = messages.find(accept);
-          if (found) {
-            waiters.delete(check);
-            resolveMessage(found);
-          }
-        };
-        waiters.add(check);
-        check();
-        void closed.then(({ code }) => rejectMessage(new Error(`socket closed (${code}) before the message came`)));
-      });
-    ws.once('open', () => resolve({ ws, messages, closed, receive }));
-    ws.once('error', reject);
-  });
-}
-
-function textOf(data: RawData): string {
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return Buffer.from(data instanceof ArrayBuffer ? new Uint8Array(data) : data).toString('utf8');
-}
+import { openRaw, type RawSocket } from './raw-socket.ts';
 
 /** Opens a socket that presents `token` and asks auth.me: the answer, or how the socket was closed. */
 async function signedInSocket(t: TestServer, token: string, opts: { answerPings?: boolean } = {}) {

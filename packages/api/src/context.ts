@@ -50,6 +50,8 @@ export interface Context {
    * the connection closes. Lives as long as the context: a request, or a WebSocket.
    */
   typingIn: Set<number>;
+  /** One entry per live subscription on this connection, for the per-connection cap. */
+  subscriptions: Set<object>;
 }
 
 /**
@@ -64,7 +66,7 @@ export interface Actor {
 
 /** The context without a transport: what tests and scripts use. */
 export function createContextInner(deps: ApiDeps, opts: { token?: string | null; clientIp?: string } = {}): Context {
-  return { deps, token: opts.token ?? null, clientIp: opts.clientIp ?? 'local', typingIn: new Set() };
+  return { deps, token: opts.token ?? null, clientIp: opts.clientIp ?? 'local', typingIn: new Set(), subscriptions: new Set() };
 }
 
 /** Reads the token from `Authorization: Bearer …` (HTTP) or `connectionParams.token` (WebSocket). */

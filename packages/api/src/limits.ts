@@ -14,6 +14,13 @@ export const INPUT_LIMITS = {
   userSearchMax: 20,
 } as const;
 
+/**
+ * Live subscriptions one connection may hold at once (a WebSocket's context lives as long as
+ * the socket). Each holds a bus listener, a buffer and a loop on the server; the web app
+ * needs a handful (the inbox, and three per open conversation).
+ */
+export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 100;
+
 export interface RateRule {
   /** How many hits the window allows. */
   limit: number;

@@ -12,6 +12,7 @@ import { verifyToken } from './auth/tokens.ts';
 import type { Context } from './context.ts';
 import type { InstanceMetrics } from './realtime/live-metrics.ts';
 import { conversationNotFound, FieldError } from './errors.ts';
+import { MAX_SUBSCRIPTIONS_PER_CONNECTION } from './limits.ts';
 import { RateLimitedError } from './rate-limiter.ts';
 import { id } from './schemas.ts';
 
@@ -119,7 +120,60 @@ async function* counted(stream: AsyncIterable<unknown>, metrics: InstanceMetrics
   }
 }
 
-export const publicProcedure = t.procedure.use(withMetrics).use(withDatabase);
+/**
+ * Caps the live subscriptions of one connection (MAX_SUBSCRIPTIONS_PER_CONNECTION). The slot
+ * is taken before the procedure runs, so a burst of requests cannot all pass the check while
+ * the first ones are still starting, and it is freed when the stream ends, however it ends.
+ * Outermost, so the adapter's return() reaches the wrapper even for a stream never pulled.
+ */
+const withSubscriptionSlots = t.middleware(async function withSubscriptionSlots({ ctx, type, next }) {
+  if (type !== 'subscription') return next();
+  if (ctx.subscriptions.size >= MAX_SUBSCRIPTIONS_PER_CONNECTION) {
+    throw new TRPCError({
+      code: 'TOO_MANY_REQUESTS',
+      message: `At most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} live subscriptions per connection: stop one before starting another`,
+    });
+  }
+  const slot = {};
+  ctx.subscriptions.add(slot);
+  const release = () => ctx.subscriptions.delete(slot);
+  let handedOver = false;
+  try {
+    const result = await next();
+    if (!result.ok || !isAsyncIterable(result.data)) return result;
+    handedOver = true;
+    return { ...result, data: releasingWhenDone(result.data, release) };
+  } finally {
+    if (!handedOver) release();
+  }
+});
+
+/** The same stream; `release` runs once it ends, fails or is closed (even before its first item). */
+function releasingWhenDone(stream: AsyncIterable<unknown>, release: () => void): AsyncIterable<unknown> {
+  return {
+    [Symbol.asyncIterator](): AsyncIterator<unknown> {
+      const inner = stream[Symbol.asyncIterator]();
+      return {
+        async next() {
+          try {
+            const step = await inner.next();
+            if (step.done) release();
+            return step;
+          } catch (error) {
+            release();
+            throw error;
+          }
+        },
+        async return(value?: unknown) {
+          release();
+          return (await inner.return?.(value)) ?? { done: true, value };
+        },
+      };
+    },
+  };
+}
+
+export const publicProcedure = t.procedure.use(withSubscriptionSlots).use(withMetrics).use(withDatabase);
 
 /** Verifies the token on every call, so a logout kills earlier tokens on open sockets too. */
 export const protectedProcedure = publicProcedure.use(async function isAuthed({ ctx, next }) {
