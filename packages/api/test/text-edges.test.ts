@@ -1,0 +1,151 @@
+/**
+ * Unicode and size edges of every free-text field (message body, group title, display name),
+ * through the router on both dialects: what is accepted comes back exactly as sent (trimmed
+ * at the ends, nothing else: no normalisation, no replacement characters), from the call, a
+ * later read and the stored row; what is refused is a BAD_REQUEST naming the field.
+ * Limits count code points, as people count characters: an emoji is one, a combining mark is one.
+ */
+import { ConversationSchema, MessageSchema, testDialects, UserSchema } from '@parley/db';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { INPUT_LIMITS } from '../src/index.ts';
+import type { TestApi, TestUser } from './harness.ts';
+import { expectFieldError, useTestApi } from './helpers.ts';
+
+/** Texts a field of `max` characters must keep exactly. */
+function accepted(max: number): [string, string][] {
+  return [
+    ['exactly the limit, ASCII', 'a'.repeat(max)],
+    ['exactly the limit in emoji (two UTF-16 units each)', '😀'.repeat(max)],
+    ['exactly the limit in e + combining acute, decomposed and kept so', 'e\u0301'.repeat(max / 2)],
+    ['right-to-left text with bidi controls', '\u202Eשלום\u202C مرحبا'],
+    ['ZWJ sequences and skin tones', '👨‍👩‍👧‍👦 👩🏽‍💻'],
+    ['zero-width characters inside', 'a\u200Bb\u200Dc'],
+    ['CRLF and tabs inside', 'one\r\ntwo\tthree'],
+    ['markup', '<img src=x onerror=alert(1)>'],
+    ['the limit between spaces (trimmed to the limit)', ` \n${'b'.repeat(max)}\t `],
+  ];
+}
+
+/** Texts a field of `max` characters must refuse. */
+function refused(max: number): [string, string][] {
+  return [
+    ['empty', ''],
+    ['blank: spaces, newlines, tabs', ' \n\t '],
+    ['blank: no-break and ideographic spaces, BOM', '\u00A0\u3000\uFEFF'],
+    ['one over the limit, ASCII', 'a'.repeat(max + 1)],
+    ['one over the limit in emoji', '😀'.repeat(max + 1)],
+    ['one over the limit with combining marks', `${'e\u0301'.repeat(max / 2)}e`],
+    ['a NUL inside', 'a\u0000b'],
+    ['only a NUL', '\u0000'],
+    ['a lone high surrogate', 'ok\uD800'],
+    ['a lone low surrogate', '\uDC00ok'],
+  ];
+}
+
+describe.each(testDialects())('text edges on %s', (dialect) => {
+  const getApi = useTestApi(dialect);
+  let ann: TestUser;
+  let ben: TestUser;
+  let notesId: number;
+  let serial = 0;
+  const nextClientId = () => `edge-${(serial += 1)}`;
+
+  beforeAll(async () => {
+    const api = getApi();
+    ann = await api.seedUser('edge_ann');
+    ben = await api.seedUser('edge_ben');
+    notesId = (await ann.api.conversations.create({ kind: 'self' })).id;
+  });
+
+  const stored = {
+    body: async (api: TestApi, id: number) => (await api.db.em.fork().findOneOrFail(MessageSchema, id)).body,
+    title: async (api: TestApi, id: number) => (await api.db.em.fork().findOneOrFail(ConversationSchema, id)).title,
+    displayName: async (api: TestApi, id: number) => (await api.db.em.fork().findOneOrFail(UserSchema, id)).displayName,
+  };
+
+  describe('message body', () => {
+    const max = INPUT_LIMITS.bodyMax;
+
+    it.each(accepted(max))('keeps %s: sent, listed, edited and stored exactly', async (_what, text) => {
+      const api = getApi();
+      const expected = text.trim();
+      const sent = await ann.api.messages.send({ conversationId: notesId, body: text, clientId: nextClientId() });
+      expect(sent.body).toBe(expected);
+      const listed = await ann.api.messages.list({ conversationId: notesId, after: sent.seq - 1, limit: 1 });
+      expect(listed.items.map((message) => message.body)).toEqual([expected]);
+      expect(await stored.body(api, sent.id)).toBe(expected);
+
+      const other = await ann.api.messages.send({ conversationId: notesId, body: 'to be edited', clientId: nextClientId() });
+      const edited = await ann.api.messages.edit({ id: other.id, body: text });
+      expect(edited.body).toBe(expected);
+      expect(await stored.body(api, other.id)).toBe(expected);
+    });
+
+    it.each(refused(max))('refuses %s, in a send and in an edit, and stores nothing', async (_what, text) => {
+      const api = getApi();
+      const before = (await api.db.em.fork().findOneOrFail(ConversationSchema, notesId)).lastSeq;
+      await expectFieldError(ann.api.messages.send({ conversationId: notesId, body: text, clientId: nextClientId() }), 'body');
+      const mine = await ann.api.messages.send({ conversationId: notesId, body: 'unchanged', clientId: nextClientId() });
+      await expectFieldError(ann.api.messages.edit({ id: mine.id, body: text }), 'body');
+      expect(await stored.body(api, mine.id)).toBe('unchanged');
+      // Only the one good send took a seq.
+      expect((await api.db.em.fork().findOneOrFail(ConversationSchema, notesId)).lastSeq).toBe(before + 1);
+    });
+  });
+
+  describe('group title', () => {
+    const max = INPUT_LIMITS.titleMax;
+
+    it.each(accepted(max))('keeps %s: created, renamed, read and stored exactly', async (_what, text) => {
+      const api = getApi();
+      const expected = text.trim();
+      const group = await ann.api.conversations.create({ kind: 'group', title: text, participantIds: [ben.id] });
+      expect(group.title).toBe(expected);
+      expect((await ben.api.conversations.get({ id: group.id })).title).toBe(expected);
+      expect(await stored.title(api, group.id)).toBe(expected);
+
+      const renamed = await ann.api.conversations.update({ id: group.id, title: `${text} ` });
+      expect(renamed.title).toBe(expected);
+      await ann.api.conversations.update({ id: group.id, title: 'plain' });
+      await ann.api.conversations.update({ id: group.id, title: text });
+      expect(await stored.title(api, group.id)).toBe(expected);
+    });
+
+    it.each(refused(max))('refuses %s, at creation and in a rename', async (_what, text) => {
+      const api = getApi();
+      await expectFieldError(ann.api.conversations.create({ kind: 'group', title: text, participantIds: [ben.id] }), 'title');
+      const group = await ann.api.conversations.create({ kind: 'group', title: 'Kept', participantIds: [ben.id] });
+      await expectFieldError(ann.api.conversations.update({ id: group.id, title: text }), 'title');
+      expect(await stored.title(api, group.id)).toBe('Kept');
+    });
+  });
+
+  describe('display name', () => {
+    const max = INPUT_LIMITS.displayNameMax;
+
+    it('keeps every accepted edge at sign-up: returned, shown to others and stored exactly', async () => {
+      const api = getApi();
+      // Side by side: each sign-up costs a password hash.
+      const cases = accepted(max);
+      const sessions = await Promise.all(
+        cases.map(([, text], index) => api.anonymous.auth.register({ username: `edge_name_${index}`, password: 'edge password', displayName: text })),
+      );
+      for (const [index, [what, text]] of cases.entries()) {
+        const session = sessions[index];
+        if (!session) throw new Error('missing session');
+        const expected = text.trim();
+        expect({ what, name: session.user.displayName }).toEqual({ what, name: expected });
+        const found = await ben.api.users.search({ query: `edge_name_${index}` });
+        expect({ what, name: found[0]?.displayName }).toEqual({ what, name: expected });
+        expect({ what, name: await stored.displayName(api, session.user.id) }).toEqual({ what, name: expected });
+      }
+    });
+
+    it.each(refused(max))('refuses %s at sign-up, before any account is made', async (_what, text) => {
+      const api = getApi();
+      const username = `edge_refused_${(serial += 1)}`;
+      await expectFieldError(api.anonymous.auth.register({ username, password: 'edge password', displayName: text }), 'displayName');
+      expect(await api.db.em.fork().count(UserSchema, { username })).toBe(0);
+    });
+  });
+});
