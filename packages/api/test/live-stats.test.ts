@@ -295,9 +295,17 @@ describe.each(testDialects())('what the API counts itself, on %s', (dialect) => 
     const api = getApi();
     const admin = await api.seedUser('counting_admin2', { role: 'admin' });
     const stream = (await admin.api.admin.onStats())[Symbol.asyncIterator]();
+    const asked = performance.now();
     const first = await stream.next();
+    // At once, not after the first 2 s interval.
+    expect(performance.now() - asked).toBeLessThan(api.deps.liveStats.reportMs / 2);
     expect(first.done).toBe(false);
     expect(first.value).toMatchObject({ complete: true, instances: [{ id: 'api-test' }] });
+    // The next one comes after the interval.
+    const second = stream.next();
+    const early = await Promise.race([second.then(() => 'pushed'), sleep(api.deps.liveStats.reportMs / 2).then(() => 'waiting')]);
+    expect(early).toBe('waiting');
+    expect((await second).done).toBe(false);
     await stream.return?.();
   });
 });
