@@ -7,9 +7,8 @@
  */
 import { createScratchDatabase, testDialects } from '@parley/db';
 import { describe, expect, it, vi } from 'vitest';
-import { connectSocket, type SocketClient } from '../harness.ts';
-import { range, TcpProxy, WAIT, watchConversation, type Recorder, type TrackedEvent } from '../realtime/helpers.ts';
-import { expectExactlyOnce, expectViewsEqual, SendLoad, ServerProcess, storedMessages, summary } from './load.ts';
+import { TcpProxy, WAIT } from '../realtime/helpers.ts';
+import { crowd, expectExactlyOnce, expectViewsEqual, SendLoad, ServerProcess, storedMessages, summary } from './load.ts';
 
 const OUTAGE_MS = 10_000;
 const USERS = 5;
@@ -27,24 +26,12 @@ describe.runIf(testDialects().includes('postgresql'))('PostgreSQL unreachable fo
     await using proxy = await TcpProxy.start(Number(direct.port));
     const viaProxy = new URL(direct);
     viaProxy.port = String(proxy.port);
-    const clients: SocketClient[] = [];
-    const streams: Recorder<TrackedEvent>[] = [];
     try {
       await using server = await ServerProcess.start(viaProxy.toString());
-      const users = await Promise.all(range(1, USERS).map((n) => server.signUp(`outage${n}`)));
-      const [owner, ...others] = users;
-      if (!owner) throw new Error('no users');
-      const group = await server
-        .http(owner.token)
-        .conversations.create.mutate({ kind: 'group', title: 'Outage', participantIds: others.map((user) => user.id) });
-      for (const user of users.flatMap((user) => range(1, TABS_PER_USER).map(() => user))) {
-        const client = connectSocket(server.wsUrl, user.token, { retryDelayMs: 200 });
-        clients.push(client);
-        streams.push(watchConversation(client.api, group.id, '0'));
-      }
-      await vi.waitFor(() => expect(streams.filter((stream) => stream.started > 0)).toHaveLength(clients.length), WAIT);
+      await using people = await crowd(server, { name: 'outage', users: USERS, tabsPerUser: TABS_PER_USER });
+      const { clients, streams } = people;
 
-      const load = new SendLoad(group.id, { retryDelayMs: 250 });
+      const load = new SendLoad(people.groupId, { retryDelayMs: 250 });
       const sending = load.run(
         clients.map((client) => client.api),
         MESSAGES_PER_CLIENT,
@@ -82,7 +69,7 @@ describe.runIf(testDialects().includes('postgresql'))('PostgreSQL unreachable fo
 
       expect(load.acknowledged.size).toBe(TOTAL);
       await vi.waitFor(() => expect(streams.map((stream) => stream.items.length)).toEqual(streams.map(() => TOTAL)), WAIT);
-      const stored = await storedMessages(scratch.target, group.id);
+      const stored = await storedMessages(scratch.target, people.groupId);
       expectExactlyOnce(stored, load);
       expectViewsEqual(streams, stored);
       console.info(
@@ -91,7 +78,6 @@ describe.runIf(testDialects().includes('postgresql'))('PostgreSQL unreachable fo
           `${load.acknowledged.size} acknowledged, ${stored.length} stored, ${streams.length} clients each saw ${TOTAL}`,
       );
     } finally {
-      await Promise.all(clients.map((client) => client.close()));
       await scratch.drop();
     }
   });

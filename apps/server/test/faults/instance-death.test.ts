@@ -6,9 +6,8 @@
  */
 import { createScratchDatabase } from '@parley/db';
 import { describe, expect, it, vi } from 'vitest';
-import type { SocketClient } from '../harness.ts';
-import { newNamespace, range, scaleOutAvailable, TcpProxy, testRedisUrl, WAIT } from '../realtime/helpers.ts';
-import { expectExactlyOnce, expectViewsEqual, SendLoad, startProcesses, storedMessages, watchingClients } from './load.ts';
+import { newNamespace, scaleOutAvailable, TcpProxy, testRedisUrl, WAIT } from '../realtime/helpers.ts';
+import { crowd, expectExactlyOnce, expectViewsEqual, SendLoad, startProcesses, storedMessages } from './load.ts';
 
 if (!scaleOutAvailable() && process.env.CI) {
   throw new Error('CI must run the scale-out fault tests: set PARLEY_TEST_POSTGRES_URL and PARLEY_TEST_REDIS_URL');
@@ -24,7 +23,6 @@ describe.runIf(scaleOutAvailable())('one of three instances killed under load', 
   it('moves its clients to the others, which resume with no gap and lose nothing', { timeout: 120_000 }, async () => {
     const scratch = await createScratchDatabase('postgresql');
     const env = { REDIS_URL: testRedisUrl() ?? '', REDIS_PREFIX: newNamespace() };
-    let clients: SocketClient[] = [];
     try {
       await using deployment = await startProcesses(3, scratch.target.location, env);
       const { servers } = deployment;
@@ -32,18 +30,11 @@ describe.runIf(scaleOutAvailable())('one of three instances killed under load', 
       if (!first || !victim || !third) throw new Error('three instances expected');
       await using balancer = await TcpProxy.start(servers.map((server) => server.port));
 
-      const users = await Promise.all(range(1, USERS).map((n) => first.signUp(`killed${n}`)));
-      const [owner, ...others] = users;
-      if (!owner) throw new Error('no users');
-      const group = await first
-        .http(owner.token)
-        .conversations.create.mutate({ kind: 'group', title: 'Three instances', participantIds: others.map((user) => user.id) });
       // Round robin: a third of the clients land on each instance.
-      const watching = await watchingClients(balancer.wsUrl, users.flatMap((user) => range(1, TABS_PER_USER).map(() => user.token)), group.id);
-      clients = watching.clients;
-      const { streams } = watching;
+      await using people = await crowd(first, { name: 'killed', users: USERS, tabsPerUser: TABS_PER_USER, wsUrl: balancer.wsUrl });
+      const { clients, streams } = people;
 
-      const load = new SendLoad(group.id);
+      const load = new SendLoad(people.groupId);
       const sending = load.run(
         clients.map((client) => client.api),
         MESSAGES_PER_CLIENT,
@@ -63,7 +54,7 @@ describe.runIf(scaleOutAvailable())('one of three instances killed under load', 
       expect(resumed).toBe(clients.length / 3);
       expect(streams.flatMap((stream) => stream.errors)).toEqual([]);
 
-      const stored = await storedMessages(scratch.target, group.id);
+      const stored = await storedMessages(scratch.target, people.groupId);
       expectExactlyOnce(stored, load);
       expectViewsEqual(streams, stored);
       console.info(
@@ -72,7 +63,6 @@ describe.runIf(scaleOutAvailable())('one of three instances killed under load', 
           `${load.acknowledged.size} acknowledged (${acknowledgedAtKill} before the kill), ${stored.length} stored, every client saw ${TOTAL}`,
       );
     } finally {
-      await Promise.all(clients.map((client) => client.close()));
       await scratch.drop();
     }
   });

@@ -262,14 +262,35 @@ export async function startProcesses(
   return { servers, [Symbol.asyncDispose]: dispose };
 }
 
-/** Clients with a live stream of one conversation each, started and confirmed. */
-export async function watchingClients(
-  wsUrl: string,
-  tokens: readonly string[],
-  conversationId: number,
-): Promise<{ clients: SocketClient[]; streams: Recorder<TrackedEvent>[] }> {
-  const clients = tokens.map((token) => connectSocket(wsUrl, token, { retryDelayMs: 200 }));
-  const streams = clients.map((client) => watchConversation(client.api, conversationId, '0'));
-  await vi.waitFor(() => expect(streams.filter((stream) => stream.started > 0)).toHaveLength(clients.length), WAIT);
-  return { clients, streams };
+/** A group conversation and the tabs watching it, closed together. */
+export interface Crowd extends AsyncDisposable {
+  groupId: number;
+  clients: SocketClient[];
+  streams: Recorder<TrackedEvent>[];
+}
+
+/**
+ * `users` people signed up on `server`, in one group, each with `tabsPerUser` WebSocket
+ * clients on `wsUrl` (a server or a balancer) watching it live from the start.
+ */
+export async function crowd(server: ServerProcess, opts: { name: string; users: number; tabsPerUser: number; wsUrl?: string }): Promise<Crowd> {
+  const users = await Promise.all(Array.from({ length: opts.users }, (_, n) => server.signUp(`${opts.name}${n + 1}`)));
+  const [owner, ...others] = users;
+  if (!owner) throw new Error('a crowd needs people');
+  const group = await server
+    .http(owner.token)
+    .conversations.create.mutate({ kind: 'group', title: opts.name, participantIds: others.map((user) => user.id) });
+  const tokens = users.flatMap((user) => Array.from({ length: opts.tabsPerUser }, () => user.token));
+  const clients = tokens.map((token) => connectSocket(opts.wsUrl ?? server.wsUrl, token, { retryDelayMs: 200 }));
+  const closeAll = async () => {
+    await Promise.all(clients.map((client) => client.close()));
+  };
+  const streams = clients.map((client) => watchConversation(client.api, group.id, '0'));
+  try {
+    await vi.waitFor(() => expect(streams.filter((stream) => stream.started > 0)).toHaveLength(clients.length), WAIT);
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+  return { groupId: group.id, clients, streams, [Symbol.asyncDispose]: closeAll };
 }

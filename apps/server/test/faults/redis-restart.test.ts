@@ -9,9 +9,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { createScratchDatabase, testDialects } from '@parley/db';
 import { describe, expect, it, vi } from 'vitest';
-import type { SocketClient } from '../harness.ts';
-import { newNamespace, range, TcpProxy, WAIT } from '../realtime/helpers.ts';
-import { expectExactlyOnce, expectViewsEqual, freePort, SendLoad, startProcesses, storedMessages, watchingClients } from './load.ts';
+import { newNamespace, TcpProxy, WAIT } from '../realtime/helpers.ts';
+import { crowd, expectExactlyOnce, expectViewsEqual, freePort, SendLoad, startProcesses, storedMessages } from './load.ts';
 
 const USERS = 5;
 const TABS_PER_USER = 4;
@@ -77,24 +76,16 @@ describe.runIf(runnable)('Redis restarted under load', () => {
     const redis = new RedisProcess(await freePort());
     await redis.start();
     const scratch = await createScratchDatabase('postgresql');
-    let clients: SocketClient[] = [];
     try {
       await using deployment = await startProcesses(2, scratch.target.location, { REDIS_URL: redis.url, REDIS_PREFIX: newNamespace() });
       const [first, second] = deployment.servers;
       if (!first || !second) throw new Error('two instances expected');
       await using balancer = await TcpProxy.start([first.port, second.port]);
 
-      const users = await Promise.all(range(1, USERS).map((n) => first.signUp(`redis${n}`)));
-      const [owner, ...others] = users;
-      if (!owner) throw new Error('no users');
-      const group = await first
-        .http(owner.token)
-        .conversations.create.mutate({ kind: 'group', title: 'Redis restart', participantIds: others.map((user) => user.id) });
-      const watching = await watchingClients(balancer.wsUrl, users.flatMap((user) => range(1, TABS_PER_USER).map(() => user.token)), group.id);
-      clients = watching.clients;
-      const { streams } = watching;
+      await using people = await crowd(first, { name: 'redis', users: USERS, tabsPerUser: TABS_PER_USER, wsUrl: balancer.wsUrl });
+      const { clients, streams } = people;
 
-      const load = new SendLoad(group.id, { retryDelayMs: 250 });
+      const load = new SendLoad(people.groupId, { retryDelayMs: 250 });
       const sending = load.run(
         clients.map((client) => client.api),
         MESSAGES_PER_CLIENT,
@@ -112,7 +103,7 @@ describe.runIf(runnable)('Redis restarted under load', () => {
       expect(load.acknowledged.size).toBe(TOTAL);
       await vi.waitFor(() => expect(streams.map((stream) => stream.items.length)).toEqual(streams.map(() => TOTAL)), WAIT);
       expect(streams.flatMap((stream) => stream.errors)).toEqual([]);
-      const stored = await storedMessages(scratch.target, group.id);
+      const stored = await storedMessages(scratch.target, people.groupId);
       expectExactlyOnce(stored, load);
       expectViewsEqual(streams, stored);
       console.info(
@@ -121,7 +112,6 @@ describe.runIf(runnable)('Redis restarted under load', () => {
           `${load.acknowledged.size} acknowledged, ${stored.length} stored, every client saw ${TOTAL}`,
       );
     } finally {
-      await Promise.all(clients.map((client) => client.close()));
       await scratch.drop();
       await redis.kill();
     }

@@ -7,9 +7,8 @@
  */
 import { createScratchDatabase, testDialects } from '@parley/db';
 import { describe, expect, it, vi } from 'vitest';
-import type { SocketClient } from '../harness.ts';
-import { range, WAIT } from '../realtime/helpers.ts';
-import { databaseUrl, expectExactlyOnce, expectViewsEqual, SendLoad, ServerProcess, storedMessages, watchingClients } from './load.ts';
+import { WAIT } from '../realtime/helpers.ts';
+import { crowd, databaseUrl, expectExactlyOnce, expectViewsEqual, SendLoad, ServerProcess, storedMessages } from './load.ts';
 
 const USERS = 10;
 /** Five tabs per user: 50 clients sending at once. */
@@ -21,22 +20,14 @@ const TOTAL = USERS * TABS_PER_USER * MESSAGES_PER_CLIENT;
 describe.each(testDialects())('a server killed while 50 clients send (%s)', { concurrent: true }, (dialect) => {
   it('keeps every acknowledged message exactly once, and every client’s view equals the database', { timeout: 90_000 }, async () => {
     const scratch = await createScratchDatabase(dialect);
-    let clients: SocketClient[] = [];
     try {
       // 50 tabs from one address reconnect at once after the crash: more than the per-address
       // upgrade limit allows in 10 s (people behind one NAT would set TRUST_PROXY instead).
       await using server = await ServerProcess.start(databaseUrl(scratch.target), { RATE_LIMIT_SCALE: '10' });
-      const users = await Promise.all(range(1, USERS).map((n) => server.signUp(`sender${n}`)));
-      const [owner, ...others] = users;
-      if (!owner) throw new Error('no users');
-      const group = await server
-        .http(owner.token)
-        .conversations.create.mutate({ kind: 'group', title: 'Crash test', participantIds: others.map((user) => user.id) });
-      const watching = await watchingClients(server.wsUrl, users.flatMap((user) => range(1, TABS_PER_USER).map(() => user.token)), group.id);
-      clients = watching.clients;
-      const { streams } = watching;
+      await using senders = await crowd(server, { name: 'sender', users: USERS, tabsPerUser: TABS_PER_USER });
+      const { clients, streams } = senders;
 
-      const load = new SendLoad(group.id, { retryDelayMs: 50 });
+      const load = new SendLoad(senders.groupId, { retryDelayMs: 50 });
       const sending = load.run(
         clients.map((client) => client.api),
         MESSAGES_PER_CLIENT,
@@ -59,10 +50,10 @@ describe.each(testDialects())('a server killed while 50 clients send (%s)', { co
         expect(stream.started).toBeGreaterThanOrEqual(2);
         expect(stream.errors).toEqual([]);
       }
-      await Promise.all(clients.map((client) => client.close()));
+      await senders[Symbol.asyncDispose]();
       await server.kill('SIGTERM');
 
-      const stored = await storedMessages(scratch.target, group.id);
+      const stored = await storedMessages(scratch.target, senders.groupId);
       expectExactlyOnce(stored, load);
       expectViewsEqual(streams, stored);
       console.info(
@@ -71,7 +62,6 @@ describe.each(testDialects())('a server killed while 50 clients send (%s)', { co
           `${stored.length} stored, every client saw ${TOTAL}`,
       );
     } finally {
-      await Promise.all(clients.map((client) => client.close()));
       await scratch.drop();
     }
   });
