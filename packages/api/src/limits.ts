@@ -31,7 +31,12 @@ export interface RateLimits {
   conversationCreate: RateRule;
   messageSend: RateRule;
   setTyping: RateRule;
+  /** Sign-in attempts for one username from one address. */
   login: RateRule;
+  /** Sign-in attempts from one address, whatever the username (password spraying). */
+  loginPerIp: RateRule;
+  /** Sign-in attempts for one username, from anywhere (guessing from many addresses). */
+  loginPerUsername: RateRule;
   register: RateRule;
 }
 
@@ -40,5 +45,9 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
   messageSend: { limit: 30, windowMs: 10_000 },
   setTyping: { limit: 1, windowMs: 2_000 },
   login: { limit: 10, windowMs: 60_000 },
+  loginPerIp: { limit: 100, windowMs: 10 * 60_000 },
+  // Caps guessing at one account from many addresses at 300 an hour. The price: a guesser
+  // can keep that account's sign-in resting (its signed-in sessions carry on).
+  loginPerUsername: { limit: 50, windowMs: 10 * 60_000 },
   register: { limit: 20, windowMs: 60 * 60_000 },
 };

@@ -22,7 +22,11 @@ export const authRouter = {
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      await ctx.deps.rateLimiter.consume(`login:${input.username}:${ctx.clientIp}`, ctx.deps.rateLimits.login);
+      const { rateLimiter, rateLimits } = ctx.deps;
+      // Widest first: an address over its budget spends nothing of anyone's per-username budget.
+      await rateLimiter.consume(`login-ip:${ctx.clientIp}`, rateLimits.loginPerIp);
+      await rateLimiter.consume(`login:${input.username}:${ctx.clientIp}`, rateLimits.login);
+      await rateLimiter.consume(`login-user:${input.username}`, rateLimits.loginPerUsername);
       return login(ctx.em, ctx.deps.tokens, ctx.deps.admins, input);
     }),
 
