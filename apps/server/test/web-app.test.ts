@@ -40,6 +40,23 @@ describe('the web app', () => {
     expect(await response.text()).toBe(INDEX_HTML);
   });
 
+  it('sends the security headers on every response: pages, assets, 404s, the API and the health check', async () => {
+    const responses = await Promise.all(
+      ['/', '/c/1', '/assets/index-Bx7f3k2q.js', '/robots.txt', '/trpc/auth.me', '/healthz'].map(async (path) => ({ path, response: await fetch(`${t.url}${path}`) })),
+    );
+    for (const { path, response } of responses) {
+      const directives = (response.headers.get('content-security-policy') ?? '').split('; ');
+      // No inline or foreign script, no eval, no plugins, no framing by other sites, no <base> hijack.
+      expect(directives, path).toEqual(
+        expect.arrayContaining(["default-src 'self'", "script-src 'self'", "object-src 'none'", "frame-ancestors 'none'", "base-uri 'self'"]) as string[],
+      );
+      expect(directives.join('; '), path).not.toMatch(/unsafe-eval|script-src[^;]*unsafe-inline/);
+      expect(response.headers.get('x-content-type-options'), path).toBe('nosniff');
+      expect(response.headers.get('x-frame-options'), path).toBe('DENY');
+      expect(response.headers.get('referrer-policy'), path).toBe('no-referrer');
+    }
+  });
+
   it('serves hashed assets with their content type and a year-long immutable cache', async () => {
     const script = await fetch(`${t.url}/assets/index-Bx7f3k2q.js`);
     expect(script.status).toBe(200);
