@@ -107,6 +107,13 @@ export const MessageSchema = defineEntity({
     { name: 'messages_conversation_seq_unique', properties: ['conversation', 'seq'] },
     { name: 'messages_sender_client_id_unique', properties: ['sender', 'clientId'] },
   ],
+  // For the admin statistics (docs/ARCHITECTURE.md, "Admin statistics"): a month of live
+  // messages is read from the first index alone, in time order, without touching the table;
+  // "has this user sent anything since …" is one probe into the second.
+  indexes: [
+    { name: 'messages_live_created_idx', properties: ['createdAt', 'sender', 'conversation'], where: { deletedAt: null } },
+    { name: 'messages_sender_created_idx', properties: ['sender', 'createdAt'] },
+  ],
 });
 
 export const ConversationEventSchema = defineEntity({

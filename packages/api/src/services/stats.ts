@@ -5,7 +5,8 @@
  */
 import { CONVERSATION_KINDS, ConversationSchema, dialectOf, type ConversationKind, type EntityManager } from '@parley/db';
 
-const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
 export const STATS_DAYS = 30;
 
 export interface StoredStats {
@@ -21,13 +22,16 @@ export interface StoredStats {
   busiestHours: number[][];
 }
 
-/** SQL for the UTC day number (days since 1970-01-01) and hour of a timestamp column. */
+/** SQL for the UTC day and hour number (since 1970-01-01) of a timestamp column. */
 function buckets(em: EntityManager) {
   const sqlite = dialectOf(em) === 'sqlite';
+  // SQLite keeps datetimes as epoch milliseconds; PostgreSQL as timestamptz, whose
+  // date_part('epoch') is a float8 (extract() would be a much slower numeric).
+  const per = (ms: number) => (column: string) =>
+    sqlite ? `(${column} / ${ms})` : `floor(date_part('epoch', ${column}) / ${ms / 1000})::int`;
   return {
-    // SQLite keeps datetimes as epoch milliseconds; PostgreSQL as timestamptz.
-    day: (column: string) => (sqlite ? `(${column} / ${DAY_MS})` : `floor(extract(epoch from ${column}) / 86400)::int`),
-    hour: (column: string) => (sqlite ? `((${column} / 3600000) % 24)` : `extract(hour from ${column} at time zone 'UTC')::int`),
+    day: per(DAY_MS),
+    hour: per(HOUR_MS),
     /** A bound parameter for a datetime column. */
     at: (date: Date) => (sqlite ? date.getTime() : date.toISOString()),
   };
@@ -35,54 +39,67 @@ function buckets(em: EntityManager) {
 
 const num = (value: unknown) => Number(value ?? 0);
 
+/**
+ * Computes the figures at `now`. Every statement reads one snapshot (a read transaction),
+ * so totals and per-day figures agree even while messages are being sent. The month of
+ * messages is read through the partial index messages_live_created_idx (live messages by
+ * time, with sender and conversation) and active users by probing
+ * messages_sender_created_idx once per user and period: see docs/ARCHITECTURE.md.
+ */
 export async function storedStats(em: EntityManager, now = new Date()): Promise<StoredStats> {
+  const postgres = dialectOf(em) === 'postgresql';
+  // SQLite's transactions are snapshots already; PostgreSQL needs repeatable read for one.
+  return em.transactional((tx) => computeStoredStats(tx, now), postgres ? { isolationLevel: 'repeatable read', readOnly: true } : {});
+}
+
+async function computeStoredStats(em: EntityManager, now: Date): Promise<StoredStats> {
   const { day, hour, at } = buckets(em);
-  const connection = em.getConnection();
-  const query = async <Row>(sql: string, params: unknown[] = []) => connection.execute<Row[]>(sql, params);
+  // em.execute runs inside the transaction this manager belongs to.
+  const query = async <Row>(sql: string, params: unknown[] = []) => em.execute<Row[]>(sql, params);
 
   const today = Math.floor(now.getTime() / DAY_MS);
   const dayStart = (dayNumber: number) => new Date(dayNumber * DAY_MS);
   const todayStart = at(dayStart(today));
   const weekStart = at(dayStart(today - 6));
   const monthStart = at(dayStart(today - (STATS_DAYS - 1)));
-
-  const [users, active, kinds, messagesToday, byDayHour, sendersByDay, top] = await Promise.all([
-    query<{ total: unknown; new_today: unknown; new_week: unknown }>(
-      `select count(*) as total,
-              sum(case when created_at >= ? then 1 else 0 end) as new_today,
-              sum(case when created_at >= ? then 1 else 0 end) as new_week
-         from users`,
-      [todayStart, weekStart],
-    ),
-    // Active = sent a message or connected (lastSeenAt) in the period.
-    query<{ daily: unknown; monthly: unknown }>(
-      `select count(distinct case when seen >= ? then user_id end) as daily, count(distinct user_id) as monthly
-         from (select sender_id as user_id, created_at as seen from messages where created_at >= ?
-               union all
-               select id as user_id, last_seen_at as seen from users where last_seen_at >= ?) as activity`,
-      [todayStart, monthStart, monthStart],
-    ),
-    query<{ kind: ConversationKind; conversations: unknown; messages: unknown }>(
-      'select kind, count(*) as conversations, sum(message_count) as messages from conversations group by kind',
-    ),
-    query<{ n: unknown }>('select count(*) as n from messages where deleted_at is null and created_at >= ?', [todayStart]),
-    query<{ d: unknown; h: unknown; n: unknown }>(
-      `select ${day('created_at')} as d, ${hour('created_at')} as h, count(*) as n
-         from messages where deleted_at is null and created_at >= ? group by 1, 2`,
-      [monthStart],
-    ),
-    query<{ d: unknown; n: unknown }>(
-      `select ${day('created_at')} as d, count(distinct sender_id) as n
-         from messages where deleted_at is null and created_at >= ? group by 1`,
-      [monthStart],
-    ),
-    query<{ conversation_id: unknown; n: unknown }>(
-      `select conversation_id, count(*) as n from messages
-        where deleted_at is null and created_at >= ?
-        group by conversation_id order by n desc, conversation_id asc limit 5`,
-      [weekStart],
-    ),
-  ]);
+  // Statements of one transaction run one after another on its connection.
+  const users = await query<{ total: unknown; new_today: unknown; new_week: unknown }>(
+    `select count(*) as total,
+            sum(case when created_at >= ? then 1 else 0 end) as new_today,
+            sum(case when created_at >= ? then 1 else 0 end) as new_week
+       from users`,
+    [todayStart, weekStart],
+  );
+  // Active = sent a message (deleted or not) or connected (lastSeenAt) in the period: two
+  // index probes per user, instead of reading a month of messages.
+  const sentSince = 'exists (select 1 from messages m where m.sender_id = u.id and m.created_at >= ?)';
+  const active = await query<{ daily: unknown; monthly: unknown }>(
+    `select sum(case when u.last_seen_at >= ? or ${sentSince} then 1 else 0 end) as daily,
+            sum(case when u.last_seen_at >= ? or ${sentSince} then 1 else 0 end) as monthly
+       from users u`,
+    [todayStart, todayStart, monthStart, monthStart],
+  );
+  const kinds = await query<{ kind: ConversationKind; conversations: unknown; messages: unknown }>(
+    'select kind, count(*) as conversations, sum(message_count) as messages from conversations group by kind',
+  );
+  // One bucket per UTC hour of the month gives messages per day and the hour x weekday grid.
+  const byHour = await query<{ h: unknown; n: unknown }>(
+    `select ${hour('created_at')} as h, count(*) as n
+       from messages where deleted_at is null and created_at >= ? group by 1`,
+    [monthStart],
+  );
+  const sendersByDay = await query<{ d: unknown; n: unknown }>(
+    `select ${day('created_at')} as d, count(distinct sender_id) as n
+       from messages where deleted_at is null and created_at >= ? group by 1`,
+    [monthStart],
+  );
+  // Materialized, so SQLite reads the week by time rather than every message by conversation.
+  const top = await query<{ conversation_id: unknown; n: unknown }>(
+    `with recent as materialized (select conversation_id from messages where deleted_at is null and created_at >= ?)
+     select conversation_id, count(*) as n from recent
+      group by conversation_id order by n desc, conversation_id asc limit 5`,
+    [weekStart],
+  );
 
   const byKind = Object.fromEntries(CONVERSATION_KINDS.map((kind) => [kind, 0])) as Record<ConversationKind, number>;
   let conversations = 0;
@@ -95,13 +112,16 @@ export async function storedStats(em: EntityManager, now = new Date()): Promise<
 
   const perDay = new Map<number, number>();
   const busiestHours = Array.from({ length: 7 }, () => Array<number>(24).fill(0));
-  for (const row of byDayHour) {
-    const dayNumber = num(row.d);
-    perDay.set(dayNumber, (perDay.get(dayNumber) ?? 0) + num(row.n));
+  let messagesToday = 0;
+  for (const row of byHour) {
+    const hourNumber = num(row.h);
+    const dayNumber = Math.floor(hourNumber / 24);
+    const messages = num(row.n);
+    perDay.set(dayNumber, (perDay.get(dayNumber) ?? 0) + messages);
+    if (dayNumber === today) messagesToday += messages;
     // 1970-01-01 was a Thursday (weekday 4).
-    const weekday = (dayNumber + 4) % 7;
-    const hours = busiestHours[weekday];
-    if (hours) hours[num(row.h)] = (hours[num(row.h)] ?? 0) + num(row.n);
+    const hours = busiestHours[(dayNumber + 4) % 7];
+    if (hours) hours[hourNumber % 24] = (hours[hourNumber % 24] ?? 0) + messages;
   }
   const senders = new Map(sendersByDay.map((row) => [num(row.d), num(row.n)]));
   const messagesPerDay = Array.from({ length: STATS_DAYS }, (_, i) => {
@@ -138,7 +158,7 @@ export async function storedStats(em: EntityManager, now = new Date()): Promise<
       byKind,
       averageMessages: conversations ? Math.round((totalMessages / conversations) * 100) / 100 : 0,
     },
-    messages: { total: totalMessages, today: num(messagesToday[0]?.n) },
+    messages: { total: totalMessages, today: messagesToday },
     messagesPerDay,
     topConversations,
     busiestHours,
