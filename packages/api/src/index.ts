@@ -13,7 +13,8 @@ export { conversationTopic, inboxTopic, sessionsTopic, type ConversationSignal, 
 export { publishPresence } from './realtime/publish.ts';
 export { publishTyping, TYPING_TTL_MS, type InboxEvent } from './services/live.ts';
 export type * from './views.ts';
-export type { StoredStats } from './services/stats.ts';
+export { storedStats, STATS_DAYS, type StoredStats } from './services/stats.ts';
+export { STORED_STATS_TTL_MS, storedStatsCache, TtlCache, type TtlCacheOptions } from './services/stats-cache.ts';
 
 /**
  * Inputs of every procedure.

@@ -1,12 +1,12 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { liveStatsStream } from '../services/admin-live.ts';
-import { storedStats } from '../services/stats.ts';
+import { storedStatsCache } from '../services/stats-cache.ts';
 import { adminProcedure, neverAborted } from '../trpc.ts';
 
 export const adminRouter = {
   /** Usage figures from the database, and the live figures of every running instance. */
   stats: adminProcedure.query(async ({ ctx }) => ({
-    stored: await storedStats(ctx.em),
+    stored: await storedStatsCache(ctx.deps.db).get(),
     live: await ctx.deps.liveStats.current(),
   })),
 
