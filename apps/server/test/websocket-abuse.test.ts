@@ -4,7 +4,7 @@
  * or unbounded work; and after each one, an ordinary client still signs in and reads.
  */
 import { testDialects } from '@parley/db';
-import { MAX_SUBSCRIPTIONS_PER_CONNECTION } from '@parley/api';
+import { MAX_CALLS_IN_FLIGHT_PER_CONNECTION, MAX_SUBSCRIPTIONS_PER_CONNECTION } from '@parley/api';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { startTestServer, type TestServer } from './harness.ts';
@@ -183,6 +183,35 @@ describe.each(testDialects())('raw WebSocket abuse on %s', (dialect) => {
     atLimit.ws.send('z'.repeat(64 * 1024));
     expect(errorCodeOf(await atLimit.receive(isError))).toBe('PARSE_ERROR');
     tally('oversized message → close 1009');
+  });
+
+  it(`runs at most ${MAX_CALLS_IN_FLIGHT_PER_CONNECTION} calls at once for one socket: a flood of 14,000 is mostly refused at once`, async () => {
+    const socket = await openSignedIn(t.wsUrl, alice.token);
+    sockets.push(socket);
+    const frames = 20;
+    const perFrame = 700;
+    const rssBefore = process.memoryUsage().rss;
+    const started = performance.now();
+    // tRPC starts every call of a frame without waiting: 700 at once, twenty times over.
+    for (let frame = 0; frame < frames; frame++) {
+      const calls = Array.from({ length: perFrame }, (_, i) => ({ id: frame * perFrame + i, method: 'query', params: { path: 'conversations.list', input: { limit: 100 } } }));
+      socket.ws.send(JSON.stringify(calls));
+    }
+    // Meanwhile someone else is served.
+    await using other = t.socket(alice.token);
+    await expect(other.api.auth.me.query()).resolves.toMatchObject({ username: 'alice' });
+    const othersWaitedMs = performance.now() - started;
+    const answered = await socket.receiveAll((message) => typeof message.id === 'number', frames * perFrame);
+    const served = answered.filter((message) => 'result' in message).length;
+    const refused = answered.filter((message) => errorCodeOf(message) === 'TOO_MANY_REQUESTS').length;
+    // Each frame gets at most the cap; whatever is left of it is refused before any work.
+    expect(served + refused).toBe(frames * perFrame);
+    expect(served).toBeGreaterThanOrEqual(MAX_CALLS_IN_FLIGHT_PER_CONNECTION);
+    expect(served).toBeLessThanOrEqual(frames * MAX_CALLS_IN_FLIGHT_PER_CONNECTION);
+    tally(`${frames * perFrame} calls in ${frames} frames → ${served} served, ${refused} TOO_MANY_REQUESTS`);
+    console.info(
+      `call flood on ${dialect}: answered in ${(performance.now() - started).toFixed(0)} ms, another client served after ${othersWaitedMs.toFixed(0)} ms, RSS ${((process.memoryUsage().rss - rssBefore) / 1e6).toFixed(0)} MB more`,
+    );
   });
 
   it(`starts at most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions on one socket: 10,000 asked, the rest refused`, async () => {

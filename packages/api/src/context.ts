@@ -52,6 +52,8 @@ export interface Context {
   typingIn: Set<number>;
   /** One entry per live subscription on this connection, for the per-connection cap. */
   subscriptions: Set<object>;
+  /** One entry per query or mutation running for this connection, for the per-connection cap. */
+  callsInFlight: Set<object>;
 }
 
 /**
@@ -66,7 +68,14 @@ export interface Actor {
 
 /** The context without a transport: what tests and scripts use. */
 export function createContextInner(deps: ApiDeps, opts: { token?: string | null; clientIp?: string } = {}): Context {
-  return { deps, token: opts.token ?? null, clientIp: opts.clientIp ?? 'local', typingIn: new Set(), subscriptions: new Set() };
+  return {
+    deps,
+    token: opts.token ?? null,
+    clientIp: opts.clientIp ?? 'local',
+    typingIn: new Set(),
+    subscriptions: new Set(),
+    callsInFlight: new Set(),
+  };
 }
 
 /** Reads the token from `Authorization: Bearer …` (HTTP) or `connectionParams.token` (WebSocket). */

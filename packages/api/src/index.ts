@@ -5,7 +5,7 @@ export { appRouter, type AppRouter } from './root.ts';
 export { createCallerFactory } from './trpc.ts';
 export { createContextInner, tokenFrom, type Actor, type ApiDeps, type ApiLogger, type Context } from './context.ts';
 export { signToken, verifyToken, type TokenConfig, type TokenClaims } from './auth/tokens.ts';
-export { DEFAULT_RATE_LIMITS, INPUT_LIMITS, MAX_SUBSCRIPTIONS_PER_CONNECTION, type RateLimits, type RateRule } from './limits.ts';
+export { DEFAULT_RATE_LIMITS, INPUT_LIMITS, MAX_CALLS_IN_FLIGHT_PER_CONNECTION, MAX_SUBSCRIPTIONS_PER_CONNECTION, type RateLimits, type RateRule } from './limits.ts';
 export { MemoryRateLimitStore, RateLimiter, type RateLimitStore } from './rate-limiter.ts';
 export { LocalPresence, type Presence } from './realtime/presence.ts';
 export { LocalEventBus, topic, type EventBus, type Topic, type Unsubscribe } from './realtime/bus.ts';

@@ -21,6 +21,13 @@ export const INPUT_LIMITS = {
  */
 export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 100;
 
+/**
+ * Queries and mutations one connection may have running at once: as many as one HTTP batch
+ * may hold (the server's MAX_BATCH_SIZE), so only a WebSocket flooding calls meets it. Without
+ * it, 70,000 calls in 100 frames from one socket cost 1.5 GB and held others up for 30 s.
+ */
+export const MAX_CALLS_IN_FLIGHT_PER_CONNECTION = 100;
+
 export interface RateRule {
   /** How many hits the window allows. */
   limit: number;

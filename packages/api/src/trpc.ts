@@ -12,7 +12,7 @@ import { verifyToken } from './auth/tokens.ts';
 import type { Context } from './context.ts';
 import type { InstanceMetrics } from './realtime/live-metrics.ts';
 import { conversationNotFound, FieldError } from './errors.ts';
-import { MAX_SUBSCRIPTIONS_PER_CONNECTION } from './limits.ts';
+import { MAX_CALLS_IN_FLIGHT_PER_CONNECTION, MAX_SUBSCRIPTIONS_PER_CONNECTION } from './limits.ts';
 import { RateLimitedError } from './rate-limiter.ts';
 import { id } from './schemas.ts';
 
@@ -121,26 +121,32 @@ async function* counted(stream: AsyncIterable<unknown>, metrics: InstanceMetrics
 }
 
 /**
- * Caps the live subscriptions of one connection (MAX_SUBSCRIPTIONS_PER_CONNECTION). The slot
- * is taken before the procedure runs, so a burst of requests cannot all pass the check while
- * the first ones are still starting, and it is freed when the stream ends, however it ends.
- * Outermost, so the adapter's return() reaches the wrapper even for a stream never pulled.
+ * Caps what one connection can have the server do at once (a WebSocket's context lives as
+ * long as the socket, and tRPC starts every call a frame holds without waiting): calls in
+ * flight (MAX_CALLS_IN_FLIGHT_PER_CONNECTION) and live subscriptions
+ * (MAX_SUBSCRIPTIONS_PER_CONNECTION). A slot is taken before the procedure runs, so a burst
+ * cannot all pass the check while the first calls are still running, and freed when the call
+ * ends, or the stream ends however it ends. Outermost, so the refusal costs no database work
+ * and the adapter's return() reaches the stream wrapper even for a stream never pulled.
  */
-const withSubscriptionSlots = t.middleware(async function withSubscriptionSlots({ ctx, type, next }) {
-  if (type !== 'subscription') return next();
-  if (ctx.subscriptions.size >= MAX_SUBSCRIPTIONS_PER_CONNECTION) {
+const withConnectionLimits = t.middleware(async function withConnectionLimits({ ctx, type, next }) {
+  const subscription = type === 'subscription';
+  const slots = subscription ? ctx.subscriptions : ctx.callsInFlight;
+  if (slots.size >= (subscription ? MAX_SUBSCRIPTIONS_PER_CONNECTION : MAX_CALLS_IN_FLIGHT_PER_CONNECTION)) {
     throw new TRPCError({
       code: 'TOO_MANY_REQUESTS',
-      message: `At most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} live subscriptions per connection: stop one before starting another`,
+      message: subscription
+        ? `At most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} live subscriptions per connection: stop one before starting another`
+        : `At most ${MAX_CALLS_IN_FLIGHT_PER_CONNECTION} calls at once per connection: wait for answers before sending more`,
     });
   }
   const slot = {};
-  ctx.subscriptions.add(slot);
-  const release = () => ctx.subscriptions.delete(slot);
+  slots.add(slot);
+  const release = () => slots.delete(slot);
   let handedOver = false;
   try {
     const result = await next();
-    if (!result.ok || !isAsyncIterable(result.data)) return result;
+    if (!subscription || !result.ok || !isAsyncIterable(result.data)) return result;
     handedOver = true;
     return { ...result, data: releasingWhenDone(result.data, release) };
   } finally {
@@ -173,7 +179,7 @@ function releasingWhenDone(stream: AsyncIterable<unknown>, release: () => void):
   };
 }
 
-export const publicProcedure = t.procedure.use(withSubscriptionSlots).use(withMetrics).use(withDatabase);
+export const publicProcedure = t.procedure.use(withConnectionLimits).use(withMetrics).use(withDatabase);
 
 /** Verifies the token on every call, so a logout kills earlier tokens on open sockets too. */
 export const protectedProcedure = publicProcedure.use(async function isAuthed({ ctx, next }) {
