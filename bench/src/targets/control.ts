@@ -1,0 +1,46 @@
+/**
+ * How the bench drives a server under test from outside: each target runs as its own
+ * process (forked with an IPC channel), says where it listens, and on request reports its
+ * memory after a full garbage collection (started with --expose-gc) or shuts down.
+ */
+
+export type ToTarget = { type: 'memory' } | { type: 'stop' } | { type: 'profile-start' } | { type: 'profile-stop'; path: string };
+export type FromTarget =
+  | { type: 'ready'; url: string }
+  | { type: 'memory'; rss: number; heapUsed: number }
+  | { type: 'profiling' }
+  | { type: 'profiled'; path: string };
+
+const STOP_DEADLINE_MS = 10_000;
+
+declare const gc: (() => void) | undefined;
+
+export function serveControl(url: string, close: () => Promise<void>): void {
+  const send = (message: FromTarget) => process.send?.(message);
+  process.on('message', (message: ToTarget) => {
+    if (message.type === 'memory') {
+      // Twice: the first pass can leave finalizers whose objects only the second frees.
+      if (typeof gc === 'function') {
+        gc();
+        gc();
+      }
+      const { rss, heapUsed } = process.memoryUsage();
+      send({ type: 'memory', rss, heapUsed });
+    } else if (message.type === 'stop') {
+      // A server that is still working off an overload gets a while to close cleanly, then
+      // exits anyway (a normal exit, so --cpu-prof still writes its profile).
+      const deadline = setTimeout(() => process.exit(0), STOP_DEADLINE_MS);
+      close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          clearTimeout(deadline);
+          console.error(error);
+          process.exit(1);
+        },
+      );
+    }
+  });
+  // Orphaned (the bench died): go too.
+  process.on('disconnect', () => process.exit(0));
+  send({ type: 'ready', url });
+}

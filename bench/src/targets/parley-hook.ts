@@ -1,0 +1,59 @@
+/**
+ * Loaded with `node --expose-gc --import` into a server the bench did not write (Parley's
+ * own apps/server/src/main.ts), so the bench can ask it, over the IPC channel of fork():
+ *  - for its memory after a full garbage collection;
+ *  - to record a CPU profile of a chosen window (the inspector, in process), so the
+ *    profile shows the workload and not the start-up;
+ *  - to stop, as an operator would: SIGTERM, and a second SIGTERM after a while, which
+ *    makes main.ts exit without waiting.
+ */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import type { FromTarget, ToTarget } from './control.ts';
+
+const SECOND_SIGNAL_AFTER_MS = 10_000;
+/** Sampling interval of the CPU profiler, in microseconds. */
+const PROFILE_INTERVAL_US = 500;
+
+declare const gc: (() => void) | undefined;
+
+const reply = (message: FromTarget) => process.send?.(message);
+let session: Session | null = null;
+
+async function startProfile(): Promise<void> {
+  session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: PROFILE_INTERVAL_US });
+  await session.post('Profiler.start');
+  reply({ type: 'profiling' });
+}
+
+async function stopProfile(path: string): Promise<void> {
+  if (!session) throw new Error('no profile is being recorded');
+  const { profile } = await session.post('Profiler.stop');
+  session.disconnect();
+  session = null;
+  writeFileSync(path, JSON.stringify(profile));
+  reply({ type: 'profiled', path });
+}
+
+process.on('message', (message: ToTarget) => {
+  if (message.type === 'memory') {
+    if (typeof gc === 'function') {
+      gc();
+      gc();
+    }
+    const { rss, heapUsed } = process.memoryUsage();
+    reply({ type: 'memory', rss, heapUsed });
+  } else if (message.type === 'profile-start') {
+    startProfile().catch((error: unknown) => console.error('bench: could not start the profiler', error));
+  } else if (message.type === 'profile-stop') {
+    stopProfile(message.path).catch((error: unknown) => console.error('bench: could not write the profile', error));
+  } else if (message.type === 'stop') {
+    process.kill(process.pid, 'SIGTERM');
+    setTimeout(() => process.kill(process.pid, 'SIGTERM'), SECOND_SIGNAL_AFTER_MS).unref();
+  }
+});
+// Orphaned (the bench died): go too.
+process.on('disconnect', () => process.kill(process.pid, 'SIGTERM'));
