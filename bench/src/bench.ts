@@ -1,0 +1,169 @@
+/**
+ * `pnpm bench [--quick] [--runs N] [--thread-only] [--scenarios fanout,connections,send,inbox] [--targets ws,socketio,sqlite,postgres,redis2]`
+ *
+ * Starts each server under test as its own process, drives it from a separate load process
+ * with real WebSocket clients on 127.0.0.1, and writes bench/results/<mode>.json (every
+ * run's figures), <mode>.svg (the chart) and <mode>.md (the table), printing the table.
+ * Baselines run in the same invocation so ratios hold on a noisy machine.
+ *
+ * PostgreSQL targets need PARLEY_TEST_POSTGRES_URL (a scratch database is created and
+ * dropped), the two-instance target PARLEY_TEST_REDIS_URL too; without them they are
+ * skipped, and said so. --quick: smaller counts, one run, SQLite and the baselines only,
+ * under two minutes; it exits non-zero unless every scenario produced numbers (CI smoke).
+ * `pnpm bench --profile` instead profiles Parley's send path and fan-out (profile.ts).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { testPostgresUrl } from '@parley/db';
+import { TARGETS, type TargetId, type TargetSpec } from './deploy.ts';
+import { describeMachine, machineLine } from './machine.ts';
+import { startLoad } from './processes.ts';
+import { chartSvg, figures, goals, goalsTable, markdownTable, summaryText, type Results } from './report.ts';
+import { connections, fanout, FULL, queries, QUICK, sendPath, type Context } from './scenarios.ts';
+import { runProfiles } from './profile.ts';
+
+const SCENARIOS = ['fanout', 'connections', 'send', 'inbox'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
+    'thread-only': { type: 'boolean', default: false },
+    runs: { type: 'string' },
+    scenarios: { type: 'string', default: SCENARIOS.join(',') },
+    targets: { type: 'string', default: Object.keys(TARGETS).join(',') },
+    out: { type: 'string', default: RESULTS_DIR },
+  },
+});
+
+function listArg<T extends string>(name: string, value: string, allowed: readonly T[]): T[] {
+  const items = value.split(',').map((item) => item.trim()).filter(Boolean);
+  const bad = items.filter((item) => !(allowed as readonly string[]).includes(item));
+  if (bad.length > 0 || items.length === 0) {
+    console.error(`--${name} takes a comma-separated list of ${allowed.join(', ')}; not known: ${bad.join(', ') || '(empty)'}`);
+    process.exit(2);
+  }
+  return items as T[];
+}
+
+const settings = structuredClone(args.quick ? QUICK : FULL);
+// Fan-out clients hold what the web app holds with a conversation open (inbox.onEvent and
+// conversations.onEvent); --thread-only leaves the inbox out, to see what it costs.
+settings.fanout.inbox = !args['thread-only'];
+if (args.runs !== undefined) {
+  const runs = Number(args.runs);
+  if (!Number.isInteger(runs) || runs < 1 || runs > 20) {
+    console.error(`--runs must be an integer from 1 to 20, got "${args.runs}"`);
+    process.exit(2);
+  }
+  settings.runs = runs;
+}
+const scenarios = listArg<Scenario>('scenarios', args.scenarios, SCENARIOS);
+const requested = listArg<TargetId>('targets', args.targets, Object.keys(TARGETS) as TargetId[]);
+const redisUrl = process.env.PARLEY_TEST_REDIS_URL || undefined;
+const skipped: string[] = [];
+const targets: TargetSpec[] = requested
+  .map((id) => TARGETS[id])
+  .filter((spec: TargetSpec) => {
+    if (args.quick && spec.dialect === 'postgresql') {
+      skipped.push(`${spec.label}: --quick runs SQLite and the baselines only`);
+      return false;
+    }
+    if (spec.dialect === 'postgresql' && !testPostgresUrl()) {
+      skipped.push(`${spec.label}: PARLEY_TEST_POSTGRES_URL is not set`);
+      return false;
+    }
+    if (spec.redis && !redisUrl) {
+      skipped.push(`${spec.label}: PARLEY_TEST_REDIS_URL is not set`);
+      return false;
+    }
+    return true;
+  });
+
+const machine = describeMachine();
+const log = (text: string) => console.log(text);
+log(`machine: ${machineLine(machine)}`);
+for (const line of skipped) log(`skipped: ${line}`);
+// Each side holds one descriptor per client; the connections scenario needs that many plus some.
+const neededDescriptors = settings.connections.clients + 1_000;
+if (scenarios.includes('connections') && machine.fileDescriptorLimit !== null && machine.fileDescriptorLimit < neededDescriptors) {
+  console.error(`ulimit -n is ${machine.fileDescriptorLimit}: the connections scenario needs ${neededDescriptors} (raise it with ulimit -n)`);
+  process.exit(2);
+}
+
+mkdirSync(args.out, { recursive: true });
+const load = startLoad(log);
+const started = performance.now();
+const startedAt = new Date().toISOString();
+const ctx: Context = { settings, load, redisUrl, log };
+const onlyParley = targets.filter((t) => t.protocol === 'parley');
+// Idle connections cost memory, not coordination: the two-instance setup adds nothing there
+// but minutes (each run starts fresh servers and connects every client).
+const connectionTargets = targets.filter((t) => t.id !== 'redis2');
+const queryTargets = onlyParley.filter((t) => t.id !== 'redis2');
+
+try {
+  if (args.profile) {
+    await runProfiles(ctx, args.out);
+  } else {
+    const results: Results = {
+      mode: args.quick ? 'quick' : 'full',
+      machine,
+      startedAt,
+      durationSeconds: 0,
+      settings,
+      targets,
+      skipped,
+      fanout: scenarios.includes('fanout') ? await fanout(ctx, targets) : [],
+      connections: scenarios.includes('connections') ? await connections(ctx, connectionTargets) : [],
+      send: scenarios.includes('send') ? await sendPath(ctx, onlyParley) : [],
+      queries: scenarios.includes('inbox') ? await queries(ctx, queryTargets) : [],
+    };
+    results.durationSeconds = (performance.now() - started) / 1000;
+    const base = `${args.out}/${results.mode}`;
+    const goalList = goals(results);
+    writeFileSync(`${base}.json`, `${JSON.stringify({ ...results, figures: figures(results), goals: goalList }, null, 2)}\n`);
+    writeFileSync(`${base}.svg`, chartSvg(results));
+    writeFileSync(`${base}.md`, `${markdownTable(results)}\n\n${goalsTable(goalList)}\n`);
+    log(`\n${summaryText(results)}\n`);
+    log(`wrote ${base}.json, ${base}.svg and ${base}.md`);
+    process.exitCode = problems(results, scenarios).length > 0 ? 1 : 0;
+    for (const problem of problems(results, scenarios)) console.error(`problem: ${problem}`);
+  }
+} finally {
+  load.stop();
+}
+
+/** What makes a run unusable: a scenario without numbers, a target that failed, a send lost. */
+function problems(results: Results, ran: Scenario[]): string[] {
+  const list: string[] = [];
+  const table = figures(results);
+  const expectKeys: Record<Scenario, string[]> = {
+    // Latency at 20k is there only for targets that reach that rate.
+    fanout: ['fanoutMax'],
+    connections: ['rssPerConnection'],
+    send: ['sendsPerSec'],
+    inbox: ['inboxP99', 'inboxTenthP99', 'historyP99'],
+  };
+  for (const scenario of ran) {
+    for (const key of expectKeys[scenario]) {
+      const scope = { fanout: targets, connections: connectionTargets, send: onlyParley, inbox: queryTargets }[scenario];
+      for (const target of scope) if (!table[key]?.[target.id]) list.push(`${scenario}: no ${key} for ${target.label}`);
+    }
+  }
+  for (const outcome of [...results.fanout, ...results.connections, ...results.send]) {
+    if (outcome.error) list.push(`${outcome.target}: ${outcome.error.split('\n')[0]}`);
+    for (const note of outcome.notes ?? []) list.push(`${outcome.target}: ${note}`);
+  }
+  for (const q of results.queries) {
+    for (const outcome of [q.inboxFull, q.inboxTenth, q.history]) {
+      if (outcome.error) list.push(`${q.target}: ${outcome.error.split('\n')[0]}`);
+      for (const run of outcome.runs) if (run.failed > 0) list.push(`${q.target}: ${run.failed} queries failed (${run.firstError})`);
+    }
+  }
+  return [...new Set(list)];
+}

@@ -1,0 +1,172 @@
+/**
+ * `pnpm bench --profile`: Parley on SQLite under the send path and under fan-out, each in
+ * its own server process, profiled (V8's sampling CPU profiler, started in the server
+ * through parley-hook.ts) only while the workload runs; then where the server's CPU time
+ * went: the functions with the most self time, and the same time summed by package.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { deploy, TARGETS, type Deployment } from './deploy.ts';
+import { directsFixture, groupsFixture } from './fixtures.ts';
+import type { FanoutRun, SendJob, SendRun } from './load/jobs.ts';
+import type { Context } from './scenarios.ts';
+
+/** Fan-out is profiled at a fixed, modest load (a saturated server mostly profiles its queue). */
+const FANOUT_PROFILE_RATE = 1_000;
+const PROFILE_SECONDS = 10;
+const TOP = 25;
+
+export async function runProfiles(ctx: Context, outDir: string): Promise<void> {
+  const dir = resolve(outDir, 'profiles');
+  mkdirSync(dir, { recursive: true });
+
+  const senders = ctx.settings.send.senders;
+  const sendJob = (deployment: Deployment, prefix: string, seconds: number): SendJob => ({
+    type: 'send',
+    endpoint: deployment.endpoint,
+    senders: Array.from({ length: senders }, (_, i) => ({ userId: i + 1, conversationId: i + 1 })),
+    warmupMs: 0,
+    durationMs: seconds * 1000,
+    clientIdPrefix: prefix,
+  });
+  ctx.log(`profiling the send path: ${senders} senders for ${PROFILE_SECONDS} s, after a 3 s warm-up`);
+  const sendDeployment = await deploy(TARGETS.sqlite, { data: directsFixture(senders) });
+  try {
+    await ctx.load.run<SendRun>(sendJob(sendDeployment, 'warmup-', 3));
+    const [server] = sendDeployment.servers;
+    await server?.profileStart();
+    const run = await ctx.load.run<SendRun>(sendJob(sendDeployment, 'profiled-', PROFILE_SECONDS));
+    await server?.profileStop(join(dir, 'send.cpuprofile'));
+    ctx.log(`  ${Math.round(run.perSec)} sends/s while profiled, p50 ${run.latency.p50.toFixed(1)} ms`);
+  } finally {
+    await sendDeployment.close();
+  }
+  report(ctx, join(dir, 'send.cpuprofile'), join(outDir, 'profile-send.txt'), 'send path');
+
+  const s = ctx.settings.fanout;
+  ctx.log(
+    `profiling fan-out: ${s.clients} clients in conversations of ${s.groupSize}${s.inbox ? ' (each with inbox.onEvent)' : ''}, ` +
+      `${FANOUT_PROFILE_RATE} deliveries/s for ${PROFILE_SECONDS} s`,
+  );
+  const fanoutDeployment = await deploy(TARGETS.sqlite, { data: groupsFixture(Math.ceil(s.clients / s.groupSize), s.groupSize) });
+  try {
+    const [server] = fanoutDeployment.servers;
+    // The job connects every client and warms up first: the profile starts once they are in.
+    await server?.profileStart();
+    const [run] = await ctx.load.run<FanoutRun[]>({
+      type: 'fanout',
+      endpoint: fanoutDeployment.endpoint,
+      clients: s.clients,
+      groupSize: s.groupSize,
+      inbox: s.inbox,
+      ladder: [FANOUT_PROFILE_RATE],
+      stepMs: PROFILE_SECONDS * 1000,
+      drainMs: s.drainMs,
+      latencyLimitMs: s.latencyLimitMs,
+      runs: 1,
+    });
+    await server?.profileStop(join(dir, 'fanout.cpuprofile'));
+    const step = run?.steps[0];
+    if (step) ctx.log(`  delivered ${Math.round(step.deliveredPerSec)}/s, p50 ${step.latency.p50.toFixed(1)} ms, p99 ${step.latency.p99.toFixed(1)} ms while profiled`);
+  } finally {
+    await fanoutDeployment.close();
+  }
+  report(ctx, join(dir, 'fanout.cpuprofile'), join(outDir, 'profile-fanout.txt'), 'fan-out');
+}
+
+function report(ctx: Context, profilePath: string, textPath: string, title: string): void {
+  const text = summarizeProfile(JSON.parse(readFileSync(profilePath, 'utf8')) as CpuProfile, title);
+  writeFileSync(textPath, `${text}\n`);
+  ctx.log(`\n${text}\n(written to ${textPath}; the raw profile ${profilePath} opens in Chrome DevTools)\n`);
+}
+
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** `file:///…/node_modules/.pnpm/x@1/node_modules/@scope/pkg/dist/a.js` → `@scope/pkg/dist/a.js`; the repo's own files relative to it. */
+function shortUrl(url: string): string {
+  const path = url.replace(/^file:\/\//, '');
+  const inModules = path.lastIndexOf('/node_modules/');
+  if (inModules >= 0) return path.slice(inModules + '/node_modules/'.length);
+  const repo = path.search(/\/(packages|apps|bench)\//);
+  return repo >= 0 ? path.slice(repo + 1) : path;
+}
+
+/** Where a function lives: a package, one of ours, Node itself, or V8. */
+function areaOf(url: string, functionName: string): string {
+  if (!url) return functionName.startsWith('(') ? functionName : 'V8 / native';
+  if (url.startsWith('node:')) return 'node: (core)';
+  const short = shortUrl(url);
+  if (/^(packages|apps|bench)\//.test(short)) return short.split('/').slice(0, 2).join('/');
+  const parts = short.split('/');
+  return parts[0]?.startsWith('@') ? `${parts[0]}/${parts[1] ?? ''}` : (parts[0] ?? short);
+}
+
+export function summarizeProfile(profile: CpuProfile, title: string): string {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const selfTime = new Map<number, number>();
+  profile.samples.forEach((id, i) => selfTime.set(id, (selfTime.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  const byFunction = new Map<string, number>();
+  const byArea = new Map<string, number>();
+  let total = 0;
+  let idle = 0;
+  for (const [id, micros] of selfTime) {
+    const frame = byId.get(id)?.callFrame;
+    if (!frame) continue;
+    total += micros;
+    if (frame.functionName === '(idle)') {
+      idle += micros;
+      continue;
+    }
+    const where = frame.url ? `${shortUrl(frame.url)}:${frame.lineNumber + 1}` : '';
+    const key = `${where ? `${where} ` : ''}${frame.functionName || '(anonymous)'}`;
+    byFunction.set(key, (byFunction.get(key) ?? 0) + micros);
+    const area = areaOf(frame.url, frame.functionName);
+    byArea.set(area, (byArea.get(area) ?? 0) + micros);
+  }
+  const busy = total - idle;
+
+  // Inclusive time of Parley's own functions (packages/, apps/): each sample counts once for
+  // every one of them on its stack, so it shows which code paths the time is spent under.
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const ownKeyOf = new Map<number, string | null>();
+  const ownKey = (id: number): string | null => {
+    if (ownKeyOf.has(id)) return ownKeyOf.get(id) ?? null;
+    const frame = byId.get(id)?.callFrame;
+    const short = frame?.url ? shortUrl(frame.url) : '';
+    const key = frame && /^(packages|apps)\//.test(short) ? `${short}:${frame.lineNumber + 1} ${frame.functionName || '(anonymous)'}` : null;
+    ownKeyOf.set(id, key);
+    return key;
+  };
+  const inclusive = new Map<string, number>();
+  for (const [id, micros] of selfTime) {
+    if (byId.get(id)?.callFrame.functionName === '(idle)') continue;
+    const seen = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const key = ownKey(at);
+      if (key && !seen.has(key)) {
+        seen.add(key);
+        inclusive.set(key, (inclusive.get(key) ?? 0) + micros);
+      }
+    }
+  }
+  const pct = (micros: number) => `${((micros / busy) * 100).toFixed(1).padStart(5)} %`;
+  const top = (map: Map<string, number>, n: number) => [...map].sort((a, b) => b[1] - a[1]).slice(0, n);
+  return [
+    `CPU profile of Parley (SQLite), ${title}: ${(total / 1e6).toFixed(1)} s sampled, ${((busy / total) * 100).toFixed(0)} % busy; shares are of busy time`,
+    '',
+    'self time by package / area:',
+    ...top(byArea, 15).map(([area, micros]) => `  ${pct(micros)}  ${area}`),
+    '',
+    `top ${TOP} functions by self time ("(anonymous)" without a file: code generated at run time, e.g. MikroORM's hydrators):`,
+    ...top(byFunction, TOP).map(([fn, micros]) => `  ${pct(micros)}  ${fn}`),
+    '',
+    "Parley's own functions by inclusive time (in them and what they call synchronously; work resumed after an",
+    'await is charged to the library that resumes it, so this undercounts async code paths):',
+    ...top(inclusive, TOP).map(([fn, micros]) => `  ${pct(micros)}  ${fn}`),
+  ].join('\n');
+}
