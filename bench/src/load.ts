@@ -153,6 +153,9 @@ async function insertRows(em: EntityManager, table: string, columns: string[], c
         }
       }
     });
+    // SQLite calls are synchronous, so without a pause the event loop would never get to a
+    // signal (Ctrl-C) until the whole load is done.
+    await new Promise((resolve) => setImmediate(resolve));
   }
 }
 

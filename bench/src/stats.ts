@@ -80,9 +80,15 @@ console.log(
 
 for (const dialect of dialects) {
   const scratch = await createScratchDatabase(dialect);
+  // Interrupted (Ctrl-C), the run still deletes its database: hundreds of MiB otherwise left behind.
+  const dropOnInterrupt = () => {
+    void scratch.drop().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', dropOnInterrupt);
   try {
     await benchmark(scratch.target);
   } finally {
+    process.off('SIGINT', dropOnInterrupt);
     await scratch.drop();
   }
 }
