@@ -5,7 +5,9 @@
  *   migration:up             apply pending migrations to DATABASE_URL
  *   seed                     load the demo data into DATABASE_URL (when it is empty)
  */
-import { DIALECTS, openDatabase, parseDatabaseUrl, type Dialect } from './orm.ts';
+import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DIALECTS, migrationsPath, openDatabase, parseDatabaseUrl, type Dialect } from './orm.ts';
 import { createScratchDatabase } from './scratch.ts';
 import { pendingSchemaChanges } from './drift.ts';
 import { seedDemoData } from './seed.ts';
@@ -24,12 +26,26 @@ async function onScratch<T>(dialect: Dialect, work: (orm: Awaited<ReturnType<typ
 }
 
 switch (command) {
-  case 'migration:create':
+  case 'migration:create': {
+    // One name for every dialect (migrations.test checks it), though each is stamped when it is generated.
+    let name: string | undefined;
     for (const dialect of DIALECTS) {
       const result = await onScratch(dialect, (orm) => orm.migrator.create(undefined, false, false, args[0]));
-      console.log(result.fileName ? `${dialect}: created ${result.fileName}` : `${dialect}: no changes`);
+      if (!result.fileName) {
+        console.log(`${dialect}: no changes`);
+        continue;
+      }
+      const generated = result.fileName.replace(/\.ts$/, '');
+      name ??= generated;
+      if (generated !== name) {
+        const source = readFileSync(join(migrationsPath(dialect), result.fileName), 'utf8');
+        writeFileSync(join(migrationsPath(dialect), `${name}.ts`), source.replaceAll(generated, name));
+        unlinkSync(join(migrationsPath(dialect), result.fileName));
+      }
+      console.log(`${dialect}: created ${name}.ts`);
     }
     break;
+  }
   case 'migration:check': {
     let drift = false;
     for (const dialect of DIALECTS) {
