@@ -8,11 +8,11 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { deploy, TARGETS, type Deployment } from './deploy.ts';
 import { directsFixture, groupsFixture } from './fixtures.ts';
-import type { FanoutRun, SendJob, SendRun } from './load/jobs.ts';
+import type { FanoutOpened, FanoutSweep, SendJob, SendRun } from './load/jobs.ts';
 import type { Context } from './scenarios.ts';
 
-/** Fan-out is profiled at a fixed, modest load (a saturated server mostly profiles its queue). */
-const FANOUT_PROFILE_RATE = 1_000;
+/** Fan-out is profiled at about the load Parley sustains (a heavily overloaded server mostly profiles its queue). */
+const FANOUT_PROFILE_RATE = 250;
 const PROFILE_SECONDS = 10;
 const TOP = 25;
 
@@ -51,22 +51,29 @@ export async function runProfiles(ctx: Context, outDir: string): Promise<void> {
   const fanoutDeployment = await deploy(TARGETS.sqlite, { data: groupsFixture(Math.ceil(s.clients / s.groupSize), s.groupSize) });
   try {
     const [server] = fanoutDeployment.servers;
-    // The job connects every client and warms up first: the profile starts once they are in.
-    await server?.profileStart();
-    const [run] = await ctx.load.run<FanoutRun[]>({
-      type: 'fanout',
+    const session = 'profile';
+    await ctx.load.run<FanoutOpened>({
+      type: 'fanout-open',
+      session,
       endpoint: fanoutDeployment.endpoint,
       clients: s.clients,
       groupSize: s.groupSize,
       inbox: s.inbox,
+      warmUpPerSec: FANOUT_PROFILE_RATE,
+      warmUpMs: 3_000,
+    });
+    await server?.profileStart();
+    const run = await ctx.load.run<FanoutSweep>({
+      type: 'fanout-sweep',
+      session,
       ladder: [FANOUT_PROFILE_RATE],
       stepMs: PROFILE_SECONDS * 1000,
       drainMs: s.drainMs,
       latencyLimitMs: s.latencyLimitMs,
-      runs: 1,
     });
     await server?.profileStop(join(dir, 'fanout.cpuprofile'));
-    const step = run?.steps[0];
+    await ctx.load.run({ type: 'fanout-close', session });
+    const step = run.steps[0];
     if (step) ctx.log(`  delivered ${Math.round(step.deliveredPerSec)}/s, p50 ${step.latency.p50.toFixed(1)} ms, p99 ${step.latency.p99.toFixed(1)} ms while profiled`);
   } finally {
     await fanoutDeployment.close();

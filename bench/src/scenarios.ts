@@ -7,12 +7,24 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { countStored, deploy, type Deployment, type TargetSpec } from './deploy.ts';
 import type { Dataset } from './dataset.ts';
 import { directsFixture, groupsFixture, inboxFixture, usersFixture } from './fixtures.ts';
-import type { ConnectionsHolding, FanoutRun, QueryRun, SendRun } from './load/jobs.ts';
+import type { ConnectionsHolding, FanoutOpened, FanoutRun, FanoutSweep, QueryRun, SendRun } from './load/jobs.ts';
 import type { LoadProcess } from './processes.ts';
 
 export interface Settings {
   runs: number;
-  fanout: { clients: number; groupSize: number; ladder: number[]; reportRate: number; stepMs: number; drainMs: number; latencyLimitMs: number; inbox: boolean };
+  fanout: {
+    clients: number;
+    groupSize: number;
+    /** Offered deliveries/s, step by step, until p99 passes latencyLimitMs. */
+    ladder: number[];
+    warmUpPerSec: number;
+    /** Latency is reported at this rate (when the ladder reached it). */
+    reportRate: number;
+    stepMs: number;
+    drainMs: number;
+    latencyLimitMs: number;
+    inbox: boolean;
+  };
   connections: { clients: number; concurrency: number };
   send: { senders: number; warmupMs: number; durationMs: number };
   inbox: {
@@ -34,22 +46,22 @@ export const FULL: Settings = {
   fanout: {
     clients: 1_000,
     groupSize: 10,
-    ladder: [250, 500, 1_000, 2_500, 5_000, 10_000, 20_000, 30_000, 45_000, 60_000, 90_000, 120_000, 160_000, 240_000],
-    // Latency is reported at this rate (when the ladder reached it).
+    ladder: [100, 250, 500, 1_000, 2_500, 5_000, 10_000, 20_000, 30_000, 45_000, 60_000, 90_000, 120_000, 160_000, 240_000],
+    warmUpPerSec: 500,
     reportRate: 20_000,
-    stepMs: 2_000,
+    stepMs: 1_500,
     drainMs: 1_000,
     latencyLimitMs: 100,
     inbox: true,
   },
   connections: { clients: 10_000, concurrency: 100 },
   send: { senders: 50, warmupMs: 1_000, durationMs: 5_000 },
-  inbox: { users: 2_000, conversations: 20_000, messages: 2_000_000, focusConversations: 1_000, historyMessages: 100_000, pageSize: 50, warmup: 50, calls: 400, budgetMs: 20_000 },
+  inbox: { users: 2_000, conversations: 20_000, messages: 2_000_000, focusConversations: 1_000, historyMessages: 100_000, pageSize: 50, warmup: 20, calls: 300, budgetMs: 8_000 },
 };
 
 export const QUICK: Settings = {
   runs: 1,
-  fanout: { ...FULL.fanout, clients: 200, ladder: [250, 500, 1_000, 2_000, 5_000, 10_000, 20_000], stepMs: 1_000, drainMs: 500 },
+  fanout: { ...FULL.fanout, clients: 200, ladder: [100, 250, 500, 1_000, 2_000, 5_000, 10_000, 20_000], stepMs: 1_000, drainMs: 500 },
   connections: { clients: 1_000, concurrency: 100 },
   send: { senders: 50, warmupMs: 500, durationMs: 2_000 },
   inbox: { users: 500, conversations: 2_000, messages: 100_000, focusConversations: 100, historyMessages: 10_000, pageSize: 50, warmup: 10, calls: 100, budgetMs: 4_000 },
@@ -103,26 +115,78 @@ async function perTarget<T>(ctx: Context, scenario: string, targets: TargetSpec[
 
 // ---------------------------------------------------------------- fan-out
 
-export function fanout(ctx: Context, targets: TargetSpec[]): Promise<Outcome<FanoutRun>[]> {
+/**
+ * Every target deployed and connected at once, then run 1 of each, run 2 of each, and so
+ * on: a change in the machine's load during the bench hits every target alike, so their
+ * ratios hold. The servers not being measured sit idle with their clients connected.
+ */
+export async function fanout(ctx: Context, targets: TargetSpec[]): Promise<Outcome<FanoutRun>[]> {
   const s = ctx.settings.fanout;
   const rooms = Math.ceil(s.clients / s.groupSize);
-  return perTarget(ctx, 'fan-out', targets, (spec) =>
-    withDeployment(ctx, spec, spec.protocol === 'parley' ? groupsFixture(rooms, s.groupSize) : undefined, async (deployment) => {
-      const runs = await ctx.load.run<FanoutRun[]>({
-        type: 'fanout',
-        endpoint: deployment.endpoint,
-        clients: s.clients,
-        groupSize: s.groupSize,
-        inbox: s.inbox,
-        ladder: s.ladder,
-        stepMs: s.stepMs,
-        drainMs: s.drainMs,
-        latencyLimitMs: s.latencyLimitMs,
-        runs: ctx.settings.runs,
-      });
-      return { target: spec.id, runs };
-    }),
-  );
+  const live: { spec: TargetSpec; deployment: Deployment | null; outcome: Outcome<FanoutRun>; done: boolean }[] = [];
+  const fail = (entry: (typeof live)[number], error: unknown) => {
+    const message = error instanceof Error ? error.message : String(error);
+    ctx.log(`  FAILED: ${message}`);
+    entry.outcome.error = message.slice(0, 2_000);
+    entry.done = true;
+  };
+  try {
+    for (const spec of targets) {
+      const entry = { spec, deployment: null as Deployment | null, outcome: { target: spec.id, runs: [], notes: [] } as Outcome<FanoutRun>, done: false };
+      live.push(entry);
+      ctx.log(`fan-out · ${spec.label}: ${s.clients} clients in conversations of ${s.groupSize}`);
+      try {
+        entry.deployment = await deploy(spec, { data: spec.protocol === 'parley' ? groupsFixture(rooms, s.groupSize) : undefined, redisUrl: ctx.redisUrl });
+        const opened = await ctx.load.run<FanoutOpened>({
+          type: 'fanout-open',
+          session: spec.id,
+          endpoint: entry.deployment.endpoint,
+          clients: s.clients,
+          groupSize: s.groupSize,
+          inbox: s.inbox,
+          warmUpPerSec: s.warmUpPerSec,
+          warmUpMs: s.stepMs,
+        });
+        if (!opened.quiet) {
+          // It cannot even work off the warm-up: that is its only, failed, run.
+          entry.outcome.runs.push({ steps: [opened.warmUp], maxPassingPerSec: 0, postFailures: 0 });
+          entry.outcome.notes?.push(`still busy ${s.warmUpPerSec} deliveries/s warm-up long after it: not measured further`);
+          entry.done = true;
+        }
+      } catch (error) {
+        fail(entry, error);
+      }
+    }
+    for (let r = 0; r < ctx.settings.runs; r++) {
+      for (const entry of live) {
+        if (entry.done) continue;
+        ctx.log(`fan-out · run ${r + 1} · ${entry.spec.label}`);
+        try {
+          const { quiet, ...run } = await ctx.load.run<FanoutSweep>({
+            type: 'fanout-sweep',
+            session: entry.spec.id,
+            ladder: s.ladder,
+            stepMs: s.stepMs,
+            drainMs: s.drainMs,
+            latencyLimitMs: s.latencyLimitMs,
+          });
+          entry.outcome.runs.push(run);
+          if (!quiet) {
+            entry.outcome.notes?.push(`run ${r + 1} left a backlog: no further runs`);
+            entry.done = true;
+          }
+        } catch (error) {
+          fail(entry, error);
+        }
+      }
+    }
+  } finally {
+    for (const entry of live) {
+      await ctx.load.run({ type: 'fanout-close', session: entry.spec.id }).catch(() => undefined);
+      await entry.deployment?.close();
+    }
+  }
+  return live.map((entry) => entry.outcome);
 }
 
 // ---------------------------------------------------------------- connections
@@ -199,7 +263,8 @@ export function sendPath(ctx: Context, targets: TargetSpec[]): Promise<Outcome<S
         });
         const stored = deployment.database ? await countStored(deployment.database, prefix) : Number.NaN;
         ctx.log(
-          `  run ${r + 1}: ${Math.round(run.perSec)} sends/s, p50 ${run.latency.p50.toFixed(1)} ms p99 ${run.latency.p99.toFixed(1)} ms; ` +
+          `  run ${r + 1}: ${Math.round(run.perSec)} sends/s, p50 ${run.latency.p50.toFixed(1)} ms p99 ${run.latency.p99.toFixed(1)} ms, ` +
+            `server CPU ${Math.round(run.serverCpu * 100)}% load CPU ${Math.round(run.loadCpu * 100)}%; ` +
             `${run.ackedTotal} acknowledged, ${stored} stored${run.failed ? `, ${run.failed} failed (${run.firstError})` : ''}`,
         );
         // Every acknowledged send is in the database, and nothing else is.

@@ -15,9 +15,12 @@ import type {
   ConnectionsHolding,
   ConnectionsJob,
   Endpoint,
-  FanoutJob,
-  FanoutRun,
+  FanoutCloseJob,
+  FanoutOpened,
+  FanoutOpenJob,
   FanoutStep,
+  FanoutSweep,
+  FanoutSweepJob,
   FromLoad,
   Job,
   QueryJob,
@@ -42,8 +45,12 @@ process.on('disconnect', () => process.exit(0));
 
 function run(job: Job) {
   switch (job.type) {
-    case 'fanout':
-      return fanout(job);
+    case 'fanout-open':
+      return fanoutOpen(job);
+    case 'fanout-sweep':
+      return fanoutSweep(job);
+    case 'fanout-close':
+      return fanoutClose(job);
     case 'connections':
       return connections(job);
     case 'send':
@@ -104,7 +111,16 @@ function cpuSeconds(pids: number[]): number {
 
 // ---------------------------------------------------------------- fan-out
 
-async function fanout(job: FanoutJob): Promise<FanoutRun[]> {
+interface FanoutSession {
+  sweep(job: FanoutSweepJob): Promise<FanoutSweep>;
+  close(): void;
+}
+
+/** Fan-out sessions stay connected between sweeps, so the bench can interleave targets run by run. */
+const sessions = new Map<string, FanoutSession>();
+
+async function fanoutOpen(job: FanoutOpenJob): Promise<FanoutOpened> {
+  if (sessions.has(job.session)) throw new Error(`fan-out session ${job.session} is already open`);
   const rooms = Math.ceil(job.clients / job.groupSize);
   /** Per step tag: the due time of each message, and how many of its deliveries arrived. */
   const steps = new Map<number, { dueAt: Float64Array; got: Uint16Array; latencies: number[] }>();
@@ -122,7 +138,6 @@ async function fanout(job: FanoutJob): Promise<FanoutRun[]> {
     step.latencies.push(lastArrival - dueAt);
   };
 
-  progress(`connecting ${job.clients} clients`);
   const settled = await pool(job.clients, 50, async (index) => {
     const client = await openClient(job.endpoint, index, onMessage, job.inbox);
     await client.join(Math.floor(index / job.groupSize) + 1);
@@ -130,17 +145,21 @@ async function fanout(job: FanoutJob): Promise<FanoutRun[]> {
   });
   const clients = settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   const failure = settled.find((result) => result.status === 'rejected');
-  if (failure?.status === 'rejected') {
+  const close = () => {
     for (const client of clients) client.close();
+    sessions.delete(job.session);
+  };
+  if (failure?.status === 'rejected') {
+    close();
     throw new Error(`${job.clients - clients.length} of ${job.clients} clients could not connect: ${String(failure.reason)}`);
   }
 
   let tag = 0;
   /** Posts at `perSec` deliveries/s for stepMs, then waits for the deliveries (at most drainMs). */
-  const runStep = async (perSec: number): Promise<FanoutStep> => {
+  const runStep = async (perSec: number, stepMs: number, drainMs: number, latencyLimitMs: number): Promise<FanoutStep> => {
     const stepTag = ++tag;
     const messagesPerSec = perSec / job.groupSize;
-    const total = Math.round((messagesPerSec * job.stepMs) / 1000);
+    const total = Math.round((messagesPerSec * stepMs) / 1000);
     const record = { dueAt: new Float64Array(total), got: new Uint16Array(total), latencies: [] as number[] };
     steps.set(stepTag, record);
     const cpuBefore = { server: cpuSeconds(job.endpoint.pids), load: process.cpuUsage() };
@@ -155,13 +174,13 @@ async function fanout(job: FanoutJob): Promise<FanoutRun[]> {
         const room = posted % rooms;
         const member = Math.floor(posted / rooms) % job.groupSize;
         const sender = clients[room * job.groupSize + member] ?? clients[0];
-        sender?.post(room + 1, `${stepTag}:${posted}`, `f${process.pid}-${stepTag}-${posted}`);
+        sender?.post(room + 1, `${stepTag}:${posted}`, `f${process.pid}-${job.session}-${stepTag}-${posted}`);
       }
       await sleep(1);
     }
     const expected = total * job.groupSize;
     const postedAt = performance.now();
-    while (record.latencies.length < expected && performance.now() - postedAt < job.drainMs) await sleep(5);
+    while (record.latencies.length < expected && performance.now() - postedAt < drainMs) await sleep(5);
     const end = performance.now();
     const seconds = (end - start) / 1000;
     const serverCpu = (cpuSeconds(job.endpoint.pids) - cpuBefore.server) / seconds;
@@ -177,20 +196,20 @@ async function fanout(job: FanoutJob): Promise<FanoutRun[]> {
     const latency = latencyOf(samples);
     return {
       offeredPerSec: perSec,
-      deliveredPerSec: delivered / (job.stepMs / 1000),
+      deliveredPerSec: delivered / (stepMs / 1000),
       posted: total,
       expected,
       delivered,
       latency,
       serverCpu,
       loadCpu: (loadUsage.user + loadUsage.system) / 1e6 / seconds,
-      passed: latency.p99 <= job.latencyLimitMs && delivered === expected,
+      passed: latency.p99 <= latencyLimitMs && delivered === expected,
     };
   };
 
   /**
    * After an overloaded step, so the next one starts clean: until the server has answered
-   * every post and nothing has arrived for a second (at most a minute).
+   * every post and nothing has arrived for a second (at most QUIESCE_LIMIT_MS).
    */
   const quiesce = async (): Promise<boolean> => {
     const deadline = performance.now() + QUIESCE_LIMIT_MS;
@@ -199,61 +218,69 @@ async function fanout(job: FanoutJob): Promise<FanoutRun[]> {
     return !busy();
   };
 
-  const runs: FanoutRun[] = [];
-  try {
-    // Warm-up (JIT, connection pools, caches): not measured.
-    const warmUp = await runStep(job.ladder[0] ?? 1_000);
-    if (!(await quiesce())) {
-      progress(`  still working off the warm-up (${warmUp.offeredPerSec} deliveries/s) ${QUIESCE_LIMIT_MS / 1000} s later: that is its only run`);
-      return [{ steps: [warmUp], maxPassingPerSec: 0, postFailures: postFailures.count }];
-    }
-    for (let r = 0; r < job.runs; r++) {
-      const failuresBefore = postFailures.count;
-      const measured: FanoutStep[] = [];
-      let lastPassed: number | null = null;
-      let firstFailed: number | null = null;
-      for (const rate of job.ladder) {
-        const step = await runStep(rate);
-        measured.push(step);
-        progress(describeStep(r, step));
-        if (!step.passed) {
-          firstFailed = rate;
-          break;
-        }
-        lastPassed = rate;
-      }
-      // One step between the last pass and the first failure narrows where the limit is.
-      // (Rates above the first failure are not measured: their latency only grows with the
-      // length of the step, so it says nothing.)
-      if (lastPassed !== null && firstFailed !== null && (await quiesce())) {
-        const step = await runStep(Math.round(Math.sqrt(lastPassed * firstFailed) / 100) * 100);
-        measured.push(step);
-        progress(describeStep(r, step));
-      }
-      const quiet = await quiesce();
-      const passing = measured.filter((step) => step.passed).map((step) => step.deliveredPerSec);
-      runs.push({
-        steps: measured,
-        maxPassingPerSec: passing.length > 0 ? Math.max(...passing) : 0,
-        postFailures: postFailures.count - failuresBefore,
-      });
-      if (postFailures.count > failuresBefore) progress(`  ${postFailures.count - failuresBefore} posts failed, e.g. ${postFailures.last}`);
-      if (!quiet) {
-        // A further run would start behind a backlog and measure it, not the server.
-        progress(`  still working off the overload ${QUIESCE_LIMIT_MS / 1000} s after the run: no further runs`);
+  let run = 0;
+  const sweep = async (sweepJob: FanoutSweepJob): Promise<FanoutSweep> => {
+    const { ladder, stepMs, drainMs, latencyLimitMs } = sweepJob;
+    run++;
+    const failuresBefore = postFailures.count;
+    const measured: FanoutStep[] = [];
+    let lastPassed: number | null = null;
+    let firstFailed: number | null = null;
+    for (const rate of ladder) {
+      const step = await runStep(rate, stepMs, drainMs, latencyLimitMs);
+      measured.push(step);
+      progress(describeStep(run, step));
+      if (!step.passed) {
+        firstFailed = rate;
         break;
       }
+      lastPassed = rate;
     }
-  } finally {
-    for (const client of clients) client.close();
+    // One step between the last pass and the first failure narrows where the limit is.
+    // (Rates above the first failure are not measured: their latency only grows with the
+    // length of the step, so it says nothing.)
+    if (lastPassed !== null && firstFailed !== null && (await quiesce())) {
+      const step = await runStep(Math.round(Math.sqrt(lastPassed * firstFailed) / 50) * 50, stepMs, drainMs, latencyLimitMs);
+      measured.push(step);
+      progress(describeStep(run, step));
+    }
+    const quiet = await quiesce();
+    const failures = postFailures.count - failuresBefore;
+    if (failures > 0) progress(`  ${failures} posts failed, e.g. ${postFailures.last}`);
+    // Not quiet: a further run would start behind a backlog and measure it, not the server.
+    if (!quiet) progress(`  still working off the overload ${QUIESCE_LIMIT_MS / 1000} s after the run: no further runs`);
+    const passing = measured.filter((step) => step.passed).map((step) => step.deliveredPerSec);
+    return { steps: measured, maxPassingPerSec: passing.length > 0 ? Math.max(...passing) : 0, postFailures: failures, quiet };
+  };
+
+  sessions.set(job.session, { sweep, close });
+  // Warm-up (JIT, connection pools, caches): not measured.
+  try {
+    const warmUp = await runStep(job.warmUpPerSec, job.warmUpMs, 1_000, Number.POSITIVE_INFINITY);
+    const quiet = await quiesce();
+    if (!quiet) progress(`  still working off the warm-up (${warmUp.offeredPerSec} deliveries/s) ${QUIESCE_LIMIT_MS / 1000} s later`);
+    return { connected: clients.length, warmUp, quiet };
+  } catch (error) {
+    close();
+    throw error;
   }
-  return runs;
+}
+
+async function fanoutSweep(job: FanoutSweepJob): Promise<FanoutSweep> {
+  const session = sessions.get(job.session);
+  if (!session) throw new Error(`no fan-out session ${job.session}`);
+  return session.sweep(job);
+}
+
+async function fanoutClose(job: FanoutCloseJob): Promise<{ closed: true }> {
+  sessions.get(job.session)?.close();
+  return { closed: true };
 }
 
 function describeStep(run: number, step: FanoutStep): string {
   const f = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : String(n));
   return (
-    `  run ${run + 1}: offered ${step.offeredPerSec}/s delivered ${Math.round(step.deliveredPerSec)}/s ` +
+    `  run ${run}: offered ${step.offeredPerSec}/s delivered ${Math.round(step.deliveredPerSec)}/s ` +
     `(${step.delivered}/${step.expected}) p50 ${f(step.latency.p50)} ms p99 ${f(step.latency.p99)} ms ` +
     `server CPU ${Math.round(step.serverCpu * 100)}% load CPU ${Math.round(step.loadCpu * 100)}% ${step.passed ? 'ok' : 'over the limit'}`
   );
@@ -323,12 +350,24 @@ async function sendPath(job: SendJob): Promise<SendRun> {
   await sleep(job.warmupMs);
   measuring = true;
   const start = performance.now();
+  const cpuBefore = { server: cpuSeconds(job.endpoint.pids), load: process.cpuUsage() };
   await sleep(job.durationMs);
   stopped = true;
   const seconds = (performance.now() - start) / 1000;
+  const serverCpu = (cpuSeconds(job.endpoint.pids) - cpuBefore.server) / seconds;
+  const loadUsage = process.cpuUsage(cpuBefore.load);
   await Promise.all(loops);
   for (const socket of sockets) socket.close();
-  return { acked, ackedTotal, failed, firstError, perSec: acked / seconds, latency: latencyOf(latencies) };
+  return {
+    acked,
+    ackedTotal,
+    failed,
+    firstError,
+    perSec: acked / seconds,
+    latency: latencyOf(latencies),
+    serverCpu,
+    loadCpu: (loadUsage.user + loadUsage.system) / 1e6 / seconds,
+  };
 }
 
 // ---------------------------------------------------------------- queries

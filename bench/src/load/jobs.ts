@@ -13,21 +13,41 @@ export interface Endpoint {
   jwtSecret?: string;
 }
 
-export interface FanoutJob {
-  type: 'fanout';
+/** Connects a fan-out session's clients and warms the server up; the session stays open for sweeps. */
+export interface FanoutOpenJob {
+  type: 'fanout-open';
+  session: string;
   endpoint: Endpoint;
   /** Client i is user i+1 and joins room floor(i / groupSize) + 1. */
   clients: number;
   groupSize: number;
   /** Parley clients also hold inbox.onEvent, as the web app does. */
   inbox: boolean;
-  /** Offered deliveries per second, step by step, until p99 passes latencyLimitMs. */
+  warmUpPerSec: number;
+  warmUpMs: number;
+}
+
+export interface FanoutOpened {
+  connected: number;
+  warmUp: FanoutStep;
+  /** False when the server was still busy with the warm-up long after it: no sweep would be fair. */
+  quiet: boolean;
+}
+
+/** One run: offered deliveries per second, step by step, until p99 passes latencyLimitMs. */
+export interface FanoutSweepJob {
+  type: 'fanout-sweep';
+  session: string;
   ladder: number[];
   stepMs: number;
   /** How long after a step deliveries may still arrive before they count as late. */
   drainMs: number;
   latencyLimitMs: number;
-  runs: number;
+}
+
+export interface FanoutCloseJob {
+  type: 'fanout-close';
+  session: string;
 }
 
 export interface FanoutStep {
@@ -49,6 +69,11 @@ export interface FanoutRun {
   /** Highest deliveries/s of a step whose p99 stayed within the limit. */
   maxPassingPerSec: number;
   postFailures: number;
+}
+
+export interface FanoutSweep extends FanoutRun {
+  /** False when the server was still working off the last step long after it. */
+  quiet: boolean;
 }
 
 export interface ConnectionsJob {
@@ -86,6 +111,9 @@ export interface SendRun {
   firstError: string;
   perSec: number;
   latency: Latency;
+  /** Share of one core used by the server processes and by the load process in the window. */
+  serverCpu: number;
+  loadCpu: number;
 }
 
 export interface QueryJob {
@@ -109,11 +137,11 @@ export interface QueryRun {
   firstError: string;
 }
 
-export type Job = FanoutJob | ConnectionsJob | SendJob | QueryJob;
+export type Job = FanoutOpenJob | FanoutSweepJob | FanoutCloseJob | ConnectionsJob | SendJob | QueryJob;
 
 export type ToLoad = { type: 'job'; job: Job } | { type: 'release' };
 export type FromLoad =
   | { type: 'holding'; holding: ConnectionsHolding }
-  | { type: 'result'; result: FanoutRun[] | SendRun | QueryRun | { released: true } }
+  | { type: 'result'; result: FanoutOpened | FanoutSweep | SendRun | QueryRun | { released: true } | { closed: true } }
   | { type: 'progress'; text: string }
   | { type: 'error'; message: string };
