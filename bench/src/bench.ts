@@ -13,6 +13,7 @@
  * `pnpm bench --profile` instead profiles Parley's send path and fan-out (profile.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -125,7 +126,7 @@ try {
       queries: scenarios.includes('inbox') ? await queries(ctx, queryTargets) : [],
     };
     results.durationSeconds = (performance.now() - started) / 1000;
-    const base = `${args.out}/${results.mode}`;
+    const base = join(args.out, results.mode);
     const goalList = goals(results);
     writeFileSync(`${base}.json`, `${JSON.stringify({ ...results, figures: figures(results), goals: goalList }, null, 2)}\n`);
     writeFileSync(`${base}.svg`, chartSvg(results));

@@ -120,26 +120,43 @@ export function summarizeProfile(profile: CpuProfile, title: string): string {
   const byArea = new Map<string, number>();
   let total = 0;
   let idle = 0;
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  /** The nearest caller with a source file: native code (a C++ binding, a builtin) is charged to it. */
+  const callerWithSource = (id: number) => {
+    for (let at = parent.get(id); at !== undefined; at = parent.get(at)) {
+      const frame = byId.get(at)?.callFrame;
+      if (frame?.url) return frame;
+    }
+    return undefined;
+  };
   for (const [id, micros] of selfTime) {
     const frame = byId.get(id)?.callFrame;
     if (!frame) continue;
     total += micros;
-    if (frame.functionName === '(idle)') {
+    // Idle, and the profiler's own inspector session, are not the server's work.
+    if (frame.functionName === '(idle)' || frame.url.startsWith('node:inspector')) {
       idle += micros;
       continue;
     }
-    const where = frame.url ? `${shortUrl(frame.url)}:${frame.lineNumber + 1}` : '';
-    const key = `${where ? `${where} ` : ''}${frame.functionName || '(anonymous)'}`;
+    let key: string;
+    let area: string;
+    const caller = frame.url || frame.functionName.startsWith('(') ? undefined : callerWithSource(id);
+    if (caller) {
+      key = `native ${frame.functionName || 'code'} called by ${shortUrl(caller.url)}:${caller.lineNumber + 1} ${caller.functionName || '(anonymous)'}`;
+      area = `${areaOf(caller.url, caller.functionName)} (native)`;
+    } else {
+      const where = frame.url ? `${shortUrl(frame.url)}:${frame.lineNumber + 1}` : '';
+      key = `${where ? `${where} ` : ''}${frame.functionName || '(anonymous)'}`;
+      area = areaOf(frame.url, frame.functionName);
+    }
     byFunction.set(key, (byFunction.get(key) ?? 0) + micros);
-    const area = areaOf(frame.url, frame.functionName);
     byArea.set(area, (byArea.get(area) ?? 0) + micros);
   }
   const busy = total - idle;
 
   // Inclusive time of Parley's own functions (packages/, apps/): each sample counts once for
   // every one of them on its stack, so it shows which code paths the time is spent under.
-  const parent = new Map<number, number>();
-  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
   const ownKeyOf = new Map<number, string | null>();
   const ownKey = (id: number): string | null => {
     if (ownKeyOf.has(id)) return ownKeyOf.get(id) ?? null;
@@ -151,7 +168,8 @@ export function summarizeProfile(profile: CpuProfile, title: string): string {
   };
   const inclusive = new Map<string, number>();
   for (const [id, micros] of selfTime) {
-    if (byId.get(id)?.callFrame.functionName === '(idle)') continue;
+    const frame = byId.get(id)?.callFrame;
+    if (frame?.functionName === '(idle)' || frame?.url.startsWith('node:inspector')) continue;
     const seen = new Set<string>();
     for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
       const key = ownKey(at);
@@ -169,7 +187,7 @@ export function summarizeProfile(profile: CpuProfile, title: string): string {
     'self time by package / area:',
     ...top(byArea, 15).map(([area, micros]) => `  ${pct(micros)}  ${area}`),
     '',
-    `top ${TOP} functions by self time ("(anonymous)" without a file: code generated at run time, e.g. MikroORM's hydrators):`,
+    `top ${TOP} functions by self time (native code, e.g. SQLite inside better-sqlite3, is charged to its JavaScript caller):`,
     ...top(byFunction, TOP).map(([fn, micros]) => `  ${pct(micros)}  ${fn}`),
     '',
     "Parley's own functions by inclusive time (in them and what they call synchronously; work resumed after an",

@@ -196,7 +196,8 @@ async function fanoutOpen(job: FanoutOpenJob): Promise<FanoutOpened> {
     const latency = latencyOf(samples);
     return {
       offeredPerSec: perSec,
-      deliveredPerSec: delivered / (stepMs / 1000),
+      // Per second of the posting window (total messages at the offered rate).
+      deliveredPerSec: delivered / ((total * interval) / 1000),
       posted: total,
       expected,
       delivered,
