@@ -10,10 +10,11 @@
  * dropped), the two-instance target PARLEY_TEST_REDIS_URL too; without them they are
  * skipped, and said so. --quick: smaller counts, one run, SQLite and the baselines only,
  * under two minutes; it exits non-zero unless every scenario produced numbers (CI smoke).
- * `pnpm bench --profile` instead profiles Parley's send path and fan-out (profile.ts).
+ * `pnpm bench --profile` instead profiles Parley's send path and fan-out (profile.ts);
+ * `pnpm bench --from bench/results/full.json` re-renders an earlier run's table and chart.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -38,8 +39,21 @@ const { values: args } = parseArgs({
     scenarios: { type: 'string', default: SCENARIOS.join(',') },
     targets: { type: 'string', default: Object.keys(TARGETS).join(',') },
     out: { type: 'string', default: RESULTS_DIR },
+    /** Re-render the table, chart and goals of an earlier run's JSON (after a change to report.ts). */
+    from: { type: 'string' },
   },
 });
+
+if (args.from) {
+  const earlier = JSON.parse(readFileSync(args.from, 'utf8')) as Results;
+  const base = join(dirname(args.from), earlier.mode);
+  const goalList = goals(earlier);
+  writeFileSync(`${base}.json`, `${JSON.stringify({ ...earlier, figures: figures(earlier), goals: goalList }, null, 2)}\n`);
+  writeFileSync(`${base}.svg`, chartSvg(earlier));
+  writeFileSync(`${base}.md`, `${markdownTable(earlier)}\n\n${goalsTable(goalList)}\n`);
+  console.log(`${summaryText(earlier)}\n\nrewrote ${base}.json, ${base}.svg and ${base}.md`);
+  process.exit(0);
+}
 
 function listArg<T extends string>(name: string, value: string, allowed: readonly T[]): T[] {
   const items = value.split(',').map((item) => item.trim()).filter(Boolean);

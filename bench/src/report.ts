@@ -90,7 +90,7 @@ export function formatValue(value: number, unit: Unit): string {
   if (!Number.isFinite(value)) return '—';
   if (unit === 'rate') return value >= 10_000 ? `${(value / 1000).toFixed(0)}k` : value >= 1_000 ? `${(value / 1000).toFixed(1)}k` : value.toFixed(0);
   if (unit === 'ms') return value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2);
-  if (unit === 'ratio') return `${value.toFixed(2)}×`;
+  if (unit === 'ratio') return `${value < 0.1 ? value.toFixed(3) : value.toFixed(2)}×`;
   return value.toFixed(1);
 }
 
@@ -145,7 +145,9 @@ export function goals(results: Results): Goal[] {
     const rate = formatValue(results.settings.fanout.reportRate, 'rate');
     if (mine !== undefined && median('fanoutP99', t.id) === undefined) {
       // The ladder stopped below the rate: its latency there grows without bound.
-      const measured = `not reached (p99 passed ${results.settings.fanout.latencyLimitMs} ms above ${formatValue(mine, 'rate')}/s)`;
+      const limit = `${results.settings.fanout.latencyLimitMs} ms`;
+      const measured =
+        mine > 0 ? `not reached (p99 passed ${limit} above ${formatValue(mine, 'rate')}/s)` : `not reached (p99 passed ${limit} in most runs from the first step)`;
       out.push({ goal: `p50 ≤ 5 ms and p99 ≤ 50 ms at ${rate} deliveries/s`, target: t.label, measured, met: false });
     }
     add(`p50 ≤ 5 ms at ${rate} deliveries/s`, t, median('fanoutP50', t.id), 'ms', (v) => v <= 5);
@@ -244,7 +246,8 @@ function barPanel(box: Box, title: string, unitLabel: string, unit: Unit, bars: 
   if (bars.length === 0) return [...out, `<text x="${box.x + 10}" y="${box.y + box.h / 2}" font-size="12" fill="#888">not measured</text>`].join('\n');
   const values = [...bars.map((b) => b.figure.max), ...lines.map((l) => l.value)].filter(Number.isFinite);
   const max = Math.max(...values) * 1.15;
-  const min = log ? Math.max(0.01, Math.min(...bars.map((b) => b.figure.min).filter((v) => v > 0), ...lines.map((l) => l.value)) / 2) : 0;
+  const positive = [...bars.map((b) => b.figure.min), ...bars.map((b) => b.figure.median), ...lines.map((l) => l.value)].filter((v) => v > 0);
+  const min = log ? Math.max(0.01, Math.min(...positive) / 2) : 0;
   const y = yScale(box, min, max, log);
   out.push(...yAxis(box, min, max, log, unit));
   const groups = [...new Set(bars.map((b) => b.group))];
@@ -328,22 +331,34 @@ export function chartSvg(results: Results): string {
   const cols = [70, 490, 910];
   const rows = [110, 500];
   const box = (c: number, r: number): Box => ({ x: cols[c] ?? 0, y: rows[r] ?? 0, w: 320, h: 270 });
+  let legendX = 20;
   const legend = results.targets
-    .map((t, i) => `<rect x="${20 + i * 245}" y="46" width="12" height="12" fill="${colorOf(t.id)}"/><text x="${36 + i * 245}" y="57" font-size="12">${escape(labelOf(t.id))}</text>`)
+    .map((t) => {
+      const x = legendX;
+      legendX += 36 + labelOf(t.id).length * 6.6;
+      return `<rect x="${x}" y="46" width="12" height="12" fill="${colorOf(t.id)}"/><text x="${x + 16}" y="57" font-size="12">${escape(labelOf(t.id))}</text>`;
+    })
     .join('\n');
+  /** Targets with no figure for `key`, named under a panel. */
+  const missing = (key: string, box: Box, what: string) => {
+    const absent = results.targets.filter((t) => !table[key]?.[t.id]).map((t) => t.label.replace('Parley, ', '').replace(', PostgreSQL + Redis', ' + Redis'));
+    return absent.length === 0 ? '' : `<text x="${box.x}" y="${box.y + box.h + 30}" font-size="10" fill="#555">${escape(`${what}: ${absent.join('; ')}`)}</text>`;
+  };
   const panels = [
     latencyPanel(box(0, 0), results),
-    barPanel(box(1, 0), 'Fan-out: deliveries/s with p99 ≤ 100 ms', 'deliveries per second; bars: median, whiskers: min–max', 'rate', barsOf('fanoutMax')),
-    barPanel(box(2, 0), 'Fan-out at 20k deliveries/s', 'send→deliver ms (log): p50 and p99', 'ms', [...barsOf('fanoutP50', 'p50'), ...barsOf('fanoutP99', 'p99')], [{ value: 50, label: 'p99 goal 50 ms' }, { value: 5, label: 'p50 goal 5 ms' }], true),
+    barPanel(box(1, 0), 'Fan-out: deliveries/s with p99 ≤ 100 ms', 'deliveries per second (log); bars: median, whiskers: min–max', 'rate', barsOf('fanoutMax'), [], true),
+    barPanel(box(2, 0), 'Fan-out at 20k deliveries/s', 'send→deliver ms (log): p50 and p99', 'ms', [...barsOf('fanoutP50', 'p50'), ...barsOf('fanoutP99', 'p99')], [{ value: 50, label: 'p99 goal 50 ms' }, { value: 5, label: 'p50 goal 5 ms' }], true) +
+      missing('fanoutP99', box(2, 0), 'Parley did not reach 20k/s'),
     barPanel(box(0, 1), 'Server RSS per idle connection', 'KiB (Parley: authenticated, inbox.onEvent open)', 'KiB', barsOf('rssPerConnection'), [{ value: 30, label: 'goal 30 KiB' }]),
     barPanel(box(1, 1), 'Send path: messages persisted/s', '50 concurrent senders, messages.send over the WebSocket', 'rate', barsOf('sendsPerSec'), [{ value: 5_000, label: 'SQLite goal 5k' }, { value: 2_000, label: 'PostgreSQL goal 2k' }]),
     barPanel(
       box(2, 1),
       'Queries: p99',
-      'ms: inbox full size, a tenth, deep history page',
+      'ms (log): inbox full size, a tenth, deep history page',
       'ms',
       [...barsOf('inboxP99', 'inbox full'), ...barsOf('inboxTenthP99', 'inbox tenth'), ...barsOf('historyP99', 'history')],
       [{ value: 5, label: 'goal 5 ms' }],
+      true,
     ),
   ];
   return [
