@@ -219,20 +219,17 @@ export async function summaries(actor: Actor, memberships: Participant[]): Promi
  * messages (conversation_id, seq) per conversation, never a scan.
  */
 export async function unreadCounts(em: EntityManager, me: User, conversationIds: number[]): Promise<Map<number, number>> {
-  const rows: { conversation_id: number; unread: number | string }[] = await em
-    .createQueryBuilder(MessageSchema, 'm')
-    .select(['m.conversation', raw('count(*) as unread')])
-    .where({
-      conversation: { $in: conversationIds },
-      sender: { $ne: me.id },
-      deletedAt: null,
-      [raw(
-        (alias: string) =>
-          `${alias}.seq > (select p.last_read_seq from participants p where p.conversation_id = ${alias}.conversation_id and p.user_id = ?)`,
-        [me.id],
-      )]: [],
-    })
-    .groupBy('m.conversation')
-    .execute('all', false);
+  if (conversationIds.length === 0) return new Map();
+  // From my participant rows, a range of (conversation_id, seq) past my read marker per
+  // conversation: the cost is the unread messages, never the conversation's history.
+  const rows = await em.execute<{ conversation_id: number; unread: number | string }[]>(
+    `select p.conversation_id, count(*) as unread
+       from participants p
+       join messages m on m.conversation_id = p.conversation_id and m.seq > p.last_read_seq
+      where p.user_id = ? and p.conversation_id in (${conversationIds.map(() => '?').join(', ')})
+        and m.sender_id <> ? and m.deleted_at is null
+      group by p.conversation_id`,
+    [me.id, ...conversationIds, me.id],
+  );
   return new Map(rows.map((row) => [Number(row.conversation_id), Number(row.unread)]));
 }
