@@ -122,12 +122,19 @@ const onlyParley = targets.filter((t) => t.protocol === 'parley');
 const connectionTargets = targets.filter((t) => t.dialect !== 'postgresql');
 const queryTargets = onlyParley.filter((t) => t.id !== 'redis2');
 
+// Only the whole bench may replace bench/results/full.* (the README quotes it).
+const isFullRun =
+  args.runs === undefined &&
+  !args['thread-only'] &&
+  args.scenarios === SCENARIOS.join(',') &&
+  args.targets === Object.keys(TARGETS).join(',');
+
 try {
   if (args.profile) {
     await runProfiles(ctx, args.out);
   } else {
     const results: Results = {
-      mode: args.quick ? 'quick' : 'full',
+      mode: args.quick ? 'quick' : isFullRun ? 'full' : 'partial',
       machine,
       startedAt,
       durationSeconds: 0,

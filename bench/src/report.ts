@@ -16,7 +16,8 @@ export interface QueryResults {
 }
 
 export interface Results {
-  mode: 'full' | 'quick';
+  /** `partial`: a subset of scenarios, targets or runs, kept apart from the full run's files. */
+  mode: 'full' | 'quick' | 'partial';
   machine: Machine;
   startedAt: string;
   durationSeconds: number;
