@@ -167,12 +167,17 @@ export class SendLoad {
   }
 
   /** Each client sends `perClient` messages one after another; all clients at once. */
-  async run(clients: readonly ApiClient[], perClient: number, label = 'client'): Promise<void> {
+  async run(clients: readonly { api: ApiClient }[], perClient: number, label = 'client'): Promise<void> {
     await Promise.all(
-      clients.map(async (api, c) => {
+      clients.map(async ({ api }, c) => {
         for (let n = 0; n < perClient; n++) await this.sendUntilAcknowledged(api, `${label} ${c} message ${n}`);
       }),
     );
+  }
+
+  /** Resolves once `count` sends are acknowledged: the moment a test breaks something mid-load. */
+  async acknowledgedAtLeast(count: number, timeout = WAIT.timeout): Promise<void> {
+    await vi.waitFor(() => expect(this.acknowledged.size).toBeGreaterThanOrEqual(count), { ...WAIT, timeout });
   }
 
   /** Failed attempts by error code, for the test's summary line. */

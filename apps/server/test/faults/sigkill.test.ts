@@ -28,12 +28,9 @@ describe.each(testDialects())('a server killed while 50 clients send (%s)', { co
       const { clients, streams } = senders;
 
       const load = new SendLoad(senders.groupId, { retryDelayMs: 50 });
-      const sending = load.run(
-        clients.map((client) => client.api),
-        MESSAGES_PER_CLIENT,
-      );
+      const sending = load.run(clients, MESSAGES_PER_CLIENT);
       // Mid-way, the process dies without any chance to clean up, and comes back.
-      await vi.waitFor(() => expect(load.acknowledged.size).toBeGreaterThanOrEqual(TOTAL / 4), { ...WAIT, timeout: 30_000 });
+      await load.acknowledgedAtLeast(TOTAL / 4, 30_000);
       await server.kill('SIGKILL');
       const acknowledgedBeforeCrash = load.acknowledged.size;
       const restartStarted = performance.now();

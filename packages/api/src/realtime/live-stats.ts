@@ -14,7 +14,6 @@ import {
   percentilesOf,
   type InstanceLiveStats,
   type InstanceMetrics,
-  type Percentiles,
   type SparseHistogram,
 } from './live-metrics.ts';
 import type { RedisHealth } from './redis-connection.ts';
@@ -27,16 +26,12 @@ export interface LiveStats {
    * figures are then this instance's alone.
    */
   complete: boolean;
-  totals: {
-    sockets: number;
-    /** Distinct users online anywhere: a user with sockets on two instances counts once. */
-    onlineUsers: number;
-    subscriptions: number;
-    typingUsers: number;
-    messagesPerSecond: number;
-    /** Percentiles of every instance's deliveries of the last minute together (their histograms merged). */
-    latencyMs: Percentiles;
-  };
+  /**
+   * Every instance's figures added up, except two: onlineUsers counts distinct users online
+   * anywhere (a user on two instances counts once), and latencyMs reads the percentiles of all
+   * instances' last-minute deliveries together (their histograms merged).
+   */
+  totals: Pick<InstanceLiveStats, 'sockets' | 'onlineUsers' | 'subscriptions' | 'typingUsers' | 'messagesPerSecond' | 'latencyMs'>;
   /** Ordered by start time. */
   instances: InstanceLiveStats[];
 }
