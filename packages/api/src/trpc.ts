@@ -5,7 +5,7 @@
  * @see https://trpc.io/docs/server/procedures#reusable-base-procedures
  */
 import { ConnectionException, UniqueConstraintViolationException } from '@parley/db';
-import { ParticipantSchema, UserSchema, type EntityManager } from '@parley/db';
+import { findMembership, findUser, type EntityManager } from '@parley/db';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { z, ZodError } from 'zod';
 import { verifyToken } from './auth/tokens.ts';
@@ -184,7 +184,7 @@ export const publicProcedure = t.procedure.use(withConnectionLimits).use(withMet
 /** Verifies the token on every call, so a logout kills earlier tokens on open sockets too. */
 export const protectedProcedure = publicProcedure.use(async function isAuthed({ ctx, next }) {
   const claims = ctx.token ? await verifyToken(ctx.deps.tokens, ctx.token) : null;
-  const user = claims ? await ctx.em.findOne(UserSchema, claims.userId) : null;
+  const user = claims ? await findUser(ctx.em, claims.userId) : null;
   if (!claims || !user || user.tokenVersion !== claims.tokenVersion) {
     throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in again: your session is missing, expired or revoked' });
   }
@@ -211,11 +211,7 @@ export const memberProcedure = protectedProcedure.use(async function isMember({ 
   const ref = parseConversationRef(await getRawInput());
   if (!ref.success) throw new TRPCError({ code: 'BAD_REQUEST', message: 'A conversation id is required', cause: ref.error });
   const conversationId = ref.data;
-  const membership = await ctx.em.findOne(
-    ParticipantSchema,
-    { conversation: conversationId, user: ctx.user.id },
-    { populate: ['conversation'] },
-  );
+  const membership = await findMembership(ctx.em, conversationId, ctx.user.id);
   if (!membership) throw conversationNotFound();
   return next({ ctx: { membership } });
 });

@@ -8,6 +8,7 @@ import type {
   ConversationEventType,
   ConversationKind,
   Message,
+  MessageRow,
   Participant,
   ParticipantRole,
   User,
@@ -77,11 +78,26 @@ export function userView(user: User, online: ReadonlySet<number>): UserView {
 }
 
 export function messageView(message: Message): MessageView {
-  return {
+  return messageRowView({
     id: message.id,
     conversationId: message.conversation.id,
     seq: message.seq,
     senderId: message.sender.id,
+    body: message.body,
+    clientId: message.clientId,
+    createdAt: message.createdAt,
+    editedAt: message.editedAt ?? null,
+    deletedAt: message.deletedAt ?? null,
+  });
+}
+
+/** A message from the plain-SQL hot paths (or an entity's fields). */
+export function messageRowView(message: MessageRow): MessageView {
+  return {
+    id: message.id,
+    conversationId: message.conversationId,
+    seq: message.seq,
+    senderId: message.senderId,
     body: message.deletedAt ? '' : message.body,
     clientId: message.clientId,
     createdAt: iso(message.createdAt),
@@ -149,5 +165,18 @@ export function eventView(event: ConversationEvent): ConversationEventView {
     createdAt: iso(event.createdAt),
     message: event.message ? messageView(event.message.getEntity()) : null,
     payload: (event.payload as EventPayload | null | undefined) ?? null,
+  };
+}
+
+/** The event a new message is: what `conversations.onEvent` delivers for it. */
+export function messageCreatedView(message: MessageView): ConversationEventView {
+  return {
+    conversationId: message.conversationId,
+    seq: message.seq,
+    type: 'message.created',
+    actorId: message.senderId,
+    createdAt: message.createdAt,
+    message,
+    payload: null,
   };
 }

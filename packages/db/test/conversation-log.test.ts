@@ -3,9 +3,13 @@ import {
   appendEvent,
   ConversationEventSchema,
   ConversationSchema,
+  findMessageByClientId,
   lockConversation,
   MessageSchema,
+  ParticipantSchema,
   postMessage,
+  postMessageAsMember,
+  UniqueConstraintViolationException,
   testDialects,
   type Conversation,
   type EntityManager,
@@ -98,5 +102,82 @@ describe.each(testDialects())('conversation log on %s', (dialect) => {
     expect(await em.findOneOrFail(ConversationSchema, id)).toMatchObject({ lastSeq: 1, messageCount: 1 });
     expect(await em.count(ConversationEventSchema, { conversation: id })).toBe(1);
     expect(await em.count(MessageSchema, { conversation: id })).toBe(1);
+  });
+
+  describe('the plain-SQL send (postMessageAsMember)', () => {
+    it('writes what postMessage writes: next seq, its event, counters, the sender read marker', async () => {
+      await using db = await openTestDatabase(dialect);
+      const [alice, bob] = await createUsers(db.em(), 'alice', 'bob');
+      if (!alice || !bob) throw new Error('users not created');
+      const id = await createConversation(db.em(), 'group', [alice, bob]);
+      const at = new Date(Date.UTC(2026, 0, 1, 12, 0, 0, 123));
+
+      const first = await postMessageAsMember(db.orm, { conversationId: id, senderId: alice.id, body: 'hello', clientId: 'c1', at });
+      await onLocked(db.em(), id, (tx, c) => postMessage(tx, c, { senderId: bob.id, body: 'via the ORM', clientId: 'c2' }));
+      const third = await postMessageAsMember(db.orm, { conversationId: id, senderId: bob.id, body: 'again', clientId: 'c3' });
+
+      expect(first).toMatchObject({ conversationId: id, seq: 1, senderId: alice.id, body: 'hello', clientId: 'c1', createdAt: at, deletedAt: null });
+      expect(third?.seq).toBe(3);
+      const em = db.em();
+      const stored = await em.findOneOrFail(MessageSchema, { clientId: 'c1' });
+      expect([stored.id, stored.seq, stored.body, stored.createdAt]).toEqual([first?.id, 1, 'hello', at]);
+      // The ORM reads back exactly what plain SQL wrote, times included.
+      expect(await findMessageByClientId(db.orm, alice.id, 'c1')).toEqual(first);
+      const events = await em.find(ConversationEventSchema, { conversation: id }, { orderBy: { seq: 'asc' } });
+      expect(events.map((e) => [e.seq, e.type, e.actorId, e.message?.id])).toEqual([
+        [1, 'message.created', alice.id, first?.id],
+        [2, 'message.created', bob.id, expect.any(Number)],
+        [3, 'message.created', bob.id, third?.id],
+      ]);
+      expect(await em.findOneOrFail(ConversationSchema, id)).toMatchObject({ lastSeq: 3, messageCount: 3, lastMessageAt: third?.createdAt });
+      const markers = await em.find(ParticipantSchema, { conversation: id }, { orderBy: { user: 'asc' } });
+      expect(markers.map((p) => p.lastReadSeq)).toEqual([1, 3]);
+    });
+
+    it('keeps seqs gap-free under concurrent senders, mixed with ORM writers', async () => {
+      await using db = await openTestDatabase(dialect);
+      const users = await createUsers(db.em(), 'u1', 'u2', 'u3');
+      const id = await createConversation(db.em(), 'group', users);
+      await Promise.all(
+        Array.from({ length: 30 }, (_, i) => {
+          const senderId = users[i % users.length]?.id ?? 0;
+          return i % 3 === 0
+            ? onLocked(db.em(), id, (tx, c) => postMessage(tx, c, { senderId, body: `orm ${i}`, clientId: `c${i}` }))
+            : postMessageAsMember(db.orm, { conversationId: id, senderId, body: `sql ${i}`, clientId: `c${i}` });
+        }),
+      );
+      const em = db.em();
+      const seqs = (await em.find(MessageSchema, { conversation: id }, { orderBy: { seq: 'asc' } })).map((m) => m.seq);
+      expect(seqs).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+      expect(await em.count(ConversationEventSchema, { conversation: id })).toBe(30);
+      expect(await em.findOneOrFail(ConversationSchema, id)).toMatchObject({ lastSeq: 30, messageCount: 30 });
+    });
+
+    it('refuses a non-member and a missing conversation, writing nothing', async () => {
+      await using db = await openTestDatabase(dialect);
+      const [alice, mallory] = await createUsers(db.em(), 'alice', 'mallory');
+      if (!alice || !mallory) throw new Error('users not created');
+      const id = await createConversation(db.em(), 'self', [alice]);
+      expect(await postMessageAsMember(db.orm, { conversationId: id, senderId: mallory.id, body: 'x', clientId: 'm1' })).toBeNull();
+      expect(await postMessageAsMember(db.orm, { conversationId: id + 1000, senderId: alice.id, body: 'x', clientId: 'm2' })).toBeNull();
+      const em = db.em();
+      expect(await em.count(MessageSchema, {})).toBe(0);
+      expect(await em.findOneOrFail(ConversationSchema, id)).toMatchObject({ lastSeq: 0, messageCount: 0 });
+    });
+
+    it('fails a reused clientId as a unique violation and rolls back the seq, the event and the counters', async () => {
+      await using db = await openTestDatabase(dialect);
+      const [alice] = await createUsers(db.em(), 'alice');
+      if (!alice) throw new Error('user not created');
+      const id = await createConversation(db.em(), 'self', [alice]);
+      await postMessageAsMember(db.orm, { conversationId: id, senderId: alice.id, body: 'first', clientId: 'same' });
+      await expect(
+        postMessageAsMember(db.orm, { conversationId: id, senderId: alice.id, body: 'again', clientId: 'same' }),
+      ).rejects.toBeInstanceOf(UniqueConstraintViolationException);
+      const em = db.em();
+      expect(await em.findOneOrFail(ConversationSchema, id)).toMatchObject({ lastSeq: 1, messageCount: 1 });
+      expect(await em.count(ConversationEventSchema, { conversation: id })).toBe(1);
+      expect(await em.count(MessageSchema, { conversation: id })).toBe(1);
+    });
   });
 });

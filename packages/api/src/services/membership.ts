@@ -3,14 +3,11 @@ import {
   appendEvent,
   lockConversation,
   ParticipantSchema,
-  postMessage,
   UserSchema,
   type Conversation,
   type ConversationEvent,
   type EntityManager,
-  type Message,
   type NewEvent,
-  type NewMessage,
   type Participant,
   type ParticipantRole,
 } from '@parley/db';
@@ -26,7 +23,6 @@ import { badInput, conversationNotFound } from '../errors.ts';
 /** Appends to a locked conversation's log, remembering what to publish after the commit. */
 export interface ConversationLog {
   append(event: NewEvent): ConversationEvent;
-  post(message: NewMessage): Message;
 }
 
 /**
@@ -51,11 +47,6 @@ export async function withLockedConversation<T>(
         const appendedEvent = appendEvent(tx, conversation, event);
         appended.push(appendedEvent);
         return appendedEvent;
-      },
-      post: (message) => {
-        const posted = postMessage(tx, conversation, message);
-        appended.push(posted.event);
-        return posted.message;
       },
     };
     return work(tx, conversation, log);

@@ -1,7 +1,9 @@
 /** Messages: history by seq, idempotent send, edit, delete as tombstone. */
 import {
+  findMessageByClientId,
   MessageSchema,
   ParticipantSchema,
+  postMessageAsMember,
   UniqueConstraintViolationException,
   type EntityManager,
   type Message,
@@ -9,8 +11,9 @@ import {
   type User,
 } from '@parley/db';
 import { TRPCError } from '@trpc/server';
-import { messageView, type MessageView } from '../views.ts';
-import { badInput } from '../errors.ts';
+import { messageCreatedView, messageRowView, messageView, type MessageView } from '../views.ts';
+import { badInput, conversationNotFound } from '../errors.ts';
+import { publishAfterCommit } from '../realtime/publish.ts';
 import type { Actor } from '../context.ts';
 import { withLockedConversation } from './membership.ts';
 
@@ -56,40 +59,35 @@ export async function sendMessage(
   input: { body: string; clientId: string },
   beforeSend: () => Promise<void>,
 ): Promise<MessageView> {
-  const { em, user: me } = actor;
+  const { deps, user: me } = actor;
   const conversationId = membership.conversation.id;
-  const earlier = await findByClientId(em, me, conversationId, input.clientId);
+  const earlier = await findByClientId(actor, conversationId, input.clientId);
   if (earlier) return earlier;
 
   await beforeSend();
   try {
-    const message = await withLockedConversation(actor, conversationId, async (tx, _conversation, log) => {
-      const message = log.post({ senderId: me.id, body: input.body, clientId: input.clientId });
-      // What I send, I have read.
-      await tx.nativeUpdate(
-        ParticipantSchema,
-        { conversation: conversationId, user: me.id, lastReadSeq: { $lt: message.seq } },
-        { lastReadSeq: message.seq },
-      );
-      return message;
-    });
-    return messageView(message);
+    // Plain SQL (the hottest path): the same log invariants as withLockedConversation, a tenth of the cost.
+    const posted = await postMessageAsMember(deps.db, { conversationId, senderId: me.id, body: input.body, clientId: input.clientId });
+    if (!posted) throw conversationNotFound();
+    const message = messageRowView(posted);
+    await publishAfterCommit(deps, { conversationId, events: [messageCreatedView(message)] });
+    return message;
   } catch (error) {
     if (error instanceof UniqueConstraintViolationException) {
-      const winner = await findByClientId(em.fork(), me, conversationId, input.clientId);
+      const winner = await findByClientId(actor, conversationId, input.clientId);
       if (winner) return winner;
     }
     throw error;
   }
 }
 
-async function findByClientId(em: EntityManager, me: User, conversationId: number, clientId: string) {
-  const message = await em.findOne(MessageSchema, { sender: me.id, clientId });
+async function findByClientId(actor: Actor, conversationId: number, clientId: string) {
+  const message = await findMessageByClientId(actor.deps.db, actor.user.id, clientId);
   if (!message) return null;
-  if (message.conversation.id !== conversationId) {
+  if (message.conversationId !== conversationId) {
     throw new TRPCError({ code: 'CONFLICT', message: 'That clientId was already used for another conversation' });
   }
-  return messageView(message);
+  return messageRowView(message);
 }
 
 /**

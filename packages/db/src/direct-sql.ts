@@ -1,0 +1,191 @@
+/**
+ * Plain SQL on the driver's own client, for the hot paths (docs/ARCHITECTURE.md,
+ * "Performance"). MikroORM writes every parameter into the SQL text, so no statement is
+ * ever prepared once and reused, and it builds entities: about 0.4 ms of CPU a query, most
+ * of a message send. Here a statement is prepared once per SQL text (better-sqlite3) or
+ * named (pg, prepared once per connection), and rows come back plain.
+ *
+ * The same connection MikroORM uses (SQLite) or its pool (PostgreSQL): one database, one
+ * set of connections, and what is committed here is what the ORM reads next.
+ */
+import { ConnectionException, UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { SqliteConnection } from '@mikro-orm/sqlite';
+import type { PostgreSqlConnection } from '@mikro-orm/postgresql';
+import type { Pool, PoolClient } from 'pg';
+import type { Dialect, EntityManager } from './orm.ts';
+import { dialectOf } from './orm.ts';
+
+export type SqlValue = string | number | null | Date;
+
+/** What the hot paths need of better-sqlite3. */
+interface SqliteStatement {
+  readonly busy: boolean;
+  readonly reader: boolean;
+  all(params: readonly SqlValue[]): unknown[];
+  run(params: readonly SqlValue[]): { changes: number };
+}
+interface SqliteDatabase {
+  readonly inTransaction: boolean;
+  prepare(sql: string): SqliteStatement;
+  transaction<T>(work: () => T): () => T;
+}
+
+/** Statements of one SQLite connection, compiled once per SQL text. */
+class SqliteStatements {
+  readonly #database: SqliteDatabase;
+  readonly #cache = new Map<string, SqliteStatement>();
+
+  constructor(database: SqliteDatabase) {
+    this.#database = database;
+  }
+
+  all<Row>(sql: string, params: readonly SqlValue[] = []): Row[] {
+    return this.#statement(sql).all(params.map(sqliteValue)) as Row[];
+  }
+
+  run(sql: string, params: readonly SqlValue[] = []): number {
+    return this.#statement(sql).run(params.map(sqliteValue)).changes;
+  }
+
+  /**
+   * Runs `work` as one transaction, synchronously: nothing else in the process runs until
+   * it commits. MikroORM's transactions on this connection span awaits, so this waits
+   * until none is open (one would otherwise take our statements into it).
+   */
+  async transaction<T>(work: () => T): Promise<T> {
+    while (this.#database.inTransaction) await new Promise((resolve) => setImmediate(resolve));
+    return this.#database.transaction(work)();
+  }
+
+  #statement(sql: string): SqliteStatement {
+    const cached = this.#cache.get(sql);
+    if (cached && !cached.busy) return cached;
+    const statement = this.#database.prepare(sql);
+    // The hot paths use a fixed set of SQL texts: the cache stays that size.
+    if (!cached) this.#cache.set(sql, statement);
+    return statement;
+  }
+}
+
+/** MikroORM stores SQLite times as epoch milliseconds. */
+const sqliteValue = (value: SqlValue) => (value instanceof Date ? value.getTime() : value);
+
+/** Named statements on PostgreSQL: `?` placeholders numbered once per SQL text. */
+class PostgresStatements {
+  readonly #pool: Pool;
+  readonly #named = new Map<string, { name: string; text: string }>();
+
+  constructor(pool: Pool) {
+    this.#pool = pool;
+  }
+
+  async all<Row>(sql: string, params: readonly SqlValue[] = [], client: Pool | PoolClient = this.#pool): Promise<Row[]> {
+    const result = await client.query({ ...this.#statement(sql), values: [...params] });
+    return result.rows as Row[];
+  }
+
+  /** Runs `work` in a transaction on one pooled connection. */
+  async transaction<T>(work: (query: <Row>(sql: string, params?: readonly SqlValue[]) => Promise<Row[]>) => Promise<T>): Promise<T> {
+    const client = await this.#pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('begin');
+      const result = await work((sql, params) => this.all(sql, params, client));
+      await client.query('commit');
+      return result;
+    } catch (error) {
+      await client.query('rollback').catch((rollbackFailed: unknown) => {
+        // A connection that cannot roll back must not go back to the pool.
+        broken = rollbackFailed instanceof Error ? rollbackFailed : new Error(String(rollbackFailed));
+      });
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  #statement(sql: string) {
+    let named = this.#named.get(sql);
+    if (!named) {
+      let n = 0;
+      named = { name: `parley_${this.#named.size + 1}`, text: sql.replace(/\?/g, () => `$${++n}`) };
+      this.#named.set(sql, named);
+    }
+    return named;
+  }
+}
+
+/** One statement outside a transaction (`?` placeholders), driver errors as the ORM's. */
+type Query = <Row>(sql: string, params?: readonly SqlValue[]) => Promise<Row[]>;
+
+export type DirectSql = { query: Query } & (
+  | { dialect: 'sqlite'; sqlite: SqliteStatements }
+  | { dialect: 'postgresql'; postgres: PostgresStatements }
+);
+
+const opened = new WeakMap<object, Promise<DirectSql>>();
+
+/**
+ * The plain-SQL access of an open database (made on first use, shared by every
+ * EntityManager of the database). Never inside the ORM's transactions: on PostgreSQL it
+ * runs on a connection of its own.
+ */
+export function directSql(em: EntityManager): Promise<DirectSql> {
+  const connection = em.getConnection();
+  let direct = opened.get(connection);
+  if (!direct) {
+    direct = openDirect(em);
+    opened.set(connection, direct);
+  }
+  return direct;
+}
+
+async function openDirect(em: EntityManager): Promise<DirectSql> {
+  const connection = em.getConnection();
+  const dialect: Dialect = dialectOf(em);
+  if (dialect === 'sqlite') {
+    // better-sqlite3's own types are not a dependency here: the slice used is declared above.
+    const database = (await (connection as SqliteConnection).getNativeClient()) as unknown as SqliteDatabase;
+    const sqlite = new SqliteStatements(database);
+    const query: Query = async (sql, params) => {
+      try {
+        return sqlite.all(sql, params);
+      } catch (error) {
+        throw asOrmError(error);
+      }
+    };
+    return { dialect, sqlite, query };
+  }
+  const postgres = new PostgresStatements(await (connection as PostgreSqlConnection).getNativeClient());
+  const query: Query = <Row>(sql: string, params?: readonly SqlValue[]) =>
+    postgres.all<Row>(sql, params).catch((error: unknown) => {
+      throw asOrmError(error);
+    });
+  return { dialect, postgres, query };
+}
+
+/**
+ * Driver errors as the ORM's exceptions, so callers and the API's error mapping treat
+ * both paths alike (a unique violation is a CONFLICT or an idempotent retry; a lost
+ * connection is SERVICE_UNAVAILABLE).
+ */
+export function asOrmError(error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  const code = 'code' in error ? String(error.code) : '';
+  if (code === '23505' || code.startsWith('SQLITE_CONSTRAINT_UNIQUE') || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+    return new UniqueConstraintViolationException(error);
+  }
+  if (/^(ECONN|EPIPE|ETIMEDOUT|08|57P0)/.test(code)) return new ConnectionException(error);
+  return error;
+}
+
+/** A time as the driver returns it: epoch ms (SQLite), a `timestamptz` string (PostgreSQL, as MikroORM configures pg), or a Date. */
+export function timeOf(value: unknown): Date {
+  if (value instanceof Date) return value;
+  if (typeof value === 'number' || typeof value === 'bigint') return new Date(Number(value));
+  if (typeof value === 'string') {
+    // "2026-11-21 13:00:00.123+00" → ISO-8601.
+    return new Date(value.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00'));
+  }
+  throw new TypeError(`Not a time: ${String(value)}`);
+}
