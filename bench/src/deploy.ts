@@ -184,3 +184,25 @@ export async function countStored(target: DatabaseTarget, prefix: string): Promi
     await db.close();
   }
 }
+
+/**
+ * Per clientId starting with `prefix`: the conversation of each row that holds it (two
+ * entries: stored twice). How the soak checks each acknowledged message by its clientId.
+ */
+export async function storedByClientId(target: DatabaseTarget, prefix: string): Promise<Map<string, number[]>> {
+  const db = await openDatabase(target);
+  try {
+    const rows = await db.em
+      .getConnection()
+      .execute<{ client_id: string; conversation_id: number | string }[]>('select client_id, conversation_id from messages where client_id like ?', [`${prefix}%`]);
+    const stored = new Map<string, number[]>();
+    for (const row of rows) {
+      const conversations = stored.get(row.client_id) ?? [];
+      conversations.push(Number(row.conversation_id));
+      stored.set(row.client_id, conversations);
+    }
+    return stored;
+  } finally {
+    await db.close();
+  }
+}

@@ -35,13 +35,22 @@ export interface ServerProcess {
   name: string;
   url: string;
   pid: number;
-  /** Resident memory after a full garbage collection, in bytes. */
-  memory(): Promise<{ rss: number; heapUsed: number }>;
+  /** Memory after a full garbage collection, in bytes (process.memoryUsage()). */
+  memory(): Promise<Memory>;
   /** Parley (parley-hook.ts): records a CPU profile from now until profileStop writes it to `path`. */
   profileStart(): Promise<void>;
   profileStop(path: string): Promise<void>;
   stop(): Promise<void>;
   output(): string;
+}
+
+export interface Memory {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  /** C++ objects bound to JavaScript ones, array buffers included. */
+  external: number;
+  arrayBuffers: number;
 }
 
 export interface StartTarget {
@@ -111,8 +120,8 @@ export async function startTarget({ name, entry, env = {}, readyFrom }: StartTar
     pid,
     output,
     memory: async () => {
-      const { rss, heapUsed } = await ask({ type: 'memory' }, 'memory');
-      return { rss, heapUsed };
+      const { rss, heapUsed, heapTotal, external, arrayBuffers } = await ask({ type: 'memory' }, 'memory');
+      return { rss, heapUsed, heapTotal, external, arrayBuffers };
     },
     profileStart: async () => void (await ask({ type: 'profile-start' }, 'profiling')),
     profileStop: async (path) => void (await ask({ type: 'profile-stop', path }, 'profiled')),

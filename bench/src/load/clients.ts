@@ -17,8 +17,11 @@ export type OnMessage = (body: string) => void;
 export interface LoadClient {
   /** Receive what is posted to `room` from now on (a room is a conversation id). */
   join(room: number): Promise<void>;
-  /** Post `body` to `room`, without waiting for the server's answer. */
-  post(room: number, body: string, clientId: string): void;
+  /**
+   * Post `body` to `room`. Resolves with null once the server acknowledged it, or with the
+   * error it answered (never rejects); the baselines answer nothing, so null at once.
+   */
+  post(room: number, body: string, clientId: string): Promise<string | null>;
   /** Posts the server has not answered yet (Parley; the baselines do not answer posts). */
   pending(): number;
   close(): void;
@@ -51,7 +54,10 @@ export async function rawWsClient(url: string, onMessage: OnMessage): Promise<Lo
   });
   return {
     join: async (room) => socket.send(JSON.stringify({ join: String(room) })),
-    post: (room, body) => socket.send(JSON.stringify({ room: String(room), body })),
+    post: async (room, body) => {
+      socket.send(JSON.stringify({ room: String(room), body }));
+      return null;
+    },
     pending: () => 0,
     close: () => socket.terminate(),
   };
@@ -66,7 +72,10 @@ export async function socketIoClient(url: string, onMessage: OnMessage): Promise
   socket.on('msg', (_room: string, body: string) => onMessage(body));
   return {
     join: (room) => new Promise<void>((resolve) => void socket.emit('join', String(room), () => resolve())),
-    post: (room, body) => void socket.emit('msg', String(room), body),
+    post: async (room, body) => {
+      socket.emit('msg', String(room), body);
+      return null;
+    },
     pending: () => 0,
     close: () => void socket.disconnect(),
   };
@@ -148,6 +157,15 @@ export class TrpcSocket {
   }
 }
 
+/** What inbox.onEvent says about a conversation: its fresh summary, with its last message. */
+interface InboxEvent {
+  type: string;
+  conversation?: { lastMessage: { body: string } | null };
+}
+
+/** An inbox event about a conversation of mine: the body of its last message (null: none). */
+export type OnInbox = (lastMessageBody: string | null) => void;
+
 interface MessageCreated {
   id: string;
   data: { type: string; message: { body: string } | null };
@@ -158,10 +176,15 @@ interface MessageCreated {
  * to my conversations, with unread counts) and the open conversation's event stream.
  * With `inbox: false`, only the conversation's stream.
  */
-export async function parleyClient(url: string, token: string, onMessage: OnMessage, opts: { inbox: boolean; onInbox?: () => void }): Promise<LoadClient> {
+export async function parleyClient(url: string, token: string, onMessage: OnMessage, opts: { inbox: boolean; onInbox?: OnInbox }): Promise<LoadClient> {
   const socket = await TrpcSocket.open(url, token);
   let pending = 0;
-  if (opts.inbox) await socket.subscribe('inbox.onEvent', undefined, () => opts.onInbox?.());
+  if (opts.inbox) {
+    await socket.subscribe('inbox.onEvent', undefined, (data) => {
+      const event = data as InboxEvent;
+      if (event.type === 'conversation.changed' || event.type === 'conversation.added') opts.onInbox?.(event.conversation?.lastMessage?.body ?? null);
+    });
+  }
   return {
     join: (room) =>
       socket.subscribe('conversations.onEvent', { conversationId: room }, (tracked) => {
@@ -170,12 +193,16 @@ export async function parleyClient(url: string, token: string, onMessage: OnMess
       }),
     post: (room, body, clientId) => {
       pending++;
-      socket
+      return socket
         .call('mutation', 'messages.send', { conversationId: room, body, clientId })
-        .catch((error: unknown) => {
-          postFailures.count++;
-          postFailures.last = error instanceof Error ? error.message : String(error);
-        })
+        .then(
+          () => null,
+          (error: unknown) => {
+            postFailures.count++;
+            postFailures.last = error instanceof Error ? error.message : String(error);
+            return postFailures.last;
+          },
+        )
         .finally(() => pending--);
     },
     pending: () => pending,

@@ -10,7 +10,8 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { signToken } from '@parley/api';
 import { latencyOf } from '../summary.ts';
-import { parleyClient, postFailures, rawWsClient, socketIoClient, TrpcSocket, type LoadClient, type OnMessage } from './clients.ts';
+import { parleyClient, postFailures, rawWsClient, socketIoClient, TrpcSocket, type LoadClient, type OnInbox, type OnMessage } from './clients.ts';
+import { soak, type Deliver } from './soak.ts';
 import type {
   ConnectionsHolding,
   ConnectionsJob,
@@ -18,6 +19,8 @@ import type {
   FanoutCloseJob,
   FanoutOpened,
   FanoutOpenJob,
+  FanoutSoak,
+  FanoutSoakJob,
   FanoutStep,
   FanoutSweep,
   FanoutSweepJob,
@@ -49,6 +52,8 @@ function run(job: Job) {
       return fanoutOpen(job);
     case 'fanout-sweep':
       return fanoutSweep(job);
+    case 'fanout-soak':
+      return fanoutSoak(job);
     case 'fanout-close':
       return fanoutClose(job);
     case 'connections':
@@ -66,11 +71,11 @@ function tokenFor(endpoint: Endpoint, userId: number): Promise<string> {
 }
 
 /** Client `index` (user index+1) of an endpoint, on instance index mod instances. */
-async function openClient(endpoint: Endpoint, index: number, onMessage: OnMessage, inbox: boolean): Promise<LoadClient> {
+async function openClient(endpoint: Endpoint, index: number, onMessage: OnMessage, inbox: boolean, onInbox?: OnInbox): Promise<LoadClient> {
   const url = endpoint.urls[index % endpoint.urls.length] ?? '';
   if (endpoint.protocol === 'ws') return rawWsClient(url, onMessage);
   if (endpoint.protocol === 'socketio') return socketIoClient(url, onMessage);
-  return parleyClient(url, await tokenFor(endpoint, index + 1), onMessage, { inbox });
+  return parleyClient(url, await tokenFor(endpoint, index + 1), onMessage, { inbox, onInbox });
 }
 
 /** Runs `work` for 0..count-1 with at most `concurrency` at a time. */
@@ -113,6 +118,7 @@ function cpuSeconds(pids: number[]): number {
 
 interface FanoutSession {
   sweep(job: FanoutSweepJob): Promise<FanoutSweep>;
+  soak(job: FanoutSoakJob): Promise<FanoutSoak>;
   close(): void;
 }
 
@@ -122,24 +128,39 @@ const sessions = new Map<string, FanoutSession>();
 async function fanoutOpen(job: FanoutOpenJob): Promise<FanoutOpened> {
   if (sessions.has(job.session)) throw new Error(`fan-out session ${job.session} is already open`);
   const rooms = Math.ceil(job.clients / job.groupSize);
-  /** Per step tag: the due time of each message, and how many of its deliveries arrived. */
-  const steps = new Map<number, { dueAt: Float64Array; got: Uint16Array; latencies: number[] }>();
+  /** Per tag (a step, a soak phase): what to do with a delivery of one of its messages. */
+  const trackers = new Map<number, Deliver>();
+  let tag = 0;
+  const track = (deliver: Deliver) => {
+    const stepTag = ++tag;
+    trackers.set(stepTag, deliver);
+    return { tag: stepTag, untrack: () => void trackers.delete(stepTag) };
+  };
   let lastArrival = performance.now();
-  const onMessage: OnMessage = (body) => {
+  /** Per client: the last message its conversation stream delivered and its inbox showed (the soak compares them). */
+  const lastStreamBody = new Array<string | null>(job.clients).fill(null);
+  const lastInboxBody = new Array<string | null>(job.clients).fill(null);
+  const inboxEvents = new Uint32Array(job.clients);
+  const onMessage = (client: number, body: string) => {
     lastArrival = performance.now();
-    // "<step>:<message>": the step's record knows when the message was due.
+    lastStreamBody[client] = body;
+    // "<tag>:<message>": the tag's tracker knows when the message was due.
     const colon = body.indexOf(':');
-    const step = steps.get(Number(body.slice(0, colon)));
-    if (!step) return;
-    const message = Number(body.slice(colon + 1));
-    const dueAt = step.dueAt[message];
-    if (dueAt === undefined) return;
-    step.got[message] = (step.got[message] ?? 0) + 1;
-    step.latencies.push(lastArrival - dueAt);
+    trackers.get(Number(body.slice(0, colon)))?.(client, Number(body.slice(colon + 1)), lastArrival);
+  };
+  const onInbox = (client: number, body: string | null) => {
+    inboxEvents[client] = (inboxEvents[client] ?? 0) + 1;
+    lastInboxBody[client] = body;
   };
 
   const settled = await pool(job.clients, 50, async (index) => {
-    const client = await openClient(job.endpoint, index, onMessage, job.inbox);
+    const client = await openClient(
+      job.endpoint,
+      index,
+      (body) => onMessage(index, body),
+      job.inbox,
+      (body) => onInbox(index, body),
+    );
     await client.join(Math.floor(index / job.groupSize) + 1);
     return client;
   });
@@ -154,14 +175,18 @@ async function fanoutOpen(job: FanoutOpenJob): Promise<FanoutOpened> {
     throw new Error(`${job.clients - clients.length} of ${job.clients} clients could not connect: ${String(failure.reason)}`);
   }
 
-  let tag = 0;
   /** Posts at `perSec` deliveries/s for stepMs, then waits for the deliveries (at most drainMs). */
   const runStep = async (perSec: number, stepMs: number, drainMs: number, latencyLimitMs: number): Promise<FanoutStep> => {
-    const stepTag = ++tag;
     const messagesPerSec = perSec / job.groupSize;
     const total = Math.round((messagesPerSec * stepMs) / 1000);
+    /** The due time of each message, and how many of its deliveries arrived. */
     const record = { dueAt: new Float64Array(total), got: new Uint16Array(total), latencies: [] as number[] };
-    steps.set(stepTag, record);
+    const { tag: stepTag, untrack } = track((_client, message, at) => {
+      const dueAt = record.dueAt[message];
+      if (dueAt === undefined) return;
+      record.got[message] = (record.got[message] ?? 0) + 1;
+      record.latencies.push(at - dueAt);
+    });
     const cpuBefore = { server: cpuSeconds(job.endpoint.pids), load: process.cpuUsage() };
     const start = performance.now();
     const interval = 1000 / messagesPerSec;
@@ -174,7 +199,7 @@ async function fanoutOpen(job: FanoutOpenJob): Promise<FanoutOpened> {
         const room = posted % rooms;
         const member = Math.floor(posted / rooms) % job.groupSize;
         const sender = clients[room * job.groupSize + member] ?? clients[0];
-        sender?.post(room + 1, `${stepTag}:${posted}`, `f${process.pid}-${job.session}-${stepTag}-${posted}`);
+        void sender?.post(room + 1, `${stepTag}:${posted}`, `f${process.pid}-${job.session}-${stepTag}-${posted}`);
       }
       await sleep(1);
     }
@@ -185,7 +210,7 @@ async function fanoutOpen(job: FanoutOpenJob): Promise<FanoutOpened> {
     const seconds = (end - start) / 1000;
     const serverCpu = (cpuSeconds(job.endpoint.pids) - cpuBefore.server) / seconds;
     const loadUsage = process.cpuUsage(cpuBefore.load);
-    steps.delete(stepTag);
+    untrack();
     const delivered = record.latencies.length;
     // What never arrived counts as at least as late as the end of the drain.
     const samples = record.latencies;
@@ -254,7 +279,17 @@ async function fanoutOpen(job: FanoutOpenJob): Promise<FanoutOpened> {
     return { steps: measured, maxPassingPerSec: passing.length > 0 ? Math.max(...passing) : 0, postFailures: failures, quiet };
   };
 
-  sessions.set(job.session, { sweep, close });
+  const soakSession = {
+    clients,
+    groupSize: job.groupSize,
+    track,
+    lastStreamBody,
+    lastInboxBody,
+    inboxEvents,
+    serverCpuSeconds: () => cpuSeconds(job.endpoint.pids),
+    progress,
+  };
+  sessions.set(job.session, { sweep, soak: (soakJob) => soak(soakSession, soakJob), close });
   // Warm-up (JIT, connection pools, caches): not measured.
   try {
     const warmUp = await runStep(job.warmUpPerSec, job.warmUpMs, 1_000, Number.POSITIVE_INFINITY);
@@ -271,6 +306,12 @@ async function fanoutSweep(job: FanoutSweepJob): Promise<FanoutSweep> {
   const session = sessions.get(job.session);
   if (!session) throw new Error(`no fan-out session ${job.session}`);
   return session.sweep(job);
+}
+
+async function fanoutSoak(job: FanoutSoakJob): Promise<FanoutSoak> {
+  const session = sessions.get(job.session);
+  if (!session) throw new Error(`no fan-out session ${job.session}`);
+  return session.soak(job);
 }
 
 async function fanoutClose(job: FanoutCloseJob): Promise<{ closed: true }> {

@@ -45,6 +45,85 @@ export interface FanoutSweepJob {
   latencyLimitMs: number;
 }
 
+/**
+ * The soak: the session's members post at `perSec` deliveries/s (messages/s × groupSize)
+ * for durationMs, each message under clientId `<clientIdPrefix><n>`; afterwards it waits
+ * (at most drainLimitMs) until every post is answered, every acknowledged message reached
+ * every member and every member's inbox shows its conversation's last message.
+ */
+export interface FanoutSoakJob {
+  type: 'fanout-soak';
+  session: string;
+  /** Names the phase in progress lines ("warm-up", "minute"). */
+  label: string;
+  perSec: number;
+  durationMs: number;
+  /** Latency, acknowledgments and server CPU are kept per interval of this length. */
+  intervalMs: number;
+  /** Prefix of every clientId: the bench finds the phase's messages in the database by it. */
+  clientIdPrefix: string;
+  drainLimitMs: number;
+}
+
+export interface SoakInterval {
+  fromSeconds: number;
+  /** Messages due in the interval, and what became of them. */
+  posted: number;
+  acknowledged: number;
+  failed: number;
+  delivered: number;
+  /** From when each message was due to its delivery, per member. */
+  latency: Latency;
+  /** messages.send round trip. */
+  ackLatency: Latency;
+  /** Share of one core used by the server processes. */
+  serverCpu: number;
+}
+
+export interface FanoutSoak {
+  label: string;
+  clientIdPrefix: string;
+  perSec: number;
+  messagesPerSec: number;
+  durationMs: number;
+  posted: number;
+  acknowledged: number;
+  /** Answered with an error. */
+  failed: number;
+  /** Still without an answer when the drain limit passed. */
+  unanswered: number;
+  firstError: string;
+  /** Message numbers (n of the clientId) posted without an acknowledgment: every one of them. */
+  unacknowledgedMessages: number[];
+  /** The first of them: the error, and how many members the message reached anyway. */
+  unacknowledged: { message: number; error: string; reachedMembers: number }[];
+  /** Acknowledged messages × the members of their conversation. */
+  expectedDeliveries: number;
+  /** Deliveries that arrived, duplicates included. */
+  delivered: number;
+  /** Members that never received an acknowledged message of their conversation. */
+  missingDeliveries: number;
+  /** Copies beyond the first a member received of one message. */
+  duplicateDeliveries: number;
+  /** Deliveries to a client outside the message's conversation. */
+  misdelivered: number;
+  /** Clients that received fewer messages than their conversation's acknowledged ones (the first few, by user id). */
+  clientsShort: { userId: number; received: number; expected: number }[];
+  shortClients: number;
+  receivedPerClient: { min: number; max: number };
+  inboxEventsPerClient: { min: number; max: number };
+  /** Clients whose inbox's last summary does not show the last message their conversation stream delivered. */
+  inboxBehind: number;
+  inboxBehindUsers: number[];
+  /** From the last post until everything was answered and delivered (or the limit). */
+  drainMs: number;
+  latency: Latency;
+  ackLatency: Latency;
+  serverCpu: number;
+  loadCpu: number;
+  intervals: SoakInterval[];
+}
+
 export interface FanoutCloseJob {
   type: 'fanout-close';
   session: string;
@@ -137,11 +216,11 @@ export interface QueryRun {
   firstError: string;
 }
 
-export type Job = FanoutOpenJob | FanoutSweepJob | FanoutCloseJob | ConnectionsJob | SendJob | QueryJob;
+export type Job = FanoutOpenJob | FanoutSweepJob | FanoutSoakJob | FanoutCloseJob | ConnectionsJob | SendJob | QueryJob;
 
 export type ToLoad = { type: 'job'; job: Job } | { type: 'release' };
 export type FromLoad =
   | { type: 'holding'; holding: ConnectionsHolding }
-  | { type: 'result'; result: FanoutOpened | FanoutSweep | SendRun | QueryRun | { released: true } | { closed: true } }
+  | { type: 'result'; result: FanoutOpened | FanoutSweep | FanoutSoak | SendRun | QueryRun | { released: true } | { closed: true } }
   | { type: 'progress'; text: string }
   | { type: 'error'; message: string };

@@ -7,7 +7,7 @@
 export type ToTarget = { type: 'memory' } | { type: 'stop' } | { type: 'profile-start' } | { type: 'profile-stop'; path: string };
 export type FromTarget =
   | { type: 'ready'; url: string }
-  | { type: 'memory'; rss: number; heapUsed: number }
+  | { type: 'memory'; rss: number; heapUsed: number; heapTotal: number; external: number; arrayBuffers: number }
   | { type: 'profiling' }
   | { type: 'profiled'; path: string };
 
@@ -24,8 +24,8 @@ export function serveControl(url: string, close: () => Promise<void>): void {
         gc();
         gc();
       }
-      const { rss, heapUsed } = process.memoryUsage();
-      send({ type: 'memory', rss, heapUsed });
+      const { rss, heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage();
+      send({ type: 'memory', rss, heapUsed, heapTotal, external, arrayBuffers });
     } else if (message.type === 'stop') {
       // A server that is still working off an overload gets a while to close cleanly, then
       // exits anyway (a normal exit, so --cpu-prof still writes its profile).

@@ -44,8 +44,8 @@ process.on('message', (message: ToTarget) => {
       gc();
       gc();
     }
-    const { rss, heapUsed } = process.memoryUsage();
-    reply({ type: 'memory', rss, heapUsed });
+    const { rss, heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage();
+    reply({ type: 'memory', rss, heapUsed, heapTotal, external, arrayBuffers });
   } else if (message.type === 'profile-start') {
     startProfile().catch((error: unknown) => console.error('bench: could not start the profiler', error));
   } else if (message.type === 'profile-stop') {
