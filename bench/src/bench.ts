@@ -12,6 +12,8 @@
  * under two minutes; it exits non-zero unless every scenario produced numbers (CI smoke).
  * `pnpm bench --profile` instead profiles Parley's send path and fan-out (profile.ts);
  * `pnpm bench --from bench/results/full.json` re-renders an earlier run's table and chart.
+ * `pnpm bench:soak [--minutes 10] [--targets sqlite]` (= `--soak`) measures fan-out capacity,
+ * then runs Parley at half of it for --minutes and checks loss and memory (soak.ts).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -25,6 +27,8 @@ import { startLoad } from './processes.ts';
 import { chartSvg, figures, goals, goalsTable, markdownTable, summaryText, type Results } from './report.ts';
 import { connections, fanout, FULL, queries, QUICK, sendPath, type Context } from './scenarios.ts';
 import { runProfiles } from './profile.ts';
+import { passed, soakSettings, soakTarget, type SoakOutcome } from './soak.ts';
+import { FULL_SOAK_MINUTES, soakMarkdown, writeSoakResults } from './soak-report.ts';
 
 const SCENARIOS = ['fanout', 'connections', 'send', 'inbox'] as const;
 type Scenario = (typeof SCENARIOS)[number];
@@ -34,10 +38,14 @@ const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
+    soak: { type: 'boolean', default: false },
+    /** --soak: how long the soak runs after its warm-up. */
+    minutes: { type: 'string', default: String(FULL_SOAK_MINUTES) },
     'thread-only': { type: 'boolean', default: false },
     runs: { type: 'string' },
     scenarios: { type: 'string', default: SCENARIOS.join(',') },
-    targets: { type: 'string', default: Object.keys(TARGETS).join(',') },
+    /** Default: every target; with --soak, SQLite. */
+    targets: { type: 'string' },
     out: { type: 'string', default: RESULTS_DIR },
     /** Re-render the table, chart and goals of an earlier run's JSON (after a change to report.ts). */
     from: { type: 'string' },
@@ -77,8 +85,23 @@ if (args.runs !== undefined) {
   }
   settings.runs = runs;
 }
+const minutes = Number(args.minutes);
+if (args.soak && (!Number.isFinite(minutes) || minutes < 0.5 || minutes > 120)) {
+  console.error(`--minutes must be a number from 0.5 to 120, got "${args.minutes}"`);
+  process.exit(2);
+}
+if (args.soak && (args.quick || args.profile)) {
+  console.error('--soak runs on its own, without --quick or --profile');
+  process.exit(2);
+}
+const allTargets = Object.keys(TARGETS).join(',');
+const targetList = args.targets ?? (args.soak ? TARGETS.sqlite.id : allTargets);
 const scenarios = listArg<Scenario>('scenarios', args.scenarios, SCENARIOS);
-const requested = listArg<TargetId>('targets', args.targets, Object.keys(TARGETS) as TargetId[]);
+const requested = listArg<TargetId>('targets', targetList, Object.keys(TARGETS) as TargetId[]);
+if (args.soak && requested.some((id) => TARGETS[id].protocol !== 'parley')) {
+  console.error('--soak soaks Parley: --targets takes sqlite, postgres or redis2');
+  process.exit(2);
+}
 const redisUrl = process.env.PARLEY_TEST_REDIS_URL || undefined;
 const skipped: string[] = [];
 const targets: TargetSpec[] = requested
@@ -105,7 +128,7 @@ log(`machine: ${machineLine(machine)}`);
 for (const line of skipped) log(`skipped: ${line}`);
 // Each side holds one descriptor per client; the connections scenario needs that many plus some.
 const neededDescriptors = settings.connections.clients + 1_000;
-if (scenarios.includes('connections') && machine.fileDescriptorLimit !== null && machine.fileDescriptorLimit < neededDescriptors) {
+if (!args.soak && scenarios.includes('connections') && machine.fileDescriptorLimit !== null && machine.fileDescriptorLimit < neededDescriptors) {
   console.error(`ulimit -n is ${machine.fileDescriptorLimit}: the connections scenario needs ${neededDescriptors} (raise it with ulimit -n)`);
   process.exit(2);
 }
@@ -127,11 +150,23 @@ const isFullRun =
   args.runs === undefined &&
   !args['thread-only'] &&
   args.scenarios === SCENARIOS.join(',') &&
-  args.targets === Object.keys(TARGETS).join(',');
+  targetList === allTargets;
 
 try {
   if (args.profile) {
     await runProfiles(ctx, args.out);
+  } else if (args.soak) {
+    const outcomes: SoakOutcome[] = [];
+    for (const spec of targets) outcomes.push(await soakTarget(ctx, spec, soakSettings(minutes)));
+    const { base } = writeSoakResults(args.out, minutes, outcomes);
+    log(`\n${soakMarkdown({ mode: 'soak', outcomes })}\n`);
+    log(`wrote ${base}.json and ${base}.md`);
+    const failed = outcomes.filter((outcome) => !passed(outcome));
+    for (const outcome of failed) {
+      for (const check of outcome.checks.filter((c) => !c.passed)) console.error(`problem: ${outcome.label}: ${check.check}: ${check.measured}`);
+    }
+    if (targets.length === 0) console.error('problem: no target to soak');
+    process.exitCode = failed.length > 0 || targets.length === 0 ? 1 : 0;
   } else {
     const results: Results = {
       mode: args.quick ? 'quick' : isFullRun ? 'full' : 'partial',
