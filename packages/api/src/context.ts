@@ -4,7 +4,7 @@
  * the `withDatabase` middleware forks one per call.
  */
 import type { Database, EntityManager, User } from '@parley/db';
-import type { TokenConfig } from './auth/tokens.ts';
+import type { TokenConfig, VerifiedClaims } from './auth/tokens.ts';
 import type { RateLimits } from './limits.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 import type { EventBus } from './realtime/bus.ts';
@@ -43,6 +43,11 @@ export interface Context {
   deps: ApiDeps;
   /** The bearer token the client presented, if any; verified on every call. */
   token: string | null;
+  /**
+   * The token's claims once its signature was checked: a WebSocket's later calls skip the
+   * signature (the same bytes verify the same way) but not the expiry or the tokenVersion.
+   */
+  verified?: { token: string; claims: VerifiedClaims };
   /** The client's address, for per-IP rate limits. */
   clientIp: string;
   /**

@@ -8,7 +8,7 @@ import { ConnectionException, UniqueConstraintViolationException } from '@parley
 import { findMembership, findUser, type EntityManager } from '@parley/db';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { z, ZodError } from 'zod';
-import { verifyToken } from './auth/tokens.ts';
+import { verifyToken, type TokenClaims } from './auth/tokens.ts';
 import type { Context } from './context.ts';
 import type { InstanceMetrics } from './realtime/live-metrics.ts';
 import { conversationNotFound, FieldError } from './errors.ts';
@@ -183,7 +183,7 @@ export const publicProcedure = t.procedure.use(withConnectionLimits).use(withMet
 
 /** Verifies the token on every call, so a logout kills earlier tokens on open sockets too. */
 export const protectedProcedure = publicProcedure.use(async function isAuthed({ ctx, next }) {
-  const claims = ctx.token ? await verifyToken(ctx.deps.tokens, ctx.token) : null;
+  const claims = await claimsOf(ctx);
   const user = claims ? await findUser(ctx.em, claims.userId) : null;
   if (!claims || !user || user.tokenVersion !== claims.tokenVersion) {
     throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in again: your session is missing, expired or revoked' });
@@ -191,6 +191,15 @@ export const protectedProcedure = publicProcedure.use(async function isAuthed({ 
   // Infers the user as non-nullable for every procedure built on this one.
   return next({ ctx: { user } });
 });
+
+/** The presented token's claims while it is valid: its signature checked once per context. */
+async function claimsOf(ctx: Context): Promise<TokenClaims | null> {
+  if (!ctx.token) return null;
+  const claims = ctx.verified?.token === ctx.token ? ctx.verified.claims : await verifyToken(ctx.deps.tokens, ctx.token);
+  if (!claims || claims.expiresAt <= Date.now()) return null;
+  ctx.verified = { token: ctx.token, claims };
+  return claims;
+}
 
 /**
  * The conversation a member procedure acts on: `conversationId`, or `id` in conversations.*.

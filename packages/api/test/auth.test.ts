@@ -3,6 +3,7 @@ import { SignJWT, UnsecuredJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TestUser } from './harness.ts';
 import { anyNumber, expectFieldError, rejectionOf, useTestApi } from './helpers.ts';
+import { signToken } from '../src/auth/tokens.ts';
 
 // The harness's default password for signUp.
 const PASSWORD = 'correct horse battery';
@@ -150,6 +151,18 @@ describe.each(testDialects())('auth on %s', (dialect) => {
     await expect(api.anonymous.auth.me()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
     // The real token still works: the attempts above did not lock anyone out.
     await expect(tess.api.auth.me()).resolves.toMatchObject({ id: tess.id });
+  });
+
+  it('refuses a token that expires while its connection stays open (its signature is checked once per connection)', async () => {
+    const api = getApi();
+    const tilly = await api.seedUser('tilly');
+    const token = await signToken({ ...api.deps.tokens, ttlSeconds: 1 }, { userId: tilly.id, tokenVersion: 0 });
+    // One caller is one context, as one WebSocket is.
+    const connection = api.as(token);
+    await expect(connection.auth.me()).resolves.toMatchObject({ id: tilly.id });
+    await expect(connection.auth.me()).resolves.toMatchObject({ id: tilly.id });
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    await expect(connection.auth.me()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
   });
 
   it('gives the admin role to PARLEY_ADMINS at register', async () => {

@@ -15,6 +15,11 @@ export interface TokenClaims {
   tokenVersion: number;
 }
 
+export interface VerifiedClaims extends TokenClaims {
+  /** When the token expires (epoch ms). */
+  expiresAt: number;
+}
+
 const ISSUER = 'parley';
 
 export async function signToken(config: TokenConfig, claims: TokenClaims): Promise<string> {
@@ -28,13 +33,13 @@ export async function signToken(config: TokenConfig, claims: TokenClaims): Promi
 }
 
 /** The claims of a valid token, or null for anything else: forged, expired, malformed. */
-export async function verifyToken(config: TokenConfig, token: string): Promise<TokenClaims | null> {
+export async function verifyToken(config: TokenConfig, token: string): Promise<VerifiedClaims | null> {
   try {
     const { payload } = await jwtVerify(token, config.secret, { algorithms: ['HS256'], issuer: ISSUER });
     const userId = Number(payload.sub);
     const tokenVersion = payload.ver;
-    if (!Number.isSafeInteger(userId) || userId <= 0 || typeof tokenVersion !== 'number') return null;
-    return { userId, tokenVersion };
+    if (!Number.isSafeInteger(userId) || userId <= 0 || typeof tokenVersion !== 'number' || payload.exp === undefined) return null;
+    return { userId, tokenVersion, expiresAt: payload.exp * 1000 };
   } catch (error) {
     if (error instanceof errors.JOSEError || error instanceof TypeError) return null;
     throw error;
