@@ -44,10 +44,11 @@ export interface Context {
   /** The bearer token the client presented, if any; verified on every call. */
   token: string | null;
   /**
-   * The token's claims once its signature was checked: a WebSocket's later calls skip the
-   * signature (the same bytes verify the same way) but not the expiry or the tokenVersion.
+   * The token's claims once its signature was checked (one entry): a WebSocket's later calls
+   * skip the signature (the same bytes verify the same way), not the expiry or the
+   * tokenVersion. A Map because middlewares copy the context: the copies share it.
    */
-  verified?: { token: string; claims: VerifiedClaims };
+  verifiedTokens: Map<string, VerifiedClaims>;
   /** The client's address, for per-IP rate limits. */
   clientIp: string;
   /**
@@ -77,6 +78,7 @@ export function createContextInner(deps: ApiDeps, opts: { token?: string | null;
     deps,
     token: opts.token ?? null,
     clientIp: opts.clientIp ?? 'local',
+    verifiedTokens: new Map(),
     typingIn: new Set(),
     subscriptions: new Set(),
     callsInFlight: new Set(),

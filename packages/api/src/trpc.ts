@@ -195,9 +195,12 @@ export const protectedProcedure = publicProcedure.use(async function isAuthed({ 
 /** The presented token's claims while it is valid: its signature checked once per context. */
 async function claimsOf(ctx: Context): Promise<TokenClaims | null> {
   if (!ctx.token) return null;
-  const claims = ctx.verified?.token === ctx.token ? ctx.verified.claims : await verifyToken(ctx.deps.tokens, ctx.token);
+  const claims = ctx.verifiedTokens.get(ctx.token) ?? (await verifyToken(ctx.deps.tokens, ctx.token));
   if (!claims || claims.expiresAt <= Date.now()) return null;
-  ctx.verified = { token: ctx.token, claims };
+  if (!ctx.verifiedTokens.has(ctx.token)) {
+    ctx.verifiedTokens.clear();
+    ctx.verifiedTokens.set(ctx.token, claims);
+  }
   return claims;
 }
 
