@@ -53,8 +53,17 @@ class SqliteStatements {
    * until none is open (one would otherwise take our statements into it).
    */
   async transaction<T>(work: () => T): Promise<T> {
-    while (this.#database.inTransaction) await new Promise((resolve) => setImmediate(resolve));
+    await this.idle();
     return this.#database.transaction(work)();
+  }
+
+  /**
+   * Resolves when no ORM transaction is open on the connection. Kysely queues the ORM's
+   * queries behind its transactions; plain SQL must wait the same way, or it would read
+   * (or write into) another request's uncommitted work.
+   */
+  async idle(): Promise<void> {
+    while (this.#database.inTransaction) await new Promise((resolve) => setImmediate(resolve));
   }
 
   #statement(sql: string): SqliteStatement {
@@ -149,6 +158,7 @@ async function openDirect(em: EntityManager): Promise<DirectSql> {
     const sqlite = new SqliteStatements(database);
     const query: Query = async (sql, params) => {
       try {
+        await sqlite.idle();
         return sqlite.all(sql, params);
       } catch (error) {
         throw asOrmError(error);

@@ -4,8 +4,9 @@ export { pendingSchemaChanges } from './drift.ts';
 export { createScratchDatabase, testDialects, testPostgresUrl, type ScratchDatabase } from './scratch.ts';
 export { seedDemoData } from './seed.ts';
 export * from './conversation-log.ts';
-export { findMembership, findUser } from './lookups.ts';
+export { conversationMemberIds, findMembership, findUser } from './lookups.ts';
 export { directSql, timeOf, type DirectSql, type SqlValue } from './direct-sql.ts';
+export * from './reads.ts';
 export { hashPassword, verifyPassword } from './passwords.ts';
 export { DEMO_PASSWORD } from './seed.ts';
 // ORM helpers the API needs, re-exported so the whole project uses this package's ORM.

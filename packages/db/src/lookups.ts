@@ -29,3 +29,10 @@ export async function findMembership(em: EntityManager, conversationId: number, 
   em.map(ConversationSchema, conversation);
   return em.map(ParticipantSchema, participant);
 }
+
+/** Who is in a conversation now (user ids): whom a committed change is published to. */
+export async function conversationMemberIds(em: EntityManager, conversationId: number): Promise<number[]> {
+  const direct = await directSql(em);
+  const rows = await direct.query<{ user_id: number }>('select user_id from participants where conversation_id = ?', [conversationId]);
+  return rows.map((row) => Number(row.user_id));
+}

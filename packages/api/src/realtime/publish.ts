@@ -3,7 +3,7 @@
  * transaction has committed; a failure to publish loses nothing (subscribers repair gaps
  * from the database), so it never fails the request. The bus reports outages itself, once.
  */
-import { ParticipantSchema } from '@parley/db';
+import { conversationMemberIds } from '@parley/db';
 import type { ApiDeps } from '../context.ts';
 import type { ConversationEventView } from '../views.ts';
 import { wallClockMs } from './live-metrics.ts';
@@ -42,13 +42,9 @@ export async function publishAfterCommit(deps: ApiDeps, change: CommittedChange)
   const sends: Promise<void>[] = [];
   const publish = <Signal>(topic: Topic<Signal>, signal: Signal) => sends.push(deps.bus.publish(topic, signal).catch(() => undefined));
   for (const event of events) publish(conversationTopic(conversationId), { kind: 'event', event, committedAt });
-  const members = await deps.db.em
-    .fork()
-    .find(ParticipantSchema, { conversation: conversationId }, { fields: ['user'] })
-    .catch(() => []);
+  const members = await conversationMemberIds(deps.db.em, conversationId).catch(() => []);
   const inbox = (userId: number, signal: InboxSignal) => publish(inboxTopic(userId), signal);
-  for (const member of members) {
-    const userId = member.user.id;
+  for (const userId of members) {
     inbox(userId, added.has(userId) ? { kind: 'added', conversationId } : { kind: 'changed', conversationId });
   }
   for (const userId of removed) inbox(userId, { kind: 'removed', conversationId });
