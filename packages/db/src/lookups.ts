@@ -18,13 +18,12 @@ export async function findUser(em: EntityManager, userId: number): Promise<User 
 /** My participant row in a conversation, with the conversation loaded; null when I am not a member. */
 export async function findMembership(em: EntityManager, conversationId: number, userId: number): Promise<Participant | null> {
   const direct = await directSql(em);
-  const [participant] = await direct.query<Columns>('select * from participants where conversation_id = ? and user_id = ?', [
-    conversationId,
-    userId,
+  // Both at once: on PostgreSQL that is one round trip of waiting instead of two.
+  const [[participant], [conversation]] = await Promise.all([
+    direct.query<Columns>('select * from participants where conversation_id = ? and user_id = ?', [conversationId, userId]),
+    direct.query<Columns>('select * from conversations where id = ?', [conversationId]),
   ]);
-  if (!participant) return null;
-  const [conversation] = await direct.query<Columns>('select * from conversations where id = ?', [conversationId]);
-  if (!conversation) return null;
+  if (!participant || !conversation) return null;
   // The conversation first: the participant's reference then points at the loaded entity.
   em.map(ConversationSchema, conversation);
   return em.map(ParticipantSchema, participant);
