@@ -67,12 +67,15 @@ export async function loadDataset(db: Database, data: Dataset, onProgress: (tabl
 
   const participants: [conversation: number, user: number, first: boolean][] = [];
   conversations.members.forEach((members, c) => members.forEach((user, i) => participants.push([c, user, i === 0])));
-  await insert('participants', ['conversation_id:int', 'user_id:int', 'role:text', 'joined_at:timestamptz', 'last_read_seq:int'], participants.length, (p) => {
+  // The copy of the conversation's lastMessageAt is written here too: the trigger that keeps
+  // it does not fire while PostgreSQL loads with foreign-key checks (and triggers) off.
+  const participantColumns = ['conversation_id:int', 'user_id:int', 'role:text', 'joined_at:timestamptz', 'last_read_seq:int', 'conversation_last_message_at:timestamptz'];
+  await insert('participants', participantColumns, participants.length, (p) => {
     const [c = 0, user = 1, first = false] = participants[p] ?? [];
     // Most members are caught up; the others a few events behind.
     const lastSeq = conversations.lastSeq[c] ?? 0;
     const lastRead = (p * 7919) % 5 === 0 ? Math.max(0, lastSeq - ((p * 31) % 12)) : lastSeq;
-    return [c + 1, user, first && kindOf(c) === 'group' ? 'owner' : 'member', time(conversations.createdAt[c]), lastRead];
+    return [c + 1, user, first && kindOf(c) === 'group' ? 'owner' : 'member', time(conversations.createdAt[c]), lastRead, time(conversations.lastMessageAt[c])];
   });
 
   await insert(

@@ -63,8 +63,11 @@ export const ConversationSchema = defineEntity({
     updatedAt: p.datetime().onCreate(now),
     /** The conversation's event sequence: the seq of its newest durable event. */
     lastSeq: p.integer().default(0),
-    /** Time of the newest message, or of creation while there is none: the inbox sort key. */
-    lastMessageAt: p.datetime().onCreate(now).index(),
+    /**
+     * Time of the newest message, or of creation while there is none: the inbox sort key.
+     * Each member's participant row holds a copy (Participant.conversationLastMessageAt).
+     */
+    lastMessageAt: p.datetime().onCreate(now),
     /** Messages not deleted; kept exact in the transaction of every send and delete. */
     messageCount: p.integer().default(0),
     /** Inverse side of Participant.conversation, for queries; nothing is stored here. */
@@ -82,9 +85,19 @@ export const ParticipantSchema = defineEntity({
     joinedAt: p.datetime().onCreate(now),
     /** Highest seq this member has read; unread = later messages by others, not deleted. */
     lastReadSeq: p.integer().default(0),
+    /**
+     * The conversation's lastMessageAt, copied by the database itself (triggers of
+     * inbox-order.ts, in the statement that changes it): with the index below, "my
+     * conversations, newest activity first" is a range of one index, whatever the number of
+     * conversations. Only SQL reads it; never set it (an entity's value may be stale).
+     */
+    conversationLastMessageAt: p.datetime().nullable().hidden(),
   },
-  // The primary key (conversation, user) serves member look-ups; this one serves the inbox.
-  indexes: [{ name: 'participants_user_conversation_idx', properties: ['user', 'conversation'] }],
+  indexes: [
+    // The primary key (conversation, user) serves member look-ups; these two serve the inbox.
+    { name: 'participants_user_conversation_idx', properties: ['user', 'conversation'] },
+    { name: 'participants_inbox_idx', properties: ['user', 'conversationLastMessageAt', 'conversation'] },
+  ],
 });
 
 export const MessageSchema = defineEntity({

@@ -5,13 +5,14 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MikroORM, type Options } from '@mikro-orm/core';
+import { MikroORM, type EntityMetadata, type Options } from '@mikro-orm/core';
 import pg from 'pg';
 import { Migrator } from '@mikro-orm/migrations';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import type { AbstractSqlDriver, SqlEntityManager } from '@mikro-orm/sql';
 import { SqliteDriver } from '@mikro-orm/sqlite';
 import { entities } from './entities.ts';
+import { addInboxOrderTriggers } from './inbox-order.ts';
 
 export const DIALECTS = ['sqlite', 'postgresql'] as const;
 export type Dialect = (typeof DIALECTS)[number];
@@ -63,6 +64,8 @@ export function createOrmConfig(target: DatabaseTarget, options: OrmConfigOption
     entities,
     debug: options.debug ?? false,
     extensions: [Migrator],
+    // Triggers differ per dialect (their bodies are each database's own language).
+    discovery: { onMetadata: (meta: EntityMetadata) => addInboxOrderTriggers(meta, target.dialect) },
     // Services work on explicit forks (one per call); the global manager is never used for work.
     allowGlobalContext: false,
     migrations: {

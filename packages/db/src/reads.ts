@@ -1,0 +1,244 @@
+/**
+ * The hot read paths in plain SQL (docs/ARCHITECTURE.md, "Performance"): the inbox page
+ * with what each item shows, and history pages. Each is a fixed SQL text (prepared once,
+ * see direct-sql.ts) whose cost follows the page, not the data: ranges of one index each.
+ * Rows come back plain, for the API's views; no entity is built.
+ */
+import { directSql, timeOf, type DirectSql, type SqlValue } from './direct-sql.ts';
+import type { MessageRow } from './conversation-log.ts';
+import type { ConversationKind, ParticipantRole } from './entities.ts';
+import type { EntityManager } from './orm.ts';
+
+/** A conversation as the inbox shows it. */
+export interface ConversationRow {
+  id: number;
+  kind: ConversationKind;
+  title: string | null;
+  createdAt: Date;
+  lastMessageAt: Date;
+  lastSeq: number;
+  messageCount: number;
+}
+
+/** A member of a conversation, with the user's names. */
+export interface MemberRow {
+  conversationId: number;
+  userId: number;
+  username: string;
+  displayName: string;
+  role: ParticipantRole;
+  joinedAt: Date;
+  lastReadSeq: number;
+}
+
+/** One of my conversations on an inbox page, with my role in it. */
+export interface InboxRow {
+  conversation: ConversationRow;
+  myRole: ParticipantRole;
+}
+
+export interface InboxPageQuery {
+  userId: number;
+  limit: number;
+  /** Only conversations after this one in inbox order (newest activity first): a keyset cursor. */
+  after?: { lastMessageAt: Date; conversationId: number } | undefined;
+  /** Only groups whose title, or conversations where another member's username or display name, contains it (case-insensitively). */
+  search?: string | undefined;
+}
+
+/**
+ * A page of my conversations, newest activity first: a backward range of
+ * participants_inbox_idx (user, the conversation's lastMessageAt, conversation), so it
+ * reads the page and no more (a search reads on until the page is full).
+ */
+export async function inboxPage(em: EntityManager, query: InboxPageQuery): Promise<InboxRow[]> {
+  const direct = await directSql(em);
+  const params: SqlValue[] = [query.userId];
+  let where = 'p.user_id = ?';
+  if (query.after) {
+    // A row value compares like the index orders: a range, not a filter.
+    where += ' and (p.conversation_last_message_at, p.conversation_id) < (?, ?)';
+    params.push(query.after.lastMessageAt, query.after.conversationId);
+  }
+  if (query.search) {
+    const pattern = `%${query.search.toLowerCase().replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+    where += ` and (lower(c.title) like ? escape '\\'
+      or exists (select 1 from participants other join users u on u.id = other.user_id
+                  where other.conversation_id = p.conversation_id and other.user_id <> p.user_id
+                    and (lower(u.username) like ? escape '\\' or lower(u.display_name) like ? escape '\\')))`;
+    params.push(pattern, pattern, pattern);
+  }
+  params.push(query.limit);
+  const rows = await direct.query<ConversationColumns & { role: ParticipantRole }>(
+    `select c.id, c.kind, c.title, c.created_at, c.last_message_at, c.last_seq, c.message_count, p.role
+       from participants p join conversations c on c.id = p.conversation_id
+      where ${where}
+      order by p.conversation_last_message_at desc, p.conversation_id desc
+      limit ?`,
+    params,
+  );
+  return rows.map((row) => ({ conversation: conversationRow(row), myRole: row.role }));
+}
+
+/** Every member of these conversations, by conversation, then in the order they joined. */
+export async function membersOf(em: EntityManager, conversationIds: readonly number[]): Promise<MemberRow[]> {
+  if (conversationIds.length === 0) return [];
+  const direct = await directSql(em);
+  const rows = await direct.query<MemberColumns>(
+    `select p.conversation_id, p.user_id, u.username, u.display_name, p.role, p.joined_at, p.last_read_seq
+       from participants p join users u on u.id = p.user_id
+      where p.conversation_id ${inList(direct)}
+      order by p.conversation_id, p.joined_at, p.user_id`,
+    [idList(direct, conversationIds)],
+  );
+  return rows.map((row) => ({
+    conversationId: Number(row.conversation_id),
+    userId: Number(row.user_id),
+    username: row.username,
+    displayName: row.display_name,
+    role: row.role,
+    joinedAt: timeOf(row.joined_at),
+    lastReadSeq: Number(row.last_read_seq),
+  }));
+}
+
+/** The newest message (deleted or not) of each of these conversations that has one. */
+export async function lastMessagesOf(em: EntityManager, conversationIds: readonly number[]): Promise<MessageRow[]> {
+  if (conversationIds.length === 0) return [];
+  const direct = await directSql(em);
+  // Driven by the ids: per conversation one probe for its highest seq, one for that message.
+  const ids = direct.dialect === 'sqlite' ? 'json_each(?) ids' : 'unnest(?::int[]) ids(value)';
+  const rows = await direct.query<MessageColumns>(
+    `select ${messageColumns('m')}
+       from ${ids}
+       join messages m on m.conversation_id = ids.value
+        and m.seq = (select max(newest.seq) from messages newest where newest.conversation_id = ids.value)`,
+    [idList(direct, conversationIds)],
+  );
+  return rows.map(messageRow);
+}
+
+/**
+ * My unread count in each of these conversations I am in: messages after my read marker,
+ * by others, not deleted. Per conversation a count over the range (conversation_id, seq >
+ * my marker) of the messages' key, so it costs the unread messages, never the history.
+ * A correlated count rather than a join, so no planner turns it into a scan of whole
+ * conversations. Conversations I am not in have no entry.
+ */
+export async function unreadCountsOf(em: EntityManager, userId: number, conversationIds: readonly number[]): Promise<Map<number, number>> {
+  if (conversationIds.length === 0) return new Map();
+  const direct = await directSql(em);
+  const rows = await direct.query<{ conversation_id: number; unread: number | string }>(
+    `select p.conversation_id,
+            (select count(*) from messages m
+              where m.conversation_id = p.conversation_id and m.seq > p.last_read_seq
+                and m.sender_id <> p.user_id and m.deleted_at is null) as unread
+       from participants p
+      where p.user_id = ? and p.conversation_id ${inList(direct)}`,
+    [userId, idList(direct, conversationIds)],
+  );
+  return new Map(rows.map((row) => [Number(row.conversation_id), Number(row.unread)]));
+}
+
+export interface HistoryQuery {
+  conversationId: number;
+  /** Only messages with a lower seq (older), newest of them first. */
+  before?: number | undefined;
+  /** Only messages with a higher seq (newer), oldest of them first. */
+  after?: number | undefined;
+  limit: number;
+}
+
+/**
+ * Up to `limit` messages of a conversation from one end of a seq range: a range of its
+ * (conversation_id, seq) key. Descending by seq, except ascending with `after`.
+ */
+export async function historyPage(em: EntityManager, query: HistoryQuery): Promise<MessageRow[]> {
+  const direct = await directSql(em);
+  const params: SqlValue[] = [query.conversationId];
+  let range = '';
+  if (query.before !== undefined) {
+    range = ' and seq < ?';
+    params.push(query.before);
+  } else if (query.after !== undefined) {
+    range = ' and seq > ?';
+    params.push(query.after);
+  }
+  params.push(query.limit);
+  const rows = await direct.query<MessageColumns>(
+    `select ${messageColumns('messages')} from messages
+      where conversation_id = ?${range}
+      order by seq ${query.after !== undefined ? 'asc' : 'desc'}
+      limit ?`,
+    params,
+  );
+  return rows.map(messageRow);
+}
+
+// A list of ids as one parameter, so each query is one SQL text whatever the page size.
+const inList = (direct: DirectSql) => (direct.dialect === 'sqlite' ? 'in (select value from json_each(?))' : '= any(?::int[])');
+const idList = (direct: DirectSql, ids: readonly number[]) =>
+  direct.dialect === 'sqlite' ? `[${ids.map(Number).join(',')}]` : `{${ids.map(Number).join(',')}}`;
+
+interface ConversationColumns {
+  id: number;
+  kind: ConversationKind;
+  title: string | null;
+  created_at: unknown;
+  last_message_at: unknown;
+  last_seq: number;
+  message_count: number;
+}
+
+function conversationRow(columns: ConversationColumns): ConversationRow {
+  return {
+    id: Number(columns.id),
+    kind: columns.kind,
+    title: columns.title ?? null,
+    createdAt: timeOf(columns.created_at),
+    lastMessageAt: timeOf(columns.last_message_at),
+    lastSeq: Number(columns.last_seq),
+    messageCount: Number(columns.message_count),
+  };
+}
+
+interface MemberColumns {
+  conversation_id: number;
+  user_id: number;
+  username: string;
+  display_name: string;
+  role: ParticipantRole;
+  joined_at: unknown;
+  last_read_seq: number;
+}
+
+interface MessageColumns {
+  id: number;
+  conversation_id: number;
+  seq: number;
+  sender_id: number;
+  body: string;
+  client_id: string;
+  created_at: unknown;
+  edited_at: unknown;
+  deleted_at: unknown;
+}
+
+const messageColumns = (table: string) =>
+  ['id', 'conversation_id', 'seq', 'sender_id', 'body', 'client_id', 'created_at', 'edited_at', 'deleted_at']
+    .map((column) => `${table}.${column}`)
+    .join(', ');
+
+function messageRow(columns: MessageColumns): MessageRow {
+  return {
+    id: Number(columns.id),
+    conversationId: Number(columns.conversation_id),
+    seq: Number(columns.seq),
+    senderId: Number(columns.sender_id),
+    body: columns.body,
+    clientId: columns.client_id,
+    createdAt: timeOf(columns.created_at),
+    editedAt: columns.edited_at == null ? null : timeOf(columns.edited_at),
+    deletedAt: columns.deleted_at == null ? null : timeOf(columns.deleted_at),
+  };
+}
