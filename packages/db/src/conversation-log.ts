@@ -172,10 +172,12 @@ export async function postMessageAsMember(db: Database, input: NewMessage & { co
         return posted(Number(message.id), seq);
       });
     }
+    if (!Number.isSafeInteger(conversationId)) return null;
+    // The row lock first, with the BEGIN (writers of one conversation queue here, as
+    // lockConversation does); the statement after it reads a fresh snapshot, so a removal
+    // that committed meanwhile is seen.
+    const lock = `select id from conversations where id = ${conversationId} for update`;
     return await direct.postgres.transaction(async (query) => {
-      // The row lock first (writers of one conversation queue here, as lockConversation does);
-      // the statement after it reads a fresh snapshot, so a removal that committed meanwhile is seen.
-      await query('select id from conversations where id = ? for update', [conversationId]);
       const [message] = await query<{ id: number; seq: number }>(
         `with conversation as (
            update conversations set last_seq = last_seq + 1, message_count = message_count + 1, last_message_at = ?, updated_at = ?
@@ -196,7 +198,7 @@ export async function postMessageAsMember(db: Database, input: NewMessage & { co
         [at, at, conversationId, conversationId, senderId, senderId, body, clientId, at, conversationId, senderId, at, conversationId, senderId],
       );
       return message ? posted(Number(message.id), Number(message.seq)) : null;
-    });
+    }, lock);
   } catch (error) {
     throw asOrmError(error);
   }

@@ -93,12 +93,18 @@ class PostgresStatements {
     return result.rows as Row[];
   }
 
-  /** Runs `work` in a transaction on one pooled connection. */
-  async transaction<T>(work: (query: <Row>(sql: string, params?: readonly SqlValue[]) => Promise<Row[]>) => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` in a transaction on one pooled connection. `opening`: statements without
+   * parameters sent with the BEGIN, in the same round trip (e.g. taking a row lock).
+   */
+  async transaction<T>(
+    work: (query: <Row>(sql: string, params?: readonly SqlValue[]) => Promise<Row[]>) => Promise<T>,
+    opening = '',
+  ): Promise<T> {
     const client = await this.#pool.connect();
     let broken: Error | undefined;
     try {
-      await client.query('begin');
+      await client.query(opening ? `begin; ${opening}` : 'begin');
       const result = await work((sql, params) => this.all(sql, params, client));
       await client.query('commit');
       return result;
