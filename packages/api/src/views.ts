@@ -7,6 +7,8 @@ import type {
   ConversationEvent,
   ConversationEventType,
   ConversationKind,
+  ConversationRow,
+  MemberRow,
   Message,
   MessageRow,
   Participant,
@@ -113,21 +115,76 @@ export function conversationView(
   myRole: ParticipantRole,
   online: ReadonlySet<number>,
 ): ConversationView {
+  return conversationRowView(conversationRow(conversation), members.map(memberRow), myRole, online);
+}
+
+/** A conversation entity's fields as the plain-SQL reads return them. */
+export function conversationRow(conversation: Conversation): ConversationRow {
   return {
     id: conversation.id,
     kind: conversation.kind,
     title: conversation.title ?? null,
+    createdAt: conversation.createdAt,
+    lastMessageAt: conversation.lastMessageAt,
+    lastSeq: conversation.lastSeq,
+    messageCount: conversation.messageCount,
+  };
+}
+
+/** `member` must have its user loaded. */
+function memberRow(member: Participant): MemberRow {
+  const user = member.user.getEntity();
+  return {
+    conversationId: member.conversation.id,
+    userId: user.id,
+    username: user.username,
+    displayName: user.displayName,
+    role: member.role,
+    joinedAt: member.joinedAt,
+    lastReadSeq: member.lastReadSeq,
+  };
+}
+
+export function conversationRowView(
+  conversation: ConversationRow,
+  members: readonly MemberRow[],
+  myRole: ParticipantRole,
+  online: ReadonlySet<number>,
+): ConversationView {
+  return {
+    id: conversation.id,
+    kind: conversation.kind,
+    title: conversation.title,
     createdAt: iso(conversation.createdAt),
     lastMessageAt: iso(conversation.lastMessageAt),
     lastSeq: conversation.lastSeq,
     messageCount: conversation.messageCount,
     myRole,
     participants: members.map((member) => ({
-      ...userView(member.user.getEntity(), online),
+      id: member.userId,
+      username: member.username,
+      displayName: member.displayName,
+      online: online.has(member.userId),
       role: member.role,
       joinedAt: iso(member.joinedAt),
       lastReadSeq: member.lastReadSeq,
     })),
+  };
+}
+
+/** An inbox item: the conversation as I see it, its newest message and my unread count. */
+export function conversationSummaryView(
+  conversation: ConversationRow,
+  members: readonly MemberRow[],
+  myRole: ParticipantRole,
+  online: ReadonlySet<number>,
+  lastMessage: MessageRow | null,
+  unreadCount: number,
+): ConversationSummary {
+  return {
+    ...conversationRowView(conversation, members, myRole, online),
+    lastMessage: lastMessage ? messageRowView(lastMessage) : null,
+    unreadCount,
   };
 }
 

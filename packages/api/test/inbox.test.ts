@@ -2,7 +2,7 @@
 import { testDialects } from '@parley/db';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TestUser } from './harness.ts';
-import { expectFieldError, useTestApi } from './helpers.ts';
+import { anyString, expectFieldError, useTestApi } from './helpers.ts';
 
 describe.each(testDialects())('inbox on %s', (dialect) => {
   const getApi = useTestApi(dialect);
@@ -111,6 +111,42 @@ describe.each(testDialects())('inbox on %s', (dialect) => {
         limit: 100,
       });
       expect(farthest.items).toHaveLength(25);
+    });
+  });
+
+  describe('order', () => {
+    it("lists a group I was added to where its last message puts it, not where my joining would", async () => {
+      const api = getApi();
+      const [owner, newcomer, other] = await Promise.all([api.seedUser('ord_owner'), api.seedUser('ord_new'), api.seedUser('ord_other')]);
+      const older = await owner.api.conversations.create({ kind: 'group', title: 'Older', participantIds: [other.id] });
+      await owner.api.messages.send({ conversationId: older.id, body: 'long ago', clientId: 'ord-1' });
+      const newer = await newcomer.api.conversations.create({ kind: 'direct', participantIds: [other.id] });
+      await other.api.messages.send({ conversationId: newer.id, body: 'just now', clientId: 'ord-2' });
+
+      await owner.api.conversations.addParticipants({ id: older.id, userIds: [newcomer.id] });
+      const page = await newcomer.api.conversations.list({});
+      expect(page.items.map((item) => [item.id, item.lastMessage?.body])).toEqual([
+        [newer.id, 'just now'],
+        [older.id, 'long ago'],
+      ]);
+      // The newest message moves it up for every member, the newcomer included.
+      await other.api.messages.send({ conversationId: older.id, body: 'welcome', clientId: 'ord-3' });
+      const after = await newcomer.api.conversations.list({});
+      expect(after.items.map((item) => [item.id, item.unreadCount])).toEqual([
+        [older.id, 1],
+        [newer.id, 1],
+      ]);
+    });
+
+    it('shows the newest message even when it was deleted, as a tombstone, and counts only live ones as unread', async () => {
+      const api = getApi();
+      const [writer, reader] = await Promise.all([api.seedUser('ord_writer'), api.seedUser('ord_reader')]);
+      const dm = await writer.api.conversations.create({ kind: 'direct', participantIds: [reader.id] });
+      await writer.api.messages.send({ conversationId: dm.id, body: 'kept', clientId: 'ord-4' });
+      const last = await writer.api.messages.send({ conversationId: dm.id, body: 'regretted', clientId: 'ord-5' });
+      await writer.api.messages.delete({ id: last.id });
+      const [item] = (await reader.api.conversations.list({ limit: 1 })).items;
+      expect(item).toMatchObject({ id: dm.id, unreadCount: 1, lastMessage: { id: last.id, body: '', deletedAt: anyString } });
     });
   });
 

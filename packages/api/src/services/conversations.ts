@@ -1,15 +1,20 @@
 /** Conversations: create (with DM/self de-duplication), inbox, detail, membership, read state. */
-import { raw, UniqueConstraintViolationException } from '@parley/db';
+import { UniqueConstraintViolationException } from '@parley/db';
 import {
   ConversationSchema,
   directKeyOf,
-  MessageSchema,
+  inboxPage,
+  lastMessagesOf,
+  membersOf,
   ParticipantSchema,
   selfKeyOf,
+  unreadCountsOf,
   UserSchema,
   type Conversation,
   type ConversationKind,
+  type ConversationRow,
   type EntityManager,
+  type InboxRow,
   type Participant,
   type User,
 } from '@parley/db';
@@ -18,12 +23,12 @@ import { INPUT_LIMITS } from '../limits.ts';
 import type { Actor } from '../context.ts';
 import { publishAfterCommit } from '../realtime/publish.ts';
 import {
+  conversationRow,
+  conversationSummaryView,
   conversationView,
-  messageView,
   type ConversationSummary,
   type ConversationView,
 } from '../views.ts';
-import { containsText } from './users.ts';
 
 
 export interface CreateConversationInput {
@@ -124,112 +129,82 @@ export async function conversationDetail(actor: Actor, conversation: Conversatio
 }
 
 /** The inbox cursor: position of the last item of a page in (lastMessageAt, id) order. */
-function encodeCursor(conversation: Conversation): string {
+function encodeCursor(conversation: ConversationRow): string {
   return `${conversation.lastMessageAt.getTime()}_${conversation.id}`;
 }
 
 // Past year 9999 a date needs a six-digit ISO year, which PostgreSQL refuses (a server error).
 const LATEST_CURSOR_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
-function decodeCursor(cursor: string): { at: Date; id: number } {
+function decodeCursor(cursor: string): { lastMessageAt: Date; conversationId: number } {
   const match = /^(\d{1,15})_(\d{1,10})$/.exec(cursor);
   const at = Number(match?.[1]);
   const id = Number(match?.[2]);
   if (!match || at > LATEST_CURSOR_TIME || id > 2 ** 31 - 1) throw badInput('cursor', 'Invalid cursor');
-  return { at: new Date(at), id };
+  return { lastMessageAt: new Date(at), conversationId: id };
 }
 
-/** My conversations, newest activity first, one keyset page at a time. */
+/**
+ * My conversations, newest activity first, one keyset page at a time: four queries in plain
+ * SQL (@parley/db reads.ts), each reading index ranges the size of the page, whatever the
+ * size of the database or of my inbox.
+ */
 export async function listConversations(
   actor: Actor,
   input: { cursor?: string | undefined; limit: number; search?: string | undefined },
 ): Promise<{ items: ConversationSummary[]; nextCursor: string | null }> {
-  const { em, user: me } = actor;
-  const after = input.cursor ? decodeCursor(input.cursor) : null;
-  const conversationFilter = {
-    ...(after && {
-      $or: [{ lastMessageAt: { $lt: after.at } }, { lastMessageAt: after.at, id: { $lt: after.id } }],
-    }),
-    ...(input.search && {
-      $and: [
-        {
-          $or: [
-            { [containsText(['title'], input.search)]: [] },
-            {
-              participants: {
-                user: { id: { $ne: me.id }, [containsText(['username', 'display_name'], input.search)]: [] },
-              },
-            },
-          ],
-        },
-      ],
-    }),
-  };
-  const page = await em.find(
-    ParticipantSchema,
-    { user: me.id, conversation: conversationFilter },
-    {
-      populate: ['conversation'],
-      orderBy: { conversation: { lastMessageAt: 'desc', id: 'desc' } },
-      limit: input.limit + 1,
-    },
-  );
+  const page = await inboxPage(actor.em, {
+    userId: actor.user.id,
+    limit: input.limit + 1,
+    after: input.cursor ? decodeCursor(input.cursor) : undefined,
+    search: input.search,
+  });
   const hasMore = page.length > input.limit;
   const mine = page.slice(0, input.limit);
-  const conversations = mine.map((membership) => membership.conversation.getEntity());
-  const last = conversations.at(-1);
+  const last = mine.at(-1);
   return {
-    items: await summaries(actor, mine),
-    nextCursor: hasMore && last ? encodeCursor(last) : null,
+    items: await summariesOf(actor, mine),
+    nextCursor: hasMore && last ? encodeCursor(last.conversation) : null,
   };
 }
 
-/** Summaries of conversations I am in: members, last message, unread count. Four queries in all. */
-export async function summaries(actor: Actor, memberships: Participant[]): Promise<ConversationSummary[]> {
+/** Summaries of conversations I am in (my participant rows, their conversations loaded). */
+export function summaries(actor: Actor, memberships: Participant[]): Promise<ConversationSummary[]> {
+  return summariesOf(
+    actor,
+    memberships.map((membership) => ({ conversation: conversationRow(membership.conversation.getEntity()), myRole: membership.role })),
+  );
+}
+
+/** Each conversation as I see it: its members, its newest message, my unread count. Three queries, run at once. */
+async function summariesOf(actor: Actor, mine: readonly InboxRow[]): Promise<ConversationSummary[]> {
   const { em, user: me } = actor;
-  if (memberships.length === 0) return [];
-  const ids = memberships.map((membership) => membership.conversation.id);
+  if (mine.length === 0) return [];
+  const ids = mine.map((row) => row.conversation.id);
   const [members, lastMessages, unread] = await Promise.all([
-    em.find(ParticipantSchema, { conversation: { $in: ids } }, { populate: ['user'], orderBy: { joinedAt: 'asc', user: 'asc' } }),
-    em.find(MessageSchema, {
-      conversation: { $in: ids },
-      [raw((alias: string) => `${alias}.seq = (select max(m2.seq) from messages m2 where m2.conversation_id = ${alias}.conversation_id)`)]: [],
-    }),
-    unreadCounts(em, me, ids),
+    membersOf(em, ids),
+    lastMessagesOf(em, ids),
+    unreadCountsOf(em, me.id, ids),
   ]);
-  const online = await actor.deps.presence.onlineAmong([...new Set(members.map((member) => member.user.id))]);
-  return memberships.map((membership) => {
-    const conversation = membership.conversation.getEntity();
-    const lastMessage = lastMessages.find((message) => message.conversation.id === conversation.id);
-    return {
-      ...conversationView(
-        conversation,
-        members.filter((member) => member.conversation.id === conversation.id),
-        membership.role,
-        online,
-      ),
-      lastMessage: lastMessage ? messageView(lastMessage) : null,
-      unreadCount: unread.get(conversation.id) ?? 0,
-    };
-  });
+  const online = await actor.deps.presence.onlineAmong([...new Set(members.map((member) => member.userId))]);
+  const membersByConversation = Map.groupBy(members, (member) => member.conversationId);
+  const lastMessageByConversation = new Map(lastMessages.map((message) => [message.conversationId, message]));
+  return mine.map(({ conversation, myRole }) =>
+    conversationSummaryView(
+      conversation,
+      membersByConversation.get(conversation.id) ?? [],
+      myRole,
+      online,
+      lastMessageByConversation.get(conversation.id) ?? null,
+      unread.get(conversation.id) ?? 0,
+    ),
+  );
 }
 
 /**
  * Unread = messages after my lastReadSeq, by others, not deleted: an index range count on
  * messages (conversation_id, seq) per conversation, never a scan.
  */
-export async function unreadCounts(em: EntityManager, me: User, conversationIds: number[]): Promise<Map<number, number>> {
-  if (conversationIds.length === 0) return new Map();
-  // From my participant rows, a range of (conversation_id, seq) past my read marker per
-  // conversation: the cost is the unread messages, never the conversation's history.
-  const rows = await em.execute<{ conversation_id: number; unread: number | string }[]>(
-    `select p.conversation_id, count(*) as unread
-       from participants p
-       join messages m on m.conversation_id = p.conversation_id and m.seq > p.last_read_seq
-      where p.user_id = ? and p.conversation_id in (${conversationIds.map(() => '?').join(', ')})
-        and m.sender_id <> ? and m.deleted_at is null
-      group by p.conversation_id`,
-    [me.id, ...conversationIds, me.id],
-  );
-  return new Map(rows.map((row) => [Number(row.conversation_id), Number(row.unread)]));
+export function unreadCounts(em: EntityManager, me: User, conversationIds: number[]): Promise<Map<number, number>> {
+  return unreadCountsOf(em, me.id, conversationIds);
 }

@@ -1,6 +1,7 @@
 /** Messages: history by seq, idempotent send, edit, delete as tombstone. */
 import {
   findMessageByClientId,
+  historyPage,
   MessageSchema,
   ParticipantSchema,
   postMessageAsMember,
@@ -33,20 +34,12 @@ export async function listMessages(
   if (input.before !== undefined && input.after !== undefined) {
     throw badInput('before', 'Use either before or after, not both');
   }
-  const forward = input.after !== undefined;
-  const rows = await em.find(
-    MessageSchema,
-    {
-      conversation: membership.conversation.id,
-      ...(input.before !== undefined && { seq: { $lt: input.before } }),
-      ...(input.after !== undefined && { seq: { $gt: input.after } }),
-    },
-    { orderBy: { seq: forward ? 'asc' : 'desc' }, limit: input.limit + 1 },
-  );
+  const rows = await historyPage(em, { conversationId: membership.conversation.id, ...input, limit: input.limit + 1 });
   const hasMore = rows.length > input.limit;
   const page = rows.slice(0, input.limit);
-  if (!forward) page.reverse();
-  return { items: page.map(messageView), hasMore };
+  // Read from the end nearest the position asked for; shown ascending.
+  if (input.after === undefined) page.reverse();
+  return { items: page.map(messageRowView), hasMore };
 }
 
 /**
