@@ -3,11 +3,13 @@ import { UniqueConstraintViolationException } from '@parley/db';
 import {
   ConversationSchema,
   directKeyOf,
+  directSql,
   inboxPage,
   lastMessagesOf,
   membersOf,
   ParticipantSchema,
   selfKeyOf,
+  timeOf,
   unreadCountsOf,
   UserSchema,
   type Conversation,
@@ -21,6 +23,7 @@ import {
 import { badInput, conversationNotFound } from '../errors.ts';
 import { INPUT_LIMITS } from '../limits.ts';
 import type { Actor } from '../context.ts';
+import type { Presence } from '../realtime/presence.ts';
 import { publishAfterCommit } from '../realtime/publish.ts';
 import {
   conversationRow,
@@ -207,4 +210,87 @@ async function summariesOf(actor: Actor, mine: readonly InboxRow[]): Promise<Con
  */
 export function unreadCounts(em: EntityManager, me: User, conversationIds: number[]): Promise<Map<number, number>> {
   return unreadCountsOf(em, me.id, conversationIds);
+}
+
+/**
+ * One conversation's inbox summary as each wanted member sees it (their role, their unread
+ * count), for inbox.onEvent: three queries however many members, so one read serves every
+ * subscriber a change signals. `wanted` picks the members to summarise (those listening);
+ * `members` holds every member, so a wanted user in neither is not one.
+ */
+export async function memberSummaries(
+  em: EntityManager,
+  presence: Presence,
+  conversationId: number,
+  wanted: (userId: number) => boolean,
+): Promise<{ members: Set<number>; summaries: Map<number, ConversationSummary> }> {
+  const [members, [lastMessage]] = await Promise.all([membersOf(em, [conversationId]), lastMessagesOf(em, [conversationId])]);
+  const memberIds = members.map((member) => member.userId);
+  const summaries = new Map<number, ConversationSummary>();
+  const summarised = memberIds.filter(wanted);
+  if (summarised.length === 0) return { members: new Set(memberIds), summaries };
+  const [read, online] = await Promise.all([
+    membersUnreadCounts(em, conversationId, summarised),
+    presence.onlineAmong(memberIds),
+  ]);
+  // No row: nobody wanted is a member any more (they left after the member list was read).
+  if (!read) return { members: new Set(memberIds), summaries };
+  const roles = new Map(members.map((member) => [member.userId, member.role]));
+  // Built once; each member's summary differs only in these two fields.
+  const shared = conversationSummaryView(read.conversation, members, 'member', online, lastMessage ?? null, 0);
+  for (const [userId, unreadCount] of read.unread) {
+    summaries.set(userId, { ...shared, myRole: roles.get(userId) ?? 'member', unreadCount });
+  }
+  return { members: new Set(memberIds), summaries };
+}
+
+/**
+ * Each of these members' unread count in one conversation, with the conversation's row, in
+ * one query: per member a count over the range (conversation_id, seq > their marker) of the
+ * messages' key. A correlated count, not a join: PostgreSQL plans the join as a scan of the
+ * whole conversation. Users who are not (or no longer) members have no entry; null when
+ * none is.
+ */
+export async function membersUnreadCounts(
+  em: EntityManager,
+  conversationId: number,
+  userIds: readonly number[],
+): Promise<{ conversation: ConversationRow; unread: Map<number, number> } | null> {
+  const direct = await directSql(em);
+  // The ids as one parameter: one SQL text (prepared once) whatever the number of members.
+  const sqlite = direct.dialect === 'sqlite';
+  const rows = await direct.query<{
+    user_id: number;
+    unread: number | string;
+    id: number;
+    kind: ConversationKind;
+    title: string | null;
+    created_at: unknown;
+    last_message_at: unknown;
+    last_seq: number;
+    message_count: number;
+  }>(
+    `select p.user_id,
+            (select count(*) from messages m
+              where m.conversation_id = p.conversation_id and m.seq > p.last_read_seq
+                and m.sender_id <> p.user_id and m.deleted_at is null) as unread,
+            c.id, c.kind, c.title, c.created_at, c.last_message_at, c.last_seq, c.message_count
+       from participants p join conversations c on c.id = p.conversation_id
+      where p.conversation_id = ? and p.user_id ${sqlite ? 'in (select value from json_each(?))' : '= any(?::int[])'}`,
+    [conversationId, sqlite ? `[${userIds.map(Number).join(',')}]` : `{${userIds.map(Number).join(',')}}`],
+  );
+  const [first] = rows;
+  if (!first) return null;
+  return {
+    conversation: {
+      id: Number(first.id),
+      kind: first.kind,
+      title: first.title ?? null,
+      createdAt: timeOf(first.created_at),
+      lastMessageAt: timeOf(first.last_message_at),
+      lastSeq: Number(first.last_seq),
+      messageCount: Number(first.message_count),
+    },
+    unread: new Map(rows.map((row) => [Number(row.user_id), Number(row.unread)])),
+  };
 }
