@@ -13,9 +13,18 @@ export type ConversationSignal =
   | { kind: 'typing'; userId: number; typing: boolean }
   | { kind: 'read'; userId: number; lastReadSeq: number };
 
-/** What one user's inbox must hear of; each subscriber reads its own fresh summary. */
+/**
+ * What one user's inbox must hear of: only which conversation, never a summary (a group
+ * can have 256 members). The subscriber's instance reads the summary once per change for
+ * all its subscribers (services/inbox-reads.ts).
+ */
 export type InboxSignal =
-  | { kind: 'changed'; conversationId: number }
+  | {
+      kind: 'changed';
+      conversationId: number;
+      /** Only this user's own state changed (their read marker): nobody else's summary needs reading. */
+      onlyMine?: boolean;
+    }
   | { kind: 'added'; conversationId: number }
   | { kind: 'removed'; conversationId: number }
   | { kind: 'presence'; userId: number; online: boolean };

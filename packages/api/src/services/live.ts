@@ -8,7 +8,8 @@ import type { Actor, ApiDeps } from '../context.ts';
 import { Mailbox } from '../realtime/mailbox.ts';
 import { conversationTopic, inboxTopic, type InboxSignal } from '../realtime/topics.ts';
 import { eventView, type ConversationEventView, type ConversationSummary } from '../views.ts';
-import { summaries } from './conversations.ts';
+import { listConversations } from './conversations.ts';
+import { sharedInboxReads } from './inbox-reads.ts';
 
 const BACKFILL_PAGE = 500;
 
@@ -223,54 +224,124 @@ export type InboxEvent =
   | { type: 'conversation.removed'; conversationId: number }
   | { type: 'presence'; userId: number; online: boolean };
 
+/** How many of my most recent conversations an inbox stream re-reads after losing signals. */
+export const INBOX_REFRESH_LIMIT = 100;
+/** Conversations an inbox stream remembers having shown, to tell after lost signals which I left. */
+const INBOX_SHOWN_MAX = 1_000;
+
+/** A signal as the inbox stream buffers it: with the mark of when it arrived. */
+interface Heard {
+  signal: InboxSignal;
+  mark: number;
+}
+
 /**
  * My inbox, live: a conversation of mine changed or appeared (with its fresh summary and
  * unread count), I left or was removed, or someone I share a conversation with came online
  * or went offline. No replay: after a reconnect the client refetches conversations.list.
+ *
+ * Summaries are read once per change for every subscriber on this instance (inbox-reads.ts).
+ * After lost signals (a full mailbox, a bus outage) it re-reads my most recent
+ * conversations and tells which of those it has shown I am no longer in.
  */
 export async function* inboxEvents(actor: Actor, signal: AbortSignal): AsyncGenerator<InboxEvent> {
   const { deps, user } = actor;
-  const mailbox = new Mailbox<InboxSignal>(signal, 1_000);
-  const unsubscribe = deps.bus.subscribe(inboxTopic(user.id), (signalled) => mailbox.push(signalled));
+  const reads = sharedInboxReads(deps);
+  // Counted as listening before subscribing: a read started after any signal includes me.
+  const stopListening = reads.listen(user.id);
+  const mailbox = new Mailbox<Heard | 'resync'>(signal, 1_000);
+  const unsubscribe = deps.bus.subscribe(inboxTopic(user.id), (signalled) => mailbox.push({ signal: signalled, mark: reads.mark() }));
+  const unsubscribeResync = deps.bus.onResync(() => mailbox.push('resync'));
+  /** Conversations yielded as mine, oldest first. */
+  const shown = new Set<number>();
+  const show = (conversationId: number) => {
+    shown.delete(conversationId);
+    shown.add(conversationId);
+    const oldest = shown.size > INBOX_SHOWN_MAX ? shown.values().next() : undefined;
+    if (oldest && !oldest.done) shown.delete(oldest.value);
+  };
+  const refresh = async function* (): AsyncGenerator<InboxEvent> {
+    const em = deps.db.em.fork();
+    const recent = await listConversations({ ...actor, em }, { limit: INBOX_REFRESH_LIMIT });
+    const recentIds = new Set(recent.items.map((conversation) => conversation.id));
+    const others = [...shown].filter((id) => !recentIds.has(id));
+    const stillMine = others.length
+      ? new Set(
+          (await em.find(ParticipantSchema, { user: user.id, conversation: { $in: others } }, { fields: ['conversation'] })).map(
+            (membership) => membership.conversation.id,
+          ),
+        )
+      : new Set<number>();
+    for (const conversationId of others) {
+      if (stillMine.has(conversationId)) continue;
+      shown.delete(conversationId);
+      yield { type: 'conversation.removed', conversationId };
+    }
+    for (const conversation of recent.items) {
+      show(conversation.id);
+      yield { type: 'conversation.changed', conversation };
+    }
+  };
   try {
     await deps.bus.ready();
     for (;;) {
       const taken = await mailbox.take();
       if (!taken) return;
-      for (const item of coalesce(taken.items)) {
+      const heard = taken.items.filter((item) => item !== 'resync');
+      if (taken.overflowed || heard.length < taken.items.length) yield* refresh();
+      const items = coalesce(heard);
+      // Every read asked for at once, so subscribers woken by the same change share one.
+      const summaries = items.map(({ signal: item, mark }) =>
+        item.kind === 'presence'
+          ? null
+          : reads.summaryOf(item.conversationId, user.id, mark, item.kind === 'changed' && item.onlyMine === true),
+      );
+      // Awaited in order below; one failing while an earlier one is awaited is not unhandled.
+      for (const summary of summaries) summary?.catch(() => undefined);
+      for (const [index, { signal: item }] of items.entries()) {
         if (item.kind === 'presence') {
           yield { type: 'presence', userId: item.userId, online: item.online };
           continue;
         }
-        const em = deps.db.em.fork();
-        const membership = await em.findOne(
-          ParticipantSchema,
-          { conversation: item.conversationId, user: user.id },
-          { populate: ['conversation'] },
-        );
-        if (item.kind === 'removed' || !membership) {
-          if (!membership) yield { type: 'conversation.removed', conversationId: item.conversationId };
-          continue;
+        const conversation = await summaries[index];
+        if (!conversation) {
+          shown.delete(item.conversationId);
+          yield { type: 'conversation.removed', conversationId: item.conversationId };
+        } else if (item.kind !== 'removed') {
+          // (A 'removed' while I am a member: I was added back since; that change says so.)
+          show(conversation.id);
+          yield { type: item.kind === 'added' ? 'conversation.added' : 'conversation.changed', conversation };
         }
-        const [conversation] = await summaries({ ...actor, em }, [membership]);
-        if (conversation) yield { type: item.kind === 'added' ? 'conversation.added' : 'conversation.changed', conversation };
       }
     }
   } finally {
+    stopListening();
     unsubscribe();
+    unsubscribeResync();
     mailbox.close();
   }
 }
 
-/** One summary per conversation per batch: ten messages in a burst need one fresh read, not ten. */
-function coalesce(items: InboxSignal[]): InboxSignal[] {
-  const latest = new Map<string, InboxSignal>();
+/**
+ * One summary per conversation per batch: ten messages in a burst need one fresh read, not
+ * ten, taken after the latest of them arrived.
+ */
+function coalesce(items: Heard[]): Heard[] {
+  const latest = new Map<string, Heard>();
   for (const item of items) {
-    const key = item.kind === 'presence' ? `presence:${item.userId}` : `conversation:${item.conversationId}`;
-    const previous = latest.get(key);
-    // 'added' stays 'added' when later changes of the same conversation follow in the batch.
+    const { signal } = item;
+    const key = signal.kind === 'presence' ? `presence:${signal.userId}` : `conversation:${signal.conversationId}`;
+    const previous = latest.get(key)?.signal;
     latest.delete(key);
-    latest.set(key, previous?.kind === 'added' && item.kind === 'changed' ? previous : item);
+    // 'added' stays 'added' when later changes of the same conversation follow in the batch,
+    // and a read for me alone will not do when a change for everyone came in the same batch.
+    const kept =
+      previous?.kind === 'added' && signal.kind === 'changed'
+        ? previous
+        : signal.kind === 'changed' && previous?.kind === 'changed' && !previous.onlyMine
+          ? { ...signal, onlyMine: false }
+          : signal;
+    latest.set(key, { signal: kept, mark: item.mark });
   }
   return [...latest.values()];
 }

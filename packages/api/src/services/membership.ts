@@ -194,7 +194,8 @@ export async function markRead(
   if (moved > 0) {
     const { bus } = actor.deps;
     await Promise.allSettled([
-      bus.publish(inboxTopic(me.id), { kind: 'changed', conversationId: conversation.id }),
+      // Only my unread count changed: my inboxes read my summary alone.
+      bus.publish(inboxTopic(me.id), { kind: 'changed', conversationId: conversation.id, onlyMine: true }),
       bus.publish(conversationTopic(conversation.id), { kind: 'read', userId: me.id, lastReadSeq: fresh.lastReadSeq }),
     ]);
   }

@@ -1,0 +1,295 @@
+/**
+ * inbox.onEvent: each member's own summary from one shared read per change, a read marker
+ * that reaches only its owner, and streams that converge to the database after losing
+ * signals (a full mailbox, a bus outage).
+ */
+import { directSql, testDialects } from '@parley/db';
+import { describe, expect, it, vi } from 'vitest';
+import { appRouter, createCallerFactory, createContextInner, LocalEventBus, type Topic, type Unsubscribe } from '../src/index.ts';
+import { inboxTopic } from '../src/realtime/topics.ts';
+import type { InboxEvent } from '../src/services/live.ts';
+import type { ConversationSummary } from '../src/views.ts';
+import type { TestApi, TestUser } from './harness.ts';
+import { clientIds, useTestApi } from './helpers.ts';
+
+const WAIT = { timeout: 10_000, interval: 10 };
+const createCaller = createCallerFactory(appRouter);
+
+/** A user's inbox.onEvent, pulled into `events` as fast as it yields, until disposed. Open one at a time. */
+async function watchInbox(api: TestApi, user: TestUser) {
+  const stop = new AbortController();
+  const caller = createCaller(createContextInner(api.deps, { token: user.token }), { signal: stop.signal });
+  const listenersBefore = api.deps.bus.listenerCount();
+  const stream = await caller.inbox.onEvent();
+  const events: InboxEvent[] = [];
+  const errors: unknown[] = [];
+  const pulling = (async () => {
+    for await (const event of stream) events.push(event);
+  })().catch((error: unknown) => errors.push(error));
+  // Subscribed to its topic (and to resyncs, in the same tick): from here on nothing published is missed.
+  await vi.waitFor(() => expect(api.deps.bus.listenerCount()).toBeGreaterThan(listenersBefore), WAIT);
+  return {
+    events,
+    errors,
+    /** The latest summary of a conversation this stream yielded. */
+    latest: (conversationId: number) => latestSummary(events, conversationId),
+    async [Symbol.asyncDispose]() {
+      stop.abort();
+      await pulling;
+    },
+  };
+}
+
+function latestSummary(events: InboxEvent[], conversationId: number): ConversationSummary | undefined {
+  return events
+    .flatMap((event) => (event.type === 'conversation.changed' || event.type === 'conversation.added' ? [event.conversation] : []))
+    .filter((summary) => summary.id === conversationId)
+    .at(-1);
+}
+
+/** `promise`, or a failure after `ms`: a stream that never yields fails the test instead of hanging it. */
+async function within<T>(ms: number, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`nothing within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The summary conversations.list gives `user` now: the database's truth. */
+async function listed(user: TestUser, conversationId: number): Promise<ConversationSummary | undefined> {
+  const page = await user.api.conversations.list({ limit: 100 });
+  return page.items.find((item) => item.id === conversationId);
+}
+
+/** Counts the statements sent to the database, through MikroORM or the plain-SQL paths (still runs them). */
+async function countQueries(api: TestApi) {
+  const spies = [vi.spyOn(api.db.em.getConnection(), 'execute'), vi.spyOn(await directSql(api.db.em), 'query')];
+  return {
+    count: () => spies.reduce((sum, spy) => sum + spy.mock.calls.length, 0),
+    [Symbol.dispose]: () => {
+      for (const spy of spies) spy.mockRestore();
+    },
+  };
+}
+
+type InboxWatch = Awaited<ReturnType<typeof watchInbox>>;
+
+describe.each(testDialects())('inbox.onEvent fan-out on %s', (dialect) => {
+  const getApi = useTestApi(dialect);
+
+  it("gives each member, from one send, their own unread count and role", async () => {
+    const api = getApi();
+    const [owner, admin, member] = await Promise.all(['own_a', 'adm_b', 'mem_c'].map((name) => api.seedUser(name)));
+    if (!owner || !admin || !member) throw new Error('seeding failed');
+    const group = await owner.api.conversations.create({ kind: 'group', title: 'Roles', participantIds: [admin.id, member.id] });
+    await owner.api.conversations.setRole({ id: group.id, userId: admin.id, role: 'admin' });
+    for (const clientId of clientIds('early', 3)) await owner.api.messages.send({ conversationId: group.id, body: 'earlier', clientId });
+    // The admin has read two of the three, the member none; the member posted one of their own.
+    await admin.api.conversations.markRead({ id: group.id, seq: 2 });
+    await member.api.messages.send({ conversationId: group.id, body: 'mine', clientId: 'mem-own' });
+
+    await using ownerInbox = await watchInbox(api, owner);
+    await using adminInbox = await watchInbox(api, admin);
+    await using memberInbox = await watchInbox(api, member);
+    const sent = await owner.api.messages.send({ conversationId: group.id, body: 'news for all', clientId: 'news' });
+
+    await vi.waitFor(() => {
+      for (const inbox of [ownerInbox, adminInbox, memberInbox]) expect(inbox.latest(group.id)?.lastSeq).toBe(sent.seq);
+    }, WAIT);
+    const shared = { id: group.id, lastSeq: 5, messageCount: 5, lastMessage: { id: sent.id, body: 'news for all' } };
+    // Sending moves the sender's own marker: nothing is unread for the owner.
+    expect(ownerInbox.latest(group.id)).toMatchObject({ ...shared, myRole: 'owner', unreadCount: 0 });
+    // Messages 3, 4 (the member's) and 5.
+    expect(adminInbox.latest(group.id)).toMatchObject({ ...shared, myRole: 'admin', unreadCount: 3 });
+    // Sending moved the member's marker to 4: only message 5 is new to them.
+    expect(memberInbox.latest(group.id)).toMatchObject({ ...shared, myRole: 'member', unreadCount: 1 });
+    for (const [user, inbox] of [[owner, ownerInbox], [admin, adminInbox], [member, memberInbox]] as const) {
+      expect(inbox.latest(group.id)).toEqual(await listed(user, group.id));
+    }
+  });
+
+  it('costs the same queries per send whether one member or all six are subscribed', async () => {
+    const api = getApi();
+    const users = await Promise.all(['q_a', 'q_b', 'q_c', 'q_d', 'q_e', 'q_f'].map((name) => api.seedUser(name)));
+    const [sender, first] = users;
+    if (!sender || !first) throw new Error('seeding failed');
+    const group = await sender.api.conversations.create({ kind: 'group', title: 'Counted', participantIds: users.slice(1).map((user) => user.id) });
+    // Warm up: the first send of a process prepares what later ones reuse.
+    await sender.api.messages.send({ conversationId: group.id, body: 'warm', clientId: 'warm' });
+
+    /** Queries from one send until every watched inbox has heard of it. */
+    const queriesOfOneSend = async (watched: TestUser[], clientId: string) => {
+      const inboxes: InboxWatch[] = [];
+      for (const user of watched) inboxes.push(await watchInbox(api, user));
+      try {
+        using queries = await countQueries(api);
+        const sent = await sender.api.messages.send({ conversationId: group.id, body: clientId, clientId });
+        await vi.waitFor(() => {
+          for (const inbox of inboxes) expect(inbox.latest(group.id)?.lastSeq).toBe(sent.seq);
+        }, WAIT);
+        return queries.count();
+      } finally {
+        for (const inbox of inboxes) await inbox[Symbol.asyncDispose]();
+      }
+    };
+    const withOne = await queriesOfOneSend([first], 'one');
+    const withAll = await queriesOfOneSend(users, 'all');
+    // One read for the conversation, however many of its members listen (was 4 more a member).
+    expect(withAll).toBe(withOne);
+  });
+
+  it('keeps every inbox right through a burst of concurrent sends', async () => {
+    const api = getApi();
+    const users = await Promise.all(['burst_a', 'burst_b', 'burst_c', 'burst_d'].map((name) => api.seedUser(name)));
+    const [alice, bob] = users;
+    if (!alice || !bob) throw new Error('seeding failed');
+    const group = await alice.api.conversations.create({ kind: 'group', title: 'Burst', participantIds: users.slice(1).map((user) => user.id) });
+    const inboxes: InboxWatch[] = [];
+    for (const user of users) inboxes.push(await watchInbox(api, user));
+    try {
+      await Promise.all([
+        ...clientIds('a', 15).map((clientId) => alice.api.messages.send({ conversationId: group.id, body: clientId, clientId })),
+        ...clientIds('b', 15).map((clientId) => bob.api.messages.send({ conversationId: group.id, body: clientId, clientId })),
+      ]);
+      // The last thing each inbox says of the group is what the database says.
+      for (const [index, user] of users.entries()) {
+        const truth = await listed(user, group.id);
+        expect(truth?.lastSeq).toBe(30);
+        await vi.waitFor(() => expect(inboxes[index]?.latest(group.id)).toEqual(truth), WAIT);
+      }
+    } finally {
+      for (const inbox of inboxes) await inbox[Symbol.asyncDispose]();
+    }
+  });
+
+  it("tells only the reader's inboxes of a read marker, with their unread count", async () => {
+    const api = getApi();
+    const [alice, bob] = await Promise.all([api.seedUser('mark_a'), api.seedUser('mark_b')]);
+    if (!alice || !bob) throw new Error('seeding failed');
+    const dm = await alice.api.conversations.create({ kind: 'direct', participantIds: [bob.id] });
+    for (const clientId of clientIds('unread', 3)) await alice.api.messages.send({ conversationId: dm.id, body: clientId, clientId });
+
+    await using aliceInbox = await watchInbox(api, alice);
+    await using bobLaptop = await watchInbox(api, bob);
+    await using bobPhone = await watchInbox(api, bob);
+    await bob.api.conversations.markRead({ id: dm.id, seq: 2 });
+    for (const tab of [bobLaptop, bobPhone]) {
+      await vi.waitFor(() => expect(tab.events).toHaveLength(1), WAIT);
+      expect(tab.latest(dm.id)).toMatchObject({ id: dm.id, unreadCount: 1, myRole: 'member', lastSeq: 3 });
+    }
+    // Alice's next event is her own next message: nothing came of Bob's marker.
+    const next = await alice.api.messages.send({ conversationId: dm.id, body: 'after the mark', clientId: 'after' });
+    await vi.waitFor(() => expect(aliceInbox.events.length).toBeGreaterThan(0), WAIT);
+    expect(aliceInbox.events).toHaveLength(1);
+    expect(aliceInbox.latest(dm.id)).toMatchObject({ lastSeq: next.seq, unreadCount: 0 });
+    await vi.waitFor(() => expect(bobPhone.latest(dm.id)).toMatchObject({ lastSeq: next.seq, unreadCount: 2 }), WAIT);
+  });
+
+  it('after its mailbox overflows, re-reads the database: fresh summaries, and the conversations I left', async () => {
+    const api = getApi();
+    const [alice, bob] = await Promise.all([api.seedUser('flood_a'), api.seedUser('flood_b')]);
+    if (!alice || !bob) throw new Error('seeding failed');
+    const kept = await alice.api.conversations.create({ kind: 'group', title: 'Kept', participantIds: [bob.id] });
+    const lost = await alice.api.conversations.create({ kind: 'group', title: 'Lost', participantIds: [bob.id] });
+
+    // Pulled by hand: while nobody pulls, the stream's mailbox fills.
+    const stop = new AbortController();
+    const stream = (await createCaller(createContextInner(api.deps, { token: bob.token }), { signal: stop.signal }).inbox.onEvent())[
+      Symbol.asyncIterator
+    ]();
+    const listenersBefore = api.deps.bus.listenerCount();
+    try {
+      const firstPull = stream.next();
+      await vi.waitFor(() => expect(api.deps.bus.listenerCount()).toBeGreaterThan(listenersBefore), WAIT);
+      await alice.api.messages.send({ conversationId: lost.id, body: 'before', clientId: 'before' });
+      expect((await firstPull).value).toMatchObject({ type: 'conversation.changed', conversation: { id: lost.id } });
+
+      // Bob's stream holds that event's yield; meanwhile these changes signal it…
+      await alice.api.messages.send({ conversationId: kept.id, body: 'one', clientId: 'one' });
+      const last = await alice.api.messages.send({ conversationId: kept.id, body: 'two', clientId: 'two' });
+      await alice.api.conversations.removeParticipant({ id: lost.id, userId: bob.id });
+      // …and a flood past the mailbox's 1,000 drops every signal it held.
+      for (let userId = 1; userId <= 1_001; userId += 1) {
+        await api.deps.bus.publish(inboxTopic(bob.id), { kind: 'presence', userId: 1_000_000 + userId, online: true });
+      }
+
+      const after: InboxEvent[] = [];
+      for (;;) {
+        const next = await within(5_000, stream.next());
+        if (next.done) break;
+        after.push(next.value);
+        if (after.some((event) => event.type === 'conversation.changed' && event.conversation.id === kept.id)) break;
+      }
+      expect(after).toContainEqual({ type: 'conversation.removed', conversationId: lost.id });
+      expect(latestSummary(after, kept.id)).toEqual(await listed(bob, kept.id));
+      expect(latestSummary(after, kept.id)).toMatchObject({ lastSeq: last.seq, unreadCount: 2, lastMessage: { body: 'two' } });
+      expect(after.some((event) => event.type === 'presence')).toBe(false);
+    } finally {
+      stop.abort();
+      await stream.return?.(undefined);
+    }
+  });
+});
+
+/** The in-process bus, with an outage that can be switched on: publishes are lost until it ends with a resync. */
+class OutageBus extends LocalEventBus {
+  #down = false;
+  readonly #resyncListeners = new Set<() => void>();
+
+  override async publish<T>(topic: Topic<T>, message: T): Promise<void> {
+    if (!this.#down) await super.publish(topic, message);
+  }
+
+  override onResync(listener: () => void): Unsubscribe {
+    this.#resyncListeners.add(listener);
+    const stop = super.onResync(listener);
+    return () => {
+      this.#resyncListeners.delete(listener);
+      stop();
+    };
+  }
+
+  goDown(): void {
+    this.#down = true;
+  }
+
+  /** Back up: subscribers are told they may have missed messages, as after a Redis outage. */
+  comeBack(): void {
+    this.#down = false;
+    for (const listener of this.#resyncListeners) listener();
+  }
+}
+
+describe.each(testDialects())('inbox.onEvent after a bus outage on %s', (dialect) => {
+  const bus = new OutageBus();
+  const getApi = useTestApi(dialect, { bus });
+
+  it('re-reads the database on resync: what changed while signals were lost, and removals', async () => {
+    const api = getApi();
+    const [alice, bob] = await Promise.all([api.seedUser('outage_a'), api.seedUser('outage_b')]);
+    if (!alice || !bob) throw new Error('seeding failed');
+    const dm = await alice.api.conversations.create({ kind: 'direct', participantIds: [bob.id] });
+    const group = await alice.api.conversations.create({ kind: 'group', title: 'Soon gone', participantIds: [bob.id] });
+
+    await using bobInbox = await watchInbox(api, bob);
+    await alice.api.messages.send({ conversationId: group.id, body: 'hello group', clientId: 'g-1' });
+    await vi.waitFor(() => expect(bobInbox.latest(group.id)).toBeDefined(), WAIT);
+
+    bus.goDown();
+    for (const clientId of clientIds('dark', 3)) await alice.api.messages.send({ conversationId: dm.id, body: clientId, clientId });
+    await alice.api.conversations.removeParticipant({ id: group.id, userId: bob.id });
+    const seen = bobInbox.events.length;
+    bus.comeBack();
+
+    await vi.waitFor(() => expect(bobInbox.latest(dm.id)?.lastSeq).toBe(3), WAIT);
+    expect(bobInbox.latest(dm.id)).toEqual(await listed(bob, dm.id));
+    expect(bobInbox.latest(dm.id)).toMatchObject({ unreadCount: 3, lastMessage: { body: 'dark-3' } });
+    await vi.waitFor(() => expect(bobInbox.events.slice(seen)).toContainEqual({ type: 'conversation.removed', conversationId: group.id }), WAIT);
+    expect(bobInbox.errors).toEqual([]);
+  });
+});
