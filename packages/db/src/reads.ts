@@ -70,7 +70,8 @@ export async function inboxPage(em: EntityManager, query: InboxPageQuery): Promi
   }
   params.push(query.limit);
   const rows = await direct.query<ConversationColumns & { role: ParticipantRole }>(
-    `select c.id, c.kind, c.title, c.created_at, c.last_message_at, c.last_seq, c.message_count, p.role
+    `select c.id, c.kind, c.title, ${ms(direct, 'c.created_at')} as created_at, ${ms(direct, 'c.last_message_at')} as last_message_at,
+            c.last_seq, c.message_count, p.role
        from participants p join conversations c on c.id = p.conversation_id
       where ${where}
       order by p.conversation_last_message_at desc, p.conversation_id desc
@@ -85,7 +86,7 @@ export async function membersOf(em: EntityManager, conversationIds: readonly num
   if (conversationIds.length === 0) return [];
   const direct = await directSql(em);
   const rows = await direct.query<MemberColumns>(
-    `select p.conversation_id, p.user_id, u.username, u.display_name, p.role, p.joined_at, p.last_read_seq
+    `select p.conversation_id, p.user_id, u.username, u.display_name, p.role, ${ms(direct, 'p.joined_at')} as joined_at, p.last_read_seq
        from participants p join users u on u.id = p.user_id
       where p.conversation_id ${inList(direct)}
       order by p.conversation_id, p.joined_at, p.user_id`,
@@ -109,7 +110,7 @@ export async function lastMessagesOf(em: EntityManager, conversationIds: readonl
   // Driven by the ids: per conversation one probe for its highest seq, one for that message.
   const ids = direct.dialect === 'sqlite' ? 'json_each(?) ids' : 'unnest(?::int[]) ids(value)';
   const rows = await direct.query<MessageColumns>(
-    `select ${messageColumns('m')}
+    `select ${messageColumns(direct, 'm')}
        from ${ids}
        join messages m on m.conversation_id = ids.value
         and m.seq = (select max(newest.seq) from messages newest where newest.conversation_id = ids.value)`,
@@ -166,7 +167,7 @@ export async function historyPage(em: EntityManager, query: HistoryQuery): Promi
   }
   params.push(query.limit);
   const rows = await direct.query<MessageColumns>(
-    `select ${messageColumns('messages')} from messages
+    `select ${messageColumns(direct, 'messages')} from messages
       where conversation_id = ?${range}
       order by seq ${query.after !== undefined ? 'asc' : 'desc'}
       limit ?`,
@@ -174,6 +175,14 @@ export async function historyPage(em: EntityManager, query: HistoryQuery): Promi
   );
   return rows.map(messageRow);
 }
+
+/**
+ * A time column as epoch milliseconds, as SQLite stores it: PostgreSQL's text form would
+ * cost a date parse per value in JavaScript (a page's members alone hold hundreds).
+ * Sub-millisecond digits (never written by Parley) are cut off, as a Date would.
+ */
+const ms = (direct: DirectSql, column: string) =>
+  direct.dialect === 'sqlite' ? column : `(extract(epoch from ${column}) * 1000)::float8`;
 
 // A list of ids as one parameter, so each query is one SQL text whatever the page size.
 const inList = (direct: DirectSql) => (direct.dialect === 'sqlite' ? 'in (select value from json_each(?))' : '= any(?::int[])');
@@ -224,10 +233,11 @@ interface MessageColumns {
   deleted_at: unknown;
 }
 
-const messageColumns = (table: string) =>
-  ['id', 'conversation_id', 'seq', 'sender_id', 'body', 'client_id', 'created_at', 'edited_at', 'deleted_at']
-    .map((column) => `${table}.${column}`)
-    .join(', ');
+const messageColumns = (direct: DirectSql, table: string) =>
+  [
+    ...['id', 'conversation_id', 'seq', 'sender_id', 'body', 'client_id'].map((column) => `${table}.${column}`),
+    ...['created_at', 'edited_at', 'deleted_at'].map((column) => `${ms(direct, `${table}.${column}`)} as ${column}`),
+  ].join(', ');
 
 function messageRow(columns: MessageColumns): MessageRow {
   return {
