@@ -103,20 +103,97 @@ const withMetrics = t.middleware(async function withMetrics({ ctx, path, type, n
   const { metrics } = ctx.deps;
   metrics.procedureFinished({ path, type, code: result.ok ? 'OK' : result.error.code });
   if (!result.ok || type !== 'subscription' || !isAsyncIterable(result.data)) return result;
-  return { ...result, data: counted(result.data, metrics) };
+  return { ...result, data: new CountedStream(result.data, metrics) };
 });
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 }
 
-/** The same stream, counted while it runs; `yield*` passes return() on, so ending it still ends the original. */
-async function* counted(stream: AsyncIterable<unknown>, metrics: InstanceMetrics): AsyncGenerator<unknown> {
-  metrics.subscriptionStarted();
-  try {
-    yield* stream;
-  } finally {
-    metrics.subscriptionEnded();
+/**
+ * The same stream, told when it is first pulled and, once, when it ends: done, failed, or
+ * closed (return() reaches the source, so closing it still ends the original), even before
+ * its first pull. A plain iterator rather than an async generator: one lives as long as each
+ * subscription (two per subscription), and a generator with its frame costs several times more.
+ */
+abstract class WatchedStream implements AsyncIterableIterator<unknown>, AsyncDisposable {
+  readonly #source: AsyncIterator<unknown>;
+  #started = false;
+  #ended = false;
+
+  constructor(stream: AsyncIterable<unknown>) {
+    this.#source = stream[Symbol.asyncIterator]();
+  }
+
+  protected abstract started(): void;
+  protected abstract ended(wasStarted: boolean): void;
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<unknown>> {
+    if (!this.#started && !this.#ended) {
+      this.#started = true;
+      this.started();
+    }
+    try {
+      const step = await this.#source.next();
+      if (step.done) this.#end();
+      return step;
+    } catch (error) {
+      this.#end();
+      throw error;
+    }
+  }
+
+  async return(value?: unknown): Promise<IteratorResult<unknown>> {
+    this.#end();
+    return (await this.#source.return?.(value)) ?? { done: true, value };
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.return();
+  }
+
+  #end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.ended(this.#started);
+  }
+}
+
+/** Counted in the live statistics from its first pull to its end. */
+class CountedStream extends WatchedStream {
+  readonly #metrics: InstanceMetrics;
+
+  constructor(stream: AsyncIterable<unknown>, metrics: InstanceMetrics) {
+    super(stream);
+    this.#metrics = metrics;
+  }
+
+  protected started(): void {
+    this.#metrics.subscriptionStarted();
+  }
+
+  protected ended(wasStarted: boolean): void {
+    if (wasStarted) this.#metrics.subscriptionEnded();
+  }
+}
+
+/** Holds a connection's subscription slot until it ends, however it ends (even unpulled). */
+class SlotHoldingStream extends WatchedStream {
+  readonly #release: () => void;
+
+  constructor(stream: AsyncIterable<unknown>, release: () => void) {
+    super(stream);
+    this.#release = release;
+  }
+
+  protected started(): void {}
+
+  protected ended(): void {
+    this.#release();
   }
 }
 
@@ -148,36 +225,11 @@ const withConnectionLimits = t.middleware(async function withConnectionLimits({ 
     const result = await next();
     if (!subscription || !result.ok || !isAsyncIterable(result.data)) return result;
     handedOver = true;
-    return { ...result, data: releasingWhenDone(result.data, release) };
+    return { ...result, data: new SlotHoldingStream(result.data, release) };
   } finally {
     if (!handedOver) release();
   }
 });
-
-/** The same stream; `release` runs once it ends, fails or is closed (even before its first item). */
-function releasingWhenDone(stream: AsyncIterable<unknown>, release: () => void): AsyncIterable<unknown> {
-  return {
-    [Symbol.asyncIterator](): AsyncIterator<unknown> {
-      const inner = stream[Symbol.asyncIterator]();
-      return {
-        async next() {
-          try {
-            const step = await inner.next();
-            if (step.done) release();
-            return step;
-          } catch (error) {
-            release();
-            throw error;
-          }
-        },
-        async return(value?: unknown) {
-          release();
-          return (await inner.return?.(value)) ?? { done: true, value };
-        },
-      };
-    },
-  };
-}
 
 export const publicProcedure = t.procedure.use(withConnectionLimits).use(withMetrics).use(withDatabase);
 
