@@ -69,27 +69,70 @@ export interface WebSocketOptions {
 }
 
 interface SocketContextOptions {
-  req: IncomingMessage;
-  res: WebSocket;
+  res: EndpointSocket;
   info: { connectionParams: Record<string, string | undefined> | null };
+}
+
+/**
+ * A server-side socket that keeps what the endpoint tracks per connection in its own fields,
+ * with listeners shared by every socket: an idle connection costs a few hundred bytes less
+ * than with a closure (and a timer) per socket, and a server holds tens of thousands.
+ */
+class EndpointSocket extends WebSocket {
+  /** The client's address, taken from the upgrade request (which is not kept). */
+  clientIp = 'unknown';
+  /** Set once connectionParams carried a valid token: the socket counts in presence and the per-user cap. */
+  authenticated: { userId: number; context: Context; counted: Promise<boolean> } | null = null;
+  /** When the peer last sent anything (ms); the keep-alive pings only a quiet socket. */
+  lastHeardAt = Date.now();
+  /** When the keep-alive's PING went out unanswered (ms), or null. */
+  pingSentAt: number | null = null;
+  /** Unsent bytes past which the peer is taken to have stopped reading, and who is told (one object per endpoint). */
+  readingLimit: { maxBufferedBytes: number; exceeded: (bufferedBytes: number) => void } | null = null;
+
+  /**
+   * A client that stops reading makes `ws` buffer what we send it. Past `maxBufferedBytes`
+   * it is dropped, so it can neither grow server memory without bound nor hold up others;
+   * when it reconnects, it resumes from its lastEventId and loses nothing.
+   */
+  override send(data: BufferLike, cb?: (err?: Error) => void): void;
+  override send(data: BufferLike, options: SendOptions, cb?: (err?: Error) => void): void;
+  override send(data: BufferLike, optionsOrCb?: SendOptions | ((err?: Error) => void), cb?: (err?: Error) => void): void {
+    if (typeof optionsOrCb === 'object') super.send(data, optionsOrCb, cb);
+    else super.send(data, optionsOrCb);
+    if (this.readingLimit && this.bufferedAmount > this.readingLimit.maxBufferedBytes && this.readyState === WebSocket.OPEN) {
+      this.readingLimit.exceeded(this.bufferedAmount);
+      this.terminate();
+    }
+  }
+}
+
+type BufferLike = Parameters<WebSocket['send']>[0];
+type SendOptions = { mask?: boolean; binary?: boolean; compress?: boolean; fin?: boolean };
+
+/** The peer said something: the keep-alive leaves it alone for another pingMs. */
+function heard(this: WebSocket): void {
+  if (!(this instanceof EndpointSocket)) return;
+  this.lastHeardAt = Date.now();
+  this.pingSentAt = null;
 }
 
 export function createWebSocketEndpoint(opts: WebSocketOptions) {
   const { config, deps, presence, logger } = opts;
-  const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD_BYTES });
+  const wss = new WebSocketServer<typeof EndpointSocket>({ noServer: true, maxPayload: WS_MAX_PAYLOAD_BYTES, WebSocket: EndpointSocket });
   /** Work left by closed sockets (presence, typing): shutdown waits for it before closing the database. */
   const closing = new Set<Promise<void>>();
-  /** Authenticated sockets by user, so a logout on any instance can close them here. */
-  const socketsByUser = new Map<number, Set<WebSocket>>();
+  // A logout on any instance closes the user's sockets here. Logouts are rare: a look through
+  // the sockets costs less than an index of them by user, which every socket would pay for.
   const stopSessions = deps.bus.subscribe(sessionsTopic, ({ userId }) => {
-    for (const socket of socketsByUser.get(userId) ?? []) socket.close(CLOSE_POLICY_VIOLATION, 'Signed out');
+    for (const socket of wss.clients) if (socket.authenticated?.userId === userId) socket.close(CLOSE_POLICY_VIOLATION, 'Signed out');
   });
 
   // Typed here rather than with the adapter's CreateWSSContextFnOptions, whose `ws` import
   // does not resolve from inside @trpc/server and would leave `res` untyped.
-  async function createContext({ req, res: socket, info }: SocketContextOptions): Promise<Context> {
+  async function createContext({ res: socket, info }: SocketContextOptions): Promise<Context> {
     const token = tokenFrom(undefined, info.connectionParams);
-    const context = createContextInner(deps, { token, clientIp: opts.clientIpOf(req) });
+    const context = createContextInner(deps, { token, clientIp: socket.clientIp });
     if (!token) return context;
 
     let userId: number | null;
@@ -111,19 +154,9 @@ export function createWebSocketEndpoint(opts: WebSocketOptions) {
       socket.close(CLOSE_POLICY_VIOLATION, `Too many open connections: at most ${opts.maxSocketsPerUser} per user`);
       throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: `At most ${opts.maxSocketsPerUser} open connections per user` });
     }
-    const sockets = socketsByUser.get(userId) ?? new Set();
-    socketsByUser.set(userId, sockets.add(socket));
     const counted = presence.connected(userId);
-    socket.once('close', () => {
-      sockets.delete(socket);
-      if (sockets.size === 0) socketsByUser.delete(userId);
-      // Uncounted only after it was counted, however quickly the socket closes.
-      const recorded = counted
-        .then(() => socketClosed(userId, context))
-        .catch((error: unknown) => logger.warn({ err: error }, 'could not record a closed WebSocket'))
-        .finally(() => closing.delete(recorded));
-      closing.add(recorded);
-    });
+    socket.authenticated = { userId, context, counted };
+    socket.on('close', authenticatedSocketClosed);
     // Connecting counts as activity (daily and monthly active users in the admin statistics).
     deps.db.em
       .fork()
@@ -133,6 +166,17 @@ export function createWebSocketEndpoint(opts: WebSocketOptions) {
     logger.debug({ userId, cameOnline }, 'authenticated WebSocket opened');
     if (cameOnline) await publishPresence(deps, userId, true);
     return context;
+  }
+
+  function authenticatedSocketClosed(this: WebSocket): void {
+    if (!(this instanceof EndpointSocket) || !this.authenticated) return;
+    const { userId, context, counted } = this.authenticated;
+    // Uncounted only after it was counted, however quickly the socket closes.
+    const recorded = counted
+      .then(() => socketClosed(userId, context))
+      .catch((error: unknown) => logger.warn({ err: error }, 'could not record a closed WebSocket'))
+      .finally(() => closing.delete(recorded));
+    closing.add(recorded);
   }
 
   /** A socket's typing ends with it; the user goes offline with their last socket anywhere. */
@@ -149,21 +193,49 @@ export function createWebSocketEndpoint(opts: WebSocketOptions) {
     router: appRouter,
     createContext,
     onError: opts.onError,
-    // The server pings a quiet socket and drops it when no answer comes: dead peers
-    // (a laptop lid closed, a dropped network) free their presence and their slot.
-    keepAlive: { enabled: true, pingMs: opts.keepAlive.pingMs, pongWaitMs: opts.keepAlive.pongWaitMs },
+    // Off: the sweep below does it for every socket, where the adapter's keeps timers per socket.
+    keepAlive: { enabled: false },
   });
 
+  const countClosed = () => deps.metrics.socketClosed();
+  const socketFailed = (error: Error) => logger.debug({ err: error }, 'WebSocket error');
+  const readingLimit = {
+    maxBufferedBytes: opts.maxBufferedBytes,
+    exceeded: (bufferedBytes: number) => logger.info({ bufferedBytes }, 'WebSocket dropped: the client stopped reading'),
+  };
   wss.on('connection', (socket) => {
     deps.metrics.socketOpened();
-    socket.once('close', () => deps.metrics.socketClosed());
-    socket.on('error', (error) => logger.debug({ err: error }, 'WebSocket error'));
-    disconnectWhenNotReading(socket, opts.maxBufferedBytes, logger);
+    socket.readingLimit = readingLimit;
+    socket.on('close', countClosed);
+    socket.on('error', socketFailed);
+    socket.on('message', heard);
   });
+
+  // The server pings a quiet socket (tRPC's text PING; its clients answer PONG) and drops it
+  // when no answer comes within pongWaitMs: dead peers (a laptop lid closed, a dropped
+  // network) free their presence and their slot. One sweep for all sockets, a fraction of
+  // the shorter delay apart, instead of two timers per socket re-armed on every message.
+  const { pingMs, pongWaitMs } = opts.keepAlive;
+  const keepAlive = setInterval(() => {
+    const now = Date.now();
+    for (const socket of wss.clients) {
+      if (socket.readyState !== WebSocket.OPEN) continue;
+      if (socket.pingSentAt === null) {
+        if (now - socket.lastHeardAt < pingMs) continue;
+        socket.pingSentAt = now;
+        socket.send('PING');
+      } else if (now - socket.pingSentAt >= pongWaitMs) socket.terminate();
+    }
+  }, Math.max(10, Math.min(pingMs, pongWaitMs) / 5));
+  keepAlive.unref();
+
+  // One function for every socket: a closure made in handleUpgrade would keep its request
+  // (headers and all) and its first bytes for as long as the socket lives.
+  const upgradeSocketFailed = (error: Error) => logger.debug({ err: error }, 'socket error during the WebSocket upgrade');
 
   /** The HTTP server's `upgrade` listener. */
   function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    socket.on('error', (error) => logger.debug({ err: error }, 'socket error during the WebSocket upgrade'));
+    socket.on('error', upgradeSocketFailed);
     const pathname = (req.url ?? '').split('?')[0];
     if (pathname !== WS_PATH) return refuse(socket, 404, 'Not Found', `WebSocket connections go to ${WS_PATH}\n`);
     if (opts.isShuttingDown()) return refuse(socket, 503, 'Service Unavailable', 'The server is restarting, try again shortly\n');
@@ -180,7 +252,13 @@ export function createWebSocketEndpoint(opts: WebSocketOptions) {
           return refuse(socket, 429, 'Too Many Requests', 'Too many connection attempts, try again shortly\n', { 'Retry-After': String(retryAfter) });
         }
         if (socket.destroyed) return;
-        wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          ws.clientIp = clientIp;
+          // tRPC's adapter keeps the request it is given for the socket's whole life, and
+          // reads only the URL (does the client send connectionParams?): the full request,
+          // with its headers and stream state, would cost about 1 KiB per socket.
+          wss.emit('connection', ws, { url: req.url, headers: {} });
+        });
       })
       .catch((error: unknown) => {
         logger.error({ err: error }, 'WebSocket upgrade failed');
@@ -194,26 +272,11 @@ export function createWebSocketEndpoint(opts: WebSocketOptions) {
     broadcastReconnectNotification: () => handler.broadcastReconnectNotification(),
     /** Stops listening for logouts and waits for the bookkeeping of closed sockets (the server is closing). */
     async stop(): Promise<void> {
+      clearInterval(keepAlive);
       stopSessions();
       while (closing.size > 0) await Promise.allSettled([...closing]);
     },
   };
-}
-
-/**
- * A client that stops reading makes `ws` buffer what we send it. Past `maxBufferedBytes`
- * it is dropped, so it can neither grow server memory without bound nor hold up others;
- * when it reconnects, it resumes from its lastEventId and loses nothing.
- */
-function disconnectWhenNotReading(socket: WebSocket, maxBufferedBytes: number, logger: Logger): void {
-  const send = socket.send.bind(socket);
-  socket.send = ((...args: Parameters<WebSocket['send']>) => {
-    send(...args);
-    if (socket.bufferedAmount > maxBufferedBytes && socket.readyState === WebSocket.OPEN) {
-      logger.info({ bufferedBytes: socket.bufferedAmount }, 'WebSocket dropped: the client stopped reading');
-      socket.terminate();
-    }
-  }) as WebSocket['send'];
 }
 
 /** The user a token belongs to, or null when it is forged, expired or revoked by a logout. */
