@@ -113,6 +113,23 @@ describe.each(testDialects())('inbox.onEvent fan-out on %s', (dialect) => {
     }
   });
 
+  it('shows a role change live: the new admin sees their role, the others the new roles', async () => {
+    const api = getApi();
+    const [owner, promoted] = await Promise.all(['role_o', 'role_p'].map((name) => api.seedUser(name)));
+    if (!owner || !promoted) throw new Error('seeding failed');
+    const group = await owner.api.conversations.create({ kind: 'group', title: 'Promotions', participantIds: [promoted.id] });
+    await using ownerInbox = await watchInbox(api, owner);
+    await using promotedInbox = await watchInbox(api, promoted);
+
+    await owner.api.conversations.setRole({ id: group.id, userId: promoted.id, role: 'admin' });
+    const roleOf = (summary: ConversationSummary | undefined) => summary?.participants.find((p) => p.id === promoted.id)?.role;
+    await vi.waitFor(() => {
+      expect(promotedInbox.latest(group.id)?.myRole).toBe('admin');
+      expect(roleOf(ownerInbox.latest(group.id))).toBe('admin');
+    }, WAIT);
+    expect(ownerInbox.latest(group.id)?.myRole).toBe('owner');
+  });
+
   it('costs the same queries per send whether one member or all six are subscribed', async () => {
     const api = getApi();
     const users = await Promise.all(['q_a', 'q_b', 'q_c', 'q_d', 'q_e', 'q_f'].map((name) => api.seedUser(name)));

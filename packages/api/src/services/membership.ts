@@ -140,6 +140,8 @@ export async function setParticipantRole(
     if (!target) throw new TRPCError({ code: 'NOT_FOUND', message: 'That user is not a member' });
     target.role = input.role;
   });
+  // Not an event of the log, but every member's inbox shows roles (and the target's myRole).
+  await publishAfterCommit(actor.deps, { conversationId: membership.conversation.id, events: [] });
   return conversationDetail(actor, membership.conversation.getEntity());
 }
 
