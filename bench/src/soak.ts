@@ -259,7 +259,8 @@ function rssParts(pid: number): { anon: number; file: number; shmem: number } {
 function codeUnderTest(): SoakOutcome['code'] {
   const git = (...args: string[]) => {
     try {
-      return execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+      // trimEnd: porcelain lines start with a space when only the worktree differs.
+      return execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trimEnd();
     } catch {
       return '';
     }
