@@ -9,7 +9,7 @@ import { findMembership, findUser, type EntityManager } from '@parley/db';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { z, ZodError } from 'zod';
 import { verifyToken, type TokenClaims } from './auth/tokens.ts';
-import type { Context } from './context.ts';
+import type { Context, InFlight } from './context.ts';
 import type { InstanceMetrics } from './realtime/live-metrics.ts';
 import { conversationNotFound, FieldError } from './errors.ts';
 import { MAX_CALLS_IN_FLIGHT_PER_CONNECTION, MAX_SUBSCRIPTIONS_PER_CONNECTION } from './limits.ts';
@@ -181,19 +181,19 @@ class CountedStream extends WatchedStream {
   }
 }
 
-/** Holds a connection's subscription slot until it ends, however it ends (even unpulled). */
+/** Holds a connection's subscription slot until it ends, however it ends (even unpulled): ended() runs once. */
 class SlotHoldingStream extends WatchedStream {
-  readonly #release: () => void;
+  readonly #inFlight: InFlight;
 
-  constructor(stream: AsyncIterable<unknown>, release: () => void) {
+  constructor(stream: AsyncIterable<unknown>, inFlight: InFlight) {
     super(stream);
-    this.#release = release;
+    this.#inFlight = inFlight;
   }
 
   protected started(): void {}
 
   protected ended(): void {
-    this.#release();
+    this.#inFlight.subscriptions -= 1;
   }
 }
 
@@ -208,8 +208,8 @@ class SlotHoldingStream extends WatchedStream {
  */
 const withConnectionLimits = t.middleware(async function withConnectionLimits({ ctx, type, next }) {
   const subscription = type === 'subscription';
-  const slots = subscription ? ctx.subscriptions : ctx.callsInFlight;
-  if (slots.size >= (subscription ? MAX_SUBSCRIPTIONS_PER_CONNECTION : MAX_CALLS_IN_FLIGHT_PER_CONNECTION)) {
+  const { inFlight } = ctx;
+  if (subscription ? inFlight.subscriptions >= MAX_SUBSCRIPTIONS_PER_CONNECTION : inFlight.calls >= MAX_CALLS_IN_FLIGHT_PER_CONNECTION) {
     throw new TRPCError({
       code: 'TOO_MANY_REQUESTS',
       message: subscription
@@ -217,17 +217,17 @@ const withConnectionLimits = t.middleware(async function withConnectionLimits({ 
         : `At most ${MAX_CALLS_IN_FLIGHT_PER_CONNECTION} calls at once per connection: wait for answers before sending more`,
     });
   }
-  const slot = {};
-  slots.add(slot);
-  const release = () => slots.delete(slot);
+  if (subscription) inFlight.subscriptions += 1;
+  else inFlight.calls += 1;
   let handedOver = false;
   try {
     const result = await next();
     if (!subscription || !result.ok || !isAsyncIterable(result.data)) return result;
     handedOver = true;
-    return { ...result, data: new SlotHoldingStream(result.data, release) };
+    return { ...result, data: new SlotHoldingStream(result.data, inFlight) };
   } finally {
-    if (!handedOver) release();
+    if (!handedOver && subscription) inFlight.subscriptions -= 1;
+    else if (!handedOver) inFlight.calls -= 1;
   }
 });
 
