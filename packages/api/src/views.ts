@@ -153,7 +153,7 @@ export function conversationView(
 }
 
 /** A conversation entity's fields as the plain-SQL reads return them. */
-export function conversationRow(conversation: Conversation): ConversationRow {
+function conversationRow(conversation: Conversation): ConversationRow {
   return {
     id: conversation.id,
     kind: conversation.kind,

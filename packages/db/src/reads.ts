@@ -31,10 +31,14 @@ export interface MemberRow {
   lastReadSeq: number;
 }
 
-/** One of my conversations on an inbox page, with my role in it. */
+/** One of my conversations on an inbox page, as I see it. */
 export interface InboxRow {
   conversation: ConversationRow;
   myRole: ParticipantRole;
+  /** Its newest message, deleted or not. */
+  lastMessage: MessageRow | null;
+  /** Messages after my read marker, by others, not deleted. */
+  unreadCount: number;
 }
 
 export interface InboxPageQuery {
@@ -49,7 +53,9 @@ export interface InboxPageQuery {
 /**
  * A page of my conversations, newest activity first: a backward range of
  * participants_inbox_idx (user, the conversation's lastMessageAt, conversation), so it
- * reads the page and no more (a search reads on until the page is full).
+ * reads the page and no more (a search reads on until the page is full). Each row comes
+ * with its newest message (a probe for the highest seq, one for that message) and my
+ * unread count (counted as unreadCountsOf does), both for the rows of the page only.
  */
 export async function inboxPage(em: EntityManager, query: InboxPageQuery): Promise<InboxRow[]> {
   const direct = await directSql(em);
@@ -69,16 +75,37 @@ export async function inboxPage(em: EntityManager, query: InboxPageQuery): Promi
     params.push(pattern, pattern, pattern);
   }
   params.push(query.limit);
-  const rows = await direct.query<ConversationColumns & { role: ParticipantRole }>(
+  const rows = await direct.query<InboxColumns>(
     `select c.id, c.kind, c.title, ${ms(direct, 'c.created_at')} as created_at, ${ms(direct, 'c.last_message_at')} as last_message_at,
-            c.last_seq, c.message_count, p.role
-       from participants p join conversations c on c.id = p.conversation_id
+            c.last_seq, c.message_count, p.role, ${UNREAD_OF_P} as unread, ${messageColumns(direct, 'newest', 'newest_')}
+       from participants p
+       join conversations c on c.id = p.conversation_id
+       left join messages newest on newest.conversation_id = p.conversation_id
+        and newest.seq = (select max(top.seq) from messages top where top.conversation_id = p.conversation_id)
       where ${where}
       order by p.conversation_last_message_at desc, p.conversation_id desc
       limit ?`,
     params,
   );
-  return rows.map((row) => ({ conversation: conversationRow(row), myRole: row.role }));
+  return rows.map((row) => ({
+    conversation: conversationRow(row),
+    myRole: row.role,
+    lastMessage:
+      row.newest_id == null
+        ? null
+        : messageRow({
+            id: row.newest_id,
+            conversation_id: row.newest_conversation_id,
+            seq: row.newest_seq,
+            sender_id: row.newest_sender_id,
+            body: row.newest_body,
+            client_id: row.newest_client_id,
+            created_at: row.newest_created_at,
+            edited_at: row.newest_edited_at,
+            deleted_at: row.newest_deleted_at,
+          }),
+    unreadCount: Number(row.unread),
+  }));
 }
 
 /** Every member of these conversations, by conversation, then in the order they joined. */
@@ -130,10 +157,7 @@ export async function unreadCountsOf(em: EntityManager, userId: number, conversa
   if (conversationIds.length === 0) return new Map();
   const direct = await directSql(em);
   const rows = await direct.query<{ conversation_id: number; unread: number | string }>(
-    `select p.conversation_id,
-            (select count(*) from messages m
-              where m.conversation_id = p.conversation_id and m.seq > p.last_read_seq
-                and m.sender_id <> p.user_id and m.deleted_at is null) as unread
+    `select p.conversation_id, ${UNREAD_OF_P} as unread
        from participants p
       where p.user_id = ? and p.conversation_id ${inList(direct)}`,
     [userId, idList(direct, conversationIds)],
@@ -177,6 +201,14 @@ export async function historyPage(em: EntityManager, query: HistoryQuery): Promi
 }
 
 /**
+ * The unread count of participant row `p`: a count over the range (conversation_id, seq >
+ * its marker) of the messages' key, so it costs the unread messages, never the history.
+ */
+const UNREAD_OF_P = `(select count(*) from messages m
+   where m.conversation_id = p.conversation_id and m.seq > p.last_read_seq
+     and m.sender_id <> p.user_id and m.deleted_at is null)`;
+
+/**
  * A time column as epoch milliseconds, as SQLite stores it: PostgreSQL's text form would
  * cost a date parse per value in JavaScript (a page's members alone hold hundreds).
  * Sub-millisecond digits (never written by Parley) are cut off, as a Date would.
@@ -211,6 +243,14 @@ function conversationRow(columns: ConversationColumns): ConversationRow {
   };
 }
 
+/**
+ * A page row: the conversation, my role and unread count, and its newest message (whose
+ * columns are all null when it has none: read them only when newest_id is not).
+ */
+type InboxColumns = ConversationColumns & { role: ParticipantRole; unread: number | string; newest_id: number | null } & {
+  [Column in Exclude<keyof MessageColumns, 'id'> as `newest_${Column}`]: MessageColumns[Column];
+};
+
 interface MemberColumns {
   conversation_id: number;
   user_id: number;
@@ -233,10 +273,11 @@ interface MessageColumns {
   deleted_at: unknown;
 }
 
-const messageColumns = (direct: DirectSql, table: string) =>
+/** The columns of MessageColumns from `table`, each named with `prefix`. */
+const messageColumns = (direct: DirectSql, table: string, prefix = '') =>
   [
-    ...['id', 'conversation_id', 'seq', 'sender_id', 'body', 'client_id'].map((column) => `${table}.${column}`),
-    ...['created_at', 'edited_at', 'deleted_at'].map((column) => `${ms(direct, `${table}.${column}`)} as ${column}`),
+    ...['id', 'conversation_id', 'seq', 'sender_id', 'body', 'client_id'].map((column) => `${table}.${column} as ${prefix}${column}`),
+    ...['created_at', 'edited_at', 'deleted_at'].map((column) => `${ms(direct, `${table}.${column}`)} as ${prefix}${column}`),
   ].join(', ');
 
 function messageRow(columns: MessageColumns): MessageRow {

@@ -16,8 +16,6 @@ import {
   type ConversationKind,
   type ConversationRow,
   type EntityManager,
-  type InboxRow,
-  type Participant,
   type User,
 } from '@parley/db';
 import { badInput, conversationNotFound } from '../errors.ts';
@@ -26,7 +24,6 @@ import type { Actor } from '../context.ts';
 import type { Presence } from '../realtime/presence.ts';
 import { publishAfterCommit } from '../realtime/publish.ts';
 import {
-  conversationRow,
   conversationSummaryView,
   conversationView,
   type ConversationSummary,
@@ -148,9 +145,10 @@ function decodeCursor(cursor: string): { lastMessageAt: Date; conversationId: nu
 }
 
 /**
- * My conversations, newest activity first, one keyset page at a time: four queries in plain
- * SQL (@parley/db reads.ts), each reading index ranges the size of the page, whatever the
- * size of the database or of my inbox.
+ * My conversations, newest activity first, one keyset page at a time: two statements in
+ * plain SQL (@parley/db reads.ts) — the page with each newest message and my unread count,
+ * then the members — each reading index ranges the size of the page, whatever the size of
+ * the database or of my inbox.
  */
 export async function listConversations(
   actor: Actor,
@@ -165,43 +163,23 @@ export async function listConversations(
   const hasMore = page.length > input.limit;
   const mine = page.slice(0, input.limit);
   const last = mine.at(-1);
-  return {
-    items: await summariesOf(actor, mine),
-    nextCursor: hasMore && last ? encodeCursor(last.conversation) : null,
-  };
-}
-
-/** Summaries of conversations I am in (my participant rows, their conversations loaded). */
-export function summaries(actor: Actor, memberships: Participant[]): Promise<ConversationSummary[]> {
-  return summariesOf(
-    actor,
-    memberships.map((membership) => ({ conversation: conversationRow(membership.conversation.getEntity()), myRole: membership.role })),
-  );
-}
-
-/** Each conversation as I see it: its members, its newest message, my unread count. Three queries, run at once. */
-async function summariesOf(actor: Actor, mine: readonly InboxRow[]): Promise<ConversationSummary[]> {
-  const { em, user: me } = actor;
-  if (mine.length === 0) return [];
-  const ids = mine.map((row) => row.conversation.id);
-  const [members, lastMessages, unread] = await Promise.all([
-    membersOf(em, ids),
-    lastMessagesOf(em, ids),
-    unreadCountsOf(em, me.id, ids),
-  ]);
+  if (mine.length === 0) return { items: [], nextCursor: null };
+  const members = await membersOf(actor.em, mine.map((row) => row.conversation.id));
   const online = await actor.deps.presence.onlineAmong([...new Set(members.map((member) => member.userId))]);
   const membersByConversation = Map.groupBy(members, (member) => member.conversationId);
-  const lastMessageByConversation = new Map(lastMessages.map((message) => [message.conversationId, message]));
-  return mine.map(({ conversation, myRole }) =>
-    conversationSummaryView(
-      conversation,
-      membersByConversation.get(conversation.id) ?? [],
-      myRole,
-      online,
-      lastMessageByConversation.get(conversation.id) ?? null,
-      unread.get(conversation.id) ?? 0,
+  return {
+    items: mine.map((row) =>
+      conversationSummaryView(
+        row.conversation,
+        membersByConversation.get(row.conversation.id) ?? [],
+        row.myRole,
+        online,
+        row.lastMessage,
+        row.unreadCount,
+      ),
     ),
-  );
+    nextCursor: hasMore && last ? encodeCursor(last.conversation) : null,
+  };
 }
 
 /**
