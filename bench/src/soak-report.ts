@@ -74,6 +74,12 @@ function summaryRows(o: SoakOutcome): [string, string][] {
       baseline && end ? `${mib(baseline.rssAnon)} → ${mib(end.rssAnon)} · ${mib(baseline.rssFile)} → ${mib(end.rssFile)} · ${mib(baseline.rssShmem)} → ${mib(end.rssShmem)} MiB` : '—',
     ],
     [
+      'anonymous RSS: brk heap (main-thread malloc) · other mappings (V8 heap, large blocks, arenas)',
+      baseline && end && Number.isFinite(baseline.rssBrkHeap ?? Number.NaN)
+        ? `${mib(baseline.rssBrkHeap)} → ${mib(end.rssBrkHeap)} · ${mib(baseline.rssOtherAnon)} → ${mib(end.rssOtherAnon)} MiB`
+        : '—',
+    ],
+    [
       `RSS samples (every ${o.settings.sampleSeconds} s, each after two forced full GCs)`,
       o.memory.samples.length > 0 ? `${o.memory.samples.length}, the GC request taking up to ${Math.round(Math.max(...o.memory.samples.map((m) => m.gcMs)))} ms` : '—',
     ],

@@ -54,6 +54,14 @@ export interface MemorySample extends Memory {
   rssAnon: number;
   rssFile: number;
   rssShmem: number;
+  /**
+   * Anonymous RSS split by mapping (/proc/<pid>/smaps): the brk heap, where malloc puts the
+   * main thread's small allocations (SQLite's page cache and statements, better-sqlite3,
+   * ws, Node's own), and every other anonymous mapping (V8's heap pages, malloc's large
+   * blocks and thread arenas).
+   */
+  rssBrkHeap: number;
+  rssOtherAnon: number;
   /** How long the request took, the two GCs included: the load's latency feels this pause. */
   gcMs: number;
 }
@@ -168,12 +176,15 @@ async function soakAt(ctx: Context, spec: TargetSpec, s: SoakSettings, outcome: 
     const gcMs = performance.now() - asked;
     const total = (key: keyof Memory) => all.reduce((sum, m) => sum + m[key], 0);
     const parts = deployment.servers.map((server) => rssParts(server.pid));
+    const part = (key: keyof (typeof parts)[number]) => parts.reduce((sum, p) => sum + p[key], 0);
     return {
       atSeconds,
       gcMs,
-      rssAnon: parts.reduce((sum, p) => sum + p.anon, 0),
-      rssFile: parts.reduce((sum, p) => sum + p.file, 0),
-      rssShmem: parts.reduce((sum, p) => sum + p.shmem, 0),
+      rssAnon: part('anon'),
+      rssFile: part('file'),
+      rssShmem: part('shmem'),
+      rssBrkHeap: part('brkHeap'),
+      rssOtherAnon: part('otherAnon'),
       rss: total('rss'),
       heapUsed: total('heapUsed'),
       heapTotal: total('heapTotal'),
@@ -239,20 +250,42 @@ function describeMemory(m: MemorySample, baseline?: MemorySample): string {
   const growth = baseline ? ` (${percent(m.rss / baseline.rss - 1)})` : '';
   return (
     `RSS ${mib(m.rss)} MiB${growth}, heap ${mib(m.heapUsed)} of ${mib(m.heapTotal)} MiB, ` +
-    `external ${mib(m.external)} MiB; RSS anon ${mib(m.rssAnon)} file ${mib(m.rssFile)} shmem ${mib(m.rssShmem)} MiB; GC request ${Math.round(m.gcMs)} ms`
+    `external ${mib(m.external)} MiB; RSS anon ${mib(m.rssAnon)} (brk heap ${mib(m.rssBrkHeap)}, other ${mib(m.rssOtherAnon)}) ` +
+    `file ${mib(m.rssFile)} shmem ${mib(m.rssShmem)} MiB; GC request ${Math.round(m.gcMs)} ms`
   );
 }
 
 /** RSS by kind from /proc (NaN where there is none). */
-function rssParts(pid: number): { anon: number; file: number; shmem: number } {
-  let status = '';
-  try {
-    status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  } catch {
-    // Not Linux, or the process is gone.
-  }
+function rssParts(pid: number): { anon: number; file: number; shmem: number; brkHeap: number; otherAnon: number } {
+  const read = (file: string) => {
+    try {
+      return readFileSync(`/proc/${pid}/${file}`, 'utf8');
+    } catch {
+      return ''; // Not Linux, or the process is gone.
+    }
+  };
+  const status = read('status');
   const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN) * 1024;
-  return { anon: kib('RssAnon'), file: kib('RssFile'), shmem: kib('RssShmem') };
+  // smaps: a header line per mapping (address range, perms, offset, device, inode, path), then "Field: N kB" lines.
+  let brkHeap = 0;
+  let otherAnon = 0;
+  let mapping = '';
+  const smaps = read('smaps');
+  for (const line of smaps.split('\n')) {
+    const header = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ (\d+)\s*(.*)$/.exec(line);
+    if (header) {
+      // inode 0 and no path (or a [heap]/[anon:…] label): anonymous memory.
+      const [, inode, path = ''] = header;
+      mapping = path === '[heap]' ? 'brk' : inode === '0' && (path === '' || path.startsWith('[anon')) ? 'anon' : 'other';
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (!rss) continue;
+    if (mapping === 'brk') brkHeap += Number(rss[1]) * 1024;
+    else if (mapping === 'anon') otherAnon += Number(rss[1]) * 1024;
+  }
+  if (!smaps) brkHeap = otherAnon = Number.NaN;
+  return { anon: kib('RssAnon'), file: kib('RssFile'), shmem: kib('RssShmem'), brkHeap, otherAnon };
 }
 
 /** HEAD and the files of packages/ and apps/ that differ from it: what the servers ran. */
