@@ -3,7 +3,7 @@
  * generator that subscribes to the bus *before* it reads the database, so nothing
  * committed in between can be missed, and that ends when `signal` aborts.
  */
-import { ConversationEventSchema, ParticipantSchema } from '@parley/db';
+import { ConversationEventSchema, findUser, ParticipantSchema } from '@parley/db';
 import type { Actor, ApiDeps } from '../context.ts';
 import { Mailbox } from '../realtime/mailbox.ts';
 import { conversationTopic, inboxTopic, type InboxSignal } from '../realtime/topics.ts';
@@ -244,8 +244,14 @@ interface Heard {
  * After lost signals (a full mailbox, a bus outage) it re-reads my most recent
  * conversations and tells which of those it has shown I am no longer in.
  */
-export async function* inboxEvents(actor: Actor, signal: AbortSignal): AsyncGenerator<InboxEvent> {
-  const { deps, user } = actor;
+export function inboxEvents(actor: Actor, signal: AbortSignal): AsyncGenerator<InboxEvent> {
+  // Not a generator itself: V8 keeps a generator's arguments for its whole life, and the
+  // call's context (its EntityManager fork, the User entity) is 5 KiB per idle connection.
+  return inboxStream(actor.deps, actor.user.id, signal);
+}
+
+async function* inboxStream(deps: ApiDeps, userId: number, signal: AbortSignal): AsyncGenerator<InboxEvent> {
+  const user = { id: userId };
   const reads = sharedInboxReads(deps);
   // Counted as listening before subscribing: a read started after any signal includes me.
   const stopListening = reads.listen(user.id);
@@ -262,7 +268,9 @@ export async function* inboxEvents(actor: Actor, signal: AbortSignal): AsyncGene
   };
   const refresh = async function* (): AsyncGenerator<InboxEvent> {
     const em = deps.db.em.fork();
-    const recent = await listConversations({ ...actor, em }, { limit: INBOX_REFRESH_LIMIT });
+    const me = await findUser(em, user.id);
+    if (!me) return;
+    const recent = await listConversations({ deps, em, user: me }, { limit: INBOX_REFRESH_LIMIT });
     const recentIds = new Set(recent.items.map((conversation) => conversation.id));
     const others = [...shown].filter((id) => !recentIds.has(id));
     const stillMine = others.length
