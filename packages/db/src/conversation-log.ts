@@ -14,7 +14,7 @@ import {
   type ConversationEventType,
   type Message,
 } from './entities.ts';
-import { asOrmError, directSql, timeOf } from './direct-sql.ts';
+import { asOrmError, directSql } from './direct-sql.ts';
 import { dialectOf, type Database, type EntityManager } from './orm.ts';
 
 /**
@@ -90,42 +90,6 @@ export interface MessageRow {
   createdAt: Date;
   editedAt: Date | null;
   deletedAt: Date | null;
-}
-
-const MESSAGE_COLUMNS = 'id, conversation_id, seq, sender_id, body, client_id, created_at, edited_at, deleted_at';
-
-interface MessageColumns {
-  id: number;
-  conversation_id: number;
-  seq: number;
-  sender_id: number;
-  body: string;
-  client_id: string;
-  created_at: unknown;
-  edited_at: unknown;
-  deleted_at: unknown;
-}
-
-function messageRow(columns: MessageColumns): MessageRow {
-  return {
-    id: Number(columns.id),
-    conversationId: Number(columns.conversation_id),
-    seq: Number(columns.seq),
-    senderId: Number(columns.sender_id),
-    body: columns.body,
-    clientId: columns.client_id,
-    createdAt: timeOf(columns.created_at),
-    editedAt: columns.edited_at == null ? null : timeOf(columns.edited_at),
-    deletedAt: columns.deleted_at == null ? null : timeOf(columns.deleted_at),
-  };
-}
-
-/** The message a sender stored under a clientId (the idempotency key of a send), if any. */
-export async function findMessageByClientId(db: Database, senderId: number, clientId: string): Promise<MessageRow | null> {
-  const direct = await directSql(db.em);
-  const sql = `select ${MESSAGE_COLUMNS} from messages where sender_id = ? and client_id = ?`;
-  const [row] = await direct.query<MessageColumns>(sql, [senderId, clientId]);
-  return row ? messageRow(row) : null;
 }
 
 /**

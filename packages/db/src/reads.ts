@@ -165,6 +165,40 @@ export async function unreadCountsOf(em: EntityManager, userId: number, conversa
   return new Map(rows.map((row) => [Number(row.conversation_id), Number(row.unread)]));
 }
 
+/**
+ * Each of these members' unread count in one conversation (as unreadCountsOf counts), with
+ * the conversation's row, in one query: what inbox.onEvent's shared read needs. Users who
+ * are not (or no longer) members have no entry; null when none is.
+ */
+export async function membersUnreadCounts(
+  em: EntityManager,
+  conversationId: number,
+  userIds: readonly number[],
+): Promise<{ conversation: ConversationRow; unread: Map<number, number> } | null> {
+  const direct = await directSql(em);
+  const rows = await direct.query<ConversationColumns & { user_id: number; unread: number | string }>(
+    `select p.user_id, ${UNREAD_OF_P} as unread,
+            c.id, c.kind, c.title, ${ms(direct, 'c.created_at')} as created_at, ${ms(direct, 'c.last_message_at')} as last_message_at,
+            c.last_seq, c.message_count
+       from participants p join conversations c on c.id = p.conversation_id
+      where p.conversation_id = ? and p.user_id ${inList(direct)}`,
+    [conversationId, idList(direct, userIds)],
+  );
+  const [first] = rows;
+  if (!first) return null;
+  return { conversation: conversationRow(first), unread: new Map(rows.map((row) => [Number(row.user_id), Number(row.unread)])) };
+}
+
+/** The message a sender stored under a clientId (the idempotency key of a send), if any. */
+export async function findMessageByClientId(em: EntityManager, senderId: number, clientId: string): Promise<MessageRow | null> {
+  const direct = await directSql(em);
+  const [row] = await direct.query<MessageColumns>(
+    `select ${messageColumns(direct, 'messages')} from messages where sender_id = ? and client_id = ?`,
+    [senderId, clientId],
+  );
+  return row ? messageRow(row) : null;
+}
+
 export interface HistoryQuery {
   conversationId: number;
   /** Only messages with a lower seq (older), newest of them first. */

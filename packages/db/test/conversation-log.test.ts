@@ -122,7 +122,7 @@ describe.each(testDialects())('conversation log on %s', (dialect) => {
       const stored = await em.findOneOrFail(MessageSchema, { clientId: 'c1' });
       expect([stored.id, stored.seq, stored.body, stored.createdAt]).toEqual([first?.id, 1, 'hello', at]);
       // The ORM reads back exactly what plain SQL wrote, times included.
-      expect(await findMessageByClientId(db.orm, alice.id, 'c1')).toEqual(first);
+      expect(await findMessageByClientId(db.em(), alice.id, 'c1')).toEqual(first);
       const events = await em.find(ConversationEventSchema, { conversation: id }, { orderBy: { seq: 'asc' } });
       expect(events.map((e) => [e.seq, e.type, e.actorId, e.message?.id])).toEqual([
         [1, 'message.created', alice.id, first?.id],

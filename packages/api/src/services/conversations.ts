@@ -3,13 +3,12 @@ import { UniqueConstraintViolationException } from '@parley/db';
 import {
   ConversationSchema,
   directKeyOf,
-  directSql,
   inboxPage,
   lastMessagesOf,
   membersOf,
+  membersUnreadCounts,
   ParticipantSchema,
   selfKeyOf,
-  timeOf,
   unreadCountsOf,
   UserSchema,
   type Conversation,
@@ -220,55 +219,4 @@ export async function memberSummaries(
     summaries.set(userId, { ...shared, myRole: roles.get(userId) ?? 'member', unreadCount });
   }
   return { members: new Set(memberIds), summaries };
-}
-
-/**
- * Each of these members' unread count in one conversation, with the conversation's row, in
- * one query: per member a count over the range (conversation_id, seq > their marker) of the
- * messages' key. A correlated count, not a join: PostgreSQL plans the join as a scan of the
- * whole conversation. Users who are not (or no longer) members have no entry; null when
- * none is.
- */
-export async function membersUnreadCounts(
-  em: EntityManager,
-  conversationId: number,
-  userIds: readonly number[],
-): Promise<{ conversation: ConversationRow; unread: Map<number, number> } | null> {
-  const direct = await directSql(em);
-  // The ids as one parameter: one SQL text (prepared once) whatever the number of members.
-  const sqlite = direct.dialect === 'sqlite';
-  const rows = await direct.query<{
-    user_id: number;
-    unread: number | string;
-    id: number;
-    kind: ConversationKind;
-    title: string | null;
-    created_at: unknown;
-    last_message_at: unknown;
-    last_seq: number;
-    message_count: number;
-  }>(
-    `select p.user_id,
-            (select count(*) from messages m
-              where m.conversation_id = p.conversation_id and m.seq > p.last_read_seq
-                and m.sender_id <> p.user_id and m.deleted_at is null) as unread,
-            c.id, c.kind, c.title, c.created_at, c.last_message_at, c.last_seq, c.message_count
-       from participants p join conversations c on c.id = p.conversation_id
-      where p.conversation_id = ? and p.user_id ${sqlite ? 'in (select value from json_each(?))' : '= any(?::int[])'}`,
-    [conversationId, sqlite ? `[${userIds.map(Number).join(',')}]` : `{${userIds.map(Number).join(',')}}`],
-  );
-  const [first] = rows;
-  if (!first) return null;
-  return {
-    conversation: {
-      id: Number(first.id),
-      kind: first.kind,
-      title: first.title ?? null,
-      createdAt: timeOf(first.created_at),
-      lastMessageAt: timeOf(first.last_message_at),
-      lastSeq: Number(first.last_seq),
-      messageCount: Number(first.message_count),
-    },
-    unread: new Map(rows.map((row) => [Number(row.user_id), Number(row.unread)])),
-  };
 }

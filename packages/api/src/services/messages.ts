@@ -75,7 +75,7 @@ export async function sendMessage(
 }
 
 async function findByClientId(actor: Actor, conversationId: number, clientId: string) {
-  const message = await findMessageByClientId(actor.deps.db, actor.user.id, clientId);
+  const message = await findMessageByClientId(actor.em, actor.user.id, clientId);
   if (!message) return null;
   if (message.conversationId !== conversationId) {
     throw new TRPCError({ code: 'CONFLICT', message: 'That clientId was already used for another conversation' });
