@@ -4,26 +4,15 @@ import {
   ConversationEventSchema,
   ConversationSchema,
   findMessageByClientId,
-  lockConversation,
   MessageSchema,
   ParticipantSchema,
   postMessage,
   postMessageAsMember,
   UniqueConstraintViolationException,
   testDialects,
-  type Conversation,
-  type EntityManager,
 } from '../src/index.ts';
-import { createConversation, createUsers, openTestDatabase } from './helpers.ts';
+import { createConversation, createUsers, onLocked, openTestDatabase } from './helpers.ts';
 
-/** Runs `work` the way the API does: in a transaction, on the locked conversation row. */
-function onLocked<T>(em: EntityManager, conversationId: number, work: (tx: EntityManager, c: Conversation) => T) {
-  return em.transactional(async (tx) => {
-    const conversation = await lockConversation(tx, conversationId);
-    if (!conversation) throw new Error(`conversation ${conversationId} not found`);
-    return work(tx, conversation);
-  });
-}
 
 describe.each(testDialects())('conversation log on %s', (dialect) => {
   it('gives each message the next seq and logs one event per change, with exact counters', async () => {

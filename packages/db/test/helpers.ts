@@ -2,9 +2,11 @@
 import {
   ConversationSchema,
   createScratchDatabase,
+  lockConversation,
   openDatabase,
   ParticipantSchema,
   UserSchema,
+  type Conversation,
   type ConversationKind,
   type Database,
   type DatabaseTarget,
@@ -66,4 +68,13 @@ export async function createConversation(
   for (const user of members) em.create(ParticipantSchema, { conversation, user });
   await em.flush();
   return conversation.id;
+}
+
+/** Runs `work` the way the API does: in a transaction, on the locked conversation row. */
+export function onLocked<T>(em: EntityManager, conversationId: number, work: (tx: EntityManager, c: Conversation) => T) {
+  return em.transactional(async (tx) => {
+    const conversation = await lockConversation(tx, conversationId);
+    if (!conversation) throw new Error(`conversation ${conversationId} not found`);
+    return work(tx, conversation);
+  });
 }

@@ -10,24 +10,14 @@ import {
   createOrmConfig,
   createScratchDatabase,
   inboxPage,
-  lockConversation,
   ParticipantSchema,
   postMessage,
   postMessageAsMember,
   testDialects,
   timeOf,
-  type Conversation,
-  type EntityManager,
 } from '../src/index.ts';
-import { createConversation, createUsers, openTestDatabase, type TestDatabase } from './helpers.ts';
+import { createConversation, createUsers, onLocked, openTestDatabase, type TestDatabase } from './helpers.ts';
 
-function onLocked<T>(em: EntityManager, conversationId: number, work: (tx: EntityManager, c: Conversation) => T) {
-  return em.transactional(async (tx) => {
-    const conversation = await lockConversation(tx, conversationId);
-    if (!conversation) throw new Error(`conversation ${conversationId} not found`);
-    return work(tx, conversation);
-  });
-}
 
 /** Each member's copy, and the conversation's own lastMessageAt, as epoch ms. */
 async function copies(db: TestDatabase, conversationId: number) {
