@@ -15,17 +15,22 @@ const STOP_DEADLINE_MS = 10_000;
 
 declare const gc: (() => void) | undefined;
 
+/** This process's memory after a full garbage collection (when started with --expose-gc). */
+export function memoryAfterGc(): Extract<FromTarget, { type: 'memory' }> {
+  // Twice: the first pass can leave finalizers whose objects only the second frees.
+  if (typeof gc === 'function') {
+    gc();
+    gc();
+  }
+  const { rss, heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage();
+  return { type: 'memory', rss, heapUsed, heapTotal, external, arrayBuffers };
+}
+
 export function serveControl(url: string, close: () => Promise<void>): void {
   const send = (message: FromTarget) => process.send?.(message);
   process.on('message', (message: ToTarget) => {
     if (message.type === 'memory') {
-      // Twice: the first pass can leave finalizers whose objects only the second frees.
-      if (typeof gc === 'function') {
-        gc();
-        gc();
-      }
-      const { rss, heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage();
-      send({ type: 'memory', rss, heapUsed, heapTotal, external, arrayBuffers });
+      send(memoryAfterGc());
     } else if (message.type === 'stop') {
       // A server that is still working off an overload gets a while to close cleanly, then
       // exits anyway (a normal exit, so --cpu-prof still writes its profile).

@@ -9,13 +9,11 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import type { FromTarget, ToTarget } from './control.ts';
+import { memoryAfterGc, type FromTarget, type ToTarget } from './control.ts';
 
 const SECOND_SIGNAL_AFTER_MS = 10_000;
 /** Sampling interval of the CPU profiler, in microseconds. */
 const PROFILE_INTERVAL_US = 500;
-
-declare const gc: (() => void) | undefined;
 
 const reply = (message: FromTarget) => process.send?.(message);
 let session: Session | null = null;
@@ -40,12 +38,7 @@ async function stopProfile(path: string): Promise<void> {
 
 process.on('message', (message: ToTarget) => {
   if (message.type === 'memory') {
-    if (typeof gc === 'function') {
-      gc();
-      gc();
-    }
-    const { rss, heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage();
-    reply({ type: 'memory', rss, heapUsed, heapTotal, external, arrayBuffers });
+    reply(memoryAfterGc());
   } else if (message.type === 'profile-start') {
     startProfile().catch((error: unknown) => console.error('bench: could not start the profiler', error));
   } else if (message.type === 'profile-stop') {
