@@ -14,7 +14,7 @@ import {
   renameConversation,
   setParticipantRole,
 } from '../services/membership.ts';
-import { conversationEvents, publishTyping, readReceipts, typingUsers } from '../services/live.ts';
+import { conversationEvents, publishTyping, readReceipts, subscriberOf, typingUsers } from '../services/live.ts';
 import { memberProcedure, neverAborted, protectedProcedure } from '../trpc.ts';
 
 export const conversationsRouter = {
@@ -91,8 +91,9 @@ export const conversationsRouter = {
       // every live event look already seen: it starts from now instead.
       const lastSeq = ctx.membership.conversation.getEntity().lastSeq;
       const after = input.lastEventId ? Math.min(Number(input.lastEventId), lastSeq) : lastSeq;
+      const events = conversationEvents(subscriberOf(ctx), input.conversationId, after, signal ?? neverAborted);
       return (async function* () {
-        for await (const event of conversationEvents(ctx, input.conversationId, after, signal ?? neverAborted)) {
+        for await (const event of events) {
           yield tracked(String(event.seq), event);
         }
       })();
@@ -100,11 +101,11 @@ export const conversationsRouter = {
 
   onTyping: memberProcedure
     .input(z.object({ conversationId: id }))
-    .subscription(({ ctx, input, signal }) => typingUsers(ctx, input.conversationId, signal ?? neverAborted, ctx.deps.typingTtlMs)),
+    .subscription(({ ctx, input, signal }) => typingUsers(subscriberOf(ctx), input.conversationId, signal ?? neverAborted, ctx.deps.typingTtlMs)),
 
   onReadReceipts: memberProcedure
     .input(z.object({ conversationId: id }))
-    .subscription(({ ctx, input, signal }) => readReceipts(ctx, input.conversationId, signal ?? neverAborted)),
+    .subscription(({ ctx, input, signal }) => readReceipts(subscriberOf(ctx), input.conversationId, signal ?? neverAborted)),
 
   markRead: memberProcedure
     .input(z.object({ id, seq }))

@@ -1,7 +1,7 @@
 import type { TRPCRouterRecord } from '@trpc/server';
-import { inboxEvents } from '../services/live.ts';
+import { inboxEvents, subscriberOf } from '../services/live.ts';
 import { neverAborted, protectedProcedure } from '../trpc.ts';
 
 export const inboxRouter = {
-  onEvent: protectedProcedure.subscription(({ ctx, signal }) => inboxEvents(ctx, signal ?? neverAborted)),
+  onEvent: protectedProcedure.subscription(({ ctx, signal }) => inboxEvents(subscriberOf(ctx), signal ?? neverAborted)),
 } satisfies TRPCRouterRecord;

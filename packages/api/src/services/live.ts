@@ -13,6 +13,18 @@ import { sharedInboxReads } from './inbox-reads.ts';
 
 const BACKFILL_PAGE = 500;
 
+/**
+ * Who a live stream is for: only what it needs of the call. A generator keeps its
+ * arguments for its whole life, and a call's context (its EntityManager fork, the User
+ * entity) is about 5 KiB per open stream; `subscriberOf(ctx)` is a few bytes.
+ */
+export interface Subscriber {
+  deps: ApiDeps;
+  user: { id: number };
+}
+
+export const subscriberOf = (actor: Actor): Subscriber => ({ deps: actor.deps, user: { id: actor.user.id } });
+
 /** Events of a conversation with seq in (after, upTo], in order, from the database. */
 async function* eventsFromLog(deps: ApiDeps, conversationId: number, after: number, upTo = Number.MAX_SAFE_INTEGER) {
   for (let last = after; ; ) {
@@ -40,12 +52,11 @@ export const endsMembershipOf = (event: ConversationEventView, userId: number) =
  * a Redis outage) from the log before going on. Ends after the event that removes me.
  */
 export async function* conversationEvents(
-  actor: Actor,
+  { deps, user }: Subscriber,
   conversationId: number,
   after: number,
   signal: AbortSignal,
 ): AsyncGenerator<ConversationEventView> {
-  const { deps, user } = actor;
   const mailbox = new Mailbox<ConversationEventView | 'resync'>(signal);
   /** When live messages were committed, for the send→deliver latency (events from the log have none). */
   const committedAt = new WeakMap<ConversationEventView, number>();
@@ -116,12 +127,11 @@ export const TYPING_TTL_MS = 6_000;
  * TYPING_TTL_MS without a refresh.
  */
 export async function* typingUsers(
-  actor: Actor,
+  { deps, user }: Subscriber,
   conversationId: number,
   signal: AbortSignal,
   ttlMs = TYPING_TTL_MS,
 ): AsyncGenerator<{ userIds: number[] }> {
-  const { deps, user } = actor;
   const typingUntil = new Map<number, number>();
   const mailbox = new Mailbox<{ userId: number; typing: boolean } | 'tick'>(signal);
   let timer: NodeJS.Timeout | undefined;
@@ -168,8 +178,7 @@ export interface ReadReceipt {
  * marker that moves. A member moves it by marking read, and by sending (sending a message
  * means having read what came before it).
  */
-export async function* readReceipts(actor: Actor, conversationId: number, signal: AbortSignal): AsyncGenerator<ReadReceipt[]> {
-  const { deps, user } = actor;
+export async function* readReceipts({ deps, user }: Subscriber, conversationId: number, signal: AbortSignal): AsyncGenerator<ReadReceipt[]> {
   const mailbox = new Mailbox<ReadReceipt | 'resync'>(signal);
   const unsubscribe = deps.bus.subscribe(conversationTopic(conversationId), (signalled) => {
     if (signalled.kind === 'read') mailbox.push({ userId: signalled.userId, lastReadSeq: signalled.lastReadSeq });
@@ -244,14 +253,7 @@ interface Heard {
  * After lost signals (a full mailbox, a bus outage) it re-reads my most recent
  * conversations and tells which of those it has shown I am no longer in.
  */
-export function inboxEvents(actor: Actor, signal: AbortSignal): AsyncGenerator<InboxEvent> {
-  // Not a generator itself: V8 keeps a generator's arguments for its whole life, and the
-  // call's context (its EntityManager fork, the User entity) is 5 KiB per idle connection.
-  return inboxStream(actor.deps, actor.user.id, signal);
-}
-
-async function* inboxStream(deps: ApiDeps, userId: number, signal: AbortSignal): AsyncGenerator<InboxEvent> {
-  const user = { id: userId };
+export async function* inboxEvents({ deps, user }: Subscriber, signal: AbortSignal): AsyncGenerator<InboxEvent> {
   const reads = sharedInboxReads(deps);
   // Counted as listening before subscribing: a read started after any signal includes me.
   const stopListening = reads.listen(user.id);
