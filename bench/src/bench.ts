@@ -12,8 +12,9 @@
  * under two minutes; it exits non-zero unless every scenario produced numbers (CI smoke).
  * `pnpm bench --profile` instead profiles Parley's send path and fan-out (profile.ts);
  * `pnpm bench --from bench/results/full.json` re-renders an earlier run's table and chart.
- * `pnpm bench:soak [--minutes 10] [--targets sqlite]` (= `--soak`) measures fan-out capacity,
- * then runs Parley at half of it for --minutes and checks loss and memory (soak.ts).
+ * `pnpm bench:soak [--minutes 10] [--targets sqlite] [--per-sec N]` (= `--soak`) measures
+ * fan-out capacity, then runs Parley at half of it (or at N deliveries/s) for --minutes and
+ * checks loss and memory (soak.ts).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -41,6 +42,8 @@ const { values: args } = parseArgs({
     soak: { type: 'boolean', default: false },
     /** --soak: how long the soak runs after its warm-up. */
     minutes: { type: 'string', default: String(FULL_SOAK_MINUTES) },
+    /** --soak: a fixed rate in deliveries/s instead of half the measured capacity (a trial, to repeat a soak). */
+    'per-sec': { type: 'string' },
     'thread-only': { type: 'boolean', default: false },
     runs: { type: 'string' },
     scenarios: { type: 'string', default: SCENARIOS.join(',') },
@@ -88,6 +91,11 @@ if (args.runs !== undefined) {
 const minutes = Number(args.minutes);
 if (args.soak && (!Number.isFinite(minutes) || minutes < 0.5 || minutes > 120)) {
   console.error(`--minutes must be a number from 0.5 to 120, got "${args.minutes}"`);
+  process.exit(2);
+}
+const fixedPerSec = args['per-sec'] === undefined ? null : Number(args['per-sec']);
+if (args.soak && fixedPerSec !== null && !(Number.isFinite(fixedPerSec) && fixedPerSec >= 10 && fixedPerSec <= 100_000)) {
+  console.error(`--per-sec must be a number of deliveries/s from 10 to 100000, got "${args['per-sec']}"`);
   process.exit(2);
 }
 if (args.soak && (args.quick || args.profile)) {
@@ -157,8 +165,9 @@ try {
     await runProfiles(ctx, args.out);
   } else if (args.soak) {
     const outcomes: SoakOutcome[] = [];
-    for (const spec of targets) outcomes.push(await soakTarget(ctx, spec, soakSettings(minutes)));
-    const { base } = writeSoakResults(args.out, minutes, outcomes);
+    for (const spec of targets) outcomes.push(await soakTarget(ctx, spec, soakSettings(minutes, fixedPerSec)));
+    // Only what issue 7 asks (10 minutes or more at half the measured capacity) replaces soak.*.
+    const { base } = writeSoakResults(args.out, minutes >= FULL_SOAK_MINUTES && fixedPerSec === null, outcomes);
     log(`\n${soakMarkdown({ mode: 'soak', outcomes })}\n`);
     log(`wrote ${base}.json and ${base}.md`);
     const failed = outcomes.filter((outcome) => !passed(outcome));

@@ -1,7 +1,8 @@
 /**
  * What `pnpm bench:soak` writes: bench/results/soak.json (every figure, one entry per
  * target; a run replaces only the targets it soaked) and soak.md (the tables the README
- * quotes). Soaks shorter than 10 minutes go to soak-short.* instead.
+ * quotes). Soaks shorter than 10 minutes or at a fixed rate (--per-sec) are trials, written
+ * to soak-trial.* instead.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,15 +11,15 @@ import { machineLine } from './machine.ts';
 import { mib, percent, type SoakOutcome, type SoakPhase } from './soak.ts';
 
 export interface SoakResults {
-  mode: 'soak' | 'soak-short';
+  mode: 'soak' | 'soak-trial';
   outcomes: SoakOutcome[];
 }
 
 /** The full-length soak the issue asks for; shorter ones are checks that must not replace it. */
 export const FULL_SOAK_MINUTES = 10;
 
-export function writeSoakResults(outDir: string, minutes: number, outcomes: SoakOutcome[]): { base: string; results: SoakResults } {
-  const mode = minutes >= FULL_SOAK_MINUTES ? 'soak' : 'soak-short';
+export function writeSoakResults(outDir: string, standard: boolean, outcomes: SoakOutcome[]): { base: string; results: SoakResults } {
+  const mode = standard ? 'soak' : 'soak-trial';
   const base = join(outDir, mode);
   const order = Object.keys(TARGETS);
   const kept = mode === 'soak' && existsSync(`${base}.json`) ? (JSON.parse(readFileSync(`${base}.json`, 'utf8')) as SoakResults).outcomes : [];
@@ -52,7 +53,8 @@ function summaryRows(o: SoakOutcome): [string, string][] {
       o.capacity ? `${rate(o.capacity.perSec)}/s (runs: ${o.capacity.runs.map(rate).join(', ')})` : '—',
     ],
     [
-      'soak rate (half the capacity)',
+      // (Entries written before --per-sec existed have no such field.)
+      typeof o.settings.fixedPerSec === 'number' ? 'soak rate (fixed by --per-sec)' : 'soak rate (half the capacity)',
       `${rate(o.soakPerSec)} deliveries/s = ${(o.soakPerSec / o.settings.groupSize).toFixed(1)} messages/s to ${count(o.settings.clients)} clients in conversations of ${o.settings.groupSize}`,
     ],
     ['duration', `${o.settings.warmUpSeconds} s warm-up, then ${o.settings.minutes} min`],

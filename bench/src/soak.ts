@@ -33,11 +33,14 @@ export interface SoakSettings {
   drainLimitSeconds: number;
   /** Growth of RSS after GC over the soak that fails it. */
   rssGrowthLimit: number;
+  /** --per-sec: soak at this many deliveries/s instead of half the measured capacity (no ladder). */
+  fixedPerSec: number | null;
 }
 
-export function soakSettings(minutes: number): SoakSettings {
+export function soakSettings(minutes: number, fixedPerSec: number | null = null): SoakSettings {
   return {
     minutes,
+    fixedPerSec,
     warmUpSeconds: Math.min(60, Math.max(15, minutes * 6)),
     sampleSeconds: 30,
     intervalSeconds: 60,
@@ -137,11 +140,15 @@ export async function soakTarget(ctx: Context, spec: TargetSpec, s: SoakSettings
     checks: [],
   };
   try {
-    ctx.log(`soak · ${spec.label}: capacity first (the fan-out ladder, ${ctx.settings.runs} run${ctx.settings.runs === 1 ? '' : 's'}), then ${s.minutes} min at half of it`);
-    outcome.capacity = capacityOf(await fanout(ctx, [spec]));
-    outcome.soakPerSec = outcome.capacity.perSec / 2;
+    if (s.fixedPerSec === null) {
+      ctx.log(`soak · ${spec.label}: capacity first (the fan-out ladder, ${ctx.settings.runs} run${ctx.settings.runs === 1 ? '' : 's'}), then ${s.minutes} min at half of it`);
+      outcome.capacity = capacityOf(await fanout(ctx, [spec]));
+      outcome.soakPerSec = outcome.capacity.perSec / 2;
+    } else {
+      outcome.soakPerSec = s.fixedPerSec;
+    }
     ctx.log(
-      `soak · ${spec.label}: capacity ${Math.round(outcome.capacity.perSec)} deliveries/s (runs: ${outcome.capacity.runs.map(Math.round).join(', ')}); ` +
+      `soak · ${spec.label}: ${outcome.capacity ? `capacity ${Math.round(outcome.capacity.perSec)} deliveries/s (runs: ${outcome.capacity.runs.map(Math.round).join(', ')}); ` : ''}` +
         `soaking at ${Math.round(outcome.soakPerSec)} deliveries/s = ${(outcome.soakPerSec / f.groupSize).toFixed(1)} messages/s ` +
         `(${s.warmUpSeconds} s warm-up, then ${s.minutes} min)`,
     );
