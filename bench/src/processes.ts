@@ -51,6 +51,8 @@ export interface Memory {
   /** C++ objects bound to JavaScript ones, array buffers included. */
   external: number;
   arrayBuffers: number;
+  /** What V8 itself has malloc'ed outside its heap (compiler zones, tables): native, but not the embedder's. */
+  v8Malloced: number;
 }
 
 export interface StartTarget {
@@ -120,8 +122,8 @@ export async function startTarget({ name, entry, env = {}, readyFrom }: StartTar
     pid,
     output,
     memory: async () => {
-      const { rss, heapUsed, heapTotal, external, arrayBuffers } = await ask({ type: 'memory' }, 'memory');
-      return { rss, heapUsed, heapTotal, external, arrayBuffers };
+      const { rss, heapUsed, heapTotal, external, arrayBuffers, v8Malloced } = await ask({ type: 'memory' }, 'memory');
+      return { rss, heapUsed, heapTotal, external, arrayBuffers, v8Malloced };
     },
     profileStart: async () => void (await ask({ type: 'profile-start' }, 'profiling')),
     profileStop: async (path) => void (await ask({ type: 'profile-stop', path }, 'profiled')),

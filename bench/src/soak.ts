@@ -197,6 +197,7 @@ async function soakAt(ctx: Context, spec: TargetSpec, s: SoakSettings, outcome: 
       heapTotal: total('heapTotal'),
       external: total('external'),
       arrayBuffers: total('arrayBuffers'),
+      v8Malloced: total('v8Malloced'),
     };
   };
   const phase = (label: string, seconds: number, intervalSeconds: number, clientIdPrefix: string) =>
@@ -257,7 +258,7 @@ function describeMemory(m: MemorySample, baseline?: MemorySample): string {
   const growth = baseline ? ` (${percent(m.rss / baseline.rss - 1)})` : '';
   return (
     `RSS ${mib(m.rss)} MiB${growth}, heap ${mib(m.heapUsed)} of ${mib(m.heapTotal)} MiB, ` +
-    `external ${mib(m.external)} MiB; RSS anon ${mib(m.rssAnon)} (brk heap ${mib(m.rssBrkHeap)}, other ${mib(m.rssOtherAnon)}) ` +
+    `external ${mib(m.external)} MiB, V8 malloc ${mib(m.v8Malloced)} MiB; RSS anon ${mib(m.rssAnon)} (brk heap ${mib(m.rssBrkHeap)}, other ${mib(m.rssOtherAnon)}) ` +
     `file ${mib(m.rssFile)} shmem ${mib(m.rssShmem)} MiB; GC request ${Math.round(m.gcMs)} ms`
   );
 }

@@ -3,11 +3,12 @@
  * process (forked with an IPC channel), says where it listens, and on request reports its
  * memory after a full garbage collection (started with --expose-gc) or shuts down.
  */
+import { getHeapStatistics } from 'node:v8';
 
 export type ToTarget = { type: 'memory' } | { type: 'stop' } | { type: 'profile-start' } | { type: 'profile-stop'; path: string };
 export type FromTarget =
   | { type: 'ready'; url: string }
-  | { type: 'memory'; rss: number; heapUsed: number; heapTotal: number; external: number; arrayBuffers: number }
+  | { type: 'memory'; rss: number; heapUsed: number; heapTotal: number; external: number; arrayBuffers: number; v8Malloced: number }
   | { type: 'profiling' }
   | { type: 'profiled'; path: string };
 
@@ -23,7 +24,7 @@ export function memoryAfterGc(): Extract<FromTarget, { type: 'memory' }> {
     gc();
   }
   const { rss, heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage();
-  return { type: 'memory', rss, heapUsed, heapTotal, external, arrayBuffers };
+  return { type: 'memory', rss, heapUsed, heapTotal, external, arrayBuffers, v8Malloced: getHeapStatistics().malloced_memory };
 }
 
 export function serveControl(url: string, close: () => Promise<void>): void {
