@@ -136,7 +136,9 @@ describe.runIf(scaleOutAvailable())('two instances sharing PostgreSQL and Redis'
     await sendMany(aliceApi, group.id, 10, 'after the deploy');
 
     await vi.waitFor(() => expect(seqsOf(carolEvents.items)).toEqual(range(1, 30)), WAIT);
-    expect(carolEvents.started).toBe(2);
+    // She moved (at least once more: on a loaded machine the 2 s drain can end before her
+    // client has left, and the old socket is then cut, which costs a reconnect and no event).
+    expect(carolEvents.started).toBeGreaterThanOrEqual(2);
     expect(carolEvents.errors).toEqual([]);
   });
 
