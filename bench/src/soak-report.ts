@@ -64,7 +64,7 @@ function summaryRows(o: SoakOutcome): [string, string][] {
       'deliveries expected / received once (conversations.onEvent)',
       `${count(both(o, (p) => p.load.expectedDeliveries))} / ${count(both(o, (p) => p.load.expectedDeliveries - p.load.missingDeliveries))}`,
     ],
-    ['per client over the soak: deliveries (min–max) · inbox events (min–max)', soak ? `${soak.receivedPerClient.min}–${soak.receivedPerClient.max} · ${soak.inboxEventsPerClient.min}–${soak.inboxEventsPerClient.max}` : '—'],
+    ['per client over the soak: deliveries (min–max) · inbox events (min–max)', soak ? `${count(soak.receivedPerClient.min)}–${count(soak.receivedPerClient.max)} · ${count(soak.inboxEventsPerClient.min)}–${count(soak.inboxEventsPerClient.max)}` : '—'],
     ['send→deliver latency over the soak: p50 / p99 / max', soak ? `${ms(soak.latency.p50)} / ${ms(soak.latency.p99)} / ${ms(soak.latency.max)} ms` : '—'],
     ['messages.send round trip over the soak: p50 / p99', soak ? `${ms(soak.ackLatency.p50)} / ${ms(soak.ackLatency.p99)} ms` : '—'],
     ['server CPU over the soak (share of one core)', soak ? `${Math.round(soak.serverCpu * 100)} %` : '—'],
