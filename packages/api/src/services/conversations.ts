@@ -9,7 +9,6 @@ import {
   membersUnreadCounts,
   ParticipantSchema,
   selfKeyOf,
-  unreadCountsOf,
   UserSchema,
   type Conversation,
   type ConversationKind,
@@ -179,14 +178,6 @@ export async function listConversations(
     ),
     nextCursor: hasMore && last ? encodeCursor(last.conversation) : null,
   };
-}
-
-/**
- * Unread = messages after my lastReadSeq, by others, not deleted: an index range count on
- * messages (conversation_id, seq) per conversation, never a scan.
- */
-export function unreadCounts(em: EntityManager, me: User, conversationIds: number[]): Promise<Map<number, number>> {
-  return unreadCountsOf(em, me.id, conversationIds);
 }
 
 /**

@@ -3,6 +3,7 @@ import {
   appendEvent,
   lockConversation,
   ParticipantSchema,
+  unreadCountsOf,
   UserSchema,
   type Conversation,
   type ConversationEvent,
@@ -17,7 +18,7 @@ import type { Actor } from '../context.ts';
 import { publishAfterCommit } from '../realtime/publish.ts';
 import { conversationTopic, inboxTopic } from '../realtime/topics.ts';
 import { eventView, type ConversationView } from '../views.ts';
-import { conversationDetail, unreadCounts } from './conversations.ts';
+import { conversationDetail } from './conversations.ts';
 import { badInput, conversationNotFound } from '../errors.ts';
 
 /** Appends to a locked conversation's log, remembering what to publish after the commit. */
@@ -192,7 +193,7 @@ export async function markRead(
     { lastReadSeq: target },
   );
   const fresh = await em.findOneOrFail(ParticipantSchema, { conversation: conversation.id, user: me.id }, { refresh: true });
-  const unread = await unreadCounts(em, me, [conversation.id]);
+  const unread = await unreadCountsOf(em, me.id, [conversation.id]);
   if (moved > 0) {
     const { bus } = actor.deps;
     await Promise.allSettled([
