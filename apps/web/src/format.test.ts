@@ -55,6 +55,13 @@ describe('conversationName', () => {
     );
   });
 
+  it('counts the members an inbox summary does not name', () => {
+    // A summary names a few of a group's members; participantCount has them all (me too).
+    const named = { kind: 'group' as const, title: null, participants: [alice, bob, carol] };
+    expect(conversationName(summary({ ...named, participantCount: 40 }), alice.id)).toBe('Bob Marley, Carol Danvers and 37 others');
+    expect(conversationName(summary({ ...named, participantCount: 40 }), 99)).toBe('Alice Liddell, Bob Marley and 37 others');
+  });
+
   it('calls my own conversation "Notes to self"', () => {
     expect(conversationName(summary({ kind: 'self', participants: [alice] }), alice.id)).toBe('Notes to self');
   });

@@ -53,20 +53,25 @@ function calendarDaysBetween(then: Date, now: Date): number {
   return Math.round((end.getTime() - start.getTime()) / DAY);
 }
 
-type Named = Pick<ConversationSummary, 'kind' | 'title' | 'participants'>;
+type Named = Pick<ConversationSummary, 'kind' | 'title' | 'participants' | 'participantCount'>;
 
-/** What a conversation is called for me: its title, the other person, or my notes. */
+/**
+ * What a conversation is called for me: its title, the other person, or my notes. An inbox
+ * summary names only a few members; `participantCount` counts them all.
+ */
 export function conversationName(conversation: Named, myId: number): string {
   if (conversation.kind === 'self') return 'Notes to self';
   const others = conversation.participants.filter((participant) => participant.id !== myId);
   if (conversation.kind === 'direct') return others[0]?.displayName ?? 'Former member';
   if (conversation.title) return conversation.title;
-  return listNames(others.map((participant) => participant.displayName)) || 'Group';
+  // I am one of participantCount, named or not.
+  return listNames(others.map((participant) => participant.displayName), conversation.participantCount - 1) || 'Group';
 }
 
-function listNames(names: string[]): string {
-  if (names.length <= 3) return names.join(', ');
-  return `${names.slice(0, 2).join(', ')} and ${names.length - 2} others`;
+/** "Ann, Bo, Cy", or for more than three people "Ann, Bo and 5 others" (`total`: all of them). */
+function listNames(names: string[], total: number): string {
+  if (total <= 3 && names.length === total) return names.join(', ');
+  return `${names.slice(0, 2).join(', ')} and ${total - Math.min(2, names.length)} others`;
 }
 
 const PREVIEW_MAX = 120;

@@ -26,8 +26,10 @@ export function message(senderId: number, body: string): Message {
   return { id: 1, conversationId: 1, seq: 1, senderId, body, clientId: 'c1', createdAt: at, editedAt: null, deletedAt: null };
 }
 
+/** `participantCount` follows `participants` unless given. */
 export function summary(overrides: Partial<ConversationSummary>): ConversationSummary {
   return {
+    participantCount: overrides.participants?.length ?? 0,
     id: 1,
     kind: 'direct',
     title: null,

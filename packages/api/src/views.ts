@@ -60,12 +60,35 @@ export interface ConversationView {
   lastSeq: number;
   messageCount: number;
   myRole: ParticipantRole;
+  /** Every member; in an inbox summary only the ones it names (summaryMemberIds). */
   participants: ParticipantView[];
+  /** How many members it has, named in `participants` or not. */
+  participantCount: number;
 }
 
+/**
+ * An inbox item (conversations.list, inbox.onEvent). Like a Matrix room summary's "heroes",
+ * it names a few members, not all: enough to show and name the conversation and its last
+ * message's sender, while a page of 50 busy groups stays a few kilobytes instead of
+ * thousands of members. conversations.get has them all.
+ */
 export interface ConversationSummary extends ConversationView {
   lastMessage: MessageView | null;
   unreadCount: number;
+}
+
+/** How many of the first members to join an inbox summary names. */
+export const SUMMARY_MEMBERS = 5;
+
+/**
+ * Of a conversation's members (user ids in the order they joined), those its inbox summary
+ * names: the first SUMMARY_MEMBERS to join (so a DM or notes, everyone) and the sender of
+ * its last message, if still a member. The same for every member who reads it.
+ */
+export function summaryMemberIds(memberIds: readonly number[], lastSenderId: number | undefined): number[] {
+  const named = memberIds.slice(0, SUMMARY_MEMBERS);
+  if (lastSenderId !== undefined && !named.includes(lastSenderId) && memberIds.includes(lastSenderId)) named.push(lastSenderId);
+  return named;
 }
 
 /** The last instant Date#toISOString writes with a four-digit year. */
@@ -149,7 +172,7 @@ export function conversationView(
   myRole: ParticipantRole,
   online: ReadonlySet<number>,
 ): ConversationView {
-  return conversationRowView(conversationRow(conversation), members.map(memberRow), myRole, online);
+  return conversationRowView(conversationRow(conversation), members.map(memberRow), members.length, myRole, online);
 }
 
 /** A conversation entity's fields as the plain-SQL reads return them. */
@@ -179,9 +202,11 @@ function memberRow(member: Participant): MemberRow {
   };
 }
 
+/** `members`: the ones to name, in the order they joined; `memberCount`: all of them. */
 export function conversationRowView(
   conversation: ConversationRow,
   members: readonly MemberRow[],
+  memberCount: number,
   myRole: ParticipantRole,
   online: ReadonlySet<number>,
 ): ConversationView {
@@ -203,6 +228,7 @@ export function conversationRowView(
       joinedAt: iso(member.joinedAt),
       lastReadSeq: member.lastReadSeq,
     })),
+    participantCount: memberCount,
   };
 }
 
@@ -210,13 +236,14 @@ export function conversationRowView(
 export function conversationSummaryView(
   conversation: ConversationRow,
   members: readonly MemberRow[],
+  memberCount: number,
   myRole: ParticipantRole,
   online: ReadonlySet<number>,
   lastMessage: MessageRow | null,
   unreadCount: number,
 ): ConversationSummary {
   return {
-    ...conversationRowView(conversation, members, myRole, online),
+    ...conversationRowView(conversation, members, memberCount, myRole, online),
     lastMessage: lastMessage ? messageRowView(lastMessage) : null,
     unreadCount,
   };

@@ -130,6 +130,27 @@ describe.each(testDialects())('inbox.onEvent fan-out on %s', (dialect) => {
     expect(ownerInbox.latest(group.id)?.myRole).toBe('owner');
   });
 
+  it('names the first five members and the last sender in a big group, live and listed alike', async () => {
+    const api = getApi();
+    const users = await Promise.all(Array.from({ length: 9 }, (_, i) => api.seedUser(`big_${i}`)));
+    const [owner, ...others] = users;
+    if (!owner) throw new Error('seeding failed');
+    const group = await owner.api.conversations.create({ kind: 'group', title: 'Big', participantIds: others.map((user) => user.id) });
+    const everyone = (await owner.api.conversations.get({ id: group.id })).participants.map((p) => p.id);
+    expect(everyone).toHaveLength(9);
+    const last = users.find((user) => user.id === everyone.at(-1));
+    if (!last) throw new Error('no last member');
+    await using ownerInbox = await watchInbox(api, owner);
+
+    const sent = await last.api.messages.send({ conversationId: group.id, body: 'from the back row', clientId: 'back-row' });
+    await vi.waitFor(() => expect(ownerInbox.latest(group.id)?.lastSeq).toBe(sent.seq), WAIT);
+    const live = ownerInbox.latest(group.id);
+    // In join order: the first five, then the sender of the last message; all nine counted.
+    expect(live?.participants.map((p) => p.id)).toEqual([...everyone.slice(0, 5), last.id]);
+    expect(live).toMatchObject({ participantCount: 9, lastMessage: { senderId: last.id } });
+    expect(live).toEqual(await listed(owner, group.id));
+  });
+
   it('costs the same queries per send whether one member or all six are subscribed', async () => {
     const api = getApi();
     const users = await Promise.all(['q_a', 'q_b', 'q_c', 'q_d', 'q_e', 'q_f'].map((name) => api.seedUser(name)));

@@ -97,6 +97,8 @@ export const ParticipantSchema = defineEntity({
     // The primary key (conversation, user) serves member look-ups; these two serve the inbox.
     { name: 'participants_user_conversation_idx', properties: ['user', 'conversation'] },
     { name: 'participants_inbox_idx', properties: ['user', 'conversationLastMessageAt', 'conversation'] },
+    // A conversation's members in the order they joined, from the index alone (who an inbox summary names).
+    { name: 'participants_join_order_idx', properties: ['conversation', 'joinedAt', 'user'] },
   ],
 });
 

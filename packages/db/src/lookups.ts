@@ -29,9 +29,15 @@ export async function findMembership(em: EntityManager, conversationId: number, 
   return em.map(ParticipantSchema, participant);
 }
 
-/** Who is in a conversation now (user ids): whom a committed change is published to. */
+/**
+ * Who is in a conversation now (user ids, in the order they joined): whom a committed change
+ * is published to. A range of participants_join_order_idx, which holds all it reads.
+ */
 export async function conversationMemberIds(em: EntityManager, conversationId: number): Promise<number[]> {
   const direct = await directSql(em);
-  const rows = await direct.query<{ user_id: number }>('select user_id from participants where conversation_id = ?', [conversationId]);
+  const rows = await direct.query<{ user_id: number }>(
+    'select user_id from participants where conversation_id = ? order by joined_at, user_id',
+    [conversationId],
+  );
   return rows.map((row) => Number(row.user_id));
 }

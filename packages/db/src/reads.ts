@@ -39,6 +39,8 @@ export interface InboxRow {
   lastMessage: MessageRow | null;
   /** Messages after my read marker, by others, not deleted. */
   unreadCount: number;
+  /** Every member's user id, in the order they joined. */
+  memberIds: number[];
 }
 
 export interface InboxPageQuery {
@@ -54,8 +56,9 @@ export interface InboxPageQuery {
  * A page of my conversations, newest activity first: a backward range of
  * participants_inbox_idx (user, the conversation's lastMessageAt, conversation), so it
  * reads the page and no more (a search reads on until the page is full). Each row comes
- * with its newest message (a probe for the highest seq, one for that message) and my
- * unread count (counted as unreadCountsOf does), both for the rows of the page only.
+ * with its newest message (a probe for the highest seq, one for that message), my unread
+ * count (counted as unreadCountsOf does) and its member ids (a range of
+ * participants_join_order_idx), all for the rows of the page only.
  */
 export async function inboxPage(em: EntityManager, query: InboxPageQuery): Promise<InboxRow[]> {
   const direct = await directSql(em);
@@ -77,7 +80,8 @@ export async function inboxPage(em: EntityManager, query: InboxPageQuery): Promi
   params.push(query.limit);
   const rows = await direct.query<InboxColumns>(
     `select c.id, c.kind, c.title, ${ms(direct, 'c.created_at')} as created_at, ${ms(direct, 'c.last_message_at')} as last_message_at,
-            c.last_seq, c.message_count, p.role, ${UNREAD_OF_P} as unread, ${messageColumns(direct, 'newest', 'newest_')}
+            c.last_seq, c.message_count, p.role, ${UNREAD_OF_P} as unread, ${memberIdsOfP(direct)} as member_ids,
+            ${messageColumns(direct, 'newest', 'newest_')}
        from participants p
        join conversations c on c.id = p.conversation_id
        left join messages newest on newest.conversation_id = p.conversation_id
@@ -105,19 +109,28 @@ export async function inboxPage(em: EntityManager, query: InboxPageQuery): Promi
             deleted_at: row.newest_deleted_at,
           }),
     unreadCount: Number(row.unread),
+    memberIds: row.member_ids.split(',').map(Number),
   }));
 }
 
-/** Every member of these conversations, by conversation, then in the order they joined. */
-export async function membersOf(em: EntityManager, conversationIds: readonly number[]): Promise<MemberRow[]> {
-  if (conversationIds.length === 0) return [];
+/**
+ * These members (a conversation and a user each) with their users' names, by conversation,
+ * then in the order they joined; pairs that are not a member are left out. One probe of
+ * the primary key per pair, so it costs the members asked for, never whole conversations.
+ */
+export async function membersOf(em: EntityManager, members: readonly { conversationId: number; userId: number }[]): Promise<MemberRow[]> {
+  if (members.length === 0) return [];
   const direct = await directSql(em);
+  // The pairs as one JSON parameter ([[conversation, user], …]): one SQL text whatever their number.
+  const pairs =
+    direct.dialect === 'sqlite'
+      ? `json_each(?) pair join participants p on p.conversation_id = pair.value ->> 0 and p.user_id = pair.value ->> 1`
+      : `jsonb_array_elements(?::jsonb) pair join participants p on p.conversation_id = (pair.value ->> 0)::int and p.user_id = (pair.value ->> 1)::int`;
   const rows = await direct.query<MemberColumns>(
     `select p.conversation_id, p.user_id, u.username, u.display_name, p.role, ${ms(direct, 'p.joined_at')} as joined_at, p.last_read_seq
-       from participants p join users u on u.id = p.user_id
-      where p.conversation_id ${inList(direct)}
+       from ${pairs} join users u on u.id = p.user_id
       order by p.conversation_id, p.joined_at, p.user_id`,
-    [idList(direct, conversationIds)],
+    [JSON.stringify(members.map((member) => [Number(member.conversationId), Number(member.userId)]))],
   );
   return rows.map((row) => ({
     conversationId: Number(row.conversation_id),
@@ -166,18 +179,18 @@ export async function unreadCountsOf(em: EntityManager, userId: number, conversa
 }
 
 /**
- * Each of these members' unread count in one conversation (as unreadCountsOf counts), with
- * the conversation's row, in one query: what inbox.onEvent's shared read needs. Users who
- * are not (or no longer) members have no entry; null when none is.
+ * Each of these members' role and unread count (as unreadCountsOf counts) in one
+ * conversation, with the conversation's row, in one query: what inbox.onEvent's shared read
+ * needs. Users who are not (or no longer) members have no entry; null when none is.
  */
-export async function membersUnreadCounts(
+export async function membersInboxState(
   em: EntityManager,
   conversationId: number,
   userIds: readonly number[],
-): Promise<{ conversation: ConversationRow; unread: Map<number, number> } | null> {
+): Promise<{ conversation: ConversationRow; members: Map<number, { role: ParticipantRole; unreadCount: number }> } | null> {
   const direct = await directSql(em);
-  const rows = await direct.query<ConversationColumns & { user_id: number; unread: number | string }>(
-    `select p.user_id, ${UNREAD_OF_P} as unread,
+  const rows = await direct.query<ConversationColumns & { user_id: number; role: ParticipantRole; unread: number | string }>(
+    `select p.user_id, p.role, ${UNREAD_OF_P} as unread,
             c.id, c.kind, c.title, ${ms(direct, 'c.created_at')} as created_at, ${ms(direct, 'c.last_message_at')} as last_message_at,
             c.last_seq, c.message_count
        from participants p join conversations c on c.id = p.conversation_id
@@ -186,7 +199,10 @@ export async function membersUnreadCounts(
   );
   const [first] = rows;
   if (!first) return null;
-  return { conversation: conversationRow(first), unread: new Map(rows.map((row) => [Number(row.user_id), Number(row.unread)])) };
+  return {
+    conversation: conversationRow(first),
+    members: new Map(rows.map((row) => [Number(row.user_id), { role: row.role, unreadCount: Number(row.unread) }])),
+  };
 }
 
 /** The message a sender stored under a clientId (the idempotency key of a send), if any. */
@@ -243,6 +259,14 @@ const UNREAD_OF_P = `(select count(*) from messages m
      and m.sender_id <> p.user_id and m.deleted_at is null)`;
 
 /**
+ * The user ids of participant row `p`'s conversation, in the order they joined, comma
+ * separated: a range of participants_join_order_idx, which holds all it reads.
+ */
+const memberIdsOfP = (direct: DirectSql) =>
+  `(select ${direct.dialect === 'sqlite' ? 'group_concat(m.user_id' : 'string_agg(m.user_id::text'}, ',' order by m.joined_at, m.user_id)
+      from participants m where m.conversation_id = p.conversation_id)`;
+
+/**
  * A time column as epoch milliseconds, as SQLite stores it: PostgreSQL's text form would
  * cost a date parse per value in JavaScript (a page's members alone hold hundreds).
  * Sub-millisecond digits (never written by Parley) are cut off, as a Date would.
@@ -281,7 +305,7 @@ function conversationRow(columns: ConversationColumns): ConversationRow {
  * A page row: the conversation, my role and unread count, and its newest message (whose
  * columns are all null when it has none: read them only when newest_id is not).
  */
-type InboxColumns = ConversationColumns & { role: ParticipantRole; unread: number | string; newest_id: number | null } & {
+type InboxColumns = ConversationColumns & { role: ParticipantRole; unread: number | string; member_ids: string; newest_id: number | null } & {
   [Column in Exclude<keyof MessageColumns, 'id'> as `newest_${Column}`]: MessageColumns[Column];
 };
 

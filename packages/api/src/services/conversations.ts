@@ -1,12 +1,13 @@
 /** Conversations: create (with DM/self de-duplication), inbox, detail, membership, read state. */
 import { UniqueConstraintViolationException } from '@parley/db';
 import {
+  conversationMemberIds,
   ConversationSchema,
   directKeyOf,
   inboxPage,
   lastMessagesOf,
+  membersInboxState,
   membersOf,
-  membersUnreadCounts,
   ParticipantSchema,
   selfKeyOf,
   UserSchema,
@@ -24,6 +25,7 @@ import { publishAfterCommit } from '../realtime/publish.ts';
 import {
   conversationSummaryView,
   conversationView,
+  summaryMemberIds,
   type ConversationSummary,
   type ConversationView,
 } from '../views.ts';
@@ -144,9 +146,9 @@ function decodeCursor(cursor: string): { lastMessageAt: Date; conversationId: nu
 
 /**
  * My conversations, newest activity first, one keyset page at a time: two statements in
- * plain SQL (@parley/db reads.ts) — the page with each newest message and my unread count,
- * then the members — each reading index ranges the size of the page, whatever the size of
- * the database or of my inbox.
+ * plain SQL (@parley/db reads.ts) — the page with each newest message, my unread count and
+ * its member ids, then the members each summary names — each reading index ranges the size
+ * of the page, whatever the size of the database or of my inbox.
  */
 export async function listConversations(
   actor: Actor,
@@ -162,7 +164,10 @@ export async function listConversations(
   const mine = page.slice(0, input.limit);
   const last = mine.at(-1);
   if (mine.length === 0) return { items: [], nextCursor: null };
-  const members = await membersOf(actor.em, mine.map((row) => row.conversation.id));
+  const named = mine.flatMap((row) =>
+    summaryMemberIds(row.memberIds, row.lastMessage?.senderId).map((userId) => ({ conversationId: row.conversation.id, userId })),
+  );
+  const members = await membersOf(actor.em, named);
   const online = await actor.deps.presence.onlineAmong([...new Set(members.map((member) => member.userId))]);
   const membersByConversation = Map.groupBy(members, (member) => member.conversationId);
   return {
@@ -170,6 +175,7 @@ export async function listConversations(
       conversationSummaryView(
         row.conversation,
         membersByConversation.get(row.conversation.id) ?? [],
+        row.memberIds.length,
         row.myRole,
         online,
         row.lastMessage,
@@ -182,7 +188,7 @@ export async function listConversations(
 
 /**
  * One conversation's inbox summary as each wanted member sees it (their role, their unread
- * count), for inbox.onEvent: three queries however many members, so one read serves every
+ * count), for inbox.onEvent: four queries however many members, so one read serves every
  * subscriber a change signals. `wanted` picks the members to summarise (those listening);
  * `members` holds every member, so a wanted user in neither is not one.
  */
@@ -192,22 +198,22 @@ export async function memberSummaries(
   conversationId: number,
   wanted: (userId: number) => boolean,
 ): Promise<{ members: Set<number>; summaries: Map<number, ConversationSummary> }> {
-  const [members, [lastMessage]] = await Promise.all([membersOf(em, [conversationId]), lastMessagesOf(em, [conversationId])]);
-  const memberIds = members.map((member) => member.userId);
+  const [memberIds, [lastMessage]] = await Promise.all([conversationMemberIds(em, conversationId), lastMessagesOf(em, [conversationId])]);
   const summaries = new Map<number, ConversationSummary>();
   const summarised = memberIds.filter(wanted);
   if (summarised.length === 0) return { members: new Set(memberIds), summaries };
-  const [read, online] = await Promise.all([
-    membersUnreadCounts(em, conversationId, summarised),
-    presence.onlineAmong(memberIds),
+  const namedIds = summaryMemberIds(memberIds, lastMessage?.senderId);
+  const [state, named, online] = await Promise.all([
+    membersInboxState(em, conversationId, summarised),
+    membersOf(em, namedIds.map((userId) => ({ conversationId, userId }))),
+    presence.onlineAmong(namedIds),
   ]);
   // No row: nobody wanted is a member any more (they left after the member list was read).
-  if (!read) return { members: new Set(memberIds), summaries };
-  const roles = new Map(members.map((member) => [member.userId, member.role]));
+  if (!state) return { members: new Set(memberIds), summaries };
   // Built once; each member's summary differs only in these two fields.
-  const shared = conversationSummaryView(read.conversation, members, 'member', online, lastMessage ?? null, 0);
-  for (const [userId, unreadCount] of read.unread) {
-    summaries.set(userId, { ...shared, myRole: roles.get(userId) ?? 'member', unreadCount });
+  const shared = conversationSummaryView(state.conversation, named, memberIds.length, 'member', online, lastMessage ?? null, 0);
+  for (const [userId, { role, unreadCount }] of state.members) {
+    summaries.set(userId, { ...shared, myRole: role, unreadCount });
   }
   return { members: new Set(memberIds), summaries };
 }
