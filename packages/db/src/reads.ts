@@ -121,16 +121,26 @@ export async function inboxPage(em: EntityManager, query: InboxPageQuery): Promi
 export async function membersOf(em: EntityManager, members: readonly { conversationId: number; userId: number }[]): Promise<MemberRow[]> {
   if (members.length === 0) return [];
   const direct = await directSql(em);
-  // The pairs as one JSON parameter ([[conversation, user], …]): one SQL text whatever their number.
-  const pairs =
+  // The pairs in one SQL text whatever their number: for SQLite one JSON list of pairs, for
+  // PostgreSQL two arrays side by side (each dialect's planner probes the key with these).
+  // Materialized, so members are found by their key before their users are: PostgreSQL
+  // otherwise joined users first and scanned every conversation of each user.
+  const [pairs, params] =
     direct.dialect === 'sqlite'
-      ? `json_each(?) pair join participants p on p.conversation_id = pair.value ->> 0 and p.user_id = pair.value ->> 1`
-      : `jsonb_array_elements(?::jsonb) pair join participants p on p.conversation_id = (pair.value ->> 0)::int and p.user_id = (pair.value ->> 1)::int`;
+      ? [
+          'json_each(?) pair join participants p on p.conversation_id = pair.value ->> 0 and p.user_id = pair.value ->> 1',
+          [JSON.stringify(members.map((member) => [Number(member.conversationId), Number(member.userId)]))],
+        ]
+      : [
+          'unnest(?::int[], ?::int[]) pair(conversation_id, user_id) join participants p using (conversation_id, user_id)',
+          [idList(direct, members.map((member) => member.conversationId)), idList(direct, members.map((member) => member.userId))],
+        ];
   const rows = await direct.query<MemberColumns>(
-    `select p.conversation_id, p.user_id, u.username, u.display_name, p.role, ${ms(direct, 'p.joined_at')} as joined_at, p.last_read_seq
-       from ${pairs} join users u on u.id = p.user_id
+    `with named as materialized (select p.* from ${pairs})
+     select p.conversation_id, p.user_id, u.username, u.display_name, p.role, ${ms(direct, 'p.joined_at')} as joined_at, p.last_read_seq
+       from named p join users u on u.id = p.user_id
       order by p.conversation_id, p.joined_at, p.user_id`,
-    [JSON.stringify(members.map((member) => [Number(member.conversationId), Number(member.userId)]))],
+    params,
   );
   return rows.map((row) => ({
     conversationId: Number(row.conversation_id),
