@@ -81,13 +81,14 @@ export interface ConversationSummary extends ConversationView {
 export const SUMMARY_MEMBERS = 5;
 
 /**
- * Of a conversation's members (user ids in the order they joined), those its inbox summary
- * names: the first SUMMARY_MEMBERS to join (so a DM or notes, everyone) and the sender of
- * its last message, if still a member. The same for every member who reads it.
+ * Of a conversation's members (user ids in the order they joined: all of them, or at least
+ * the first SUMMARY_MEMBERS), those its inbox summary names: the first SUMMARY_MEMBERS to
+ * join (so a DM or notes, everyone) and the sender of its last message (membersOf leaves
+ * them out if they have left). The same for every member who reads it.
  */
 export function summaryMemberIds(memberIds: readonly number[], lastSenderId: number | undefined): number[] {
   const named = memberIds.slice(0, SUMMARY_MEMBERS);
-  if (lastSenderId !== undefined && !named.includes(lastSenderId) && memberIds.includes(lastSenderId)) named.push(lastSenderId);
+  if (lastSenderId !== undefined && !named.includes(lastSenderId)) named.push(lastSenderId);
   return named;
 }
 

@@ -39,8 +39,10 @@ export interface InboxRow {
   lastMessage: MessageRow | null;
   /** Messages after my read marker, by others, not deleted. */
   unreadCount: number;
-  /** Every member's user id, in the order they joined. */
-  memberIds: number[];
+  /** The user ids of its first `firstMembers` members to join, in that order. */
+  firstMemberIds: number[];
+  /** How many members it has. */
+  memberCount: number;
 }
 
 export interface InboxPageQuery {
@@ -50,6 +52,8 @@ export interface InboxPageQuery {
   after?: { lastMessageAt: Date; conversationId: number } | undefined;
   /** Only groups whose title, or conversations where another member's username or display name, contains it (case-insensitively). */
   search?: string | undefined;
+  /** How many of each conversation's first members to join `firstMemberIds` holds. */
+  firstMembers: number;
 }
 
 /**
@@ -57,12 +61,12 @@ export interface InboxPageQuery {
  * participants_inbox_idx (user, the conversation's lastMessageAt, conversation), so it
  * reads the page and no more (a search reads on until the page is full). Each row comes
  * with its newest message (a probe for the highest seq, one for that message), my unread
- * count (counted as unreadCountsOf does) and its member ids (a range of
+ * count (counted as unreadCountsOf does), its first members and its member count (ranges of
  * participants_join_order_idx), all for the rows of the page only.
  */
 export async function inboxPage(em: EntityManager, query: InboxPageQuery): Promise<InboxRow[]> {
   const direct = await directSql(em);
-  const params: SqlValue[] = [query.userId];
+  const params: SqlValue[] = [query.firstMembers, query.userId];
   let where = 'p.user_id = ?';
   if (query.after) {
     // A row value compares like the index orders: a range, not a filter.
@@ -80,7 +84,8 @@ export async function inboxPage(em: EntityManager, query: InboxPageQuery): Promi
   params.push(query.limit);
   const rows = await direct.query<InboxColumns>(
     `select c.id, c.kind, c.title, ${ms(direct, 'c.created_at')} as created_at, ${ms(direct, 'c.last_message_at')} as last_message_at,
-            c.last_seq, c.message_count, p.role, ${UNREAD_OF_P} as unread, ${memberIdsOfP(direct)} as member_ids,
+            c.last_seq, c.message_count, p.role, ${UNREAD_OF_P} as unread, ${FIRST_MEMBERS_OF_P(direct)} as first_member_ids,
+            (select count(*) from participants m where m.conversation_id = p.conversation_id) as member_count,
             ${messageColumns(direct, 'newest', 'newest_')}
        from participants p
        join conversations c on c.id = p.conversation_id
@@ -109,7 +114,8 @@ export async function inboxPage(em: EntityManager, query: InboxPageQuery): Promi
             deleted_at: row.newest_deleted_at,
           }),
     unreadCount: Number(row.unread),
-    memberIds: row.member_ids.split(',').map(Number),
+    firstMemberIds: row.first_member_ids.split(',').map(Number),
+    memberCount: Number(row.member_count),
   }));
 }
 
@@ -269,12 +275,14 @@ const UNREAD_OF_P = `(select count(*) from messages m
      and m.sender_id <> p.user_id and m.deleted_at is null)`;
 
 /**
- * The user ids of participant row `p`'s conversation, in the order they joined, comma
- * separated: a range of participants_join_order_idx, which holds all it reads.
+ * The user ids of the first members (the parameter: how many) to join participant row
+ * `p`'s conversation, in that order, comma separated: the start of a range of
+ * participants_join_order_idx, which holds all it reads.
  */
-const memberIdsOfP = (direct: DirectSql) =>
-  `(select ${direct.dialect === 'sqlite' ? 'group_concat(m.user_id' : 'string_agg(m.user_id::text'}, ',' order by m.joined_at, m.user_id)
-      from participants m where m.conversation_id = p.conversation_id)`;
+const FIRST_MEMBERS_OF_P = (direct: DirectSql) =>
+  `(select ${direct.dialect === 'sqlite' ? 'group_concat(f.user_id' : 'string_agg(f.user_id::text'}, ',' order by f.joined_at, f.user_id)
+      from (select m.user_id, m.joined_at from participants m where m.conversation_id = p.conversation_id
+             order by m.joined_at, m.user_id limit ?) f)`;
 
 /**
  * A time column as epoch milliseconds, as SQLite stores it: PostgreSQL's text form would
@@ -315,7 +323,13 @@ function conversationRow(columns: ConversationColumns): ConversationRow {
  * A page row: the conversation, my role and unread count, and its newest message (whose
  * columns are all null when it has none: read them only when newest_id is not).
  */
-type InboxColumns = ConversationColumns & { role: ParticipantRole; unread: number | string; member_ids: string; newest_id: number | null } & {
+type InboxColumns = ConversationColumns & {
+  role: ParticipantRole;
+  unread: number | string;
+  first_member_ids: string;
+  member_count: number | string;
+  newest_id: number | null;
+} & {
   [Column in Exclude<keyof MessageColumns, 'id'> as `newest_${Column}`]: MessageColumns[Column];
 };
 

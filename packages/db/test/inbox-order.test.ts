@@ -10,6 +10,7 @@ import {
   createOrmConfig,
   createScratchDatabase,
   inboxPage,
+  membersOf,
   ParticipantSchema,
   postMessage,
   postMessageAsMember,
@@ -85,10 +86,34 @@ describe.each(testDialects())('inbox order on %s', (dialect) => {
       await postMessageAsMember(db.orm, { conversationId: id, senderId: ben.id, body: 'x', clientId: `c${i}`, at: times[i] });
     }
     const [a = 0, b = 0, c = 0, d = 0] = ids;
-    const page = await inboxPage(db.em(), { userId: ana.id, limit: 10 });
+    const page = await inboxPage(db.em(), { userId: ana.id, limit: 10, firstMembers: 5 });
     expect(page.map((row) => row.conversation.id)).toEqual([c, a, d, b]);
-    const rest = await inboxPage(db.em(), { userId: ana.id, limit: 10, after: { lastMessageAt: at(5), conversationId: c } });
+    const rest = await inboxPage(db.em(), { userId: ana.id, limit: 10, firstMembers: 5, after: { lastMessageAt: at(5), conversationId: c } });
     expect(rest.map((row) => row.conversation.id)).toEqual([a, d, b]);
+  });
+
+  it('names the first members to join and counts them all; membersOf reads just the members asked for', async () => {
+    await using db = await openTestDatabase(dialect);
+    const [ana, ben, cy, dee] = await createUsers(db.em(), 'ana', 'ben', 'cy', 'dee');
+    if (!ana || !ben || !cy || !dee) throw new Error('users not created');
+    const id = await createConversation(db.em(), 'group', [ana]);
+    const later = Date.now() + 60_000;
+    await onLocked(db.em(), id, (tx, c) => {
+      // cy and ben join at the same instant (so by user id), dee after them.
+      for (const user of [cy, ben]) tx.create(ParticipantSchema, { conversation: c, user: user.id, joinedAt: new Date(later) });
+      tx.create(ParticipantSchema, { conversation: c, user: dee.id, joinedAt: new Date(later + 1_000) });
+    });
+    const [row] = await inboxPage(db.em(), { userId: ana.id, limit: 10, firstMembers: 2 });
+    expect(row).toMatchObject({ firstMemberIds: [ana.id, ben.id], memberCount: 4 });
+    const [all] = await inboxPage(db.em(), { userId: ana.id, limit: 10, firstMembers: 10 });
+    expect(all?.firstMemberIds).toEqual([ana.id, ben.id, cy.id, dee.id]);
+
+    const outsider = (await createUsers(db.em(), 'eve'))[0]?.id ?? 0;
+    const members = await membersOf(db.em(), [dee, ana, { id: outsider }].map((user) => ({ conversationId: id, userId: user.id })));
+    expect(members.map((member) => [member.userId, member.username, member.role])).toEqual([
+      [ana.id, 'ana', 'member'],
+      [dee.id, 'dee', 'member'],
+    ]);
   });
 
   it('is filled in by the migration for conversations that existed before it', async () => {
@@ -114,7 +139,7 @@ describe.each(testDialects())('inbox order on %s', (dialect) => {
         );
       }
       await orm.migrator.up();
-      const page = await inboxPage(orm.em.fork(), { userId: 1, limit: 10 });
+      const page = await inboxPage(orm.em.fork(), { userId: 1, limit: 10, firstMembers: 5 });
       expect(page.map((row) => [row.conversation.id, row.conversation.lastMessageAt])).toEqual([[2, at(9)], [1, at(7)]]);
       const [{ missing } = { missing: -1 }] = await connection.execute<{ missing: number | string }[]>(
         'select count(*) as missing from participants where conversation_last_message_at is null',

@@ -25,6 +25,7 @@ import { publishAfterCommit } from '../realtime/publish.ts';
 import {
   conversationSummaryView,
   conversationView,
+  SUMMARY_MEMBERS,
   summaryMemberIds,
   type ConversationSummary,
   type ConversationView,
@@ -147,7 +148,7 @@ function decodeCursor(cursor: string): { lastMessageAt: Date; conversationId: nu
 /**
  * My conversations, newest activity first, one keyset page at a time: two statements in
  * plain SQL (@parley/db reads.ts) — the page with each newest message, my unread count and
- * its member ids, then the members each summary names — each reading index ranges the size
+ * its first members, then the members each summary names — each reading index ranges the size
  * of the page, whatever the size of the database or of my inbox.
  */
 export async function listConversations(
@@ -159,13 +160,14 @@ export async function listConversations(
     limit: input.limit + 1,
     after: input.cursor ? decodeCursor(input.cursor) : undefined,
     search: input.search,
+    firstMembers: SUMMARY_MEMBERS,
   });
   const hasMore = page.length > input.limit;
   const mine = page.slice(0, input.limit);
   const last = mine.at(-1);
   if (mine.length === 0) return { items: [], nextCursor: null };
   const named = mine.flatMap((row) =>
-    summaryMemberIds(row.memberIds, row.lastMessage?.senderId).map((userId) => ({ conversationId: row.conversation.id, userId })),
+    summaryMemberIds(row.firstMemberIds, row.lastMessage?.senderId).map((userId) => ({ conversationId: row.conversation.id, userId })),
   );
   const members = await membersOf(actor.em, named);
   const online = await actor.deps.presence.onlineAmong([...new Set(members.map((member) => member.userId))]);
@@ -175,7 +177,7 @@ export async function listConversations(
       conversationSummaryView(
         row.conversation,
         membersByConversation.get(row.conversation.id) ?? [],
-        row.memberIds.length,
+        row.memberCount,
         row.myRole,
         online,
         row.lastMessage,
