@@ -168,16 +168,16 @@ export function messageRowView(message: MessageRow): MessageView {
 
 /** `members` must have their users loaded. */
 export function conversationView(
-  conversation: Conversation,
+  conversation: ConversationRow,
   members: Participant[],
   myRole: ParticipantRole,
   online: ReadonlySet<number>,
 ): ConversationView {
-  return conversationRowView(conversationRow(conversation), members.map(memberRow), members.length, myRole, online);
+  return conversationRowView(conversation, members.map(memberRow), members.length, myRole, online);
 }
 
 /** A conversation entity's fields as the plain-SQL reads return them. */
-function conversationRow(conversation: Conversation): ConversationRow {
+export function conversationRowOf(conversation: Conversation): ConversationRow {
   return {
     id: conversation.id,
     kind: conversation.kind,

@@ -1,32 +1,30 @@
 /**
- * The look-ups every call makes (who is calling, are they a member), in plain SQL and
- * mapped into the caller's EntityManager: the same entities a `findOne` returns, for about
- * a tenth of its CPU (docs/ARCHITECTURE.md, "Performance").
+ * The look-ups every call makes: who is calling, in plain SQL and mapped into the caller's
+ * EntityManager (the same entity a `findOne` returns, for about a tenth of its CPU;
+ * docs/ARCHITECTURE.md, "Performance"), and whom a change is published to. Whether the
+ * caller is a member is findMembership in reads.ts.
  */
+import type { EntityData, EntityDictionary, EntityName } from '@mikro-orm/core';
 import { directSql } from './direct-sql.ts';
-import { ConversationSchema, ParticipantSchema, UserSchema, type Participant, type User } from './entities.ts';
+import { UserSchema, type User } from './entities.ts';
 import type { EntityManager } from './orm.ts';
 
 type Columns = Record<string, unknown>;
 
+/**
+ * A row as a managed entity, like em.map but without walking its relations: a row's
+ * references are never loaded, so there is nothing to cascade to, and the walk was a third
+ * of map's CPU.
+ */
+function mapRow<T extends object>(em: EntityManager, entity: EntityName<T>, row: Columns): T {
+  const data: EntityData<T> = em.getDriver().mapResult(row as EntityDictionary<T>, em.getMetadata(entity)) ?? {};
+  return em.merge(entity, data, { refresh: true, convertCustomTypes: true, validate: false, cascade: false });
+}
+
 export async function findUser(em: EntityManager, userId: number): Promise<User | null> {
   const direct = await directSql(em);
   const [user] = await direct.query<Columns>('select * from users where id = ?', [userId]);
-  return user ? em.map(UserSchema, user) : null;
-}
-
-/** My participant row in a conversation, with the conversation loaded; null when I am not a member. */
-export async function findMembership(em: EntityManager, conversationId: number, userId: number): Promise<Participant | null> {
-  const direct = await directSql(em);
-  // Both at once: on PostgreSQL that is one round trip of waiting instead of two.
-  const [[participant], [conversation]] = await Promise.all([
-    direct.query<Columns>('select * from participants where conversation_id = ? and user_id = ?', [conversationId, userId]),
-    direct.query<Columns>('select * from conversations where id = ?', [conversationId]),
-  ]);
-  if (!participant || !conversation) return null;
-  // The conversation first: the participant's reference then points at the loaded entity.
-  em.map(ConversationSchema, conversation);
-  return em.map(ParticipantSchema, participant);
+  return user ? mapRow(em, UserSchema, user) : null;
 }
 
 /**

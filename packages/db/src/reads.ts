@@ -20,6 +20,14 @@ export interface ConversationRow {
   messageCount: number;
 }
 
+/** My membership of a conversation, with the conversation as it was when read. */
+export interface MembershipRow {
+  conversation: ConversationRow;
+  userId: number;
+  role: ParticipantRole;
+  lastReadSeq: number;
+}
+
 /** A member of a conversation, with the user's names. */
 export interface MemberRow {
   conversationId: number;
@@ -83,8 +91,7 @@ export async function inboxPage(em: EntityManager, query: InboxPageQuery): Promi
   }
   params.push(query.limit);
   const rows = await direct.query<InboxColumns>(
-    `select c.id, c.kind, c.title, ${ms(direct, 'c.created_at')} as created_at, ${ms(direct, 'c.last_message_at')} as last_message_at,
-            c.last_seq, c.message_count, p.role, ${UNREAD_OF_P} as unread, ${FIRST_MEMBERS_OF_P(direct)} as first_member_ids,
+    `select ${conversationColumns(direct)}, p.role, ${UNREAD_OF_P} as unread, ${FIRST_MEMBERS_OF_P(direct)} as first_member_ids,
             (select count(*) from participants m where m.conversation_id = p.conversation_id) as member_count,
             ${messageColumns(direct, 'newest', 'newest_')}
        from participants p
@@ -117,6 +124,23 @@ export async function inboxPage(em: EntityManager, query: InboxPageQuery): Promi
     firstMemberIds: row.first_member_ids.split(',').map(Number),
     memberCount: Number(row.member_count),
   }));
+}
+
+/**
+ * My membership of a conversation, with the conversation, or null when I am not a member:
+ * what every member call checks first, in one statement (two primary-key probes) and as
+ * plain rows, a fifth of the CPU of mapping them into entities.
+ */
+export async function findMembership(em: EntityManager, conversationId: number, userId: number): Promise<MembershipRow | null> {
+  const direct = await directSql(em);
+  const [row] = await direct.query<ConversationColumns & { user_id: number; role: ParticipantRole; last_read_seq: number }>(
+    `select p.user_id, p.role, p.last_read_seq, ${conversationColumns(direct)}
+       from participants p join conversations c on c.id = p.conversation_id
+      where p.conversation_id = ? and p.user_id = ?`,
+    [conversationId, userId],
+  );
+  if (!row) return null;
+  return { conversation: conversationRow(row), userId: Number(row.user_id), role: row.role, lastReadSeq: Number(row.last_read_seq) };
 }
 
 /**
@@ -206,9 +230,7 @@ export async function membersInboxState(
 ): Promise<{ conversation: ConversationRow; members: Map<number, { role: ParticipantRole; unreadCount: number }> } | null> {
   const direct = await directSql(em);
   const rows = await direct.query<ConversationColumns & { user_id: number; role: ParticipantRole; unread: number | string }>(
-    `select p.user_id, p.role, ${UNREAD_OF_P} as unread,
-            c.id, c.kind, c.title, ${ms(direct, 'c.created_at')} as created_at, ${ms(direct, 'c.last_message_at')} as last_message_at,
-            c.last_seq, c.message_count
+    `select p.user_id, p.role, ${UNREAD_OF_P} as unread, ${conversationColumns(direct)}
        from participants p join conversations c on c.id = p.conversation_id
       where p.conversation_id = ? and p.user_id ${inList(direct)}`,
     [conversationId, idList(direct, userIds)],
@@ -296,6 +318,10 @@ const ms = (direct: DirectSql, column: string) =>
 const inList = (direct: DirectSql) => (direct.dialect === 'sqlite' ? 'in (select value from json_each(?))' : '= any(?::int[])');
 const idList = (direct: DirectSql, ids: readonly number[]) =>
   direct.dialect === 'sqlite' ? `[${ids.map(Number).join(',')}]` : `{${ids.map(Number).join(',')}}`;
+
+/** The columns of ConversationColumns from conversations `c`. */
+const conversationColumns = (direct: DirectSql) =>
+  `c.id, c.kind, c.title, ${ms(direct, 'c.created_at')} as created_at, ${ms(direct, 'c.last_message_at')} as last_message_at, c.last_seq, c.message_count`;
 
 interface ConversationColumns {
   id: number;

@@ -50,7 +50,7 @@ export const conversationsRouter = {
 
   get: memberProcedure
     .input(z.object({ id }))
-    .query(({ ctx }) => conversationDetail(ctx, ctx.membership.conversation.getEntity())),
+    .query(({ ctx }) => conversationDetail(ctx, ctx.membership.conversation)),
 
   update: memberProcedure
     .input(z.object({ id, title }))
@@ -89,7 +89,7 @@ export const conversationsRouter = {
       // here, before tRPC tells the client it has started, so nothing after that is missed.
       // A lastEventId beyond that (a client confused about which stream it had) would make
       // every live event look already seen: it starts from now instead.
-      const lastSeq = ctx.membership.conversation.getEntity().lastSeq;
+      const { lastSeq } = ctx.membership.conversation;
       const after = input.lastEventId ? Math.min(Number(input.lastEventId), lastSeq) : lastSeq;
       const events = conversationEvents(subscriberOf(ctx), input.conversationId, after, signal ?? neverAborted);
       return (async function* () {

@@ -11,7 +11,6 @@ import {
   ParticipantSchema,
   selfKeyOf,
   UserSchema,
-  type Conversation,
   type ConversationKind,
   type ConversationRow,
   type EntityManager,
@@ -23,6 +22,7 @@ import type { Actor } from '../context.ts';
 import type { Presence } from '../realtime/presence.ts';
 import { publishAfterCommit } from '../realtime/publish.ts';
 import {
+  conversationRowOf,
   conversationSummaryView,
   conversationView,
   SUMMARY_MEMBERS,
@@ -83,7 +83,7 @@ export async function createConversation(
       events: [],
       added: [me.id, ...found.map((user) => user.id)],
     });
-    return { ...(await conversationDetail(actor, conversation)), created: true };
+    return { ...(await conversationDetail(actor, conversationRowOf(conversation))), created: true };
   } catch (error) {
     // A concurrent create of the same DM won: return what it made.
     if (directKey && error instanceof UniqueConstraintViolationException) {
@@ -113,10 +113,11 @@ function directKeyFor(me: User, kind: ConversationKind, others: number[]): strin
 async function findByDirectKey(actor: Actor, directKey: string) {
   const conversation = await actor.em.findOne(ConversationSchema, { directKey });
   if (!conversation) return null;
-  return { ...(await conversationDetail(actor, conversation)), created: false };
+  return { ...(await conversationDetail(actor, conversationRowOf(conversation))), created: false };
 }
 
-export async function conversationDetail(actor: Actor, conversation: Conversation): Promise<ConversationView> {
+/** A conversation with every member, as I see it (NOT_FOUND unless I am one). */
+export async function conversationDetail(actor: Actor, conversation: ConversationRow): Promise<ConversationView> {
   const { em, user: me } = actor;
   const members = await em.find(
     ParticipantSchema,

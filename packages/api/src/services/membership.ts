@@ -9,7 +9,7 @@ import {
   type ConversationEvent,
   type EntityManager,
   type NewEvent,
-  type Participant,
+  type MembershipRow,
   type ParticipantRole,
 } from '@parley/db';
 import { TRPCError } from '@trpc/server';
@@ -17,7 +17,7 @@ import { INPUT_LIMITS } from '../limits.ts';
 import type { Actor } from '../context.ts';
 import { publishAfterCommit } from '../realtime/publish.ts';
 import { conversationTopic, inboxTopic } from '../realtime/topics.ts';
-import { eventView, type ConversationView } from '../views.ts';
+import { conversationRowOf, eventView, type ConversationView } from '../views.ts';
 import { conversationDetail } from './conversations.ts';
 import { badInput, conversationNotFound } from '../errors.ts';
 
@@ -56,11 +56,11 @@ export async function withLockedConversation<T>(
   return result;
 }
 
-const canManage = (membership: Participant) => membership.role === 'owner' || membership.role === 'admin';
+const canManage = (membership: MembershipRow) => membership.role === 'owner' || membership.role === 'admin';
 
 /** Only owners and admins of a group may change it; nobody may change a DM or notes to self. */
-function requireGroupManager(membership: Participant): void {
-  if (membership.conversation.getEntity().kind !== 'group') {
+function requireGroupManager(membership: MembershipRow): void {
+  if (membership.conversation.kind !== 'group') {
     throw new TRPCError({ code: 'FORBIDDEN', message: 'Only groups can be changed' });
   }
   if (!canManage(membership)) {
@@ -74,7 +74,7 @@ function requireGroupManager(membership: Participant): void {
  */
 async function changeGroup(
   actor: Actor,
-  membership: Participant,
+  membership: MembershipRow,
   change: (tx: EntityManager, conversation: Conversation, log: ConversationLog) => Promise<void>,
 ): Promise<ConversationView> {
   requireGroupManager(membership);
@@ -82,10 +82,10 @@ async function changeGroup(
     await change(tx, conversation, log);
     return conversation;
   });
-  return conversationDetail(actor, conversation);
+  return conversationDetail(actor, conversationRowOf(conversation));
 }
 
-export function renameConversation(actor: Actor, membership: Participant, title: string) {
+export function renameConversation(actor: Actor, membership: MembershipRow, title: string) {
   return changeGroup(actor, membership, async (_tx, conversation, log) => {
     if (conversation.title === title) return;
     conversation.title = title;
@@ -93,7 +93,7 @@ export function renameConversation(actor: Actor, membership: Participant, title:
   });
 }
 
-export function addParticipants(actor: Actor, membership: Participant, userIds: number[]) {
+export function addParticipants(actor: Actor, membership: MembershipRow, userIds: number[]) {
   return changeGroup(actor, membership, async (tx, conversation, log) => {
     const wanted = [...new Set(userIds)];
     const users = await tx.find(UserSchema, { id: { $in: wanted } });
@@ -113,7 +113,7 @@ export function addParticipants(actor: Actor, membership: Participant, userIds: 
   });
 }
 
-export function removeParticipant(actor: Actor, membership: Participant, userId: number) {
+export function removeParticipant(actor: Actor, membership: MembershipRow, userId: number) {
   return changeGroup(actor, membership, async (tx, conversation, log) => {
     if (userId === actor.user.id) throw badInput('userId', 'To remove yourself, leave the conversation');
     const target = await tx.findOne(ParticipantSchema, { conversation: conversation.id, user: userId });
@@ -130,7 +130,7 @@ export function removeParticipant(actor: Actor, membership: Participant, userId:
 /** Owner only: makes a member an admin or an admin a member again. */
 export async function setParticipantRole(
   actor: Actor,
-  membership: Participant,
+  membership: MembershipRow,
   input: { userId: number; role: Exclude<ParticipantRole, 'owner'> },
 ): Promise<ConversationView> {
   requireGroupManager(membership);
@@ -143,16 +143,16 @@ export async function setParticipantRole(
   });
   // Not an event of the log, but every member's inbox shows roles (and the target's myRole).
   await publishAfterCommit(actor.deps, { conversationId: membership.conversation.id, events: [] });
-  return conversationDetail(actor, membership.conversation.getEntity());
+  return conversationDetail(actor, membership.conversation);
 }
 
 /**
  * Leaves a group. When the owner leaves, the longest-standing admin (or else member)
  * becomes the owner, so a group with members always has one.
  */
-export async function leaveConversation(actor: Actor, membership: Participant): Promise<{ left: true }> {
+export async function leaveConversation(actor: Actor, membership: MembershipRow): Promise<{ left: true }> {
   const me = actor.user;
-  if (membership.conversation.getEntity().kind !== 'group') {
+  if (membership.conversation.kind !== 'group') {
     throw new TRPCError({ code: 'FORBIDDEN', message: 'You can only leave groups' });
   }
   await withLockedConversation(actor, membership.conversation.id, async (tx, conversation, log) => {
@@ -180,11 +180,11 @@ export async function leaveConversation(actor: Actor, membership: Participant): 
  */
 export async function markRead(
   actor: Actor,
-  membership: Participant,
+  membership: MembershipRow,
   seq: number,
 ): Promise<{ lastReadSeq: number; unreadCount: number }> {
   const { em, user: me } = actor;
-  const conversation = membership.conversation.getEntity();
+  const { conversation } = membership;
   const target = Math.min(seq, conversation.lastSeq);
   // One conditional UPDATE: concurrent marks from two tabs can only move it forward.
   const moved = await em.nativeUpdate(

@@ -8,7 +8,7 @@ import {
   UniqueConstraintViolationException,
   type EntityManager,
   type Message,
-  type Participant,
+  type MembershipRow,
   type User,
 } from '@parley/db';
 import { TRPCError } from '@trpc/server';
@@ -28,7 +28,7 @@ export interface HistoryPage {
 /** A page of history: the newest, the ones before a seq (scrolling up), or after one (catching up). */
 export async function listMessages(
   em: EntityManager,
-  membership: Participant,
+  membership: MembershipRow,
   input: { before?: number | undefined; after?: number | undefined; limit: number },
 ): Promise<HistoryPage> {
   if (input.before !== undefined && input.after !== undefined) {
@@ -48,7 +48,7 @@ export async function listMessages(
  */
 export async function sendMessage(
   actor: Actor,
-  membership: Participant,
+  membership: MembershipRow,
   input: { body: string; clientId: string },
   beforeSend: () => Promise<void>,
 ): Promise<MessageView> {
