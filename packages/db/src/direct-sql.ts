@@ -31,9 +31,17 @@ interface SqliteDatabase {
 }
 
 /** Statements of one SQLite connection, compiled once per SQL text. */
+/** Works committed together at most: bounds how long one commit holds the event loop. */
+const MAX_GROUP_COMMIT = 100;
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
 class SqliteStatements {
   readonly #database: SqliteDatabase;
   readonly #cache = new Map<string, SqliteStatement>();
+  /** Transactions asked for and not yet committed, in order. */
+  readonly #queued: { work: () => unknown; settle: (outcome: Outcome) => void }[] = [];
+  #commitScheduled = false;
 
   constructor(database: SqliteDatabase) {
     this.#database = database;
@@ -48,13 +56,49 @@ class SqliteStatements {
   }
 
   /**
-   * Runs `work` as one transaction, synchronously: nothing else in the process runs until
-   * it commits. MikroORM's transactions on this connection span awaits, so this waits
-   * until none is open (one would otherwise take our statements into it).
+   * Runs `work` in a transaction, synchronously (nothing else in the process runs inside
+   * it), and resolves once it is committed. Group commit: the works asked for in one turn
+   * of the event loop share one transaction, each in a savepoint of its own, so one that
+   * throws rolls back only itself, while the commit (the WAL writes, most of a send's
+   * cost) is paid once for all of them. MikroORM's transactions on this connection span
+   * awaits, so this waits until none is open (one would otherwise take our statements in).
    */
-  async transaction<T>(work: () => T): Promise<T> {
+  transaction<T>(work: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#queued.push({ work, settle: (outcome) => (outcome.ok ? resolve(outcome.value as T) : reject(outcome.error)) });
+      if (!this.#commitScheduled) {
+        this.#commitScheduled = true;
+        setImmediate(() => void this.#commitQueued());
+      }
+    });
+  }
+
+  async #commitQueued(): Promise<void> {
     await this.idle();
-    return this.#database.transaction(work)();
+    this.#commitScheduled = false;
+    const group = this.#queued.splice(0, MAX_GROUP_COMMIT);
+    if (this.#queued.length > 0) {
+      this.#commitScheduled = true;
+      setImmediate(() => void this.#commitQueued());
+    }
+    const outcomes: Outcome[] = [];
+    try {
+      this.#database.transaction(() => {
+        for (const { work } of group) {
+          try {
+            // A transaction inside a transaction is a savepoint (better-sqlite3).
+            outcomes.push({ ok: true, value: this.#database.transaction(work)() });
+          } catch (error) {
+            outcomes.push({ ok: false, error });
+          }
+        }
+      })();
+    } catch (error) {
+      // The commit itself failed: nothing of the group is stored.
+      for (const { settle } of group) settle({ ok: false, error });
+      return;
+    }
+    group.forEach(({ settle }, i) => settle(outcomes[i] ?? { ok: false, error: new Error('no outcome') }));
   }
 
   /**

@@ -154,6 +154,29 @@ describe.each(testDialects())('conversation log on %s', (dialect) => {
       expect(await em.findOneOrFail(ConversationSchema, id)).toMatchObject({ lastSeq: 0, messageCount: 0 });
     });
 
+    it('commits sends started together, a failing one among them changing nothing of the others', async () => {
+      await using db = await openTestDatabase(dialect);
+      const [alice, bob, mallory] = await createUsers(db.em(), 'alice', 'bob', 'mallory');
+      if (!alice || !bob || !mallory) throw new Error('users not created');
+      const id = await createConversation(db.em(), 'group', [alice, bob]);
+      const post = (senderId: number, clientId: string) => postMessageAsMember(db.orm, { conversationId: id, senderId, body: clientId, clientId });
+      // One turn of the event loop: on SQLite one transaction, each send in a savepoint of its own.
+      const results = await Promise.allSettled([
+        ...Array.from({ length: 10 }, (_, i) => post(i % 2 ? bob.id : alice.id, `c${i}`)),
+        post(alice.id, 'c2'),
+        post(mallory.id, 'm1'),
+      ]);
+      const stored = results.slice(0, 10).map((result) => (result.status === 'fulfilled' ? result.value?.seq : result.reason));
+      expect(stored.toSorted((a, b) => Number(a) - Number(b))).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+      expect(results[10]).toMatchObject({ status: 'rejected', reason: expect.any(UniqueConstraintViolationException) });
+      expect(results[11]).toEqual({ status: 'fulfilled', value: null });
+      const em = db.em();
+      expect(await em.findOneOrFail(ConversationSchema, id)).toMatchObject({ lastSeq: 10, messageCount: 10 });
+      expect(await em.count(ConversationEventSchema, { conversation: id })).toBe(10);
+      const clientIds = (await em.find(MessageSchema, { conversation: id })).map((m) => m.clientId);
+      expect(clientIds.toSorted()).toEqual(Array.from({ length: 10 }, (_, i) => `c${i}`));
+    });
+
     it('fails a reused clientId as a unique violation and rolls back the seq, the event and the counters', async () => {
       await using db = await openTestDatabase(dialect);
       const [alice] = await createUsers(db.em(), 'alice');
