@@ -34,7 +34,9 @@ interface SqliteDatabase {
 /** Works committed together at most: bounds how long one commit holds the event loop. */
 const MAX_GROUP_COMMIT = 100;
 
-type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+type Outcome = { ok: true; value: unknown } | { ok: false; error: Error };
+
+const asError = (thrown: unknown) => (thrown instanceof Error ? thrown : new Error(String(thrown)));
 
 class SqliteStatements {
   readonly #database: SqliteDatabase;
@@ -89,13 +91,13 @@ class SqliteStatements {
             // A transaction inside a transaction is a savepoint (better-sqlite3).
             outcomes.push({ ok: true, value: this.#database.transaction(work)() });
           } catch (error) {
-            outcomes.push({ ok: false, error });
+            outcomes.push({ ok: false, error: asError(error) });
           }
         }
       })();
     } catch (error) {
       // The commit itself failed: nothing of the group is stored.
-      for (const { settle } of group) settle({ ok: false, error });
+      for (const { settle } of group) settle({ ok: false, error: asError(error) });
       return;
     }
     group.forEach(({ settle }, i) => settle(outcomes[i] ?? { ok: false, error: new Error('no outcome') }));

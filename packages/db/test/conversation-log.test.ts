@@ -166,7 +166,7 @@ describe.each(testDialects())('conversation log on %s', (dialect) => {
         post(alice.id, 'c2'),
         post(mallory.id, 'm1'),
       ]);
-      const stored = results.slice(0, 10).map((result) => (result.status === 'fulfilled' ? result.value?.seq : result.reason));
+      const stored = results.slice(0, 10).map((result) => (result.status === 'fulfilled' ? result.value?.seq : String(result.reason)));
       expect(stored.toSorted((a, b) => Number(a) - Number(b))).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
       expect(results[10]).toMatchObject({ status: 'rejected', reason: expect.any(UniqueConstraintViolationException) });
       expect(results[11]).toEqual({ status: 'fulfilled', value: null });
