@@ -69,8 +69,8 @@ export interface ConversationView {
 /**
  * An inbox item (conversations.list, inbox.onEvent). Like a Matrix room summary's "heroes",
  * it names a few members, not all: enough to show and name the conversation and its last
- * message's sender, while a page of 50 busy groups stays a few kilobytes instead of
- * thousands of members. conversations.get has them all.
+ * message's sender, while a page of 50 busy groups is 50 KB instead of 145 KB with
+ * every member. conversations.get has them all.
  */
 export interface ConversationSummary extends ConversationView {
   lastMessage: MessageView | null;

@@ -4,7 +4,7 @@ export { pendingSchemaChanges } from './drift.ts';
 export { createScratchDatabase, testDialects, testPostgresUrl, type ScratchDatabase } from './scratch.ts';
 export { seedDemoData } from './seed.ts';
 export * from './conversation-log.ts';
-export { conversationMemberIds, findUser } from './lookups.ts';
+export { findUser } from './lookups.ts';
 export { directSql, timeOf, type DirectSql, type SqlValue } from './direct-sql.ts';
 export * from './reads.ts';
 export { hashPassword, verifyPassword } from './passwords.ts';

@@ -1,6 +1,7 @@
 /**
- * The hot read paths in plain SQL (docs/ARCHITECTURE.md, "Performance"): the inbox page
- * with what each item shows, and history pages. Each is a fixed SQL text (prepared once,
+ * The hot read paths in plain SQL (docs/ARCHITECTURE.md, "Performance"): the membership
+ * check of member calls, the members a change is published to, the inbox page with what
+ * each item shows, and history pages. Each is a fixed SQL text (prepared once,
  * see direct-sql.ts) whose cost follows the page, not the data: ranges of one index each.
  * Rows come back plain, for the API's views; no entity is built.
  */
@@ -181,6 +182,19 @@ export async function membersOf(em: EntityManager, members: readonly { conversat
     joinedAt: timeOf(row.joined_at),
     lastReadSeq: Number(row.last_read_seq),
   }));
+}
+
+/**
+ * Who is in a conversation now (user ids, in the order they joined): whom a committed change
+ * is published to. A range of participants_join_order_idx, which holds all it reads.
+ */
+export async function conversationMemberIds(em: EntityManager, conversationId: number): Promise<number[]> {
+  const direct = await directSql(em);
+  const rows = await direct.query<{ user_id: number }>(
+    'select user_id from participants where conversation_id = ? order by joined_at, user_id',
+    [conversationId],
+  );
+  return rows.map((row) => Number(row.user_id));
 }
 
 /** The newest message (deleted or not) of each of these conversations that has one. */
