@@ -1,7 +1,7 @@
 /**
  * The tRPC context, built the same way for HTTP requests and WebSocket connections.
  * Over a WebSocket it lives as long as the connection, so it holds no EntityManager:
- * the `withDatabase` middleware forks one per call.
+ * the `withCall` middleware (trpc.ts) forks one per call.
  */
 import type { Database, EntityManager, User } from '@parley/db';
 import type { TokenConfig, VerifiedClaims } from './auth/tokens.ts';

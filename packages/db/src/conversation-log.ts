@@ -16,6 +16,7 @@ import {
 } from './entities.ts';
 import { asOrmError, directSql } from './direct-sql.ts';
 import { dialectOf, type Database, type EntityManager } from './orm.ts';
+import { MEMBER_IDS_SQL } from './reads.ts';
 
 /**
  * Loads a conversation for writing. On PostgreSQL the row lock serializes writers of one
@@ -92,19 +93,28 @@ export interface MessageRow {
   deletedAt: Date | null;
 }
 
+/** A message as stored by postMessageAsMember, with whom to publish it to. */
+export interface PostedMessage {
+  message: MessageRow;
+  /** The conversation's members when it was posted (user ids, in the order they joined). */
+  memberIds: number[];
+}
+
 /**
  * Posts a message as `postMessage` does — the conversation's next seq, its event, the
- * counters, the sender's read marker — in one transaction of plain SQL: the send path,
- * about a tenth of the ORM's cost. Checks under the conversation's write lock that the
- * sender is a member; null when they are not (or the conversation does not exist).
- * A clientId the sender already used fails with UniqueConstraintViolationException.
+ * counters, the sender's read marker — in plain SQL: the send path, about a tenth of the
+ * ORM's cost. Checks under the conversation's write lock that the sender is a member; null
+ * when they are not (or the conversation does not exist). Returns the members as of the
+ * write too, so the publish that follows reads nothing. A clientId the sender already used
+ * fails with UniqueConstraintViolationException.
  */
-export async function postMessageAsMember(db: Database, input: NewMessage & { conversationId: number }): Promise<MessageRow | null> {
+export async function postMessageAsMember(db: Database, input: NewMessage & { conversationId: number }): Promise<PostedMessage | null> {
   const direct = await directSql(db.em);
   const { conversationId, senderId, body, clientId } = input;
   const at = input.at ?? new Date();
-  const posted = (id: number, seq: number): MessageRow => ({
-    id, conversationId, seq, senderId, body, clientId, createdAt: at, editedAt: null, deletedAt: null,
+  const posted = (id: number, seq: number, memberIds: number[]): PostedMessage => ({
+    message: { id, conversationId, seq, senderId, body, clientId, createdAt: at, editedAt: null, deletedAt: null },
+    memberIds,
   });
   try {
     if (direct.dialect === 'sqlite') {
@@ -133,36 +143,18 @@ export async function postMessageAsMember(db: Database, input: NewMessage & { co
         sql.run('update participants set last_read_seq = ? where conversation_id = ? and user_id = ? and last_read_seq < ?', [
           seq, conversationId, senderId, seq,
         ]);
-        return posted(Number(message.id), seq);
+        const members = sql.all<{ user_id: number }>(MEMBER_IDS_SQL, [conversationId]);
+        return posted(Number(message.id), seq, members.map((member) => Number(member.user_id)));
       });
     }
     if (!Number.isSafeInteger(conversationId)) return null;
-    // The row lock first, with the BEGIN (writers of one conversation queue here, as
-    // lockConversation does); the statement after it reads a fresh snapshot, so a removal
-    // that committed meanwhile is seen.
-    const lock = `select id from conversations where id = ${conversationId} for update`;
-    return await direct.postgres.transaction(async (query) => {
-      const [message] = await query<{ id: number; seq: number }>(
-        `with conversation as (
-           update conversations set last_seq = last_seq + 1, message_count = message_count + 1, last_message_at = ?, updated_at = ?
-            where id = ? and exists (select 1 from participants where conversation_id = ? and user_id = ?)
-            returning id, last_seq
-         ), message as (
-           insert into messages (conversation_id, seq, sender_id, body, client_id, created_at)
-           select id, last_seq, ?::int, ?::text, ?::text, ?::timestamptz from conversation
-           returning id, seq
-         ), event as (
-           insert into conversation_events (conversation_id, seq, type, message_id, actor_id, payload, created_at)
-           select ?::int, seq, 'message.created', id, ?::int, null, ?::timestamptz from message
-         ), read_marker as (
-           update participants set last_read_seq = message.seq from message
-            where participants.conversation_id = ? and participants.user_id = ? and participants.last_read_seq < message.seq
-         )
-         select id, seq from message`,
-        [at, at, conversationId, conversationId, senderId, senderId, body, clientId, at, conversationId, senderId, at, conversationId, senderId],
-      );
-      return message ? posted(Number(message.id), Number(message.seq)) : null;
-    }, lock);
+    // One statement, one round trip: the same writes under the same row lock, in a function
+    // (migration Migration20261121190000_post_message).
+    const [row] = await direct.postgres.all<{ posted_id: number; posted_seq: number; member_ids: number[] }>(
+      'select posted_id, posted_seq, member_ids from parley_post_message(?, ?, ?, ?, ?)',
+      [conversationId, senderId, body, clientId, at],
+    );
+    return row ? posted(Number(row.posted_id), Number(row.posted_seq), row.member_ids.map(Number)) : null;
   } catch (error) {
     throw asOrmError(error);
   }

@@ -68,6 +68,9 @@ export function createOrmConfig(target: DatabaseTarget, options: OrmConfigOption
     discovery: { onMetadata: (meta: EntityMetadata) => addInboxOrderTriggers(meta, target.dialect) },
     // Services work on explicit forks (one per call); the global manager is never used for work.
     allowGlobalContext: false,
+    // PostgreSQL's send path is a function written by hand in its migration (SQLite has no
+    // functions to mirror it): not metadata, so the schema diff must not drop it.
+    schemaGenerator: { ignoreRoutines: true },
     migrations: {
       path: migrationsPath(target.dialect),
       glob: '!(*.d).ts',

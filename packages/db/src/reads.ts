@@ -190,12 +190,12 @@ export async function membersOf(em: EntityManager, members: readonly { conversat
  */
 export async function conversationMemberIds(em: EntityManager, conversationId: number): Promise<number[]> {
   const direct = await directSql(em);
-  const rows = await direct.query<{ user_id: number }>(
-    'select user_id from participants where conversation_id = ? order by joined_at, user_id',
-    [conversationId],
-  );
+  const rows = await direct.query<{ user_id: number }>(MEMBER_IDS_SQL, [conversationId]);
   return rows.map((row) => Number(row.user_id));
 }
+
+/** conversationMemberIds' statement (the send path runs it inside its own transaction). */
+export const MEMBER_IDS_SQL = 'select user_id from participants where conversation_id = ? order by joined_at, user_id';
 
 /** The newest message (deleted or not) of each of these conversations that has one. */
 export async function lastMessagesOf(em: EntityManager, conversationIds: readonly number[]): Promise<MessageRow[]> {

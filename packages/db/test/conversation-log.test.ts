@@ -105,20 +105,22 @@ describe.each(testDialects())('conversation log on %s', (dialect) => {
       await onLocked(db.em(), id, (tx, c) => postMessage(tx, c, { senderId: bob.id, body: 'via the ORM', clientId: 'c2' }));
       const third = await postMessageAsMember(db.orm, { conversationId: id, senderId: bob.id, body: 'again', clientId: 'c3' });
 
-      expect(first).toMatchObject({ conversationId: id, seq: 1, senderId: alice.id, body: 'hello', clientId: 'c1', createdAt: at, deletedAt: null });
-      expect(third?.seq).toBe(3);
+      expect(first?.message).toMatchObject({ conversationId: id, seq: 1, senderId: alice.id, body: 'hello', clientId: 'c1', createdAt: at, deletedAt: null });
+      expect(third?.message.seq).toBe(3);
+      // Whom to publish to, as of the write: the members in the order they joined.
+      expect(third?.memberIds).toEqual([alice.id, bob.id]);
       const em = db.em();
       const stored = await em.findOneOrFail(MessageSchema, { clientId: 'c1' });
-      expect([stored.id, stored.seq, stored.body, stored.createdAt]).toEqual([first?.id, 1, 'hello', at]);
+      expect([stored.id, stored.seq, stored.body, stored.createdAt]).toEqual([first?.message.id, 1, 'hello', at]);
       // The ORM reads back exactly what plain SQL wrote, times included.
-      expect(await findMessageByClientId(db.em(), alice.id, 'c1')).toEqual(first);
+      expect(await findMessageByClientId(db.em(), alice.id, 'c1')).toEqual(first?.message);
       const events = await em.find(ConversationEventSchema, { conversation: id }, { orderBy: { seq: 'asc' } });
       expect(events.map((e) => [e.seq, e.type, e.actorId, e.message?.id])).toEqual([
-        [1, 'message.created', alice.id, first?.id],
+        [1, 'message.created', alice.id, first?.message.id],
         [2, 'message.created', bob.id, expect.any(Number)],
-        [3, 'message.created', bob.id, third?.id],
+        [3, 'message.created', bob.id, third?.message.id],
       ]);
-      expect(await em.findOneOrFail(ConversationSchema, id)).toMatchObject({ lastSeq: 3, messageCount: 3, lastMessageAt: third?.createdAt });
+      expect(await em.findOneOrFail(ConversationSchema, id)).toMatchObject({ lastSeq: 3, messageCount: 3, lastMessageAt: third?.message.createdAt });
       const markers = await em.find(ParticipantSchema, { conversation: id }, { orderBy: { user: 'asc' } });
       expect(markers.map((p) => p.lastReadSeq)).toEqual([1, 3]);
     });
@@ -154,6 +156,26 @@ describe.each(testDialects())('conversation log on %s', (dialect) => {
       expect(await em.findOneOrFail(ConversationSchema, id)).toMatchObject({ lastSeq: 0, messageCount: 0 });
     });
 
+    it('refuses a sender whose removal commits while the send waits for the conversation', async () => {
+      await using db = await openTestDatabase(dialect);
+      const [alice, bob] = await createUsers(db.em(), 'alice', 'bob');
+      if (!alice || !bob) throw new Error('users not created');
+      const id = await createConversation(db.em(), 'group', [alice, bob]);
+      let sending: ReturnType<typeof postMessageAsMember> | undefined;
+      await onLocked(db.em(), id, async (tx, c) => {
+        // Bob sends while Alice's removal of him holds the conversation…
+        sending = postMessageAsMember(db.orm, { conversationId: id, senderId: bob.id, body: 'late', clientId: 'b1' });
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        tx.remove(await tx.findOneOrFail(ParticipantSchema, { conversation: id, user: bob.id }));
+        appendEvent(tx, c, { type: 'participant.removed', actorId: alice.id, payload: { userId: bob.id } });
+      });
+      // …and the send, let through after the commit, sees him gone.
+      expect(await sending).toBeNull();
+      const em = db.em();
+      expect(await em.count(MessageSchema, { conversation: id })).toBe(0);
+      expect(await em.findOneOrFail(ConversationSchema, id)).toMatchObject({ lastSeq: 1, messageCount: 0 });
+    });
+
     it('commits sends started together, a failing one among them changing nothing of the others', async () => {
       await using db = await openTestDatabase(dialect);
       const [alice, bob, mallory] = await createUsers(db.em(), 'alice', 'bob', 'mallory');
@@ -168,7 +190,7 @@ describe.each(testDialects())('conversation log on %s', (dialect) => {
       ]);
       // The two sends of c2 race (on PostgreSQL on two connections): either may win, never both.
       const posts = results.slice(0, 11);
-      const stored = posts.flatMap((result) => (result.status === 'fulfilled' && result.value ? [result.value.seq] : []));
+      const stored = posts.flatMap((result) => (result.status === 'fulfilled' && result.value ? [result.value.message.seq] : []));
       expect(stored.toSorted((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
       const refused = posts.filter((result) => result.status === 'rejected');
       expect(refused).toEqual([{ status: 'rejected', reason: expect.any(UniqueConstraintViolationException) }]);

@@ -16,6 +16,8 @@ export interface CommittedChange {
   events: ConversationEventView[];
   /** Users who became members without an event (a conversation was created). */
   added?: number[];
+  /** The members after the change, when the write read them (the send path): else read here. */
+  memberIds?: number[];
 }
 
 export async function publishAfterCommit(deps: ApiDeps, change: CommittedChange): Promise<void> {
@@ -42,7 +44,7 @@ export async function publishAfterCommit(deps: ApiDeps, change: CommittedChange)
   const sends: Promise<void>[] = [];
   const publish = <Signal>(topic: Topic<Signal>, signal: Signal) => sends.push(deps.bus.publish(topic, signal).catch(() => undefined));
   for (const event of events) publish(conversationTopic(conversationId), { kind: 'event', event, committedAt });
-  const members = await conversationMemberIds(deps.db.em, conversationId).catch(() => []);
+  const members = change.memberIds ?? (await conversationMemberIds(deps.db.em, conversationId).catch(() => []));
   const inbox = (userId: number, signal: InboxSignal) => publish(inboxTopic(userId), signal);
   for (const userId of members) {
     inbox(userId, added.has(userId) ? { kind: 'added', conversationId } : { kind: 'changed', conversationId });

@@ -62,8 +62,8 @@ export async function sendMessage(
     // Plain SQL (the hottest path): the same log invariants as withLockedConversation, a tenth of the cost.
     const posted = await postMessageAsMember(deps.db, { conversationId, senderId: me.id, body: input.body, clientId: input.clientId });
     if (!posted) throw conversationNotFound();
-    const message = messageRowView(posted);
-    await publishAfterCommit(deps, { conversationId, events: [messageCreatedView(message)] });
+    const message = messageRowView(posted.message);
+    await publishAfterCommit(deps, { conversationId, events: [messageCreatedView(message)], memberIds: posted.memberIds });
     return message;
   } catch (error) {
     if (error instanceof UniqueConstraintViolationException) {
