@@ -238,6 +238,10 @@ describe.each(testDialects())('raw WebSocket abuse on %s', (dialect) => {
     expect(await socket.receive(withId('again'))).toMatchObject({ result: { type: 'started' } });
     socket.ws.send(JSON.stringify({ id: 'one-too-many', method: 'subscription', params: { path: 'inbox.onEvent' } }));
     expect(errorCodeOf(await socket.receive(withId('one-too-many')))).toBe('TOO_MANY_REQUESTS');
+    // Every refusal is an outcome /metrics counts.
+    const metrics = await (await fetch(`${t.url}/metrics`)).text();
+    const refusedCount = asked - MAX_SUBSCRIPTIONS_PER_CONNECTION + 1;
+    expect(metrics).toContain(`parley_trpc_calls_total{procedure="inbox.onEvent",type="subscription",code="TOO_MANY_REQUESTS"} ${refusedCount}`);
 
     // The cap is per socket: another socket of the same user starts its own.
     const second = await openSignedIn(t.wsUrl, alice.token);
