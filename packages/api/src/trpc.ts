@@ -5,7 +5,7 @@
  * @see https://trpc.io/docs/server/procedures#reusable-base-procedures
  */
 import { ConnectionException, UniqueConstraintViolationException } from '@parley/db';
-import { findMembership, findUser, type EntityManager, type User } from '@parley/db';
+import { findCaller, findUser, type EntityManager, type User } from '@parley/db';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { z, ZodError } from 'zod';
 import { verifyToken, type TokenClaims } from './auth/tokens.ts';
@@ -247,12 +247,11 @@ export const memberProcedure = publicProcedure.use(async function isMember({ ctx
   const claims = await claimsOf(ctx);
   if (!claims) throw notSignedIn();
   const ref = parseConversationRef(await getRawInput());
-  // The token names the user: their row and their membership are read side by side (on
-  // PostgreSQL one round trip of waiting, not two), and checked in protectedProcedure's order.
-  const [user, membership] = await Promise.all([
-    findUser(ctx.em, claims.userId),
-    ref.success ? findMembership(ctx.em, ref.data, claims.userId) : null,
-  ]);
+  // The token names the user: their row and their membership are read in one statement,
+  // and checked in protectedProcedure's order.
+  const { user, membership } = ref.success
+    ? await findCaller(ctx.em, claims.userId, ref.data)
+    : { user: await findUser(ctx.em, claims.userId), membership: null };
   const me = signedInUser(claims, user);
   if (!ref.success) throw new TRPCError({ code: 'BAD_REQUEST', message: 'A conversation id is required', cause: ref.error });
   if (!membership) throw conversationNotFound();

@@ -4,9 +4,25 @@ export { pendingSchemaChanges } from './drift.ts';
 export { createScratchDatabase, testDialects, testPostgresUrl, type ScratchDatabase } from './scratch.ts';
 export { seedDemoData } from './seed.ts';
 export * from './conversation-log.ts';
-export { findUser } from './lookups.ts';
+export { findCaller, findUser } from './lookups.ts';
 export { directSql, timeOf, type DirectSql, type SqlValue } from './direct-sql.ts';
-export * from './reads.ts';
+export {
+  conversationMemberIds,
+  findMembership,
+  findMessageByClientId,
+  historyPage,
+  inboxPage,
+  lastMessagesOf,
+  membersInboxState,
+  membersOf,
+  unreadCountsOf,
+  type ConversationRow,
+  type HistoryQuery,
+  type InboxPageQuery,
+  type InboxRow,
+  type MemberRow,
+  type MembershipRow,
+} from './reads.ts';
 export { hashPassword, verifyPassword } from './passwords.ts';
 export { DEMO_PASSWORD } from './seed.ts';
 // ORM helpers the API needs, re-exported so the whole project uses this package's ORM.

@@ -129,19 +129,50 @@ export async function inboxPage(em: EntityManager, query: InboxPageQuery): Promi
 
 /**
  * My membership of a conversation, with the conversation, or null when I am not a member:
- * what every member call checks first, in one statement (two primary-key probes) and as
- * plain rows, a fifth of the CPU of mapping them into entities.
+ * one statement (two primary-key probes) and plain rows, a fifth of the CPU of mapping them
+ * into entities. A member call reads it with the caller's user (findCaller in lookups.ts,
+ * the same columns).
  */
 export async function findMembership(em: EntityManager, conversationId: number, userId: number): Promise<MembershipRow | null> {
   const direct = await directSql(em);
-  const [row] = await direct.query<ConversationColumns & { user_id: number; role: ParticipantRole; last_read_seq: number }>(
-    `select p.user_id, p.role, p.last_read_seq, ${conversationColumns(direct)}
-       from participants p join conversations c on c.id = p.conversation_id
+  const [row] = await direct.query<MembershipColumns>(
+    `select ${membershipColumns(direct)} from participants p join conversations c on c.id = p.conversation_id
       where p.conversation_id = ? and p.user_id = ?`,
     [conversationId, userId],
   );
-  if (!row) return null;
-  return { conversation: conversationRow(row), userId: Number(row.user_id), role: row.role, lastReadSeq: Number(row.last_read_seq) };
+  return row ? membershipRow(row) : null;
+}
+
+/**
+ * The columns of MembershipColumns from participants `p` and conversations `c`, each named
+ * `membership_…` so they can sit beside another table's columns.
+ */
+export const membershipColumns = (direct: DirectSql) =>
+  `p.user_id as membership_user_id, p.role as membership_role, p.last_read_seq as membership_last_read_seq, ` +
+  `c.id as membership_id, c.kind as membership_kind, c.title as membership_title, ${ms(direct, 'c.created_at')} as membership_created_at, ` +
+  `${ms(direct, 'c.last_message_at')} as membership_last_message_at, c.last_seq as membership_last_seq, c.message_count as membership_message_count`;
+
+export type MembershipColumns = {
+  membership_user_id: number;
+  membership_role: ParticipantRole;
+  membership_last_read_seq: number;
+} & { [Column in keyof ConversationColumns as `membership_${Column}`]: ConversationColumns[Column] };
+
+export function membershipRow(columns: MembershipColumns): MembershipRow {
+  return {
+    conversation: conversationRow({
+      id: columns.membership_id,
+      kind: columns.membership_kind,
+      title: columns.membership_title,
+      created_at: columns.membership_created_at,
+      last_message_at: columns.membership_last_message_at,
+      last_seq: columns.membership_last_seq,
+      message_count: columns.membership_message_count,
+    }),
+    userId: Number(columns.membership_user_id),
+    role: columns.membership_role,
+    lastReadSeq: Number(columns.membership_last_read_seq),
+  };
 }
 
 /**

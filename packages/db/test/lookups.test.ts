@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { findCaller, findMembership, postMessage, testDialects } from '../src/index.ts';
+import { createConversation, createUsers, onLocked, openTestDatabase } from './helpers.ts';
+
+describe.each(testDialects())('the caller look-up on %s', (dialect) => {
+  it('reads the user and their membership in one go, as findMembership reads it', async () => {
+    await using db = await openTestDatabase(dialect);
+    const [alice, bob, carol] = await createUsers(db.em(), 'alice', 'bob', 'carol');
+    if (!alice || !bob || !carol) throw new Error('users not created');
+    const id = await createConversation(db.em(), 'group', [alice, bob]);
+    await onLocked(db.em(), id, (tx, c) => postMessage(tx, c, { senderId: alice.id, body: 'hi', clientId: 'c1' }));
+
+    const asBob = await findCaller(db.em(), bob.id, id);
+    expect(asBob.user).toMatchObject({ id: bob.id, username: 'bob', tokenVersion: 0 });
+    expect(asBob.membership).toEqual(await findMembership(db.em(), id, bob.id));
+    expect(asBob.membership).toMatchObject({ userId: bob.id, role: 'member', lastReadSeq: 0, conversation: { id, kind: 'group', lastSeq: 1, messageCount: 1 } });
+
+    // Not a member, or no such conversation: the user alone.
+    expect(await findCaller(db.em(), carol.id, id)).toMatchObject({ user: { username: 'carol' }, membership: null });
+    expect(await findCaller(db.em(), alice.id, id + 1000)).toMatchObject({ user: { username: 'alice' }, membership: null });
+    // No such user: nothing.
+    expect(await findCaller(db.em(), carol.id + 1000, id)).toEqual({ user: null, membership: null });
+  });
+});
