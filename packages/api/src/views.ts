@@ -84,7 +84,9 @@ export const SUMMARY_MEMBERS = 5;
  * Of a conversation's members (user ids in the order they joined: all of them, or at least
  * the first SUMMARY_MEMBERS), those its inbox summary names: the first SUMMARY_MEMBERS to
  * join (so a DM or notes, everyone) and the sender of its last message (membersOf leaves
- * them out if they have left). The same for every member who reads it.
+ * them out if they have left). The same for every member who reads it. conversations.list
+ * gets the same members from inboxPage, which applies this rule in its SQL (a test checks
+ * that listed and live summaries agree).
  */
 export function summaryMemberIds(memberIds: readonly number[], lastSenderId: number | undefined): number[] {
   const named = memberIds.slice(0, SUMMARY_MEMBERS);

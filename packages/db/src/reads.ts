@@ -48,8 +48,11 @@ export interface InboxRow {
   lastMessage: MessageRow | null;
   /** Messages after my read marker, by others, not deleted. */
   unreadCount: number;
-  /** The user ids of its first `firstMembers` members to join, in that order. */
-  firstMemberIds: number[];
+  /**
+   * The members its summary names, in the order they joined: its first `firstMembers`
+   * members to join, and its newest message's sender while they are a member.
+   */
+  namedMembers: MemberRow[];
   /** How many members it has. */
   memberCount: number;
 }
@@ -61,7 +64,7 @@ export interface InboxPageQuery {
   after?: { lastMessageAt: Date; conversationId: number } | undefined;
   /** Only groups whose title, or conversations where another member's username or display name, contains it (case-insensitively). */
   search?: string | undefined;
-  /** How many of each conversation's first members to join `firstMemberIds` holds. */
+  /** How many of each conversation's first members to join `namedMembers` holds. */
   firstMembers: number;
 }
 
@@ -70,8 +73,9 @@ export interface InboxPageQuery {
  * participants_inbox_idx (user, the conversation's lastMessageAt, conversation), so it
  * reads the page and no more (a search reads on until the page is full). Each row comes
  * with its newest message (a probe for the highest seq, one for that message), my unread
- * count (counted as unreadCountsOf does), its first members and its member count (ranges of
- * participants_join_order_idx), all for the rows of the page only.
+ * count (counted as unreadCountsOf does), the members it names with their names and its
+ * member count (ranges of participants_join_order_idx, a key probe per named member), all
+ * for the rows of the page only, in one statement: on PostgreSQL one round trip.
  */
 export async function inboxPage(em: EntityManager, query: InboxPageQuery): Promise<InboxRow[]> {
   const direct = await directSql(em);
@@ -92,7 +96,7 @@ export async function inboxPage(em: EntityManager, query: InboxPageQuery): Promi
   }
   params.push(query.limit);
   const rows = await direct.query<InboxColumns>(
-    `select ${conversationColumns(direct)}, p.role, ${UNREAD_OF_P} as unread, ${FIRST_MEMBERS_OF_P(direct)} as first_member_ids,
+    `select ${conversationColumns(direct)}, p.role, ${UNREAD_OF_P} as unread, ${NAMED_MEMBERS_OF_P(direct)} as named_members,
             (select count(*) from participants m where m.conversation_id = p.conversation_id) as member_count,
             ${messageColumns(direct, 'newest', 'newest_')}
        from participants p
@@ -122,7 +126,17 @@ export async function inboxPage(em: EntityManager, query: InboxPageQuery): Promi
             deleted_at: row.newest_deleted_at,
           }),
     unreadCount: Number(row.unread),
-    firstMemberIds: row.first_member_ids.split(',').map(Number),
+    namedMembers: (typeof row.named_members === 'string' ? (JSON.parse(row.named_members) as NamedMember[]) : row.named_members).map(
+      ([userId, username, displayName, role, joinedAt, lastReadSeq]) => ({
+        conversationId: Number(row.id),
+        userId: Number(userId),
+        username,
+        displayName,
+        role,
+        joinedAt: timeOf(joinedAt),
+        lastReadSeq: Number(lastReadSeq),
+      }),
+    ),
     memberCount: Number(row.member_count),
   }));
 }
@@ -342,14 +356,27 @@ const UNREAD_OF_P = `(select count(*) from messages m
      and m.sender_id <> p.user_id and m.deleted_at is null)`;
 
 /**
- * The user ids of the first members (the parameter: how many) to join participant row
- * `p`'s conversation, in that order, comma separated: the start of a range of
- * participants_join_order_idx, which holds all it reads.
+ * The members participant row `p`'s conversation names on an inbox page (the parameter: how
+ * many of the first to join, and the sender of message `newest` while a member), in the
+ * order they joined, as a JSON array of NamedMember: the start of a range of
+ * participants_join_order_idx, a key probe for the sender, and one for each user's names.
  */
-const FIRST_MEMBERS_OF_P = (direct: DirectSql) =>
-  `(select ${direct.dialect === 'sqlite' ? 'group_concat(f.user_id' : 'string_agg(f.user_id::text'}, ',' order by f.joined_at, f.user_id)
-      from (select m.user_id, m.joined_at from participants m where m.conversation_id = p.conversation_id
-             order by m.joined_at, m.user_id limit ?) f)`;
+const NAMED_MEMBERS_OF_P = (direct: DirectSql) => {
+  const [agg, entry] =
+    direct.dialect === 'sqlite'
+      ? ['json_group_array', 'json_array']
+      : ['json_agg', 'json_build_array'];
+  return `(select coalesce(${agg}(${entry}(m.user_id, u.username, u.display_name, m.role, ${ms(direct, 'm.joined_at')}, m.last_read_seq) order by m.joined_at, m.user_id), '[]')
+      from (select * from (select f.user_id, f.role, f.joined_at, f.last_read_seq from participants f
+                            where f.conversation_id = p.conversation_id order by f.joined_at, f.user_id limit ?) first_members
+            union
+            select s.user_id, s.role, s.joined_at, s.last_read_seq from participants s
+             where s.conversation_id = p.conversation_id and s.user_id = newest.sender_id) m
+      join users u on u.id = m.user_id)`;
+};
+
+/** A named member as NAMED_MEMBERS_OF_P writes it: user id, username, display name, role, joinedAt, lastReadSeq. */
+type NamedMember = [number, string, string, ParticipantRole, unknown, number];
 
 /**
  * A time column as epoch milliseconds, as SQLite stores it: PostgreSQL's text form would
@@ -397,7 +424,8 @@ function conversationRow(columns: ConversationColumns): ConversationRow {
 type InboxColumns = ConversationColumns & {
   role: ParticipantRole;
   unread: number | string;
-  first_member_ids: string;
+  /** JSON text (SQLite) or as node-postgres parses json. */
+  named_members: string | NamedMember[];
   member_count: number | string;
   newest_id: number | null;
 } & {

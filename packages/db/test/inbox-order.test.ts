@@ -92,7 +92,7 @@ describe.each(testDialects())('inbox order on %s', (dialect) => {
     expect(rest.map((row) => row.conversation.id)).toEqual([a, d, b]);
   });
 
-  it('names the first members to join and counts them all; membersOf reads just the members asked for', async () => {
+  it('names the first members to join and the newest message’s sender, and counts them all; membersOf reads just the members asked for', async () => {
     await using db = await openTestDatabase(dialect);
     const [ana, ben, cy, dee] = await createUsers(db.em(), 'ana', 'ben', 'cy', 'dee');
     if (!ana || !ben || !cy || !dee) throw new Error('users not created');
@@ -103,10 +103,17 @@ describe.each(testDialects())('inbox order on %s', (dialect) => {
       for (const user of [cy, ben]) tx.create(ParticipantSchema, { conversation: c, user: user.id, joinedAt: new Date(later) });
       tx.create(ParticipantSchema, { conversation: c, user: dee.id, joinedAt: new Date(later + 1_000) });
     });
+    const named = async (firstMembers: number) => {
+      const [row] = await inboxPage(db.em(), { userId: ana.id, limit: 10, firstMembers });
+      return { memberCount: row?.memberCount, named: row?.namedMembers.map((member) => [member.userId, member.username, member.role]) };
+    };
+    expect(await named(2)).toEqual({ memberCount: 4, named: [[ana.id, 'ana', 'member'], [ben.id, 'ben', 'member']] });
+    expect((await named(10)).named?.map(([userId]) => userId)).toEqual([ana.id, ben.id, cy.id, dee.id]);
+    // The newest message's sender is named too, in join order, while a member.
+    await postMessageAsMember(db.orm, { conversationId: id, senderId: dee.id, body: 'hi', clientId: 'd1' });
+    expect((await named(2)).named?.map(([userId]) => userId)).toEqual([ana.id, ben.id, dee.id]);
     const [row] = await inboxPage(db.em(), { userId: ana.id, limit: 10, firstMembers: 2 });
-    expect(row).toMatchObject({ firstMemberIds: [ana.id, ben.id], memberCount: 4 });
-    const [all] = await inboxPage(db.em(), { userId: ana.id, limit: 10, firstMembers: 10 });
-    expect(all?.firstMemberIds).toEqual([ana.id, ben.id, cy.id, dee.id]);
+    expect(row?.namedMembers[2]).toEqual({ conversationId: id, userId: dee.id, username: 'dee', displayName: 'dee', role: 'member', joinedAt: new Date(later + 1_000), lastReadSeq: 1 });
 
     const outsider = (await createUsers(db.em(), 'eve'))[0]?.id ?? 0;
     const members = await membersOf(db.em(), [dee, ana, { id: outsider }].map((user) => ({ conversationId: id, userId: user.id })));
@@ -114,6 +121,10 @@ describe.each(testDialects())('inbox order on %s', (dialect) => {
       [ana.id, 'ana', 'member'],
       [dee.id, 'dee', 'member'],
     ]);
+
+    await onLocked(db.em(), id, async (tx) => tx.remove(await tx.findOneOrFail(ParticipantSchema, { conversation: id, user: dee.id })));
+    // Once dee has left, only the first members.
+    expect((await named(2)).named?.map(([userId]) => userId)).toEqual([ana.id, ben.id]);
   });
 
   it('is filled in by the migration for conversations that existed before it', async () => {

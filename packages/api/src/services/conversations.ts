@@ -167,17 +167,12 @@ export async function listConversations(
   const mine = page.slice(0, input.limit);
   const last = mine.at(-1);
   if (mine.length === 0) return { items: [], nextCursor: null };
-  const named = mine.flatMap((row) =>
-    summaryMemberIds(row.firstMemberIds, row.lastMessage?.senderId).map((userId) => ({ conversationId: row.conversation.id, userId })),
-  );
-  const members = await membersOf(actor.em, named);
-  const online = await actor.deps.presence.onlineAmong([...new Set(members.map((member) => member.userId))]);
-  const membersByConversation = Map.groupBy(members, (member) => member.conversationId);
+  const online = await actor.deps.presence.onlineAmong([...new Set(mine.flatMap((row) => row.namedMembers.map((member) => member.userId)))]);
   return {
     items: mine.map((row) =>
       conversationSummaryView(
         row.conversation,
-        membersByConversation.get(row.conversation.id) ?? [],
+        row.namedMembers,
         row.memberCount,
         row.myRole,
         online,
