@@ -49,12 +49,12 @@ function summaryRows(o: SoakOutcome): [string, string][] {
       `${o.code.commit}${o.code.uncommitted.length > 0 ? ` with uncommitted changes in ${o.code.uncommitted.length} file(s) of packages/ and apps/ (other work in progress)` : ''}`,
     ],
     [
-      `capacity: fan-out deliveries/s with p99 ≤ ${o.settings.latencyLimitMs} ms (median of ${o.settings.capacityRuns})`,
+      `capacity: fan-out deliveries/s with p99 ≤ ${o.settings.latencyLimitMs} ms (the lowest of ${o.settings.capacityRuns} runs)`,
       o.capacity ? `${rate(o.capacity.perSec)}/s (runs: ${o.capacity.runs.map(rate).join(', ')})` : '—',
     ],
     [
       // (Entries written before --per-sec existed have no such field.)
-      typeof o.settings.fixedPerSec === 'number' ? 'soak rate (fixed by --per-sec)' : 'soak rate (half the capacity)',
+      typeof o.settings.fixedPerSec === 'number' ? 'soak rate (fixed by --per-sec)' : 'soak rate (half the lowest capacity run)',
       `${rate(o.soakPerSec)} deliveries/s = ${(o.soakPerSec / o.settings.groupSize).toFixed(1)} messages/s to ${count(o.settings.clients)} clients in conversations of ${o.settings.groupSize}`,
     ],
     ['duration', `${o.settings.warmUpSeconds} s warm-up, then ${o.settings.minutes} min`],
