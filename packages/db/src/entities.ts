@@ -79,8 +79,10 @@ export const ParticipantSchema = defineEntity({
   name: 'Participant',
   tableName: 'participants',
   properties: {
-    conversation: () => p.manyToOne(ConversationSchema).ref().primary(),
-    user: () => p.manyToOne(UserSchema).ref().primary(),
+    // No index of their own (MikroORM adds one per reference on SQLite): the key and the
+    // indexes below lead with each, and every index is one more write per change.
+    conversation: () => p.manyToOne(ConversationSchema).ref().primary().index(false),
+    user: () => p.manyToOne(UserSchema).ref().primary().index(false),
     role: p.enum(PARTICIPANT_ROLES).default('member'),
     joinedAt: p.datetime().onCreate(now),
     /** Highest seq this member has read; unread = later messages by others, not deleted. */
@@ -107,9 +109,10 @@ export const MessageSchema = defineEntity({
   tableName: 'messages',
   properties: {
     id: p.integer().primary().autoincrement(),
-    conversation: () => p.manyToOne(ConversationSchema).ref(),
+    // No index of their own: the uniques below lead with each (a send writes every index).
+    conversation: () => p.manyToOne(ConversationSchema).ref().index(false),
     seq: p.integer(),
-    sender: () => p.manyToOne(UserSchema).ref(),
+    sender: () => p.manyToOne(UserSchema).ref().index(false),
     /** Empty once deleted: the row stays as a tombstone. */
     body: p.text(),
     /** Chosen by the sending client; the idempotency key of a send. */
@@ -135,7 +138,8 @@ export const ConversationEventSchema = defineEntity({
   name: 'ConversationEvent',
   tableName: 'conversation_events',
   properties: {
-    conversation: () => p.manyToOne(ConversationSchema).ref().primary(),
+    // No index of its own: the key (conversation, seq) leads with it.
+    conversation: () => p.manyToOne(ConversationSchema).ref().primary().index(false),
     seq: p.integer().primary(),
     type: p.enum(EVENT_TYPES),
     /** The message the event is about, for message.* events. */
