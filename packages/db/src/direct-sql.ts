@@ -11,7 +11,7 @@
 import { ConnectionException, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { SqliteConnection } from '@mikro-orm/sqlite';
 import type { PostgreSqlConnection } from '@mikro-orm/postgresql';
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
 import type { Dialect, EntityManager } from './orm.ts';
 import { dialectOf } from './orm.ts';
 
@@ -30,7 +30,6 @@ interface SqliteDatabase {
   transaction<T>(work: () => T): () => T;
 }
 
-/** Statements of one SQLite connection, compiled once per SQL text. */
 /** Works committed together at most: bounds how long one commit holds the event loop. */
 const MAX_GROUP_COMMIT = 100;
 
@@ -38,6 +37,7 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: Error };
 
 const asError = (thrown: unknown) => (thrown instanceof Error ? thrown : new Error(String(thrown)));
 
+/** Statements of one SQLite connection, compiled once per SQL text. */
 class SqliteStatements {
   readonly #database: SqliteDatabase;
   readonly #cache = new Map<string, SqliteStatement>();
@@ -134,35 +134,9 @@ class PostgresStatements {
     this.#pool = pool;
   }
 
-  async all<Row>(sql: string, params: readonly SqlValue[] = [], client: Pool | PoolClient = this.#pool): Promise<Row[]> {
-    const result = await client.query({ ...this.#statement(sql), values: [...params] });
+  async all<Row>(sql: string, params: readonly SqlValue[] = []): Promise<Row[]> {
+    const result = await this.#pool.query({ ...this.#statement(sql), values: [...params] });
     return result.rows as Row[];
-  }
-
-  /**
-   * Runs `work` in a transaction on one pooled connection. `opening`: statements without
-   * parameters sent with the BEGIN, in the same round trip (e.g. taking a row lock).
-   */
-  async transaction<T>(
-    work: (query: <Row>(sql: string, params?: readonly SqlValue[]) => Promise<Row[]>) => Promise<T>,
-    opening = '',
-  ): Promise<T> {
-    const client = await this.#pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query(opening ? `begin; ${opening}` : 'begin');
-      const result = await work((sql, params) => this.all(sql, params, client));
-      await client.query('commit');
-      return result;
-    } catch (error) {
-      await client.query('rollback').catch((rollbackFailed: unknown) => {
-        // A connection that cannot roll back must not go back to the pool.
-        broken = rollbackFailed instanceof Error ? rollbackFailed : new Error(String(rollbackFailed));
-      });
-      throw error;
-    } finally {
-      client.release(broken);
-    }
   }
 
   #statement(sql: string) {
