@@ -4,14 +4,14 @@
  *   conversation named in the input) ; protectedProcedure → adminProcedure.
  * @see https://trpc.io/docs/server/procedures#reusable-base-procedures
  */
-import { ConnectionException, UniqueConstraintViolationException } from '@parley/db';
+import { UniqueConstraintViolationException } from '@parley/db';
 import { findCaller, findUser, type EntityManager, type User } from '@parley/db';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { z, ZodError } from 'zod';
 import { verifyToken, type TokenClaims } from './auth/tokens.ts';
 import type { Context, InFlight } from './context.ts';
 import type { InstanceMetrics } from './realtime/live-metrics.ts';
-import { conversationNotFound, FieldError } from './errors.ts';
+import { conversationNotFound, databaseUnavailable, FieldError, isDatabaseUnavailable } from './errors.ts';
 import { MAX_CALLS_IN_FLIGHT_PER_CONNECTION, MAX_SUBSCRIPTIONS_PER_CONNECTION } from './limits.ts';
 import { RateLimitedError } from './rate-limiter.ts';
 import { id } from './schemas.ts';
@@ -101,37 +101,11 @@ const withCall = t.middleware(async function withCall({ ctx, path, type, next })
 function databaseFailure(error: TRPCError): TRPCError | null {
   if (error.code !== 'INTERNAL_SERVER_ERROR') return null;
   const cause = error.cause;
-  if (cause instanceof ConnectionException || isConnectionFailure(cause)) {
-    return new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: 'The database is unavailable, try again shortly', cause });
-  }
+  if (isDatabaseUnavailable(cause)) return databaseUnavailable(cause);
   if (cause instanceof UniqueConstraintViolationException) {
     return new TRPCError({ code: 'CONFLICT', message: 'That conflicts with a concurrent change, try again', cause });
   }
   return null;
-}
-
-/** Errors that mean "the database cannot serve right now", not "this request is wrong". */
-const UNAVAILABLE_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN',
-  // PostgreSQL: shutting down, starting up, too many connections, database gone.
-  '57P01', '57P02', '57P03', '53300', '3D000',
-  // SQLite: still locked after the busy timeout, disk I/O failure, disk full.
-  'SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_IOERR', 'SQLITE_FULL',
-]);
-
-/** What node-postgres says, without an error code, when a connection dies or cannot be had. */
-const UNAVAILABLE_MESSAGES = /Connection terminated|not queryable|timeout exceeded when trying to connect|Connection ended/i;
-
-function isConnectionFailure(error: unknown): boolean {
-  // The driver's error may be wrapped (MikroORM keeps it as `cause`): look a few levels down.
-  for (let current = error, depth = 0; current && typeof current === 'object' && depth < 4; depth++) {
-    const code = 'code' in current ? String(current.code) : '';
-    // PostgreSQL class 08 is "connection exception".
-    if (UNAVAILABLE_CODES.has(code) || code.startsWith('08')) return true;
-    if (current instanceof Error && UNAVAILABLE_MESSAGES.test(current.message)) return true;
-    current = 'cause' in current ? current.cause : undefined;
-  }
-  return false;
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
@@ -174,7 +148,8 @@ class LiveStream implements AsyncIterableIterator<unknown>, AsyncDisposable {
       return step;
     } catch (error) {
       this.#end();
-      throw error;
+      // A stream that meets a database outage ends as a call would: unavailable, not a 500.
+      throw isDatabaseUnavailable(error) ? databaseUnavailable(error) : error;
     }
   }
 

@@ -5,6 +5,7 @@
  */
 import { ConversationEventSchema, findUser, ParticipantSchema } from '@parley/db';
 import type { Actor, ApiDeps } from '../context.ts';
+import { isDatabaseUnavailable } from '../errors.ts';
 import { Mailbox } from '../realtime/mailbox.ts';
 import { conversationTopic, inboxTopic, type InboxSignal } from '../realtime/topics.ts';
 import { eventView, type ConversationEventView, type ConversationSummary } from '../views.ts';
@@ -25,14 +26,32 @@ export interface Subscriber {
 
 export const subscriberOf = (actor: Actor): Subscriber => ({ deps: actor.deps, user: { id: actor.user.id } });
 
+/**
+ * A read a live stream needs before it can go on, tried again while the database is
+ * unavailable (a stream outlives an outage: it waits, then repairs what it missed) until the
+ * subscriber leaves. Other errors end the stream.
+ */
+async function untilAnswered<T>(signal: AbortSignal, read: () => Promise<T>): Promise<T> {
+  for (let delayMs = 100; ; delayMs = Math.min(delayMs * 2, 2_000)) {
+    try {
+      return await read();
+    } catch (error) {
+      if (!isDatabaseUnavailable(error) || signal.aborted) throw error;
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
+}
+
 /** Events of a conversation with seq in (after, upTo], in order, from the database. */
-async function* eventsFromLog(deps: ApiDeps, conversationId: number, after: number, upTo = Number.MAX_SAFE_INTEGER) {
+async function* eventsFromLog(deps: ApiDeps, signal: AbortSignal, conversationId: number, after: number, upTo = Number.MAX_SAFE_INTEGER) {
   for (let last = after; ; ) {
     // A fresh fork per page: a subscription can live for days, its identity map must not.
-    const page = await deps.db.em.fork().find(
-      ConversationEventSchema,
-      { conversation: conversationId, seq: { $gt: last, $lte: upTo } },
-      { orderBy: { seq: 'asc' }, limit: BACKFILL_PAGE, populate: ['message'] },
+    const page = await untilAnswered(signal, () =>
+      deps.db.em.fork().find(
+        ConversationEventSchema,
+        { conversation: conversationId, seq: { $gt: last, $lte: upTo } },
+        { orderBy: { seq: 'asc' }, limit: BACKFILL_PAGE, populate: ['message'] },
+      ),
     );
     for (const event of page) yield eventView(event);
     const lastInPage = page.at(-1);
@@ -74,7 +93,7 @@ export async function* conversationEvents(
     let last = after;
     // Yields what the log holds after `last` (up to `upTo`), moving `last` along.
     const repair = async function* (upTo?: number) {
-      for await (const event of eventsFromLog(deps, conversationId, last, upTo)) {
+      for await (const event of eventsFromLog(deps, signal, conversationId, last, upTo)) {
         last = event.seq;
         yield event;
       }
