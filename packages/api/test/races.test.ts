@@ -1,4 +1,4 @@
-import { findMembership, UserSchema, testDialects } from '@parley/db';
+import { findCaller, testDialects } from '@parley/db';
 import { describe, expect, it } from 'vitest';
 import { sendMessage } from '../src/services/messages.ts';
 import { rejectionOf, useTestApi } from './helpers.ts';
@@ -13,9 +13,8 @@ describe.each(testDialects())('changes racing a removal (%s)', (dialect) => {
 
     // The member's request has passed the membership check (the tier loaded this row)…
     const em = api().db.em.fork();
-    const me = await em.findOneOrFail(UserSchema, member.id);
-    const staleMembership = await findMembership(em, group.id, member.id);
-    if (!staleMembership) throw new Error('the member was not found');
+    const { user: me, membership: staleMembership } = await findCaller(em, member.id, group.id);
+    if (!me || !staleMembership) throw new Error('the member was not found');
     // …then the owner removes them before the send's transaction starts.
     await owner.api.conversations.removeParticipant({ id: group.id, userId: member.id });
 

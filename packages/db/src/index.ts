@@ -8,7 +8,6 @@ export { findCaller, findUser } from './lookups.ts';
 export { directSql, timeOf, type DirectSql, type SqlValue } from './direct-sql.ts';
 export {
   conversationMemberIds,
-  findMembership,
   findMessageByClientId,
   historyPage,
   inboxPage,

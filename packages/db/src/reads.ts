@@ -1,9 +1,9 @@
 /**
  * The hot read paths in plain SQL (docs/ARCHITECTURE.md, "Performance"): the membership
- * check of member calls, the members a change is published to, the inbox page with what
- * each item shows, and history pages. Each is a fixed SQL text (prepared once,
- * see direct-sql.ts) whose cost follows the page, not the data: ranges of one index each.
- * Rows come back plain, for the API's views; no entity is built.
+ * member calls check (findCaller reads its columns), the members a change is published
+ * to, the inbox page with what each item shows, and history pages. Each is a fixed SQL
+ * text (prepared once, see direct-sql.ts) whose cost follows the page, not the data: ranges
+ * of one index each. Rows come back plain, for the API's views; no entity is built.
  */
 import { directSql, timeOf, type DirectSql, type SqlValue } from './direct-sql.ts';
 import type { MessageRow } from './conversation-log.ts';
@@ -142,24 +142,10 @@ export async function inboxPage(em: EntityManager, query: InboxPageQuery): Promi
 }
 
 /**
- * My membership of a conversation, with the conversation, or null when I am not a member:
- * one statement (two primary-key probes) and plain rows, a fifth of the CPU of mapping them
- * into entities. A member call reads it with the caller's user (findCaller in lookups.ts,
- * the same columns).
- */
-export async function findMembership(em: EntityManager, conversationId: number, userId: number): Promise<MembershipRow | null> {
-  const direct = await directSql(em);
-  const [row] = await direct.query<MembershipColumns>(
-    `select ${membershipColumns(direct)} from participants p join conversations c on c.id = p.conversation_id
-      where p.conversation_id = ? and p.user_id = ?`,
-    [conversationId, userId],
-  );
-  return row ? membershipRow(row) : null;
-}
-
-/**
- * The columns of MembershipColumns from participants `p` and conversations `c`, each named
- * `membership_…` so they can sit beside another table's columns.
+ * My membership of a conversation with the conversation, as findCaller (lookups.ts) reads
+ * it beside the caller's user: the columns of MembershipColumns from participants `p` and
+ * conversations `c`, each named `membership_…` so they can sit beside another table's
+ * columns; two primary-key probes, and plain rows, a fifth of the CPU of entities.
  */
 export const membershipColumns = (direct: DirectSql) =>
   `p.user_id as membership_user_id, p.role as membership_role, p.last_read_seq as membership_last_read_seq, ` +
