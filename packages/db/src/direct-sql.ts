@@ -60,10 +60,10 @@ class SqliteStatements {
   /**
    * Runs `work` in a transaction, synchronously (nothing else in the process runs inside
    * it), and resolves once it is committed. Group commit: the works asked for in one turn
-   * of the event loop share one transaction, each in a savepoint of its own, so one that
-   * throws rolls back only itself, while the commit (the WAL writes, most of a send's
-   * cost) is paid once for all of them. MikroORM's transactions on this connection span
-   * awaits, so this waits until none is open (one would otherwise take our statements in).
+   * of the event loop share one transaction, so the commit (the WAL writes) is paid once
+   * for all of them, and one that throws rolls back only itself (see #commitGroup). A work
+   * may run twice, so it does nothing but SQL. MikroORM's transactions on this connection
+   * span awaits, so this waits until none is open (one would otherwise take our statements in).
    */
   transaction<T>(work: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -83,24 +83,49 @@ class SqliteStatements {
       this.#commitScheduled = true;
       setImmediate(() => void this.#commitQueued());
     }
-    const outcomes: Outcome[] = [];
+    let outcomes: Outcome[];
     try {
-      this.#database.transaction(() => {
-        for (const { work } of group) {
-          try {
-            // A transaction inside a transaction is a savepoint (better-sqlite3).
-            outcomes.push({ ok: true, value: this.#database.transaction(work)() });
-          } catch (error) {
-            outcomes.push({ ok: false, error: asError(error) });
-          }
-        }
-      })();
+      outcomes = this.#commitGroup(group.map(({ work }) => work));
     } catch (error) {
       // The commit itself failed: nothing of the group is stored.
       for (const { settle } of group) settle({ ok: false, error: asError(error) });
       return;
     }
     group.forEach(({ settle }, i) => settle(outcomes[i] ?? { ok: false, error: new Error('no outcome') }));
+  }
+
+  /**
+   * Commits the works that succeed, each all or nothing. First all of them plainly in one
+   * transaction: the usual case, where none throws. If one does, that transaction is rolled
+   * back and the group runs again with each work in a savepoint of its own, so only the one
+   * that throws is undone. (A savepoint for every work, every time, cost a send about 40 µs:
+   * a third of its SQLite time.) Throws only when the commit itself fails.
+   */
+  #commitGroup(works: (() => unknown)[]): Outcome[] {
+    const workFailed = new Error('a work threw');
+    try {
+      return this.#database.transaction(() =>
+        works.map((work): Outcome => {
+          try {
+            return { ok: true, value: work() };
+          } catch {
+            throw workFailed;
+          }
+        }),
+      )();
+    } catch (error) {
+      if (error !== workFailed) throw error;
+    }
+    return this.#database.transaction(() =>
+      works.map((work): Outcome => {
+        try {
+          // A transaction inside a transaction is a savepoint (better-sqlite3).
+          return { ok: true, value: this.#database.transaction(work)() };
+        } catch (error) {
+          return { ok: false, error: asError(error) };
+        }
+      }),
+    )();
   }
 
   /**

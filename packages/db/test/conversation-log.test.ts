@@ -182,7 +182,7 @@ describe.each(testDialects())('conversation log on %s', (dialect) => {
       if (!alice || !bob || !mallory) throw new Error('users not created');
       const id = await createConversation(db.em(), 'group', [alice, bob]);
       const post = (senderId: number, clientId: string) => postMessageAsMember(db.orm, { conversationId: id, senderId, body: clientId, clientId });
-      // One turn of the event loop: on SQLite one transaction, each send in a savepoint of its own.
+      // One turn of the event loop: on SQLite one group commit; a send that fails is undone alone.
       const results = await Promise.allSettled([
         ...Array.from({ length: 10 }, (_, i) => post(i % 2 ? bob.id : alice.id, `c${i}`)),
         post(alice.id, 'c2'),
