@@ -3,7 +3,7 @@
  * Over a WebSocket it lives as long as the connection, so it holds no EntityManager:
  * the `withCall` middleware (trpc.ts) forks one per call.
  */
-import type { Database, EntityManager, User } from '@parley/db';
+import type { Database, EntityManager, UserRow } from '@parley/db';
 import type { TokenConfig, VerifiedClaims } from './auth/tokens.ts';
 import type { RateLimits } from './limits.ts';
 import type { RateLimiter } from './rate-limiter.ts';
@@ -79,7 +79,7 @@ export interface InFlight {
 export interface Actor {
   em: EntityManager;
   deps: ApiDeps;
-  user: User;
+  user: UserRow;
 }
 
 /** The context without a transport: what tests and scripts use. */

@@ -5,7 +5,7 @@
  * @see https://trpc.io/docs/server/procedures#reusable-base-procedures
  */
 import { UniqueConstraintViolationException } from '@parley/db';
-import { findCaller, findUser, type EntityManager, type User } from '@parley/db';
+import { findCaller, findUser, type EntityManager, type UserRow } from '@parley/db';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { z, ZodError } from 'zod';
 import { verifyToken, type TokenClaims } from './auth/tokens.ts';
@@ -181,7 +181,7 @@ export const protectedProcedure = publicProcedure.use(async function isAuthed({ 
 });
 
 /** The user a token names while the token is still theirs (not revoked by a logout). */
-function signedInUser(claims: TokenClaims | null, user: User | null): User {
+function signedInUser(claims: TokenClaims | null, user: UserRow | null): UserRow {
   if (!claims || !user || user.tokenVersion !== claims.tokenVersion) throw notSignedIn();
   return user;
 }

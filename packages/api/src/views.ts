@@ -14,6 +14,7 @@ import type {
   Participant,
   ParticipantRole,
   User,
+  UserRow,
   UserRole,
 } from '@parley/db';
 
@@ -130,7 +131,7 @@ export function iso(date: Date): string {
   return `${yyyy}-${pad2(month)}-${pad2(day)}T${pad2(hours)}:${pad2(minutes)}:${pad2(seconds)}.${pad3(millis)}Z`;
 }
 
-export function meView(user: User): MeView {
+export function meView(user: UserRow): MeView {
   return { id: user.id, username: user.username, displayName: user.displayName, role: user.role };
 }
 

@@ -4,11 +4,12 @@ export { pendingSchemaChanges } from './drift.ts';
 export { createScratchDatabase, testDialects, testPostgresUrl, type ScratchDatabase } from './scratch.ts';
 export { seedDemoData } from './seed.ts';
 export * from './conversation-log.ts';
-export { findCaller, findUser } from './lookups.ts';
 export { directSql, timeOf, type DirectSql, type SqlValue } from './direct-sql.ts';
 export {
   conversationMemberIds,
+  findCaller,
   findMessageByClientId,
+  findUser,
   historyPage,
   inboxPage,
   lastMessagesOf,
@@ -21,6 +22,7 @@ export {
   type InboxRow,
   type MemberRow,
   type MembershipRow,
+  type UserRow,
 } from './reads.ts';
 export { hashPassword, verifyPassword } from './passwords.ts';
 export { DEMO_PASSWORD } from './seed.ts';

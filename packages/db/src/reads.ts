@@ -1,14 +1,24 @@
 /**
- * The hot read paths in plain SQL (docs/ARCHITECTURE.md, "Performance"): the membership
- * member calls check (findCaller reads its columns), the members a change is published
+ * The hot read paths in plain SQL (docs/ARCHITECTURE.md, "Performance"): who is calling
+ * (their user, and the membership member calls check), the members a change is published
  * to, the inbox page with what each item shows, and history pages. Each is a fixed SQL
  * text (prepared once, see direct-sql.ts) whose cost follows the page, not the data: ranges
  * of one index each. Rows come back plain, for the API's views; no entity is built.
  */
 import { directSql, timeOf, type DirectSql, type SqlValue } from './direct-sql.ts';
 import type { MessageRow } from './conversation-log.ts';
-import type { ConversationKind, ParticipantRole } from './entities.ts';
+import type { ConversationKind, ParticipantRole, UserRole } from './entities.ts';
 import type { EntityManager } from './orm.ts';
+
+/** The calling user: what calls check (the token's version) and show of them. */
+export interface UserRow {
+  id: number;
+  username: string;
+  displayName: string;
+  role: UserRole;
+  /** Bumped on logout: a token carrying an older version is dead. */
+  tokenVersion: number;
+}
 
 /** A conversation as the inbox shows it. */
 export interface ConversationRow {
@@ -141,9 +151,50 @@ export async function inboxPage(em: EntityManager, query: InboxPageQuery): Promi
   }));
 }
 
+/** The caller's user: every signed-in call reads it, to check the token is still theirs. */
+export async function findUser(em: EntityManager, userId: number): Promise<UserRow | null> {
+  const direct = await directSql(em);
+  const [row] = await direct.query<UserColumns>(`select ${USER_COLUMNS} from users u where u.id = ?`, [userId]);
+  return row ? userRow(row) : null;
+}
+
 /**
- * My membership of a conversation with the conversation, as findCaller (lookups.ts) reads
- * it beside the caller's user: the columns of MembershipColumns from participants `p` and
+ * The caller's user and their membership of a conversation (null when they are not a
+ * member), in one statement: what a member call checks first. On PostgreSQL one round trip
+ * instead of two, the largest cost of a read there.
+ */
+export async function findCaller(
+  em: EntityManager,
+  userId: number,
+  conversationId: number,
+): Promise<{ user: UserRow | null; membership: MembershipRow | null }> {
+  const direct = await directSql(em);
+  const [row] = await direct.query<UserColumns & MembershipColumns>(
+    `select ${USER_COLUMNS}, ${membershipColumns(direct)}
+       from users u
+       left join participants p on p.conversation_id = ? and p.user_id = u.id
+       left join conversations c on c.id = p.conversation_id
+      where u.id = ?`,
+    [conversationId, userId],
+  );
+  if (!row) return { user: null, membership: null };
+  return { user: userRow(row), membership: row.membership_id == null ? null : membershipRow(row) };
+}
+
+const USER_COLUMNS = 'u.id, u.username, u.display_name, u.role, u.token_version';
+type UserColumns = { id: number; username: string; display_name: string; role: UserRole; token_version: number };
+
+const userRow = (columns: UserColumns): UserRow => ({
+  id: Number(columns.id),
+  username: columns.username,
+  displayName: columns.display_name,
+  role: columns.role,
+  tokenVersion: Number(columns.token_version),
+});
+
+/**
+ * My membership of a conversation with the conversation, as findCaller reads it beside
+ * the caller's user: the columns of MembershipColumns from participants `p` and
  * conversations `c`, each named `membership_…` so they can sit beside another table's
  * columns; two primary-key probes, and plain rows, a fifth of the CPU of entities.
  */

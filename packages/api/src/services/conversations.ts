@@ -14,7 +14,7 @@ import {
   type ConversationKind,
   type ConversationRow,
   type EntityManager,
-  type User,
+  type UserRow,
 } from '@parley/db';
 import { badInput, conversationNotFound } from '../errors.ts';
 import { INPUT_LIMITS } from '../limits.ts';
@@ -94,7 +94,7 @@ export async function createConversation(
   }
 }
 
-function directKeyFor(me: User, kind: ConversationKind, others: number[]): string | null {
+function directKeyFor(me: UserRow, kind: ConversationKind, others: number[]): string | null {
   if (kind === 'self') {
     if (others.length > 0) throw badInput('participantIds', 'Notes to self have no other participants');
     return selfKeyOf(me.id);

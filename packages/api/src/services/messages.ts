@@ -9,7 +9,7 @@ import {
   type EntityManager,
   type Message,
   type MembershipRow,
-  type User,
+  type UserRow,
 } from '@parley/db';
 import { TRPCError } from '@trpc/server';
 import { messageCreatedView, messageRowView, messageView, type MessageView } from '../views.ts';
@@ -87,7 +87,7 @@ async function findByClientId(actor: Actor, conversationId: number, clientId: st
  * Loads a message for a change, checking membership first: a non-member gets NOT_FOUND,
  * as if the message did not exist.
  */
-async function messageForChange(em: EntityManager, me: User, messageId: number) {
+async function messageForChange(em: EntityManager, me: UserRow, messageId: number) {
   const message = await em.findOne(MessageSchema, messageId);
   const membership = message
     ? await em.findOne(ParticipantSchema, { conversation: message.conversation.id, user: me.id }, { populate: ['conversation'] })

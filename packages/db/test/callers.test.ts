@@ -11,7 +11,8 @@ describe.each(testDialects())('the caller look-up on %s', (dialect) => {
     await onLocked(db.em(), id, (tx, c) => postMessage(tx, c, { senderId: alice.id, body: 'hi', clientId: 'c1' }));
 
     const asBob = await findCaller(db.em(), bob.id, id);
-    expect(asBob.user).toMatchObject({ id: bob.id, username: 'bob', tokenVersion: 0 });
+    // A plain row: what calls check and show, never the password hash.
+    expect(asBob.user).toEqual({ id: bob.id, username: 'bob', displayName: bob.displayName, role: 'user', tokenVersion: 0 });
     const conversation = await db.em().findOneOrFail(ConversationSchema, id);
     expect(asBob.membership).toEqual({
       userId: bob.id,
