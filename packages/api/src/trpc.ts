@@ -92,8 +92,11 @@ const withCall = t.middleware(async function withCall({ ctx, path, type, next })
     handedOver = true;
     return { ...result, data: new LiveStream(result.data, metrics, inFlight) };
   } finally {
-    if (!handedOver && subscription) inFlight.subscriptions -= 1;
-    else if (!handedOver) inFlight.calls -= 1;
+    // A stream handed over frees its slot when it ends (LiveStream).
+    if (!handedOver) {
+      if (subscription) inFlight.subscriptions -= 1;
+      else inFlight.calls -= 1;
+    }
   }
 });
 

@@ -198,18 +198,18 @@ const userRow = (columns: UserColumns): UserRow => ({
  * conversations `c`, each named `membership_…` so they can sit beside another table's
  * columns; two primary-key probes, and plain rows, a fifth of the CPU of entities.
  */
-export const membershipColumns = (direct: DirectSql) =>
+const membershipColumns = (direct: DirectSql) =>
   `p.user_id as membership_user_id, p.role as membership_role, p.last_read_seq as membership_last_read_seq, ` +
   `c.id as membership_id, c.kind as membership_kind, c.title as membership_title, ${ms(direct, 'c.created_at')} as membership_created_at, ` +
   `${ms(direct, 'c.last_message_at')} as membership_last_message_at, c.last_seq as membership_last_seq, c.message_count as membership_message_count`;
 
-export type MembershipColumns = {
+type MembershipColumns = {
   membership_user_id: number;
   membership_role: ParticipantRole;
   membership_last_read_seq: number;
 } & { [Column in keyof ConversationColumns as `membership_${Column}`]: ConversationColumns[Column] };
 
-export function membershipRow(columns: MembershipColumns): MembershipRow {
+function membershipRow(columns: MembershipColumns): MembershipRow {
   return {
     conversation: conversationRow({
       id: columns.membership_id,
