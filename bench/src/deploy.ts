@@ -27,6 +27,7 @@ export interface TargetSpec {
 export const TARGETS = {
   ws: { id: 'ws', label: 'raw ws (baseline)', protocol: 'ws' },
   socketio: { id: 'socketio', label: 'Socket.IO (baseline)', protocol: 'socketio' },
+  trpc: { id: 'trpc', label: 'bare tRPC, in memory (baseline)', protocol: 'trpc' },
   sqlite: { id: 'sqlite', label: 'Parley, SQLite', protocol: 'parley', dialect: 'sqlite', instances: 1 },
   postgres: { id: 'postgres', label: 'Parley, PostgreSQL', protocol: 'parley', dialect: 'postgresql', instances: 1 },
   redis2: { id: 'redis2', label: 'Parley, 2 instances, PostgreSQL + Redis', protocol: 'parley', dialect: 'postgresql', instances: 2, redis: true },

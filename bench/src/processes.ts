@@ -11,6 +11,7 @@ const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 export const TARGET_ENTRIES = {
   ws: here('./targets/ws-server.ts'),
   socketio: here('./targets/socketio-server.ts'),
+  trpc: here('./targets/trpc-server.ts'),
   /** The real entry point, configured through its environment like any deployment. */
   parley: here('../../apps/server/src/main.ts'),
 } as const;

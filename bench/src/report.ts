@@ -188,7 +188,7 @@ export function summaryText(results: Results): string {
 
 // ---------------------------------------------------------------- the chart (SVG, no browser needed)
 
-const COLORS: Record<string, string> = { ws: '#7f7f7f', socketio: '#9467bd', sqlite: '#1f77b4', postgres: '#2ca02c', redis2: '#d62728' };
+const COLORS: Record<string, string> = { ws: '#7f7f7f', socketio: '#9467bd', trpc: '#ff7f0e', sqlite: '#1f77b4', postgres: '#2ca02c', redis2: '#d62728' };
 const colorOf = (target: string) => COLORS[target] ?? '#444';
 const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 

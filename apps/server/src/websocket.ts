@@ -33,6 +33,7 @@ import { TRPCError } from '@trpc/server';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Config } from './config.ts';
+import { CorkedWebSocket, type BufferLike, type SendOptions } from './corked-socket.ts';
 import type { Logger } from './logger.ts';
 
 /** Path of the WebSocket endpoint (the same path as the HTTP API). */
@@ -78,7 +79,7 @@ interface SocketContextOptions {
  * with listeners shared by every socket: an idle connection costs a few hundred bytes less
  * than with a closure (and a timer) per socket, and a server holds tens of thousands.
  */
-class EndpointSocket extends WebSocket {
+class EndpointSocket extends CorkedWebSocket {
   /** The client's address, taken from the upgrade request (which is not kept). */
   clientIp = 'unknown';
   /** Set once connectionParams carried a valid token: the socket counts in presence and the per-user cap. */
@@ -89,8 +90,6 @@ class EndpointSocket extends WebSocket {
   pingSentAt: number | null = null;
   /** Unsent bytes past which the peer is taken to have stopped reading, and who is told (one object per endpoint). */
   readingLimit: { maxBufferedBytes: number; exceeded: (bufferedBytes: number) => void } | null = null;
-  /** The TCP socket under this WebSocket, corked while frames of this turn of the event loop gather. */
-  transport: Duplex | null = null;
 
   /**
    * A client that stops reading makes `ws` buffer what we send it. Past `maxBufferedBytes`
@@ -100,51 +99,14 @@ class EndpointSocket extends WebSocket {
   override send(data: BufferLike, cb?: (err?: Error) => void): void;
   override send(data: BufferLike, options: SendOptions, cb?: (err?: Error) => void): void;
   override send(data: BufferLike, optionsOrCb?: SendOptions | ((err?: Error) => void), cb?: (err?: Error) => void): void {
-    if (this.transport && !corked.has(this)) gatherWrites(this, this.transport);
     if (typeof optionsOrCb === 'object') super.send(data, optionsOrCb, cb);
     else super.send(data, optionsOrCb);
-    // A large batch (a backfill) leaves now: corked bytes would count against the reading limit.
-    if (this.transport && this.transport.writableLength >= CORKED_BYTES_MAX) releaseWrites(this);
     if (this.readingLimit && this.bufferedAmount > this.readingLimit.maxBufferedBytes && this.readyState === WebSocket.OPEN) {
       this.readingLimit.exceeded(this.bufferedAmount);
       this.terminate();
     }
   }
 }
-
-/**
- * Sockets corked in this turn of the event loop. A fan-out sends a frame to each subscriber
- * of a message, and several per socket when messages come close together: one write system
- * call per frame was a quarter of the server's CPU. Corked, a socket's frames of one turn
- * leave in one write, at the turn's end (setImmediate), not later.
- */
-const corked = new Map<EndpointSocket, Duplex>();
-
-function gatherWrites(socket: EndpointSocket, transport: Duplex): void {
-  if (corked.size === 0) setImmediate(uncorkAll);
-  transport.cork();
-  corked.set(socket, transport);
-}
-
-/** Bytes a socket gathers before they leave anyway. */
-const CORKED_BYTES_MAX = 64 * 1024;
-
-function releaseWrites(socket: EndpointSocket): void {
-  const transport = corked.get(socket);
-  if (!transport) return;
-  corked.delete(socket);
-  transport.uncork();
-}
-
-function uncorkAll(): void {
-  // Emptied first: a send made while uncorking starts the next batch.
-  const batch = [...corked.values()];
-  corked.clear();
-  for (const transport of batch) transport.uncork();
-}
-
-type BufferLike = Parameters<WebSocket['send']>[0];
-type SendOptions = { mask?: boolean; binary?: boolean; compress?: boolean; fin?: boolean };
 
 /** The peer said something: the keep-alive leaves it alone for another pingMs. */
 function heard(this: WebSocket): void {

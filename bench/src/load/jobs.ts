@@ -1,7 +1,7 @@
 /** What the bench asks of the load process, and what it answers (over the IPC channel). */
 import type { Latency } from '../summary.ts';
 
-export type Protocol = 'ws' | 'socketio' | 'parley';
+export type Protocol = 'ws' | 'socketio' | 'trpc' | 'parley';
 
 export interface Endpoint {
   protocol: Protocol;
