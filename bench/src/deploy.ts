@@ -67,10 +67,15 @@ export async function deploy(spec: TargetSpec, opts: DeployOptions = {}): Promis
   const scratch = await createScratchDatabase(dialect);
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
   const servers: ServerProcess[] = [];
-  const close = async () => {
-    await Promise.all(servers.map((server) => server.stop()));
+  const drop = async () => {
     await scratch.drop();
     rmSync(dataDir, { recursive: true, force: true });
+  };
+  const forget = dropOnInterrupt(drop);
+  const close = async () => {
+    forget();
+    await Promise.all(servers.map((server) => server.stop()));
+    await drop();
   };
   try {
     const started = performance.now();
@@ -106,6 +111,30 @@ export async function deploy(spec: TargetSpec, opts: DeployOptions = {}): Promis
     await close();
     throw error;
   }
+}
+
+/** What open deployments must delete if the bench is interrupted (Ctrl-C). */
+const toDrop = new Set<() => Promise<void>>();
+
+/**
+ * Interrupted, the bench still deletes its scratch databases (a full-size one is hundreds of
+ * MiB in /tmp, or a PostgreSQL database); the servers go by themselves when the bench does.
+ * Returns what to call once `drop` is no longer needed on interrupt.
+ */
+function dropOnInterrupt(drop: () => Promise<void>): () => void {
+  if (toDrop.size === 0) process.once('SIGINT', interrupted);
+  toDrop.add(drop);
+  return () => {
+    toDrop.delete(drop);
+    if (toDrop.size === 0) process.off('SIGINT', interrupted);
+  };
+}
+
+function interrupted(): void {
+  console.error('interrupted: deleting the scratch databases');
+  // The work under way fails as its database goes (a seeding connection is terminated): nothing of it matters now.
+  process.on('uncaughtException', () => undefined);
+  void Promise.allSettled([...toDrop].map((drop) => drop())).finally(() => process.exit(130));
 }
 
 /** The tables a large dataset fills: their secondary indexes are built once, after the load. */

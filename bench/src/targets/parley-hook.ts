@@ -44,9 +44,13 @@ process.on('message', (message: ToTarget) => {
   } else if (message.type === 'profile-stop') {
     stopProfile(message.path).catch((error: unknown) => console.error('bench: could not write the profile', error));
   } else if (message.type === 'stop') {
-    process.kill(process.pid, 'SIGTERM');
-    setTimeout(() => process.kill(process.pid, 'SIGTERM'), SECOND_SIGNAL_AFTER_MS).unref();
+    stop();
   }
 });
-// Orphaned (the bench died): go too.
-process.on('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+// Orphaned (the bench died or was interrupted): go too.
+process.on('disconnect', stop);
+
+function stop(): void {
+  process.kill(process.pid, 'SIGTERM');
+  setTimeout(() => process.kill(process.pid, 'SIGTERM'), SECOND_SIGNAL_AFTER_MS).unref();
+}
