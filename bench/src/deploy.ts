@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createScratchDatabase, dialectOf, openDatabase, type DatabaseTarget, type Dialect } from '@parley/db';
 import type { Dataset } from './dataset.ts';
+import { dropOnInterrupt } from './interrupt.ts';
 import { loadDataset } from './load.ts';
 import type { Endpoint, Protocol } from './load/jobs.ts';
 import { startTarget, TARGET_ENTRIES, type ServerProcess } from './processes.ts';
@@ -111,30 +112,6 @@ export async function deploy(spec: TargetSpec, opts: DeployOptions = {}): Promis
     await close();
     throw error;
   }
-}
-
-/** What open deployments must delete if the bench is interrupted (Ctrl-C). */
-const toDrop = new Set<() => Promise<void>>();
-
-/**
- * Interrupted, the bench still deletes its scratch databases (a full-size one is hundreds of
- * MiB in /tmp, or a PostgreSQL database); the servers go by themselves when the bench does.
- * Returns what to call once `drop` is no longer needed on interrupt.
- */
-function dropOnInterrupt(drop: () => Promise<void>): () => void {
-  if (toDrop.size === 0) process.once('SIGINT', interrupted);
-  toDrop.add(drop);
-  return () => {
-    toDrop.delete(drop);
-    if (toDrop.size === 0) process.off('SIGINT', interrupted);
-  };
-}
-
-function interrupted(): void {
-  console.error('interrupted: deleting the scratch databases');
-  // The work under way fails as its database goes (a seeding connection is terminated): nothing of it matters now.
-  process.on('uncaughtException', () => undefined);
-  void Promise.allSettled([...toDrop].map((drop) => drop())).finally(() => process.exit(130));
 }
 
 /** The tables a large dataset fills: their secondary indexes are built once, after the load. */

@@ -15,6 +15,7 @@ import { createOrmConfig, createScratchDatabase, dialectOf, openDatabase, testPo
 import { storedStats, storedStatsCache, type StoredStats } from '@parley/api';
 import { MikroORM } from '@mikro-orm/core';
 import { DAY_MS, generateDataset, type Dataset } from './dataset.ts';
+import { dropOnInterrupt } from './interrupt.ts';
 import { loadDataset } from './load.ts';
 
 const { values: args } = parseArgs({
@@ -80,15 +81,11 @@ console.log(
 
 for (const dialect of dialects) {
   const scratch = await createScratchDatabase(dialect);
-  // Interrupted (Ctrl-C), the run still deletes its database: hundreds of MiB otherwise left behind.
-  const dropOnInterrupt = () => {
-    void scratch.drop().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', dropOnInterrupt);
+  const forget = dropOnInterrupt(() => scratch.drop());
   try {
     await benchmark(scratch.target);
   } finally {
-    process.off('SIGINT', dropOnInterrupt);
+    forget();
     await scratch.drop();
   }
 }
