@@ -1,5 +1,5 @@
 /**
- * `pnpm bench [--quick] [--runs N] [--thread-only] [--scenarios fanout,connections,send,inbox] [--targets ws,socketio,sqlite,postgres,redis2]`
+ * `pnpm bench [--quick] [--runs N] [--thread-only] [--scenarios fanout,connections,send,inbox] [--targets ws,socketio,trpc,sqlite,postgres,redis2]`
  *
  * Starts each server under test as its own process, drives it from a separate load process
  * with real WebSocket clients on 127.0.0.1, and writes bench/results/<mode>.json (every
