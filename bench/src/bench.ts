@@ -1,5 +1,5 @@
 /**
- * `pnpm bench [--quick] [--runs N] [--thread-only] [--scenarios fanout,connections,send,inbox] [--targets ws,socketio,trpc,sqlite,postgres,redis2]`
+ * `pnpm bench` (USAGE below lists every option; `pnpm bench --help` prints it)
  *
  * Starts each server under test as its own process, drives it from a separate load process
  * with real WebSocket clients on 127.0.0.1, and writes bench/results/<mode>.json (every
@@ -35,25 +35,46 @@ const SCENARIOS = ['fanout', 'connections', 'send', 'inbox'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
 
-const { values: args } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    profile: { type: 'boolean', default: false },
-    soak: { type: 'boolean', default: false },
-    /** --soak: how long the soak runs after its warm-up. */
-    minutes: { type: 'string', default: String(FULL_SOAK_MINUTES) },
-    /** --soak: a fixed rate in deliveries/s instead of half the measured capacity (a trial, to repeat a soak). */
-    'per-sec': { type: 'string' },
-    'thread-only': { type: 'boolean', default: false },
-    runs: { type: 'string' },
-    scenarios: { type: 'string', default: SCENARIOS.join(',') },
-    /** Default: every target; with --soak, SQLite. */
-    targets: { type: 'string' },
-    out: { type: 'string', default: RESULTS_DIR },
-    /** Re-render the table, chart and goals of an earlier run's JSON (after a change to report.ts). */
-    from: { type: 'string' },
-  },
-});
+const USAGE = `usage: pnpm bench [--quick] [--runs N] [--thread-only] [--scenarios fanout,connections,send,inbox]
+                  [--targets ws,socketio,trpc,sqlite,postgres,redis2] [--out DIR]
+       pnpm bench --profile [--out DIR]
+       pnpm bench --from bench/results/full.json
+       pnpm bench:soak [--minutes N] [--targets sqlite] [--per-sec N]
+(bench/src/bench.ts and the README's Performance section say what each does)`;
+
+const OPTIONS = {
+  help: { type: 'boolean', default: false },
+  quick: { type: 'boolean', default: false },
+  profile: { type: 'boolean', default: false },
+  soak: { type: 'boolean', default: false },
+  /** --soak: how long the soak runs after its warm-up. */
+  minutes: { type: 'string', default: String(FULL_SOAK_MINUTES) },
+  /** --soak: a fixed rate in deliveries/s instead of half the measured capacity (a trial, to repeat a soak). */
+  'per-sec': { type: 'string' },
+  'thread-only': { type: 'boolean', default: false },
+  runs: { type: 'string' },
+  scenarios: { type: 'string', default: SCENARIOS.join(',') },
+  /** Default: every target; with --soak, SQLite. */
+  targets: { type: 'string' },
+  out: { type: 'string', default: RESULTS_DIR },
+  /** Re-render the table, chart and goals of an earlier run's JSON (after a change to report.ts). */
+  from: { type: 'string' },
+} as const;
+
+const { values: args } = parseOptions();
+
+function parseOptions() {
+  try {
+    const parsed = parseArgs({ options: OPTIONS });
+    if (!parsed.values.help) return parsed;
+    console.log(USAGE);
+    process.exit(0);
+  } catch (error) {
+    // An unknown or malformed option: say so and how to call it, not a stack trace.
+    console.error(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+    process.exit(2);
+  }
+}
 
 if (args.from) {
   const earlier = JSON.parse(readFileSync(args.from, 'utf8')) as Results;
