@@ -10,7 +10,7 @@
  * dropped), the two-instance target PARLEY_TEST_REDIS_URL too; without them they are
  * skipped, and said so. --quick: smaller counts, one run, SQLite and the baselines only,
  * under two minutes; it exits non-zero unless every scenario produced numbers (CI smoke).
- * `pnpm bench --profile` instead profiles Parley's send path and fan-out (profile.ts);
+ * `pnpm bench --profile` instead profiles Parley's send path, fan-out and the inbox (profile.ts);
  * `pnpm bench --from bench/results/full.json` re-renders an earlier run's table and chart.
  * `pnpm bench:soak [--minutes 10] [--targets sqlite] [--per-sec N]` (= `--soak`) measures
  * fan-out capacity, then runs Parley at half of it (or at N deliveries/s) for --minutes and

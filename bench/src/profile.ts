@@ -1,19 +1,20 @@
 /**
- * `pnpm bench --profile`: Parley on SQLite under the send path and under fan-out, each in
- * its own server process, profiled (V8's sampling CPU profiler, started in the server
+ * `pnpm bench --profile`: Parley on SQLite under the send path, under fan-out and answering
+ * the inbox (conversations.list at full size, one call after another), each in its own server process, profiled (V8's sampling CPU profiler, started in the server
  * through parley-hook.ts) only while the workload runs; then where the server's CPU time
  * went: the functions with the most self time, and the same time summed by package.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { deploy, TARGETS, type Deployment } from './deploy.ts';
-import { directsFixture, groupsFixture } from './fixtures.ts';
-import type { FanoutOpened, FanoutSweep, SendJob, SendRun } from './load/jobs.ts';
+import { directsFixture, groupsFixture, inboxFixture } from './fixtures.ts';
+import type { FanoutOpened, FanoutSweep, QueryJob, QueryRun, SendJob, SendRun } from './load/jobs.ts';
 import type { Context } from './scenarios.ts';
 
 /** Fan-out is profiled at about the load Parley sustains (a heavily overloaded server mostly profiles its queue). */
 const FANOUT_PROFILE_RATE = 250;
 const PROFILE_SECONDS = 10;
+const INBOX_PROFILE_CALLS = 1_000;
 const TOP = 25;
 
 export async function runProfiles(ctx: Context, outDir: string): Promise<void> {
@@ -79,6 +80,40 @@ export async function runProfiles(ctx: Context, outDir: string): Promise<void> {
     await fanoutDeployment.close();
   }
   report(ctx, join(dir, 'fanout.cpuprofile'), join(outDir, 'profile-fanout.txt'), 'fan-out');
+
+  const inbox = ctx.settings.inbox;
+  const fixture = inboxFixture({
+    users: inbox.users,
+    conversations: inbox.conversations,
+    messages: inbox.messages,
+    focusConversations: inbox.focusConversations,
+    historyMessages: 0,
+    seed: 42,
+  });
+  ctx.log(`profiling the inbox: conversations.list (${inbox.pageSize} items) at full size, ${INBOX_PROFILE_CALLS} calls one after another`);
+  const inboxDeployment = await deploy(TARGETS.sqlite, { data: fixture.data });
+  try {
+    const queryJob = (calls: number): QueryJob => ({
+      type: 'query',
+      endpoint: inboxDeployment.endpoint,
+      userId: fixture.focusUserId,
+      path: 'conversations.list',
+      inputs: [{ limit: inbox.pageSize }],
+      expect: { kind: 'inbox', items: inbox.pageSize },
+      warmup: 0,
+      calls,
+      budgetMs: PROFILE_SECONDS * 1000,
+    });
+    await ctx.load.run<QueryRun>(queryJob(inbox.warmup));
+    const [server] = inboxDeployment.servers;
+    await server?.profileStart();
+    const run = await ctx.load.run<QueryRun>(queryJob(INBOX_PROFILE_CALLS));
+    await server?.profileStop(join(dir, 'inbox.cpuprofile'));
+    ctx.log(`  p50 ${run.latency.p50.toFixed(2)} ms, p99 ${run.latency.p99.toFixed(2)} ms while profiled`);
+  } finally {
+    await inboxDeployment.close();
+  }
+  report(ctx, join(dir, 'inbox.cpuprofile'), join(outDir, 'profile-inbox.txt'), 'inbox');
 }
 
 function report(ctx: Context, profilePath: string, textPath: string, title: string): void {
