@@ -7,9 +7,9 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { deploy, TARGETS, type Deployment } from './deploy.ts';
-import { directsFixture, groupsFixture, inboxFixture } from './fixtures.ts';
-import type { FanoutOpened, FanoutSweep, QueryJob, QueryRun, SendJob, SendRun } from './load/jobs.ts';
-import type { Context } from './scenarios.ts';
+import { directsFixture, groupsFixture } from './fixtures.ts';
+import type { FanoutOpened, FanoutSweep, QueryRun, SendJob, SendRun } from './load/jobs.ts';
+import { inboxDataset, inboxListJob, type Context } from './scenarios.ts';
 
 /** Fan-out is profiled at about the load Parley sustains (a heavily overloaded server mostly profiles its queue). */
 const FANOUT_PROFILE_RATE = 250;
@@ -82,28 +82,12 @@ export async function runProfiles(ctx: Context, outDir: string): Promise<void> {
   report(ctx, join(dir, 'fanout.cpuprofile'), join(outDir, 'profile-fanout.txt'), 'fan-out');
 
   const inbox = ctx.settings.inbox;
-  const fixture = inboxFixture({
-    users: inbox.users,
-    conversations: inbox.conversations,
-    messages: inbox.messages,
-    focusConversations: inbox.focusConversations,
-    historyMessages: 0,
-    seed: 42,
-  });
+  const fixture = inboxDataset(inbox, { scale: 1, history: false });
   ctx.log(`profiling the inbox: conversations.list (${inbox.pageSize} items) at full size, ${INBOX_PROFILE_CALLS} calls one after another`);
   const inboxDeployment = await deploy(TARGETS.sqlite, { data: fixture.data });
   try {
-    const queryJob = (calls: number): QueryJob => ({
-      type: 'query',
-      endpoint: inboxDeployment.endpoint,
-      userId: fixture.focusUserId,
-      path: 'conversations.list',
-      inputs: [{ limit: inbox.pageSize }],
-      expect: { kind: 'inbox', items: inbox.pageSize },
-      warmup: 0,
-      calls,
-      budgetMs: PROFILE_SECONDS * 1000,
-    });
+    const queryJob = (calls: number) =>
+      inboxListJob(inbox, inboxDeployment.endpoint, fixture.focusUserId, { warmup: 0, calls, budgetMs: PROFILE_SECONDS * 1000 });
     await ctx.load.run<QueryRun>(queryJob(inbox.warmup));
     const [server] = inboxDeployment.servers;
     await server?.profileStart();

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { countStored, deploy, type Deployment, type TargetSpec } from './deploy.ts';
 import type { Dataset } from './dataset.ts';
 import { directsFixture, groupsFixture, inboxFixture, usersFixture } from './fixtures.ts';
-import type { ConnectionsHolding, FanoutOpened, FanoutRun, FanoutSweep, QueryRun, SendRun } from './load/jobs.ts';
+import type { ConnectionsHolding, Endpoint, FanoutOpened, FanoutRun, FanoutSweep, QueryJob, QueryRun, SendRun } from './load/jobs.ts';
 import type { LoadProcess } from './processes.ts';
 
 export interface Settings {
@@ -299,14 +299,7 @@ export async function queries(ctx: Context, targets: TargetSpec[]): Promise<{ ta
       ctx.log(label);
       const started = performance.now();
       try {
-        const fixture = inboxFixture({
-          users: s.users,
-          conversations: Math.round(s.conversations * scale),
-          messages: Math.round(s.messages * scale),
-          focusConversations: s.focusConversations,
-          historyMessages: size === 'full' ? s.historyMessages : 0,
-          seed: 42,
-        });
+        const fixture = inboxDataset(s, { scale, history: size === 'full' });
         ctx.log(
           `  ${fixture.data.messages.at.length.toLocaleString('en-US')} messages, ${fixture.data.conversations.kind.length.toLocaleString('en-US')} conversations, ` +
             `user ${fixture.focusUserId} in ${fixture.data.conversations.members.filter((m) => m.includes(fixture.focusUserId)).length}`,
@@ -314,17 +307,7 @@ export async function queries(ctx: Context, targets: TargetSpec[]): Promise<{ ta
         await withDeployment(ctx, spec, fixture.data, async (deployment) => {
           const inboxRuns: QueryRun[] = [];
           for (let r = 0; r < ctx.settings.runs; r++) {
-            const run = await ctx.load.run<QueryRun>({
-              type: 'query',
-              endpoint: deployment.endpoint,
-              userId: fixture.focusUserId,
-              path: 'conversations.list',
-              inputs: [{ limit: s.pageSize }],
-              expect: { kind: 'inbox', items: s.pageSize },
-              warmup: s.warmup,
-              calls: s.calls,
-              budgetMs: s.budgetMs,
-            });
+            const run = await ctx.load.run<QueryRun>(inboxListJob(s, deployment.endpoint, fixture.focusUserId, s));
             ctx.log(`  run ${r + 1}: conversations.list p50 ${run.latency.p50.toFixed(2)} ms p99 ${run.latency.p99.toFixed(2)} ms${failures(run)}`);
             inboxRuns.push(run);
           }
@@ -369,6 +352,34 @@ export async function queries(ctx: Context, targets: TargetSpec[]): Promise<{ ta
     results.push(outcome);
   }
   return results;
+}
+
+/** The inbox scenario's database: full size (scale 1) or a fraction of it, with the long conversation for history or not. */
+export function inboxDataset(s: Settings['inbox'], { scale, history }: { scale: number; history: boolean }) {
+  return inboxFixture({
+    users: s.users,
+    conversations: Math.round(s.conversations * scale),
+    messages: Math.round(s.messages * scale),
+    focusConversations: s.focusConversations,
+    historyMessages: history ? s.historyMessages : 0,
+    seed: 42,
+  });
+}
+
+/** The inbox scenario's call: a page of conversations.list for the dataset's user, which must hold a full page with unread counts. */
+export function inboxListJob(s: Settings['inbox'], endpoint: Endpoint, userId: number, counts: Pick<QueryJob, 'warmup' | 'calls' | 'budgetMs'>): QueryJob {
+  const { warmup, calls, budgetMs } = counts;
+  return {
+    type: 'query',
+    endpoint,
+    userId,
+    path: 'conversations.list',
+    inputs: [{ limit: s.pageSize }],
+    expect: { kind: 'inbox', items: s.pageSize },
+    warmup,
+    calls,
+    budgetMs,
+  };
 }
 
 const empty = (spec: TargetSpec): Outcome<QueryRun> => ({ target: spec.id, runs: [], error: 'not run' });
