@@ -214,6 +214,24 @@ describe.each(testDialects())('raw WebSocket abuse on %s', (dialect) => {
     );
   });
 
+  it('keeps a "__proto__" key in an input as data, also where tRPC copies a resumed stream\'s input', async () => {
+    // tRPC copies a subscription's input to add lastEventId, with the helper our patch speeds
+    // up (patches/README.md). A copy that assigned "__proto__" would make it the prototype,
+    // and a conversation id inherited through it would pass for the input's own.
+    const notes = await t.http(alice.token).conversations.create.mutate({ kind: 'self' });
+    const socket = await openSignedIn(t.wsUrl, alice.token);
+    sockets.push(socket);
+    const smuggled = `{"__proto__": {"conversationId": ${notes.id}}}`;
+    socket.ws.send(`{"id": "resumed", "method": "subscription", "params": {"path": "conversations.onEvent", "input": ${smuggled}, "lastEventId": "0"}}`);
+    socket.ws.send(`{"id": "fresh", "method": "subscription", "params": {"path": "conversations.onEvent", "input": ${smuggled}}}`);
+    expect(errorCodeOf(await socket.receive(withId('resumed')))).toBe('BAD_REQUEST');
+    expect(errorCodeOf(await socket.receive(withId('fresh')))).toBe('BAD_REQUEST');
+    // The same stream, asked for plainly, starts.
+    socket.ws.send(JSON.stringify({ id: 'plain', method: 'subscription', params: { path: 'conversations.onEvent', input: { conversationId: notes.id }, lastEventId: '0' } }));
+    expect(await socket.receive(withId('plain'))).toMatchObject({ result: { type: 'started' } });
+    tally('"__proto__" in a subscription input → BAD_REQUEST');
+  });
+
   it(`starts at most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions on one socket: 10,000 asked, the rest refused`, async () => {
     const socket = await openSignedIn(t.wsUrl, alice.token);
     sockets.push(socket);
