@@ -35,8 +35,8 @@ const SCENARIOS = ['fanout', 'connections', 'send', 'inbox'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
 
-const USAGE = `usage: pnpm bench [--quick] [--runs N] [--thread-only] [--scenarios fanout,connections,send,inbox]
-                  [--targets ws,socketio,trpc,sqlite,postgres,redis2] [--out DIR]
+const USAGE = `usage: pnpm bench [--quick] [--runs N] [--thread-only] [--scenarios ${SCENARIOS.join(',')}]
+                  [--targets ${Object.keys(TARGETS).join(',')}] [--out DIR]
        pnpm bench --profile [--out DIR]
        pnpm bench --from bench/results/full.json
        pnpm bench:soak [--minutes N] [--targets sqlite] [--per-sec N]
