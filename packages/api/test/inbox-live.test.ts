@@ -330,4 +330,43 @@ describe.each(testDialects())('inbox.onEvent after a bus outage on %s', (dialect
     await vi.waitFor(() => expect(bobInbox.events.slice(seen)).toContainEqual({ type: 'conversation.removed', conversationId: group.id }), WAIT);
     expect(bobInbox.errors).toEqual([]);
   });
+
+  it('repairs every stream after a resync without making other calls wait for all of them', async () => {
+    const api = getApi();
+    const users: TestUser[] = [];
+    for (let i = 0; i < 30; i++) users.push(await api.seedUser(`resync_${i}`));
+    // A ring of DMs: everyone has two conversations, each with a message.
+    for (const [i, user] of users.entries()) {
+      const next = users[(i + 1) % users.length];
+      if (!next) throw new Error('no next user');
+      const dm = await user.api.conversations.create({ kind: 'direct', participantIds: [next.id] });
+      await user.api.messages.send({ conversationId: dm.id, body: `ring ${i}`, clientId: `ring-${i}` });
+    }
+    await using stack = new AsyncDisposableStack();
+    const inboxes: InboxWatch[] = [];
+    for (const user of users) inboxes.push(stack.use(await watchInbox(api, user)));
+    const [first] = users;
+    if (!first) throw new Error('no users');
+
+    bus.goDown();
+    let readsAheadOfIt: number;
+    {
+      using queries = await countQueries(api);
+      bus.comeBack();
+      // Made as all thirty streams start their repairs: it does not queue behind all of their reads.
+      const page = await first.api.conversations.list({ limit: 50 });
+      readsAheadOfIt = queries.count() - 2;
+      expect(page.items).toHaveLength(2);
+    }
+    expect(readsAheadOfIt).toBeLessThan(users.length / 3);
+    // And every stream is repaired: each yields both its conversations as they are.
+    await vi.waitFor(() => expect(inboxes.every((inbox) => inbox.events.length >= 2)).toBe(true), WAIT);
+    for (const [i, inbox] of inboxes.entries()) {
+      const user = users[i];
+      if (!user) throw new Error('no user');
+      const mine = await user.api.conversations.list({ limit: 50 });
+      for (const item of mine.items) expect(inbox.latest(item.id)).toEqual(item);
+      expect(inbox.errors).toEqual([]);
+    }
+  });
 });

@@ -7,6 +7,7 @@ import { ConversationEventSchema, findUser, ParticipantSchema } from '@parley/db
 import type { Actor, ApiDeps } from '../context.ts';
 import { isDatabaseUnavailable } from '../errors.ts';
 import { Mailbox } from '../realtime/mailbox.ts';
+import { recoveriesOf } from '../realtime/recoveries.ts';
 import { conversationTopic, inboxTopic, type InboxSignal } from '../realtime/topics.ts';
 import { eventView, type ConversationEventView, type ConversationSummary } from '../views.ts';
 import { listConversations } from './conversations.ts';
@@ -42,17 +43,22 @@ async function untilAnswered<T>(signal: AbortSignal, read: () => Promise<T>): Pr
   }
 }
 
-/** Events of a conversation with seq in (after, upTo], in order, from the database. */
-async function* eventsFromLog(deps: ApiDeps, signal: AbortSignal, conversationId: number, after: number, upTo = Number.MAX_SAFE_INTEGER) {
+/**
+ * Events of a conversation with seq in (after, upTo], in order, from the database.
+ * `afterLostSignals`: a repair after a resync or an overflow, whose reads take their turn
+ * among the instance's recoveries.
+ */
+async function* eventsFromLog(deps: ApiDeps, signal: AbortSignal, conversationId: number, after: number, upTo: number, afterLostSignals: boolean) {
   for (let last = after; ; ) {
     // A fresh fork per page: a subscription can live for days, its identity map must not.
-    const page = await untilAnswered(signal, () =>
+    const read = () =>
       deps.db.em.fork().find(
         ConversationEventSchema,
         { conversation: conversationId, seq: { $gt: last, $lte: upTo } },
         { orderBy: { seq: 'asc' }, limit: BACKFILL_PAGE, populate: ['message'] },
-      ),
-    );
+      );
+    const page = await untilAnswered(signal, afterLostSignals ? () => recoveriesOf(deps).run(signal, read) : read);
+    if (!page) return;
     for (const event of page) yield eventView(event);
     const lastInPage = page.at(-1);
     if (!lastInPage || page.length < BACKFILL_PAGE) return;
@@ -92,8 +98,8 @@ export async function* conversationEvents(
     await deps.bus.ready();
     let last = after;
     // Yields what the log holds after `last` (up to `upTo`), moving `last` along.
-    const repair = async function* (upTo?: number) {
-      for await (const event of eventsFromLog(deps, signal, conversationId, last, upTo)) {
+    const repair = async function* (upTo = Number.MAX_SAFE_INTEGER, afterLostSignals = false) {
+      for await (const event of eventsFromLog(deps, signal, conversationId, last, upTo, afterLostSignals)) {
         last = event.seq;
         yield event;
       }
@@ -108,7 +114,7 @@ export async function* conversationEvents(
       const taken = await mailbox.take();
       if (!taken) return;
       if (taken.overflowed || taken.items.includes('resync')) {
-        for await (const event of repair()) {
+        for await (const event of repair(Number.MAX_SAFE_INTEGER, true)) {
           yield event;
           if (endsMembershipOf(event, user.id)) return;
         }
@@ -231,7 +237,9 @@ export async function* readReceipts({ deps, user }: Subscriber, conversationId: 
       const signals = taken.items.filter((item) => item !== 'resync');
       // Signals may have been lost (overflow, a Redis outage): the database knows.
       const lost = taken.overflowed || signals.length < taken.items.length;
-      const moved = advance(lost ? [...signals, ...(await fromDatabase())] : signals);
+      const markers = lost ? await recoveriesOf(deps).run(signal, fromDatabase) : [];
+      if (!markers) return;
+      const moved = advance([...signals, ...markers]);
       if (moved.length > 0) yield moved;
     }
   } finally {
@@ -287,10 +295,11 @@ export async function* inboxEvents({ deps, user }: Subscriber, signal: AbortSign
     const oldest = shown.size > INBOX_SHOWN_MAX ? shown.values().next() : undefined;
     if (oldest && !oldest.done) shown.delete(oldest.value);
   };
-  const refresh = async function* (): AsyncGenerator<InboxEvent> {
+  /** What my inbox is now, as far as lost signals may have changed it: my most recent conversations, and which of the others shown are still mine. */
+  const reread = async () => {
     const em = deps.db.em.fork();
     const me = await findUser(em, user.id);
-    if (!me) return;
+    if (!me) return null;
     const recent = await listConversations({ deps, em, user: me }, { limit: INBOX_REFRESH_LIMIT });
     const recentIds = new Set(recent.items.map((conversation) => conversation.id));
     const others = [...shown].filter((id) => !recentIds.has(id));
@@ -301,12 +310,16 @@ export async function* inboxEvents({ deps, user }: Subscriber, signal: AbortSign
           ),
         )
       : new Set<number>();
-    for (const conversationId of others) {
-      if (stillMine.has(conversationId)) continue;
+    return { recent: recent.items, gone: others.filter((id) => !stillMine.has(id)) };
+  };
+  const refresh = async function* (): AsyncGenerator<InboxEvent> {
+    const now = await recoveriesOf(deps).run(signal, reread);
+    if (!now) return;
+    for (const conversationId of now.gone) {
       shown.delete(conversationId);
       yield { type: 'conversation.removed', conversationId };
     }
-    for (const conversation of recent.items) {
+    for (const conversation of now.recent) {
       show(conversation.id);
       yield { type: 'conversation.changed', conversation };
     }
