@@ -11,6 +11,7 @@
  * skipped, and said so. --quick: smaller counts, one run, SQLite and the baselines only,
  * under two minutes; it exits non-zero unless every scenario produced numbers (CI smoke).
  * `pnpm bench --profile` instead profiles Parley's send path, fan-out and the inbox (profile.ts);
+ * `pnpm bench --serialization` times Parley's hot-path frames as JSON and as superjson (serialization.ts);
  * `pnpm bench --from bench/results/full.json` re-renders an earlier run's table and chart.
  * `pnpm bench:soak [--minutes 10] [--targets sqlite] [--per-sec N]` (= `--soak`) measures
  * fan-out capacity, then runs Parley at half of it (or at N deliveries/s) for --minutes and
@@ -28,6 +29,7 @@ import { startLoad } from './processes.ts';
 import { chartSvg, figures, goals, goalsTable, markdownTable, summaryText, type Results } from './report.ts';
 import { connections, fanout, FULL, queries, QUICK, sendPath, type Context } from './scenarios.ts';
 import { runProfiles } from './profile.ts';
+import { runSerialization } from './serialization.ts';
 import { passed, soakSettings, soakTarget, type SoakOutcome } from './soak.ts';
 import { FULL_SOAK_MINUTES, soakMarkdown, writeSoakResults } from './soak-report.ts';
 
@@ -38,6 +40,7 @@ const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
 const USAGE = `usage: pnpm bench [--quick] [--runs N] [--thread-only] [--scenarios ${SCENARIOS.join(',')}]
                   [--targets ${Object.keys(TARGETS).join(',')}] [--out DIR]
        pnpm bench --profile [--out DIR]
+       pnpm bench --serialization [--out DIR]
        pnpm bench --from bench/results/full.json
        pnpm bench:soak [--minutes N] [--targets sqlite] [--per-sec N]
 (bench/src/bench.ts and the README's Performance section say what each does)`;
@@ -46,6 +49,7 @@ const OPTIONS = {
   help: { type: 'boolean', default: false },
   quick: { type: 'boolean', default: false },
   profile: { type: 'boolean', default: false },
+  serialization: { type: 'boolean', default: false },
   soak: { type: 'boolean', default: false },
   /** --soak: how long the soak runs after its warm-up. */
   minutes: { type: 'string', default: String(FULL_SOAK_MINUTES) },
@@ -74,6 +78,17 @@ function parseOptions() {
     console.error(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
     process.exit(2);
   }
+}
+
+if (args.serialization) {
+  if (args.quick || args.profile || args.soak || args.from) {
+    console.error('--serialization runs on its own, without --quick, --profile, --soak or --from');
+    process.exit(2);
+  }
+  // In process: it times codecs, not servers.
+  mkdirSync(args.out, { recursive: true });
+  runSerialization(args.out, (text) => console.log(text));
+  process.exit(0);
 }
 
 if (args.from) {
