@@ -11,8 +11,8 @@ import { directsFixture, groupsFixture } from './fixtures.ts';
 import type { FanoutOpened, FanoutSweep, QueryRun, SendJob, SendRun } from './load/jobs.ts';
 import { inboxDataset, inboxListJob, type Context } from './scenarios.ts';
 
-/** Fan-out is profiled at about the load Parley sustains (a heavily overloaded server mostly profiles its queue). */
-const FANOUT_PROFILE_RATE = 250;
+/** Fan-out is profiled at about half the load Parley sustains (a heavily overloaded server mostly profiles its queue). */
+const FANOUT_PROFILE_RATE = 2_500;
 const PROFILE_SECONDS = 10;
 const INBOX_PROFILE_CALLS = 1_000;
 const TOP = 25;
