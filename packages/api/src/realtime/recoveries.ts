@@ -12,16 +12,11 @@
  */
 import type { ApiDeps } from '../context.ts';
 
-export const RECOVERIES_AT_ONCE = 2;
+const RECOVERIES_AT_ONCE = 2;
 
 export class Recoveries {
-  readonly #limit: number;
   #running = 0;
   readonly #waiting: (() => void)[] = [];
-
-  constructor(limit = RECOVERIES_AT_ONCE) {
-    this.#limit = limit;
-  }
 
   /** Runs `read` when a slot is free; null, without running it, if `signal` aborts first. */
   async run<T>(signal: AbortSignal, read: () => Promise<T>): Promise<T | null> {
@@ -36,7 +31,7 @@ export class Recoveries {
   /** Resolves true holding a slot, or false (holding none) if `signal` aborts while waiting. */
   async #slot(signal: AbortSignal): Promise<boolean> {
     if (signal.aborted) return false;
-    if (this.#running < this.#limit) {
+    if (this.#running < RECOVERIES_AT_ONCE) {
       this.#running += 1;
       return true;
     }

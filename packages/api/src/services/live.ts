@@ -98,7 +98,7 @@ export async function* conversationEvents(
     await deps.bus.ready();
     let last = after;
     // Yields what the log holds after `last` (up to `upTo`), moving `last` along.
-    const repair = async function* (upTo = Number.MAX_SAFE_INTEGER, afterLostSignals = false) {
+    const repair = async function* ({ upTo = Number.MAX_SAFE_INTEGER, afterLostSignals = false } = {}) {
       for await (const event of eventsFromLog(deps, signal, conversationId, last, upTo, afterLostSignals)) {
         last = event.seq;
         yield event;
@@ -114,7 +114,7 @@ export async function* conversationEvents(
       const taken = await mailbox.take();
       if (!taken) return;
       if (taken.overflowed || taken.items.includes('resync')) {
-        for await (const event of repair(Number.MAX_SAFE_INTEGER, true)) {
+        for await (const event of repair({ afterLostSignals: true })) {
           yield event;
           if (endsMembershipOf(event, user.id)) return;
         }
@@ -123,7 +123,7 @@ export async function* conversationEvents(
         if (item === 'resync' || item.seq <= last) continue;
         if (item.seq > last + 1) {
           // A gap: what is missing is committed (it was published after its commit).
-          for await (const event of repair(item.seq - 1)) {
+          for await (const event of repair({ upTo: item.seq - 1 })) {
             yield event;
             if (endsMembershipOf(event, user.id)) return;
           }
@@ -237,9 +237,9 @@ export async function* readReceipts({ deps, user }: Subscriber, conversationId: 
       const signals = taken.items.filter((item) => item !== 'resync');
       // Signals may have been lost (overflow, a Redis outage): the database knows.
       const lost = taken.overflowed || signals.length < taken.items.length;
-      const markers = lost ? await recoveriesOf(deps).run(signal, fromDatabase) : [];
-      if (!markers) return;
-      const moved = advance([...signals, ...markers]);
+      const stored = lost ? await recoveriesOf(deps).run(signal, fromDatabase) : [];
+      if (!stored) return;
+      const moved = advance(stored.length > 0 ? [...signals, ...stored] : signals);
       if (moved.length > 0) yield moved;
     }
   } finally {
