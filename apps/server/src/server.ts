@@ -22,7 +22,7 @@ import {
   type RateLimits,
   type RateRule,
 } from '@parley/api';
-import { openDatabase, seedDemoData, type Database } from '@parley/db';
+import { openDatabase, seedDemoData, startCheckpoints, type Checkpoints, type Database } from '@parley/db';
 import type { TRPCError } from '@trpc/server';
 import { nodeHTTPRequestHandler } from '@trpc/server/adapters/node-http';
 import type { Config } from './config.ts';
@@ -79,11 +79,13 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   for (const note of config.notes) logger.info(note);
 
   const db = await openDatabase(config.database);
+  const checkpoints = await startCheckpoints(db);
   try {
     logger.info({ dialect: config.database.dialect }, 'database ready, migrations applied');
     if (opts.seedDemo) logger.info(await seedDemoData(db.em.fork()));
-    return await listen(config, opts, logger, db);
+    return await listen(config, opts, logger, db, checkpoints);
   } catch (error) {
+    await checkpoints.stop();
     await db.close(true);
     throw error;
   }
@@ -98,7 +100,7 @@ function scaled<Name extends string>(rules: Readonly<Record<Name, RateRule>>, sc
   return Object.fromEntries(entries) as Record<Name, RateRule>;
 }
 
-async function listen(config: Config, opts: StartOptions, logger: Logger, db: Database): Promise<RunningServer> {
+async function listen(config: Config, opts: StartOptions, logger: Logger, db: Database, checkpoints: Checkpoints): Promise<RunningServer> {
   const realtime = opts.realtime ?? (await createRealtimeBackends({ redisUrl: config.redisUrl ?? undefined, redisPrefix: config.redisPrefix, logger }));
   logger.info({ kind: realtime.kind }, realtime.kind === 'redis' ? 'live fan-out, presence and rate limits through Redis' : 'live fan-out, presence and rate limits in this process');
   const { presence, rateLimitStore } = realtime;
@@ -242,6 +244,7 @@ async function listen(config: Config, opts: StartOptions, logger: Logger, db: Da
     await websocket.stop();
     exporter.close();
     await realtime.close();
+    await checkpoints.stop();
     await db.close(true);
     logger.info('shut down cleanly');
   }

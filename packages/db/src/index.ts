@@ -26,5 +26,6 @@ export {
 } from './reads.ts';
 export { hashPassword, verifyPassword } from './passwords.ts';
 export { DEMO_PASSWORD } from './seed.ts';
+export { startCheckpoints, type Checkpoints } from './checkpoints.ts';
 // ORM helpers the API needs, re-exported so the whole project uses this package's ORM.
 export { ConnectionException, raw, ref, UniqueConstraintViolationException } from '@mikro-orm/core';
