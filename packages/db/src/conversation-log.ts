@@ -4,7 +4,7 @@
  * appends a ConversationEvent in the same transaction, and the counters on the
  * conversation row stay exact. Callers run these inside `em.transactional`.
  */
-import { LockMode, ref } from '@mikro-orm/core';
+import { ConnectionException, LockMode, ref, UniqueConstraintViolationException } from '@mikro-orm/core';
 import {
   ConversationEventSchema,
   ConversationSchema,
@@ -14,7 +14,7 @@ import {
   type ConversationEventType,
   type Message,
 } from './entities.ts';
-import { asOrmError, directSql } from './direct-sql.ts';
+import { asError, asOrmError, directSql, TurnGroups, type Outcome, type PostgresStatements } from './direct-sql.ts';
 import { dialectOf, type Database, type EntityManager } from './orm.ts';
 import { MEMBER_IDS_SQL } from './reads.ts';
 
@@ -148,14 +148,66 @@ export async function postMessageAsMember(db: Database, input: NewMessage & { co
       });
     }
     if (!Number.isSafeInteger(conversationId)) return null;
-    // One statement, one round trip: the same writes under the same row lock, in a function
-    // (migration Migration20261121190000_post_message).
-    const [row] = await direct.postgres.all<{ posted_id: number; posted_seq: number; member_ids: number[] }>(
-      'select posted_id, posted_seq, member_ids from parley_post_message(?, ?, ?, ?, ?)',
-      [conversationId, senderId, body, clientId, at],
-    );
-    return row ? posted(Number(row.posted_id), Number(row.posted_seq), row.member_ids.map(Number)) : null;
+    // The same writes under the same row lock, in a function, grouped with the other sends of this turn.
+    const sent = await postgresSends(direct.postgres).add({ conversationId, senderId, body, clientId, at });
+    if (sent.outcome === 'client_id_used') throw new UniqueConstraintViolationException(new Error(`clientId ${clientId} was already used`));
+    return sent.outcome === 'posted' ? posted(sent.id, sent.seq, sent.memberIds) : null;
   } catch (error) {
     throw asOrmError(error);
   }
+}
+
+type PostgresSend = NewMessage & { conversationId: number; at: Date };
+type PostgresSent =
+  | { outcome: 'posted'; id: number; seq: number; memberIds: number[] }
+  | { outcome: 'not_member' | 'client_id_used' };
+
+const sendGroups = new WeakMap<PostgresStatements, TurnGroups<PostgresSend, PostgresSent>>();
+
+/**
+ * Group commit on PostgreSQL: the sends of one turn of the event loop, one call of
+ * parley_post_messages (migration Migration20261206010000_post_messages), one transaction.
+ * Should the call fail as a whole for another reason than the connection (a deadlock with
+ * another writer, say), each send is tried again alone, so one cannot fail the others.
+ */
+function postgresSends(postgres: PostgresStatements): TurnGroups<PostgresSend, PostgresSent> {
+  let group = sendGroups.get(postgres);
+  if (!group) {
+    const call = async (sends: PostgresSend[]): Promise<Outcome<PostgresSent>[]> => {
+      const rows = await postgres.all<{ item: number; outcome: PostgresSent['outcome']; posted_id: number | null; posted_seq: number | null; member_ids: number[] | null }>(
+        'select item, outcome, posted_id, posted_seq, member_ids from parley_post_messages(?::int[], ?::int[], ?::text[], ?::text[], ?::timestamptz[])',
+        [sends.map((s) => s.conversationId), sends.map((s) => s.senderId), sends.map((s) => s.body), sends.map((s) => s.clientId), sends.map((s) => s.at)],
+      );
+      const outcomes = sends.map((): Outcome<PostgresSent> => ({ ok: false, error: new Error('parley_post_messages returned no row for a send') }));
+      for (const row of rows) {
+        const sent: PostgresSent =
+          row.outcome === 'posted'
+            ? { outcome: 'posted', id: Number(row.posted_id), seq: Number(row.posted_seq), memberIds: (row.member_ids ?? []).map(Number) }
+            : { outcome: row.outcome };
+        outcomes[Number(row.item) - 1] = { ok: true, value: sent };
+      }
+      return outcomes;
+    };
+    const alone = async (send: PostgresSend): Promise<Outcome<PostgresSent>> => {
+      try {
+        const [outcome] = await call([send]);
+        return outcome ?? { ok: false, error: new Error('parley_post_messages returned no row for a send') };
+      } catch (error) {
+        return { ok: false, error: asError(error) };
+      }
+    };
+    group = new TurnGroups(async (sends) => {
+      try {
+        return await call(sends);
+      } catch (error) {
+        if (sends.length === 1 || asOrmError(error) instanceof ConnectionException) throw error;
+        // One after another: sends to one conversation keep the order they were made in.
+        const outcomes: Outcome<PostgresSent>[] = [];
+        for (const send of sends) outcomes.push(await alone(send));
+        return outcomes;
+      }
+    });
+    sendGroups.set(postgres, group);
+  }
+  return group;
 }

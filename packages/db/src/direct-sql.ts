@@ -16,6 +16,8 @@ import type { Dialect, EntityManager } from './orm.ts';
 import { dialectOf } from './orm.ts';
 
 export type SqlValue = string | number | null | Date;
+/** PostgreSQL also takes arrays (`?::int[]`): a list is one parameter, so one SQL text. */
+type PostgresValue = SqlValue | readonly SqlValue[];
 
 /** What the hot paths need of better-sqlite3. */
 interface SqliteStatement {
@@ -33,17 +35,67 @@ interface SqliteDatabase {
 /** Works committed together at most: bounds how long one commit holds the event loop. */
 const MAX_GROUP_COMMIT = 100;
 
-type Outcome = { ok: true; value: unknown } | { ok: false; error: Error };
+export type Outcome<T> = { ok: true; value: T } | { ok: false; error: Error };
 
-const asError = (thrown: unknown) => (thrown instanceof Error ? thrown : new Error(String(thrown)));
+export const asError = (thrown: unknown) => (thrown instanceof Error ? thrown : new Error(String(thrown)));
+
+/**
+ * Group commit: what is asked for in one turn of the event loop is handed to `commit` as one
+ * group (at most MAX_GROUP_COMMIT; the rest go in the next group), once `ready` resolves, and
+ * each caller hears back its own outcome. A `commit` that throws fails its whole group.
+ */
+export class TurnGroups<Item, Result> {
+  readonly #commit: (items: Item[]) => Outcome<Result>[] | Promise<Outcome<Result>[]>;
+  readonly #ready: () => Promise<void>;
+  readonly #queued: { item: Item; settle: (outcome: Outcome<Result>) => void }[] = [];
+  #scheduled = false;
+
+  constructor(
+    commit: (items: Item[]) => Outcome<Result>[] | Promise<Outcome<Result>[]>,
+    ready: () => Promise<void> = () => Promise.resolve(),
+  ) {
+    this.#commit = commit;
+    this.#ready = ready;
+  }
+
+  add(item: Item): Promise<Result> {
+    return new Promise<Result>((resolve, reject) => {
+      this.#queued.push({ item, settle: (outcome) => (outcome.ok ? resolve(outcome.value) : reject(outcome.error)) });
+      this.#schedule();
+    });
+  }
+
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => void this.#commitQueued());
+  }
+
+  async #commitQueued(): Promise<void> {
+    await this.#ready();
+    this.#scheduled = false;
+    const group = this.#queued.splice(0, MAX_GROUP_COMMIT);
+    if (this.#queued.length > 0) this.#schedule();
+    let outcomes: Outcome<Result>[];
+    try {
+      outcomes = await this.#commit(group.map(({ item }) => item));
+    } catch (error) {
+      // The commit itself failed: nothing of the group is stored.
+      for (const { settle } of group) settle({ ok: false, error: asError(error) });
+      return;
+    }
+    group.forEach(({ settle }, i) => settle(outcomes[i] ?? { ok: false, error: new Error('no outcome') }));
+  }
+}
 
 /** Statements of one SQLite connection, compiled once per SQL text. */
 class SqliteStatements {
   readonly #database: SqliteDatabase;
   readonly #cache = new Map<string, SqliteStatement>();
-  /** Transactions asked for and not yet committed, in order. */
-  readonly #queued: { work: () => unknown; settle: (outcome: Outcome) => void }[] = [];
-  #commitScheduled = false;
+  readonly #transactions = new TurnGroups<() => unknown, unknown>(
+    (works) => this.#commitGroup(works),
+    () => this.idle(),
+  );
 
   constructor(database: SqliteDatabase) {
     this.#database = database;
@@ -66,32 +118,7 @@ class SqliteStatements {
    * span awaits, so this waits until none is open (one would otherwise take our statements in).
    */
   transaction<T>(work: () => T): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.#queued.push({ work, settle: (outcome) => (outcome.ok ? resolve(outcome.value as T) : reject(outcome.error)) });
-      if (!this.#commitScheduled) {
-        this.#commitScheduled = true;
-        setImmediate(() => void this.#commitQueued());
-      }
-    });
-  }
-
-  async #commitQueued(): Promise<void> {
-    await this.idle();
-    this.#commitScheduled = false;
-    const group = this.#queued.splice(0, MAX_GROUP_COMMIT);
-    if (this.#queued.length > 0) {
-      this.#commitScheduled = true;
-      setImmediate(() => void this.#commitQueued());
-    }
-    let outcomes: Outcome[];
-    try {
-      outcomes = this.#commitGroup(group.map(({ work }) => work));
-    } catch (error) {
-      // The commit itself failed: nothing of the group is stored.
-      for (const { settle } of group) settle({ ok: false, error: asError(error) });
-      return;
-    }
-    group.forEach(({ settle }, i) => settle(outcomes[i] ?? { ok: false, error: new Error('no outcome') }));
+    return this.#transactions.add(work) as Promise<T>;
   }
 
   /**
@@ -101,11 +128,11 @@ class SqliteStatements {
    * that throws is undone. (A savepoint for every work, every time, cost a send about 40 µs:
    * a third of its SQLite time.) Throws only when the commit itself fails.
    */
-  #commitGroup(works: (() => unknown)[]): Outcome[] {
+  #commitGroup(works: (() => unknown)[]): Outcome<unknown>[] {
     const workFailed = new Error('a work threw');
     try {
       return this.#database.transaction(() =>
-        works.map((work): Outcome => {
+        works.map((work): Outcome<unknown> => {
           try {
             return { ok: true, value: work() };
           } catch {
@@ -117,7 +144,7 @@ class SqliteStatements {
       if (error !== workFailed) throw error;
     }
     return this.#database.transaction(() =>
-      works.map((work): Outcome => {
+      works.map((work): Outcome<unknown> => {
         try {
           // A transaction inside a transaction is a savepoint (better-sqlite3).
           return { ok: true, value: this.#database.transaction(work)() };
@@ -151,7 +178,7 @@ class SqliteStatements {
 const sqliteValue = (value: SqlValue) => (value instanceof Date ? value.getTime() : value);
 
 /** Named statements on PostgreSQL: `?` placeholders numbered once per SQL text. */
-class PostgresStatements {
+export class PostgresStatements {
   readonly #pool: Pool;
   readonly #named = new Map<string, { name: string; text: string }>();
 
@@ -159,7 +186,7 @@ class PostgresStatements {
     this.#pool = pool;
   }
 
-  async all<Row>(sql: string, params: readonly SqlValue[] = []): Promise<Row[]> {
+  async all<Row>(sql: string, params: readonly PostgresValue[] = []): Promise<Row[]> {
     const result = await this.#pool.query({ ...this.#statement(sql), values: [...params] });
     return result.rows as Row[];
   }

@@ -202,6 +202,34 @@ describe.each(testDialects())('conversation log on %s', (dialect) => {
       expect(clientIds.toSorted()).toEqual(Array.from({ length: 10 }, (_, i) => `c${i}`));
     });
 
+    it('stores the sends of one turn across many conversations, each gap-free, a clientId reused in two of them once', async () => {
+      await using db = await openTestDatabase(dialect);
+      const users = await createUsers(db.em(), 'u1', 'u2', 'u3', 'u4');
+      const [first] = users;
+      if (!first) throw new Error('users not created');
+      // Four groups, created in an order that differs from the order sends reach them.
+      const ids: number[] = [];
+      for (let i = 0; i < 4; i++) ids.push(await createConversation(db.em(), 'group', users));
+      const sends = Array.from({ length: 40 }, (_, i) => {
+        const conversationId = ids[(i * 3) % ids.length] ?? 0;
+        const senderId = users[i % users.length]?.id ?? 0;
+        return postMessageAsMember(db.orm, { conversationId, senderId, body: `m${i}`, clientId: `c${i}` });
+      });
+      const reused = postMessageAsMember(db.orm, { conversationId: ids[1] ?? 0, senderId: first.id, body: 'again', clientId: 'c0' });
+      const posted = await Promise.all(sends);
+      await expect(reused).rejects.toBeInstanceOf(UniqueConstraintViolationException);
+      const em = db.em();
+      for (const id of ids) {
+        const messages = await em.find(MessageSchema, { conversation: id }, { orderBy: { seq: 'asc' } });
+        expect(messages.map((m) => m.seq)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+        // Within a conversation, seqs follow the order the sends were made.
+        const order = posted.filter((p) => p?.message.conversationId === id).map((p) => Number(p?.message.body.slice(1)));
+        expect(order).toEqual(order.toSorted((a, b) => a - b));
+        expect(await em.findOneOrFail(ConversationSchema, id)).toMatchObject({ lastSeq: 10, messageCount: 10 });
+      }
+      expect(await em.count(MessageSchema, { clientId: 'c0' })).toBe(1);
+    });
+
     it('fails a reused clientId as a unique violation and rolls back the seq, the event and the counters', async () => {
       await using db = await openTestDatabase(dialect);
       const [alice] = await createUsers(db.em(), 'alice');
@@ -216,5 +244,22 @@ describe.each(testDialects())('conversation log on %s', (dialect) => {
       expect(await em.count(ConversationEventSchema, { conversation: id })).toBe(1);
       expect(await em.count(MessageSchema, { conversation: id })).toBe(1);
     });
+  });
+});
+
+describe.each(testDialects().filter((dialect) => dialect === 'postgresql'))('group commit of sends on %s', (dialect) => {
+  it('fails alone a send the database refuses (a NUL in its body), storing the rest of its group', async () => {
+    await using db = await openTestDatabase(dialect);
+    const [alice, bob] = await createUsers(db.em(), 'alice', 'bob');
+    if (!alice || !bob) throw new Error('users not created');
+    const id = await createConversation(db.em(), 'group', [alice, bob]);
+    const post = (body: string, clientId: string) => postMessageAsMember(db.orm, { conversationId: id, senderId: alice.id, body, clientId });
+    // PostgreSQL's text cannot hold a NUL (the API refuses one before it gets here).
+    const results = await Promise.allSettled([post('one', 'c1'), post('bad\u0000', 'c2'), post('three', 'c3')]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    const em = db.em();
+    const messages = await em.find(MessageSchema, { conversation: id }, { orderBy: { seq: 'asc' } });
+    expect(messages.map((m) => [m.seq, m.body])).toEqual([[1, 'one'], [2, 'three']]);
+    expect(await em.findOneOrFail(ConversationSchema, id)).toMatchObject({ lastSeq: 2, messageCount: 2 });
   });
 });

@@ -1,16 +1,7 @@
 import { Migration } from '@mikro-orm/migrations';
 
-/**
- * The send path in one statement on PostgreSQL (written by hand; see postMessageAsMember in
- * conversation-log.ts): it was a transaction of three round trips, and each round trip costs
- * both processes more CPU than the writes themselves.
- */
-export class Migration20261121190000_post_message extends Migration {
-
-  override name = 'Migration20261121190000_post_message';
-
-  override up(): void | Promise<void> {
-    this.addSql(`create or replace function "parley_post_message"(p_conversation_id int, p_sender_id int, p_body text, p_client_id text, p_at timestamptz)
+/** Replaced by parley_post_messages (Migration20261206010000_post_messages), whose down() restores it. */
+export const POST_MESSAGE_FUNCTION = `create or replace function "parley_post_message"(p_conversation_id int, p_sender_id int, p_body text, p_client_id text, p_at timestamptz)
   returns table (posted_id int, posted_seq int, member_ids int[])
   language plpgsql volatile as \$\$
 declare
@@ -36,7 +27,19 @@ begin
   return query select v_id, v_seq,
     array(select p.user_id from participants p where p.conversation_id = p_conversation_id order by p.joined_at, p.user_id);
 end;
-\$\$;`);
+\$\$;`;
+
+/**
+ * The send path in one statement on PostgreSQL (written by hand; see postMessageAsMember in
+ * conversation-log.ts): it was a transaction of three round trips, and each round trip costs
+ * both processes more CPU than the writes themselves.
+ */
+export class Migration20261121190000_post_message extends Migration {
+
+  override name = 'Migration20261121190000_post_message';
+
+  override up(): void | Promise<void> {
+    this.addSql(POST_MESSAGE_FUNCTION);
   }
 
   override down(): void | Promise<void> {
