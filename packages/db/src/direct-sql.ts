@@ -181,6 +181,7 @@ const sqliteValue = (value: SqlValue) => (value instanceof Date ? value.getTime(
 export class PostgresStatements {
   readonly #pool: Pool;
   readonly #named = new Map<string, { name: string; text: string }>();
+  readonly #lookups = new Map<string, TurnGroups<readonly SqlValue[], unknown[]>>();
 
   constructor(pool: Pool) {
     this.#pool = pool;
@@ -189,6 +190,28 @@ export class PostgresStatements {
   async all<Row>(sql: string, params: readonly PostgresValue[] = []): Promise<Row[]> {
     const result = await this.#pool.query({ ...this.#statement(sql), values: [...params] });
     return result.rows as Row[];
+  }
+
+  /**
+   * A read by key, grouped: the reads of one SQL text asked for in one turn of the event loop
+   * go as one statement, the keys as arrays joined to the same SQL (LATERAL), each row
+   * tagged with its key's place. One round trip and one execution for many calls, where a
+   * small read had cost both processes more than the read itself. Keys are numbers or text.
+   */
+  lookup<Row>(sql: string, key: readonly SqlValue[]): Promise<Row[]> {
+    let group = this.#lookups.get(sql);
+    if (!group) {
+      group = new TurnGroups<readonly SqlValue[], unknown[]>(async (keys) => {
+        const [only] = keys;
+        if (keys.length === 1 && only) return [{ ok: true, value: await this.all(sql, only) }];
+        const rows = await this.all<{ parley_item: number }>(groupedSql(sql, keys[0] ?? []), transpose(keys));
+        const byKey = keys.map((): unknown[] => []);
+        for (const row of rows) byKey[Number(row.parley_item) - 1]?.push(row);
+        return byKey.map((value) => ({ ok: true, value }));
+      });
+      this.#lookups.set(sql, group);
+    }
+    return group.add(key) as Promise<Row[]>;
   }
 
   #statement(sql: string) {
@@ -202,10 +225,32 @@ export class PostgresStatements {
   }
 }
 
+/**
+ * `sql` (one key's read, `?` placeholders) for many keys: `unnest` of one array per
+ * placeholder, numbered `with ordinality`, each row of `sql` for that key tagged with its
+ * number as `parley_item`.
+ */
+function groupedSql(sql: string, key: readonly SqlValue[]): string {
+  const arrays = key.map((value) => (typeof value === 'number' ? '?::int8[]' : '?::text[]'));
+  const columns = key.map((_, i) => `k${i + 1}`);
+  let n = 0;
+  const perKey = sql.replace(/\?/g, () => `keys.${columns[n++] ?? ''}`);
+  return `select keys.parley_item, one.* from unnest(${arrays.join(', ')}) with ordinality as keys(${columns.join(', ')}, parley_item)
+    cross join lateral (${perKey}) one`;
+}
+
+/** Keys (one array of values each) as one array per placeholder. */
+const transpose = (keys: readonly (readonly SqlValue[])[]): SqlValue[][] =>
+  (keys[0] ?? []).map((_, i) => keys.map((key) => key[i] ?? null));
+
 /** One statement outside a transaction (`?` placeholders), driver errors as the ORM's. */
 type Query = <Row>(sql: string, params?: readonly SqlValue[]) => Promise<Row[]>;
 
-export type DirectSql = { query: Query } & (
+export type DirectSql = {
+  query: Query;
+  /** A read by key outside a transaction: `query`, except that on PostgreSQL the same reads of one turn go as one statement. */
+  lookup: Query;
+} & (
   | { dialect: 'sqlite'; sqlite: SqliteStatements }
   | { dialect: 'postgresql'; postgres: PostgresStatements }
 );
@@ -242,14 +287,18 @@ async function openDirect(em: EntityManager): Promise<DirectSql> {
         throw asOrmError(error);
       }
     };
-    return { dialect, sqlite, query };
+    return { dialect, sqlite, query, lookup: query };
   }
   const postgres = new PostgresStatements(await (connection as PostgreSqlConnection).getNativeClient());
   const query: Query = <Row>(sql: string, params?: readonly SqlValue[]) =>
     postgres.all<Row>(sql, params).catch((error: unknown) => {
       throw asOrmError(error);
     });
-  return { dialect, postgres, query };
+  const lookup: Query = <Row>(sql: string, params: readonly SqlValue[] = []) =>
+    postgres.lookup<Row>(sql, params).catch((error: unknown) => {
+      throw asOrmError(error);
+    });
+  return { dialect, postgres, query, lookup };
 }
 
 /**

@@ -151,7 +151,12 @@ export async function inboxPage(em: EntityManager, query: InboxPageQuery): Promi
   }));
 }
 
-/** The caller's user: every signed-in call reads it, to check the token is still theirs. */
+/**
+ * The caller's user: every signed-in call reads it, to check the token is still theirs. A
+ * plain query, not grouped as the send path's reads are (`lookup`): the calls that read it
+ * do not come in the send path's bursts, and grouped it made a conversations.list made
+ * during a resync wait behind the repairs (inbox-live.test.ts).
+ */
 export async function findUser(em: EntityManager, userId: number): Promise<UserRow | null> {
   const direct = await directSql(em);
   const [row] = await direct.query<UserColumns>(`select ${USER_COLUMNS} from users u where u.id = ?`, [userId]);
@@ -169,7 +174,7 @@ export async function findCaller(
   conversationId: number,
 ): Promise<{ user: UserRow | null; membership: MembershipRow | null }> {
   const direct = await directSql(em);
-  const [row] = await direct.query<UserColumns & MembershipColumns>(
+  const [row] = await direct.lookup<UserColumns & MembershipColumns>(
     `select ${USER_COLUMNS}, ${membershipColumns(direct)}
        from users u
        left join participants p on p.conversation_id = ? and p.user_id = u.id
@@ -342,7 +347,7 @@ export async function membersInboxState(
 /** The message a sender stored under a clientId (the idempotency key of a send), if any. */
 export async function findMessageByClientId(em: EntityManager, senderId: number, clientId: string): Promise<MessageRow | null> {
   const direct = await directSql(em);
-  const [row] = await direct.query<MessageColumns>(
+  const [row] = await direct.lookup<MessageColumns>(
     `select ${messageColumns(direct, 'messages')} from messages where sender_id = ? and client_id = ?`,
     [senderId, clientId],
   );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConversationSchema, findCaller, postMessage, testDialects } from '../src/index.ts';
+import { ConversationSchema, findCaller, findMessageByClientId, postMessage, testDialects } from '../src/index.ts';
 import { createConversation, createUsers, onLocked, openTestDatabase } from './helpers.ts';
 
 describe.each(testDialects())('the caller look-up on %s', (dialect) => {
@@ -35,5 +35,39 @@ describe.each(testDialects())('the caller look-up on %s', (dialect) => {
     expect(await findCaller(db.em(), alice.id, id + 1000)).toMatchObject({ user: { username: 'alice' }, membership: null });
     // No such user: nothing.
     expect(await findCaller(db.em(), carol.id + 1000, id)).toEqual({ user: null, membership: null });
+  });
+
+  it('answers each of many send-path look-ups made at once with its own rows (on PostgreSQL one statement each kind)', async () => {
+    await using db = await openTestDatabase(dialect);
+    const [alice, bob, carol] = await createUsers(db.em(), 'alice', 'bob', 'carol');
+    if (!alice || !bob || !carol) throw new Error('users not created');
+    const ab = await createConversation(db.em(), 'group', [alice, bob]);
+    const bc = await createConversation(db.em(), 'group', [bob, carol]);
+    await onLocked(db.em(), ab, (tx, c) => postMessage(tx, c, { senderId: alice.id, body: 'to ab', clientId: 'same' }));
+    await onLocked(db.em(), bc, (tx, c) => postMessage(tx, c, { senderId: carol.id, body: 'to bc', clientId: 'same' }));
+
+    const em = db.em();
+    const [callers, messages] = await Promise.all([
+      Promise.all([
+        findCaller(em, alice.id, ab),
+        findCaller(em, alice.id, bc),
+        findCaller(em, carol.id, bc),
+        findCaller(em, carol.id + 1000, ab),
+        findCaller(em, bob.id, ab),
+      ]),
+      Promise.all([
+        findMessageByClientId(em, carol.id, 'same'),
+        findMessageByClientId(em, bob.id, 'same'),
+        findMessageByClientId(em, alice.id, 'same'),
+      ]),
+    ]);
+    expect(callers.map((c) => [c.user?.username ?? null, c.membership?.conversation.id ?? null])).toEqual([
+      ['alice', ab],
+      ['alice', null],
+      ['carol', bc],
+      [null, null],
+      ['bob', ab],
+    ]);
+    expect(messages.map((m) => m?.body ?? null)).toEqual(['to bc', null, 'to ab']);
   });
 });
