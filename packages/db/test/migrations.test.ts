@@ -48,3 +48,19 @@ describe.each(testDialects().filter((dialect) => dialect === 'postgresql'))('con
     }
   });
 });
+
+describe.each(testDialects().filter((dialect) => dialect === 'postgresql'))('hot rows on %s', (dialect) => {
+  it('have conversations and participants vacuumed after 1,000 dead rows, whatever the size of the table', async () => {
+    await using db = await openTestDatabase(dialect);
+    const rows = await db.orm.em
+      .getConnection()
+      .execute<{ relname: string; reloptions: string[] }[]>(
+        `select relname, reloptions from pg_class where relname in ('conversations', 'participants') and relkind = 'r' order by relname`,
+      );
+    const vacuumAfter = ['autovacuum_vacuum_scale_factor=0', 'autovacuum_vacuum_threshold=1000'];
+    expect(rows).toEqual([
+      { relname: 'conversations', reloptions: vacuumAfter },
+      { relname: 'participants', reloptions: vacuumAfter },
+    ]);
+  });
+});
