@@ -39,7 +39,7 @@ const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
 
 const USAGE = `usage: pnpm bench [--quick] [--runs N] [--thread-only] [--scenarios ${SCENARIOS.join(',')}]
                   [--targets ${Object.keys(TARGETS).join(',')}] [--out DIR]
-       pnpm bench --profile [--out DIR]
+       pnpm bench --profile [--targets sqlite|postgres|redis2] [--out DIR]
        pnpm bench --serialization [--out DIR]
        pnpm bench --from bench/results/full.json
        pnpm bench:soak [--minutes N] [--targets sqlite] [--per-sec N]
@@ -139,11 +139,15 @@ if (args.soak && (args.quick || args.profile)) {
   process.exit(2);
 }
 const allTargets = Object.keys(TARGETS).join(',');
-const targetList = args.targets ?? (args.soak ? TARGETS.sqlite.id : allTargets);
+const targetList = args.targets ?? (args.soak || args.profile ? TARGETS.sqlite.id : allTargets);
 const scenarios = listArg<Scenario>('scenarios', args.scenarios, SCENARIOS);
 const requested = listArg<TargetId>('targets', targetList, Object.keys(TARGETS) as TargetId[]);
 if (args.soak && requested.some((id) => TARGETS[id].protocol !== 'parley')) {
   console.error('--soak soaks Parley: --targets takes sqlite, postgres or redis2');
+  process.exit(2);
+}
+if (args.profile && (requested.length !== 1 || requested.some((id) => TARGETS[id].protocol !== 'parley'))) {
+  console.error('--profile profiles one Parley target: --targets takes sqlite, postgres or redis2');
   process.exit(2);
 }
 const redisUrl = process.env.PARLEY_TEST_REDIS_URL || undefined;
@@ -198,7 +202,9 @@ const isFullRun =
 
 try {
   if (args.profile) {
-    await runProfiles(ctx, args.out);
+    const [spec] = targets;
+    if (!spec) throw new Error(`cannot profile: ${skipped.join('; ')}`);
+    await runProfiles(ctx, args.out, spec);
   } else if (args.soak) {
     const outcomes: SoakOutcome[] = [];
     for (const spec of targets) outcomes.push(await soakTarget(ctx, spec, soakSettings(minutes, fixedPerSec)));

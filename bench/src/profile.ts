@@ -1,12 +1,12 @@
 /**
- * `pnpm bench --profile`: Parley on SQLite under the send path, under fan-out and answering
+ * `pnpm bench --profile`: Parley (on SQLite unless `--targets` names another) under the send path, under fan-out and answering
  * the inbox (conversations.list at full size, one call after another), each in its own server process, profiled (V8's sampling CPU profiler, started in the server
  * through parley-hook.ts) only while the workload runs; then where the server's CPU time
  * went: the functions with the most self time, and the same time summed by package.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { deploy, TARGETS, type Deployment } from './deploy.ts';
+import { deploy, TARGETS, type Deployment, type TargetSpec } from './deploy.ts';
 import { directsFixture, groupsFixture } from './fixtures.ts';
 import type { FanoutOpened, FanoutSweep, QueryRun, SendJob, SendRun } from './load/jobs.ts';
 import { inboxDataset, inboxListJob, type Context } from './scenarios.ts';
@@ -17,7 +17,10 @@ const PROFILE_SECONDS = 10;
 const INBOX_PROFILE_CALLS = 1_000;
 const TOP = 25;
 
-export async function runProfiles(ctx: Context, outDir: string): Promise<void> {
+export async function runProfiles(ctx: Context, outDir: string, spec: TargetSpec): Promise<void> {
+  // SQLite's are the committed profiles (bench/results/profile-*.txt); another target's carry its id.
+  const name = (part: string) => (spec.id === TARGETS.sqlite.id ? part : `${spec.id}-${part}`);
+  const options = { redisUrl: ctx.redisUrl };
   const dir = resolve(outDir, 'profiles');
   mkdirSync(dir, { recursive: true });
 
@@ -31,25 +34,25 @@ export async function runProfiles(ctx: Context, outDir: string): Promise<void> {
     clientIdPrefix: prefix,
   });
   ctx.log(`profiling the send path: ${senders} senders for ${PROFILE_SECONDS} s, after a 3 s warm-up`);
-  const sendDeployment = await deploy(TARGETS.sqlite, { data: directsFixture(senders) });
+  const sendDeployment = await deploy(spec, { ...options, data: directsFixture(senders) });
   try {
     await ctx.load.run<SendRun>(sendJob(sendDeployment, 'warmup-', 3));
     const [server] = sendDeployment.servers;
     await server?.profileStart();
     const run = await ctx.load.run<SendRun>(sendJob(sendDeployment, 'profiled-', PROFILE_SECONDS));
-    await server?.profileStop(join(dir, 'send.cpuprofile'));
+    await server?.profileStop(join(dir, `${name('send')}.cpuprofile`));
     ctx.log(`  ${Math.round(run.perSec)} sends/s while profiled, p50 ${run.latency.p50.toFixed(1)} ms`);
   } finally {
     await sendDeployment.close();
   }
-  report(ctx, join(dir, 'send.cpuprofile'), join(outDir, 'profile-send.txt'), 'send path');
+  report(ctx, join(dir, `${name('send')}.cpuprofile`), join(outDir, `profile-${name('send')}.txt`), spec.label, 'send path');
 
   const s = ctx.settings.fanout;
   ctx.log(
     `profiling fan-out: ${s.clients} clients in conversations of ${s.groupSize}${s.inbox ? ' (each with inbox.onEvent)' : ''}, ` +
       `${FANOUT_PROFILE_RATE} deliveries/s for ${PROFILE_SECONDS} s`,
   );
-  const fanoutDeployment = await deploy(TARGETS.sqlite, { data: groupsFixture(Math.ceil(s.clients / s.groupSize), s.groupSize) });
+  const fanoutDeployment = await deploy(spec, { ...options, data: groupsFixture(Math.ceil(s.clients / s.groupSize), s.groupSize) });
   try {
     const [server] = fanoutDeployment.servers;
     const session = 'profile';
@@ -72,19 +75,19 @@ export async function runProfiles(ctx: Context, outDir: string): Promise<void> {
       drainMs: s.drainMs,
       latencyLimitMs: s.latencyLimitMs,
     });
-    await server?.profileStop(join(dir, 'fanout.cpuprofile'));
+    await server?.profileStop(join(dir, `${name('fanout')}.cpuprofile`));
     await ctx.load.run({ type: 'fanout-close', session });
     const step = run.steps[0];
     if (step) ctx.log(`  delivered ${Math.round(step.deliveredPerSec)}/s, p50 ${step.latency.p50.toFixed(1)} ms, p99 ${step.latency.p99.toFixed(1)} ms while profiled`);
   } finally {
     await fanoutDeployment.close();
   }
-  report(ctx, join(dir, 'fanout.cpuprofile'), join(outDir, 'profile-fanout.txt'), 'fan-out');
+  report(ctx, join(dir, `${name('fanout')}.cpuprofile`), join(outDir, `profile-${name('fanout')}.txt`), spec.label, 'fan-out');
 
   const inbox = ctx.settings.inbox;
   const fixture = inboxDataset(inbox, { scale: 1, history: false });
   ctx.log(`profiling the inbox: conversations.list (${inbox.pageSize} items) at full size, ${INBOX_PROFILE_CALLS} calls one after another`);
-  const inboxDeployment = await deploy(TARGETS.sqlite, { data: fixture.data });
+  const inboxDeployment = await deploy(spec, { ...options, data: fixture.data });
   try {
     const queryJob = (calls: number) =>
       inboxListJob(inbox, inboxDeployment.endpoint, fixture.focusUserId, { warmup: 0, calls, budgetMs: PROFILE_SECONDS * 1000 });
@@ -92,16 +95,16 @@ export async function runProfiles(ctx: Context, outDir: string): Promise<void> {
     const [server] = inboxDeployment.servers;
     await server?.profileStart();
     const run = await ctx.load.run<QueryRun>(queryJob(INBOX_PROFILE_CALLS));
-    await server?.profileStop(join(dir, 'inbox.cpuprofile'));
+    await server?.profileStop(join(dir, `${name('inbox')}.cpuprofile`));
     ctx.log(`  p50 ${run.latency.p50.toFixed(2)} ms, p99 ${run.latency.p99.toFixed(2)} ms while profiled`);
   } finally {
     await inboxDeployment.close();
   }
-  report(ctx, join(dir, 'inbox.cpuprofile'), join(outDir, 'profile-inbox.txt'), 'inbox');
+  report(ctx, join(dir, `${name('inbox')}.cpuprofile`), join(outDir, `profile-${name('inbox')}.txt`), spec.label, 'inbox');
 }
 
-function report(ctx: Context, profilePath: string, textPath: string, title: string): void {
-  const text = summarizeProfile(JSON.parse(readFileSync(profilePath, 'utf8')) as CpuProfile, title);
+function report(ctx: Context, profilePath: string, textPath: string, target: string, title: string): void {
+  const text = summarizeProfile(JSON.parse(readFileSync(profilePath, 'utf8')) as CpuProfile, target, title);
   writeFileSync(textPath, `${text}\n`);
   ctx.log(`\n${text}\n(written to ${textPath}; the raw profile ${profilePath} opens in Chrome DevTools)\n`);
 }
@@ -131,7 +134,7 @@ function areaOf(url: string, functionName: string): string {
   return parts[0]?.startsWith('@') ? `${parts[0]}/${parts[1] ?? ''}` : (parts[0] ?? short);
 }
 
-export function summarizeProfile(profile: CpuProfile, title: string): string {
+export function summarizeProfile(profile: CpuProfile, target: string, title: string): string {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const selfTime = new Map<number, number>();
   profile.samples.forEach((id, i) => selfTime.set(id, (selfTime.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
@@ -201,7 +204,7 @@ export function summarizeProfile(profile: CpuProfile, title: string): string {
   const pct = (micros: number) => `${((micros / busy) * 100).toFixed(1).padStart(5)} %`;
   const top = (map: Map<string, number>, n: number) => [...map].sort((a, b) => b[1] - a[1]).slice(0, n);
   return [
-    `CPU profile of Parley (SQLite), ${title}: ${(total / 1e6).toFixed(1)} s sampled, ${((busy / total) * 100).toFixed(0)} % busy; shares are of busy time`,
+    `CPU profile of ${target}, ${title}: ${(total / 1e6).toFixed(1)} s sampled, ${((busy / total) * 100).toFixed(0)} % busy; shares are of busy time`,
     '',
     'self time by package / area:',
     ...top(byArea, 15).map(([area, micros]) => `  ${pct(micros)}  ${area}`),
