@@ -61,7 +61,12 @@ export interface ConversationView {
   lastSeq: number;
   messageCount: number;
   myRole: ParticipantRole;
-  /** Every member; in an inbox summary only the ones it names (summaryMemberIds). */
+  /**
+   * Every member; in an inbox summary only the ones it names: the first SUMMARY_MEMBERS to
+   * join (so a DM or notes, everyone) and its last message's sender while a member, chosen
+   * in SQL (NAMED_MEMBERS_OF in packages/db/src/reads.ts) for the inbox page and the live
+   * summary alike.
+   */
   participants: ParticipantView[];
   /** How many members it has, named in `participants` or not. */
   participantCount: number;
@@ -80,20 +85,6 @@ export interface ConversationSummary extends ConversationView {
 
 /** How many of the first members to join an inbox summary names. */
 export const SUMMARY_MEMBERS = 5;
-
-/**
- * Of a conversation's members (user ids in the order they joined: all of them, or at least
- * the first SUMMARY_MEMBERS), those its inbox summary names: the first SUMMARY_MEMBERS to
- * join (so a DM or notes, everyone) and the sender of its last message (membersOf leaves
- * them out if they have left). The same for every member who reads it. conversations.list
- * gets the same members from inboxPage, which applies this rule in its SQL (a test checks
- * that listed and live summaries agree).
- */
-export function summaryMemberIds(memberIds: readonly number[], lastSenderId: number | undefined): number[] {
-  const named = memberIds.slice(0, SUMMARY_MEMBERS);
-  if (lastSenderId !== undefined && !named.includes(lastSenderId)) named.push(lastSenderId);
-  return named;
-}
 
 /** The last instant Date#toISOString writes with a four-digit year. */
 const LAST_FOUR_DIGIT_YEAR = Date.UTC(9999, 11, 31, 23, 59, 59, 999);

@@ -6,16 +6,16 @@ export { seedDemoData } from './seed.ts';
 export * from './conversation-log.ts';
 export { directSql, timeOf, type DirectSql, type SqlValue } from './direct-sql.ts';
 export {
+  conversationHead,
   conversationMemberIds,
   findCaller,
   findMessageByClientId,
   findUser,
   historyPage,
   inboxPage,
-  lastMessagesOf,
   membersInboxState,
-  membersOf,
   unreadCountsOf,
+  type ConversationHead,
   type ConversationRow,
   type HistoryQuery,
   type InboxPageQuery,

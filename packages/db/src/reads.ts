@@ -106,7 +106,7 @@ export async function inboxPage(em: EntityManager, query: InboxPageQuery): Promi
   }
   params.push(query.limit);
   const rows = await direct.query<InboxColumns>(
-    `select ${conversationColumns(direct)}, p.role, ${UNREAD_OF_P} as unread, ${NAMED_MEMBERS_OF_P(direct)} as named_members,
+    `select ${conversationColumns(direct)}, p.role, ${UNREAD_OF_P} as unread, ${NAMED_MEMBERS_OF(direct, 'p.conversation_id')} as named_members,
             (select count(*) from participants m where m.conversation_id = p.conversation_id) as member_count,
             ${messageColumns(direct, 'newest', 'newest_')}
        from participants p
@@ -121,32 +121,9 @@ export async function inboxPage(em: EntityManager, query: InboxPageQuery): Promi
   return rows.map((row) => ({
     conversation: conversationRow(row),
     myRole: row.role,
-    lastMessage:
-      row.newest_id == null
-        ? null
-        : messageRow({
-            id: row.newest_id,
-            conversation_id: row.newest_conversation_id,
-            seq: row.newest_seq,
-            sender_id: row.newest_sender_id,
-            body: row.newest_body,
-            client_id: row.newest_client_id,
-            created_at: row.newest_created_at,
-            edited_at: row.newest_edited_at,
-            deleted_at: row.newest_deleted_at,
-          }),
+    lastMessage: newestMessage(row),
     unreadCount: Number(row.unread),
-    namedMembers: (typeof row.named_members === 'string' ? (JSON.parse(row.named_members) as NamedMember[]) : row.named_members).map(
-      ([userId, username, displayName, role, joinedAt, lastReadSeq]) => ({
-        conversationId: Number(row.id),
-        userId: Number(userId),
-        username,
-        displayName,
-        role,
-        joinedAt: timeOf(joinedAt),
-        lastReadSeq: Number(lastReadSeq),
-      }),
-    ),
+    namedMembers: namedMembers(row.id, row.named_members),
     memberCount: Number(row.member_count),
   }));
 }
@@ -232,46 +209,6 @@ function membershipRow(columns: MembershipColumns): MembershipRow {
 }
 
 /**
- * These members (a conversation and a user each) with their users' names, by conversation,
- * then in the order they joined; pairs that are not a member are left out. One probe of
- * the primary key per pair, so it costs the members asked for, never whole conversations.
- */
-export async function membersOf(em: EntityManager, members: readonly { conversationId: number; userId: number }[]): Promise<MemberRow[]> {
-  if (members.length === 0) return [];
-  const direct = await directSql(em);
-  // The pairs in one SQL text whatever their number: for SQLite one JSON list of pairs, for
-  // PostgreSQL two arrays side by side (each dialect's planner probes the key with these).
-  // Materialized, so members are found by their key before their users are: PostgreSQL
-  // otherwise joined users first and scanned every conversation of each user.
-  const [pairs, params] =
-    direct.dialect === 'sqlite'
-      ? [
-          'json_each(?) pair join participants p on p.conversation_id = pair.value ->> 0 and p.user_id = pair.value ->> 1',
-          [JSON.stringify(members.map((member) => [Number(member.conversationId), Number(member.userId)]))],
-        ]
-      : [
-          'unnest(?::int[], ?::int[]) pair(conversation_id, user_id) join participants p using (conversation_id, user_id)',
-          [idList(direct, members.map((member) => member.conversationId)), idList(direct, members.map((member) => member.userId))],
-        ];
-  const rows = await direct.query<MemberColumns>(
-    `with named as materialized (select p.* from ${pairs})
-     select p.conversation_id, p.user_id, u.username, u.display_name, p.role, ${ms(direct, 'p.joined_at')} as joined_at, p.last_read_seq
-       from named p join users u on u.id = p.user_id
-      order by p.conversation_id, p.joined_at, p.user_id`,
-    params,
-  );
-  return rows.map((row) => ({
-    conversationId: Number(row.conversation_id),
-    userId: Number(row.user_id),
-    username: row.username,
-    displayName: row.display_name,
-    role: row.role,
-    joinedAt: timeOf(row.joined_at),
-    lastReadSeq: Number(row.last_read_seq),
-  }));
-}
-
-/**
  * Who is in a conversation now (user ids, in the order they joined): whom a committed change
  * is published to. A range of participants_join_order_idx, which holds all it reads.
  */
@@ -283,22 +220,6 @@ export async function conversationMemberIds(em: EntityManager, conversationId: n
 
 /** conversationMemberIds' statement (the send path runs it inside its own transaction). */
 export const MEMBER_IDS_SQL = 'select user_id from participants where conversation_id = ? order by joined_at, user_id';
-
-/** The newest message (deleted or not) of each of these conversations that has one. */
-export async function lastMessagesOf(em: EntityManager, conversationIds: readonly number[]): Promise<MessageRow[]> {
-  if (conversationIds.length === 0) return [];
-  const direct = await directSql(em);
-  // Driven by the ids: per conversation one probe for its highest seq, one for that message.
-  const ids = direct.dialect === 'sqlite' ? 'json_each(?) ids' : 'unnest(?::int[]) ids(value)';
-  const rows = await direct.query<MessageColumns>(
-    `select ${messageColumns(direct, 'm')}
-       from ${ids}
-       join messages m on m.conversation_id = ids.value
-        and m.seq = (select max(newest.seq) from messages newest where newest.conversation_id = ids.value)`,
-    [idList(direct, conversationIds)],
-  );
-  return rows.map(messageRow);
-}
 
 /**
  * My unread count in each of these conversations I am in: messages after my read marker,
@@ -319,29 +240,66 @@ export async function unreadCountsOf(em: EntityManager, userId: number, conversa
   return new Map(rows.map((row) => [Number(row.conversation_id), Number(row.unread)]));
 }
 
+/** A conversation as every member's inbox summary shows it: what inbox.onEvent's shared read needs first. */
+export interface ConversationHead {
+  conversation: ConversationRow;
+  /** Every member, in the order they joined. */
+  memberIds: number[];
+  /** Its newest message, deleted or not. */
+  lastMessage: MessageRow | null;
+  /** The members its summary names, as inboxPage's rows name them. */
+  namedMembers: MemberRow[];
+}
+
+/**
+ * A conversation's row, its members, its newest message and the members its summary names
+ * (`firstMembers` of the first to join, and the newest message's sender), in one statement:
+ * null when there is no such conversation. What differs between members (role, unread
+ * count) is membersInboxState's.
+ */
+export async function conversationHead(em: EntityManager, conversationId: number, firstMembers: number): Promise<ConversationHead | null> {
+  const direct = await directSql(em);
+  const memberIds =
+    direct.dialect === 'sqlite'
+      ? '(select json_group_array(a.user_id order by a.joined_at, a.user_id) from participants a where a.conversation_id = c.id)'
+      : 'array(select a.user_id from participants a where a.conversation_id = c.id order by a.joined_at, a.user_id)';
+  const [row] = await direct.query<ConversationColumns & NewestColumns & { member_ids: string | number[]; named_members: string | NamedMember[] }>(
+    `select ${conversationColumns(direct)}, ${memberIds} as member_ids, ${NAMED_MEMBERS_OF(direct, 'c.id')} as named_members,
+            ${messageColumns(direct, 'newest', 'newest_')}
+       from conversations c
+       left join messages newest on newest.conversation_id = c.id
+        and newest.seq = (select max(top.seq) from messages top where top.conversation_id = c.id)
+      where c.id = ?`,
+    [firstMembers, conversationId],
+  );
+  if (!row) return null;
+  const ids = typeof row.member_ids === 'string' ? (JSON.parse(row.member_ids) as number[]) : row.member_ids;
+  return {
+    conversation: conversationRow(row),
+    memberIds: ids.map(Number),
+    lastMessage: newestMessage(row),
+    namedMembers: namedMembers(row.id, row.named_members),
+  };
+}
+
 /**
  * Each of these members' role and unread count (as unreadCountsOf counts) in one
- * conversation, with the conversation's row, in one query: what inbox.onEvent's shared read
- * needs. Users who are not (or no longer) members have no entry; null when none is.
+ * conversation, in one query: the rest of inbox.onEvent's shared read (conversationHead).
+ * Users who are not (or no longer) members have no entry.
  */
 export async function membersInboxState(
   em: EntityManager,
   conversationId: number,
   userIds: readonly number[],
-): Promise<{ conversation: ConversationRow; members: Map<number, { role: ParticipantRole; unreadCount: number }> } | null> {
+): Promise<Map<number, { role: ParticipantRole; unreadCount: number }>> {
   const direct = await directSql(em);
-  const rows = await direct.query<ConversationColumns & { user_id: number; role: ParticipantRole; unread: number | string }>(
-    `select p.user_id, p.role, ${UNREAD_OF_P} as unread, ${conversationColumns(direct)}
-       from participants p join conversations c on c.id = p.conversation_id
+  const rows = await direct.query<{ user_id: number; role: ParticipantRole; unread: number | string }>(
+    `select p.user_id, p.role, ${UNREAD_OF_P} as unread
+       from participants p
       where p.conversation_id = ? and p.user_id ${inList(direct)}`,
     [conversationId, idList(direct, userIds)],
   );
-  const [first] = rows;
-  if (!first) return null;
-  return {
-    conversation: conversationRow(first),
-    members: new Map(rows.map((row) => [Number(row.user_id), { role: row.role, unreadCount: Number(row.unread) }])),
-  };
+  return new Map(rows.map((row) => [Number(row.user_id), { role: row.role, unreadCount: Number(row.unread) }]));
 }
 
 /** The message a sender stored under a clientId (the idempotency key of a send), if any. */
@@ -398,27 +356,43 @@ const UNREAD_OF_P = `(select count(*) from messages m
      and m.sender_id <> p.user_id and m.deleted_at is null)`;
 
 /**
- * The members participant row `p`'s conversation names on an inbox page (the parameter: how
- * many of the first to join, and the sender of message `newest` while a member), in the
- * order they joined, as a JSON array of NamedMember: the start of a range of
- * participants_join_order_idx, a key probe for the sender, and one for each user's names.
+ * The members a conversation's summary names (the conversation: the SQL expression
+ * `conversationId`; the parameter: how many of the first to join; and the sender of message
+ * `newest` while a member), in the order they joined, as a JSON array of NamedMember: the
+ * start of a range of participants_join_order_idx, a key probe for the sender, and one for
+ * each user's names.
  */
-const NAMED_MEMBERS_OF_P = (direct: DirectSql) => {
+const NAMED_MEMBERS_OF = (direct: DirectSql, conversationId: string) => {
   const [agg, entry] =
     direct.dialect === 'sqlite'
       ? ['json_group_array', 'json_array']
       : ['json_agg', 'json_build_array'];
   return `(select coalesce(${agg}(${entry}(m.user_id, u.username, u.display_name, m.role, ${ms(direct, 'm.joined_at')}, m.last_read_seq) order by m.joined_at, m.user_id), '[]')
       from (select * from (select f.user_id, f.role, f.joined_at, f.last_read_seq from participants f
-                            where f.conversation_id = p.conversation_id order by f.joined_at, f.user_id limit ?) first_members
+                            where f.conversation_id = ${conversationId} order by f.joined_at, f.user_id limit ?) first_members
             union
             select s.user_id, s.role, s.joined_at, s.last_read_seq from participants s
-             where s.conversation_id = p.conversation_id and s.user_id = newest.sender_id) m
+             where s.conversation_id = ${conversationId} and s.user_id = newest.sender_id) m
       join users u on u.id = m.user_id)`;
 };
 
-/** A named member as NAMED_MEMBERS_OF_P writes it: user id, username, display name, role, joinedAt, lastReadSeq. */
+/** A named member as NAMED_MEMBERS_OF writes it: user id, username, display name, role, joinedAt, lastReadSeq. */
 type NamedMember = [number, string, string, ParticipantRole, unknown, number];
+
+/** NAMED_MEMBERS_OF's column as rows: JSON text (SQLite) or as node-postgres parses json. */
+function namedMembers(conversationId: number, column: string | NamedMember[]): MemberRow[] {
+  return (typeof column === 'string' ? (JSON.parse(column) as NamedMember[]) : column).map(
+    ([userId, username, displayName, role, joinedAt, lastReadSeq]) => ({
+      conversationId: Number(conversationId),
+      userId: Number(userId),
+      username,
+      displayName,
+      role,
+      joinedAt: timeOf(joinedAt),
+      lastReadSeq: Number(lastReadSeq),
+    }),
+  );
+}
 
 /**
  * A time column as epoch milliseconds, as SQLite stores it: PostgreSQL's text form would
@@ -463,25 +437,33 @@ function conversationRow(columns: ConversationColumns): ConversationRow {
  * A page row: the conversation, my role and unread count, and its newest message (whose
  * columns are all null when it has none: read them only when newest_id is not).
  */
-type InboxColumns = ConversationColumns & {
-  role: ParticipantRole;
-  unread: number | string;
-  /** JSON text (SQLite) or as node-postgres parses json. */
-  named_members: string | NamedMember[];
-  member_count: number | string;
-  newest_id: number | null;
-} & {
+type InboxColumns = ConversationColumns &
+  NewestColumns & {
+    role: ParticipantRole;
+    unread: number | string;
+    /** JSON text (SQLite) or as node-postgres parses json. */
+    named_members: string | NamedMember[];
+    member_count: number | string;
+  };
+
+/** The newest message's columns (`messageColumns(direct, 'newest', 'newest_')`), null when there is none. */
+type NewestColumns = { newest_id: number | null } & {
   [Column in Exclude<keyof MessageColumns, 'id'> as `newest_${Column}`]: MessageColumns[Column];
 };
 
-interface MemberColumns {
-  conversation_id: number;
-  user_id: number;
-  username: string;
-  display_name: string;
-  role: ParticipantRole;
-  joined_at: unknown;
-  last_read_seq: number;
+function newestMessage(row: NewestColumns): MessageRow | null {
+  if (row.newest_id == null) return null;
+  return messageRow({
+    id: row.newest_id,
+    conversation_id: row.newest_conversation_id,
+    seq: row.newest_seq,
+    sender_id: row.newest_sender_id,
+    body: row.newest_body,
+    client_id: row.newest_client_id,
+    created_at: row.newest_created_at,
+    edited_at: row.newest_edited_at,
+    deleted_at: row.newest_deleted_at,
+  });
 }
 
 interface MessageColumns {

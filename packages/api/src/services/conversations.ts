@@ -1,13 +1,11 @@
 /** Conversations: create (with DM/self de-duplication), inbox, detail, membership, read state. */
 import { UniqueConstraintViolationException } from '@parley/db';
 import {
-  conversationMemberIds,
+  conversationHead,
   ConversationSchema,
   directKeyOf,
   inboxPage,
-  lastMessagesOf,
   membersInboxState,
-  membersOf,
   ParticipantSchema,
   selfKeyOf,
   UserSchema,
@@ -26,7 +24,6 @@ import {
   conversationSummaryView,
   conversationView,
   SUMMARY_MEMBERS,
-  summaryMemberIds,
   type ConversationSummary,
   type ConversationView,
 } from '../views.ts';
@@ -186,9 +183,10 @@ export async function listConversations(
 
 /**
  * One conversation's inbox summary as each wanted member sees it (their role, their unread
- * count), for inbox.onEvent: four queries however many members, so one read serves every
- * subscriber a change signals. `wanted` picks the members to summarise (those listening);
- * `members` holds every member, so a wanted user in neither is not one.
+ * count), for inbox.onEvent: two queries however many members (the conversation with its
+ * members, newest message and named members; then the wanted members' state), so one read
+ * serves every subscriber a change signals. `wanted` picks the members to summarise (those
+ * listening); `members` holds every member, so a wanted user in neither is not one.
  */
 export async function memberSummaries(
   em: EntityManager,
@@ -196,22 +194,21 @@ export async function memberSummaries(
   conversationId: number,
   wanted: (userId: number) => boolean,
 ): Promise<{ members: Set<number>; summaries: Map<number, ConversationSummary> }> {
-  const [memberIds, [lastMessage]] = await Promise.all([conversationMemberIds(em, conversationId), lastMessagesOf(em, [conversationId])]);
   const summaries = new Map<number, ConversationSummary>();
-  const summarised = memberIds.filter(wanted);
-  if (summarised.length === 0) return { members: new Set(memberIds), summaries };
-  const namedIds = summaryMemberIds(memberIds, lastMessage?.senderId);
-  const [state, named, online] = await Promise.all([
+  const head = await conversationHead(em, conversationId, SUMMARY_MEMBERS);
+  if (!head) return { members: new Set(), summaries };
+  const members = new Set(head.memberIds);
+  const summarised = head.memberIds.filter(wanted);
+  if (summarised.length === 0) return { members, summaries };
+  const [state, online] = await Promise.all([
     membersInboxState(em, conversationId, summarised),
-    membersOf(em, namedIds.map((userId) => ({ conversationId, userId }))),
-    presence.onlineAmong(namedIds),
+    presence.onlineAmong(head.namedMembers.map((member) => member.userId)),
   ]);
-  // No row: nobody wanted is a member any more (they left after the member list was read).
-  if (!state) return { members: new Set(memberIds), summaries };
   // Built once; each member's summary differs only in these two fields.
-  const shared = conversationSummaryView(state.conversation, named, memberIds.length, 'member', online, lastMessage ?? null, 0);
-  for (const [userId, { role, unreadCount }] of state.members) {
+  const shared = conversationSummaryView(head.conversation, head.namedMembers, head.memberIds.length, 'member', online, head.lastMessage, 0);
+  // No entry: they left after the member list was read.
+  for (const [userId, { role, unreadCount }] of state) {
     summaries.set(userId, { ...shared, myRole: role, unreadCount });
   }
-  return { members: new Set(memberIds), summaries };
+  return { members, summaries };
 }
