@@ -164,6 +164,8 @@ type PostgresSent =
 
 const sendGroups = new WeakMap<PostgresStatements, TurnGroups<PostgresSend, PostgresSent>>();
 
+const noRow = (): Outcome<PostgresSent> => ({ ok: false, error: new Error('parley_post_messages returned no row for a send') });
+
 /**
  * Group commit on PostgreSQL: the sends of one turn of the event loop, one call of
  * parley_post_messages (migration Migration20261206010000_post_messages), one transaction.
@@ -178,7 +180,7 @@ function postgresSends(postgres: PostgresStatements): TurnGroups<PostgresSend, P
         'select item, outcome, posted_id, posted_seq, member_ids from parley_post_messages(?::int[], ?::int[], ?::text[], ?::text[], ?::timestamptz[])',
         [sends.map((s) => s.conversationId), sends.map((s) => s.senderId), sends.map((s) => s.body), sends.map((s) => s.clientId), sends.map((s) => s.at)],
       );
-      const outcomes = sends.map((): Outcome<PostgresSent> => ({ ok: false, error: new Error('parley_post_messages returned no row for a send') }));
+      const outcomes = sends.map(noRow);
       for (const row of rows) {
         const sent: PostgresSent =
           row.outcome === 'posted'
@@ -188,14 +190,8 @@ function postgresSends(postgres: PostgresStatements): TurnGroups<PostgresSend, P
       }
       return outcomes;
     };
-    const alone = async (send: PostgresSend): Promise<Outcome<PostgresSent>> => {
-      try {
-        const [outcome] = await call([send]);
-        return outcome ?? { ok: false, error: new Error('parley_post_messages returned no row for a send') };
-      } catch (error) {
-        return { ok: false, error: asError(error) };
-      }
-    };
+    const alone = (send: PostgresSend): Promise<Outcome<PostgresSent>> =>
+      call([send]).then(([outcome]) => outcome ?? noRow(), (error: unknown) => ({ ok: false, error: asError(error) }));
     group = new TurnGroups(async (sends) => {
       try {
         return await call(sends);
