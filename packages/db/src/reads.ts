@@ -254,7 +254,8 @@ export interface ConversationHead {
  * A conversation's row, its members, its newest message and the members its summary names
  * (`firstMembers` of the first to join, and the newest message's sender), in one statement:
  * null when there is no such conversation. What differs between members (role, unread
- * count) is membersInboxState's.
+ * count) is membersInboxState's. Both are grouped per turn as the send path's reads are
+ * (`lookup`): under fan-out the changes of one turn are one statement each on PostgreSQL.
  */
 export async function conversationHead(em: EntityManager, conversationId: number, firstMembers: number): Promise<ConversationHead | null> {
   const direct = await directSql(em);
@@ -262,7 +263,7 @@ export async function conversationHead(em: EntityManager, conversationId: number
     direct.dialect === 'sqlite'
       ? '(select json_group_array(a.user_id order by a.joined_at, a.user_id) from participants a where a.conversation_id = c.id)'
       : 'array(select a.user_id from participants a where a.conversation_id = c.id order by a.joined_at, a.user_id)';
-  const [row] = await direct.query<ConversationColumns & NewestColumns & { member_ids: string | number[]; named_members: string | NamedMember[] }>(
+  const [row] = await direct.lookup<ConversationColumns & NewestColumns & { member_ids: string | number[]; named_members: string | NamedMember[] }>(
     `select ${conversationColumns(direct)}, ${memberIds} as member_ids, ${NAMED_MEMBERS_OF(direct, 'c.id', firstMembers)} as named_members,
             ${messageColumns(direct, 'newest', 'newest_')}
        from conversations c
@@ -291,7 +292,7 @@ export async function membersInboxState(
   userIds: readonly number[],
 ): Promise<Map<number, { role: ParticipantRole; unreadCount: number }>> {
   const direct = await directSql(em);
-  const rows = await direct.query<{ user_id: number; role: ParticipantRole; unread: number | string }>(
+  const rows = await direct.lookup<{ user_id: number; role: ParticipantRole; unread: number | string }>(
     `select p.user_id, p.role, ${UNREAD_OF_P} as unread
        from participants p
       where p.conversation_id = ? and p.user_id ${inList(direct)}`,

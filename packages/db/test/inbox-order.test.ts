@@ -11,6 +11,7 @@ import {
   createScratchDatabase,
   inboxPage,
   conversationHead,
+  membersInboxState,
   ParticipantSchema,
   postMessage,
   postMessageAsMember,
@@ -126,6 +127,36 @@ describe.each(testDialects())('inbox order on %s', (dialect) => {
     // Once dee has left, only the first members.
     expect((await named(2)).named?.map(([userId]) => userId)).toEqual([ana.id, ben.id]);
     expect((await conversationHead(db.em(), id, 2))?.namedMembers.map((member) => member.userId)).toEqual([ana.id, ben.id]);
+  });
+
+  it('answers live-summary reads made at once, for several conversations, each as it would alone (on PostgreSQL one statement each kind)', async () => {
+    await using db = await openTestDatabase(dialect);
+    const [ana, ben, cy] = await createUsers(db.em(), 'ana', 'ben', 'cy');
+    if (!ana || !ben || !cy) throw new Error('users not created');
+    const ab = await createConversation(db.em(), 'group', [ana, ben]);
+    const bc = await createConversation(db.em(), 'group', [ben, cy]);
+    const abc = await createConversation(db.em(), 'group', [ana, ben, cy]);
+    await postMessageAsMember(db.orm, { conversationId: ab, senderId: ana.id, body: 'to ab', clientId: 'a1' });
+    await postMessageAsMember(db.orm, { conversationId: bc, senderId: cy.id, body: 'to bc', clientId: 'c1' });
+    await postMessageAsMember(db.orm, { conversationId: bc, senderId: cy.id, body: 'to bc again', clientId: 'c2' });
+    const everyone = [ana.id, ben.id, cy.id];
+    const conversations = [ab, bc, abc, abc + 1000];
+
+    const alone = [];
+    for (const id of conversations) alone.push([await conversationHead(db.em(), id, 1), await membersInboxState(db.em(), id, everyone)]);
+    const em = db.em();
+    const atOnce = await Promise.all(conversations.map((id) => Promise.all([conversationHead(em, id, 1), membersInboxState(em, id, everyone)])));
+
+    expect(atOnce).toEqual(alone);
+    // And alone they are right: each its own newest message, members and unread counts.
+    expect(atOnce.map(([head]) => head?.lastMessage?.body ?? null)).toEqual(['to ab', 'to bc again', null, null]);
+    expect(atOnce.map(([head]) => head?.memberIds ?? null)).toEqual([[ana.id, ben.id], [ben.id, cy.id], everyone, null]);
+    expect(atOnce.map(([, state]) => Object.fromEntries([...state].map(([userId, { unreadCount }]) => [userId, unreadCount])))).toEqual([
+      { [ana.id]: 0, [ben.id]: 1 },
+      { [ben.id]: 2, [cy.id]: 0 },
+      { [ana.id]: 0, [ben.id]: 0, [cy.id]: 0 },
+      {},
+    ]);
   });
 
   it('is filled in by the migration for conversations that existed before it', async () => {
