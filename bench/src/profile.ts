@@ -12,7 +12,7 @@ import type { FanoutOpened, FanoutSweep, QueryRun, SendJob, SendRun } from './lo
 import { inboxDataset, inboxListJob, type Context } from './scenarios.ts';
 
 /** Fan-out is profiled at about half the load Parley sustains (a heavily overloaded server mostly profiles its queue). */
-const FANOUT_PROFILE_RATE = 2_500;
+const FANOUT_PROFILE_RATE = Number(process.env.PARLEY_PROFILE_RATE ?? 2_500);
 const PROFILE_SECONDS = 10;
 const INBOX_PROFILE_CALLS = 1_000;
 const TOP = 25;

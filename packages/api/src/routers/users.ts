@@ -3,10 +3,10 @@ import { z } from 'zod';
 import { INPUT_LIMITS } from '../limits.ts';
 import { text } from '../schemas.ts';
 import { searchUsers } from '../services/users.ts';
-import { protectedProcedure } from '../trpc.ts';
+import { signedInReadProcedure } from '../trpc.ts';
 
 export const usersRouter = {
-  search: protectedProcedure
+  search: signedInReadProcedure
     .input(
       z.object({
         query: text('Search text', INPUT_LIMITS.searchMax),
