@@ -39,7 +39,7 @@ const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
 
 const USAGE = `usage: pnpm bench [--quick] [--runs N] [--thread-only] [--scenarios ${SCENARIOS.join(',')}]
                   [--targets ${Object.keys(TARGETS).join(',')}] [--out DIR]
-       pnpm bench --profile [--targets sqlite|postgres|redis2] [--out DIR]
+       pnpm bench --profile [--targets sqlite|postgres|redis2] [--per-sec N] [--out DIR]
        pnpm bench --serialization [--out DIR]
        pnpm bench --from bench/results/full.json
        pnpm bench:soak [--minutes N] [--targets sqlite] [--per-sec N]
@@ -130,7 +130,7 @@ if (args.soak && (!Number.isFinite(minutes) || minutes < 0.5 || minutes > 120)) 
   process.exit(2);
 }
 const fixedPerSec = args['per-sec'] === undefined ? null : Number(args['per-sec']);
-if (args.soak && fixedPerSec !== null && !(Number.isFinite(fixedPerSec) && fixedPerSec >= 10 && fixedPerSec <= 100_000)) {
+if ((args.soak || args.profile) && fixedPerSec !== null && !(Number.isFinite(fixedPerSec) && fixedPerSec >= 10 && fixedPerSec <= 100_000)) {
   console.error(`--per-sec must be a number of deliveries/s from 10 to 100000, got "${args['per-sec']}"`);
   process.exit(2);
 }
@@ -204,7 +204,7 @@ try {
   if (args.profile) {
     const [spec] = targets;
     if (!spec) throw new Error(`cannot profile: ${skipped.join('; ')}`);
-    await runProfiles(ctx, args.out, spec);
+    await runProfiles(ctx, args.out, spec, fixedPerSec ?? undefined);
   } else if (args.soak) {
     const outcomes: SoakOutcome[] = [];
     for (const spec of targets) outcomes.push(await soakTarget(ctx, spec, soakSettings(minutes, fixedPerSec)));

@@ -4,7 +4,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { FromTarget, ToTarget } from './targets/control.ts';
+import type { FromTarget, StatementTotal, ToTarget } from './targets/control.ts';
 import type { ConnectionsHolding, FromLoad, Job, ToLoad } from './load/jobs.ts';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
@@ -38,9 +38,9 @@ export interface ServerProcess {
   pid: number;
   /** Memory after a full garbage collection, in bytes (process.memoryUsage()). */
   memory(): Promise<Memory>;
-  /** Parley (parley-hook.ts): records a CPU profile from now until profileStop writes it to `path`. */
+  /** Parley (parley-hook.ts): records a CPU profile from now until profileStop writes it to `path`; profileStop answers the plain-SQL statements run meanwhile. */
   profileStart(): Promise<void>;
-  profileStop(path: string): Promise<void>;
+  profileStop(path: string): Promise<StatementTotal[]>;
   stop(): Promise<void>;
   output(): string;
 }
@@ -127,7 +127,7 @@ export async function startTarget({ name, entry, env = {}, readyFrom }: StartTar
       return { rss, heapUsed, heapTotal, external, arrayBuffers, v8Malloced };
     },
     profileStart: async () => void (await ask({ type: 'profile-start' }, 'profiling')),
-    profileStop: async (path) => void (await ask({ type: 'profile-stop', path }, 'profiled')),
+    profileStop: async (path) => (await ask({ type: 'profile-stop', path }, 'profiled')).statements,
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.send({ type: 'stop' } satisfies ToTarget);

@@ -2,7 +2,8 @@
  * `pnpm bench --profile`: Parley (on SQLite unless `--targets` names another) under the send path, under fan-out and answering
  * the inbox (conversations.list at full size, one call after another), each in its own server process, profiled (V8's sampling CPU profiler, started in the server
  * through parley-hook.ts) only while the workload runs; then where the server's CPU time
- * went: the functions with the most self time, and the same time summed by package.
+ * went: the functions with the most self time, the same time summed by package, and the plain-SQL
+ * statements run meanwhile by total time. `--per-sec N` profiles fan-out at N deliveries/s.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -10,20 +11,27 @@ import { deploy, TARGETS, type Deployment, type TargetSpec } from './deploy.ts';
 import { directsFixture, groupsFixture } from './fixtures.ts';
 import type { FanoutOpened, FanoutSweep, QueryRun, SendJob, SendRun } from './load/jobs.ts';
 import { inboxDataset, inboxListJob, type Context } from './scenarios.ts';
+import type { StatementTotal } from './targets/control.ts';
 
-/** Fan-out is profiled at about half the load Parley sustains (a heavily overloaded server mostly profiles its queue). */
-const FANOUT_PROFILE_RATE = Number(process.env.PARLEY_PROFILE_RATE ?? 2_500);
+/**
+ * Fan-out is profiled by default at a rate Parley sustains on a slow hour of this machine (a
+ * heavily overloaded server mostly profiles its queue); `--per-sec` sets another, e.g. near
+ * the limit, where the costs that grow with load show.
+ */
+const FANOUT_PROFILE_RATE = 2_500;
 const PROFILE_SECONDS = 10;
 const INBOX_PROFILE_CALLS = 1_000;
 const TOP = 25;
 
-export async function runProfiles(ctx: Context, outDir: string, spec: TargetSpec): Promise<void> {
+export async function runProfiles(ctx: Context, outDir: string, spec: TargetSpec, fanoutPerSec = FANOUT_PROFILE_RATE): Promise<void> {
   // SQLite's are the committed profiles (bench/results/profile-*.txt); another target's carry its id.
   const name = (part: string) => (spec.id === TARGETS.sqlite.id ? part : `${spec.id}-${part}`);
   const options = { redisUrl: ctx.redisUrl };
   const dir = resolve(outDir, 'profiles');
   mkdirSync(dir, { recursive: true });
 
+  /** Each workload's plain-SQL statements while profiled. */
+  const statements: Record<'send' | 'fanout' | 'inbox', StatementTotal[]> = { send: [], fanout: [], inbox: [] };
   const senders = ctx.settings.send.senders;
   const sendJob = (deployment: Deployment, prefix: string, seconds: number): SendJob => ({
     type: 'send',
@@ -40,17 +48,17 @@ export async function runProfiles(ctx: Context, outDir: string, spec: TargetSpec
     const [server] = sendDeployment.servers;
     await server?.profileStart();
     const run = await ctx.load.run<SendRun>(sendJob(sendDeployment, 'profiled-', PROFILE_SECONDS));
-    await server?.profileStop(join(dir, `${name('send')}.cpuprofile`));
+    statements.send = (await server?.profileStop(join(dir, `${name('send')}.cpuprofile`))) ?? [];
     ctx.log(`  ${Math.round(run.perSec)} sends/s while profiled, p50 ${run.latency.p50.toFixed(1)} ms`);
   } finally {
     await sendDeployment.close();
   }
-  report(ctx, join(dir, `${name('send')}.cpuprofile`), join(outDir, `profile-${name('send')}.txt`), spec.label, 'send path');
+  report(ctx, join(dir, `${name('send')}.cpuprofile`), statements.send, join(outDir, `profile-${name('send')}.txt`), spec.label, 'send path');
 
   const s = ctx.settings.fanout;
   ctx.log(
     `profiling fan-out: ${s.clients} clients in conversations of ${s.groupSize}${s.inbox ? ' (each with inbox.onEvent)' : ''}, ` +
-      `${FANOUT_PROFILE_RATE} deliveries/s for ${PROFILE_SECONDS} s`,
+      `${fanoutPerSec} deliveries/s for ${PROFILE_SECONDS} s`,
   );
   const fanoutDeployment = await deploy(spec, { ...options, data: groupsFixture(Math.ceil(s.clients / s.groupSize), s.groupSize) });
   try {
@@ -63,26 +71,26 @@ export async function runProfiles(ctx: Context, outDir: string, spec: TargetSpec
       clients: s.clients,
       groupSize: s.groupSize,
       inbox: s.inbox,
-      warmUpPerSec: FANOUT_PROFILE_RATE,
+      warmUpPerSec: fanoutPerSec,
       warmUpMs: 3_000,
     });
     await server?.profileStart();
     const run = await ctx.load.run<FanoutSweep>({
       type: 'fanout-sweep',
       session,
-      ladder: [FANOUT_PROFILE_RATE],
+      ladder: [fanoutPerSec],
       stepMs: PROFILE_SECONDS * 1000,
       drainMs: s.drainMs,
       latencyLimitMs: s.latencyLimitMs,
     });
-    await server?.profileStop(join(dir, `${name('fanout')}.cpuprofile`));
+    statements.fanout = (await server?.profileStop(join(dir, `${name('fanout')}.cpuprofile`))) ?? [];
     await ctx.load.run({ type: 'fanout-close', session });
     const step = run.steps[0];
     if (step) ctx.log(`  delivered ${Math.round(step.deliveredPerSec)}/s, p50 ${step.latency.p50.toFixed(1)} ms, p99 ${step.latency.p99.toFixed(1)} ms while profiled`);
   } finally {
     await fanoutDeployment.close();
   }
-  report(ctx, join(dir, `${name('fanout')}.cpuprofile`), join(outDir, `profile-${name('fanout')}.txt`), spec.label, 'fan-out');
+  report(ctx, join(dir, `${name('fanout')}.cpuprofile`), statements.fanout, join(outDir, `profile-${name('fanout')}.txt`), spec.label, 'fan-out');
 
   const inbox = ctx.settings.inbox;
   const fixture = inboxDataset(inbox, { scale: 1, history: false });
@@ -95,16 +103,17 @@ export async function runProfiles(ctx: Context, outDir: string, spec: TargetSpec
     const [server] = inboxDeployment.servers;
     await server?.profileStart();
     const run = await ctx.load.run<QueryRun>(queryJob(INBOX_PROFILE_CALLS));
-    await server?.profileStop(join(dir, `${name('inbox')}.cpuprofile`));
+    statements.inbox = (await server?.profileStop(join(dir, `${name('inbox')}.cpuprofile`))) ?? [];
     ctx.log(`  p50 ${run.latency.p50.toFixed(2)} ms, p99 ${run.latency.p99.toFixed(2)} ms while profiled`);
   } finally {
     await inboxDeployment.close();
   }
-  report(ctx, join(dir, `${name('inbox')}.cpuprofile`), join(outDir, `profile-${name('inbox')}.txt`), spec.label, 'inbox');
+  report(ctx, join(dir, `${name('inbox')}.cpuprofile`), statements.inbox, join(outDir, `profile-${name('inbox')}.txt`), spec.label, 'inbox');
 }
 
-function report(ctx: Context, profilePath: string, textPath: string, target: string, title: string): void {
-  const text = summarizeProfile(JSON.parse(readFileSync(profilePath, 'utf8')) as CpuProfile, target, title);
+function report(ctx: Context, profilePath: string, statements: StatementTotal[], textPath: string, target: string, title: string): void {
+  const profile = JSON.parse(readFileSync(profilePath, 'utf8')) as CpuProfile;
+  const text = `${summarizeProfile(profile, target, title)}\n\n${summarizeStatements(statements, profile)}`;
   writeFileSync(textPath, `${text}\n`);
   ctx.log(`\n${text}\n(written to ${textPath}; the raw profile ${profilePath} opens in Chrome DevTools)\n`);
 }
@@ -215,5 +224,28 @@ export function summarizeProfile(profile: CpuProfile, target: string, title: str
     "Parley's own functions by inclusive time (in them and what they call synchronously; work resumed after an",
     'await is charged to the library that resumes it, so this undercounts async code paths):',
     ...top(inclusive, TOP).map(([fn, micros]) => `  ${pct(micros)}  ${fn}`),
+  ].join('\n');
+}
+
+/** Statements' SQL on one line, cut to this many characters. */
+const SQL_SHOWN = 110;
+
+/**
+ * The plain-SQL statements of the profiled window by total time: what the CPU profile can
+ * only charge to `all` and `run`. On SQLite a statement's time is spent on the event loop;
+ * on PostgreSQL it is a round trip (waiting included), so its total is not CPU.
+ */
+export function summarizeStatements(statements: StatementTotal[], profile: CpuProfile): string {
+  if (statements.length === 0) return 'plain-SQL statements: none while profiled';
+  const sampledMs = profile.timeDeltas.reduce((sum, delta) => sum + delta, 0) / 1000;
+  const sorted = [...statements].sort((a, b) => b.ms - a.ms);
+  return [
+    `plain-SQL statements by total time (timed in the server; ${sampledMs.toFixed(0)} ms sampled; on PostgreSQL a round trip, waiting included):`,
+    '  total ms     calls   us/call  statement',
+    ...sorted.slice(0, TOP).map(({ sql, calls, ms }) => {
+      const oneLine = sql.replace(/\s+/g, ' ').trim();
+      const shown = oneLine.length > SQL_SHOWN ? `${oneLine.slice(0, SQL_SHOWN - 1)}…` : oneLine;
+      return `  ${ms.toFixed(0).padStart(8)}  ${String(calls).padStart(8)}  ${((ms * 1000) / calls).toFixed(1).padStart(8)}  ${shown}`;
+    }),
   ].join('\n');
 }

@@ -10,7 +10,14 @@ export type FromTarget =
   | { type: 'ready'; url: string }
   | { type: 'memory'; rss: number; heapUsed: number; heapTotal: number; external: number; arrayBuffers: number; v8Malloced: number }
   | { type: 'profiling' }
-  | { type: 'profiled'; path: string };
+  | { type: 'profiled'; path: string; statements: StatementTotal[] };
+
+/** One SQL text's plain-SQL statements while a profile was recorded (packages/db's statementTimings). */
+export interface StatementTotal {
+  sql: string;
+  calls: number;
+  ms: number;
+}
 
 const STOP_DEADLINE_MS = 10_000;
 

@@ -14,8 +14,32 @@ import type { PostgreSqlConnection } from '@mikro-orm/postgresql';
 import type { Pool } from 'pg';
 import type { Dialect, EntityManager } from './orm.ts';
 import { dialectOf } from './orm.ts';
+import { channel } from 'node:diagnostics_channel';
 
 export type SqlValue = string | number | null | Date;
+
+/** What `statementTimings` publishes for each plain-SQL statement. */
+export interface StatementTiming {
+  sql: string;
+  ms: number;
+}
+
+/**
+ * The time of every plain-SQL statement, for whoever subscribes (`pnpm bench --profile`
+ * does, in the server it profiles, to name the statements a CPU profile can only charge to
+ * `all`): on SQLite the statement's run on the event loop, on PostgreSQL its round trip. Timed
+ * only while someone listens; otherwise it costs one check a statement.
+ */
+export const statementTimings = channel('parley:sql');
+
+function timed<T>(sql: string, run: () => T): T {
+  const start = performance.now();
+  try {
+    return run();
+  } finally {
+    statementTimings.publish({ sql, ms: performance.now() - start } satisfies StatementTiming);
+  }
+}
 /** PostgreSQL also takes arrays (`?::int[]`): a list is one parameter, so one SQL text. */
 type PostgresValue = SqlValue | readonly SqlValue[];
 
@@ -102,11 +126,17 @@ class SqliteStatements {
   }
 
   all<Row>(sql: string, params: readonly SqlValue[] = []): Row[] {
-    return this.#statement(sql).all(params.map(sqliteValue)) as Row[];
+    const statement = this.#statement(sql);
+    const values = params.map(sqliteValue);
+    if (statementTimings.hasSubscribers) return timed(sql, () => statement.all(values)) as Row[];
+    return statement.all(values) as Row[];
   }
 
   run(sql: string, params: readonly SqlValue[] = []): number {
-    return this.#statement(sql).run(params.map(sqliteValue)).changes;
+    const statement = this.#statement(sql);
+    const values = params.map(sqliteValue);
+    if (statementTimings.hasSubscribers) return timed(sql, () => statement.run(values)).changes;
+    return statement.run(values).changes;
   }
 
   /**
@@ -129,6 +159,12 @@ class SqliteStatements {
    * a third of its SQLite time.) Throws only when the commit itself fails.
    */
   #commitGroup(works: (() => unknown)[]): Outcome<unknown>[] {
+    if (!statementTimings.hasSubscribers) return this.#commitWorks(works);
+    // Its statements are timed on their own too: the difference is BEGIN and COMMIT.
+    return timed(GROUP_COMMIT, () => this.#commitWorks(works));
+  }
+
+  #commitWorks(works: (() => unknown)[]): Outcome<unknown>[] {
     const workFailed = new Error('a work threw');
     try {
       return this.#database.transaction(() =>
@@ -174,6 +210,9 @@ class SqliteStatements {
   }
 }
 
+/** How statementTimings names a SQLite group commit: the whole transaction, its works' statements included. */
+export const GROUP_COMMIT = 'group commit (BEGIN, the works, COMMIT)';
+
 /** MikroORM stores SQLite times as epoch milliseconds. */
 const sqliteValue = (value: SqlValue) => (value instanceof Date ? value.getTime() : value);
 
@@ -188,7 +227,9 @@ export class PostgresStatements {
   }
 
   async all<Row>(sql: string, params: readonly PostgresValue[] = []): Promise<Row[]> {
+    const start = statementTimings.hasSubscribers ? performance.now() : null;
     const result = await this.#pool.query({ ...this.#statement(sql), values: [...params] });
+    if (start !== null) statementTimings.publish({ sql, ms: performance.now() - start } satisfies StatementTiming);
     return result.rows as Row[];
   }
 

@@ -4,7 +4,7 @@ export { pendingSchemaChanges } from './drift.ts';
 export { createScratchDatabase, testDialects, testPostgresUrl, type ScratchDatabase } from './scratch.ts';
 export { seedDemoData } from './seed.ts';
 export * from './conversation-log.ts';
-export { directSql, timeOf, type DirectSql, type SqlValue } from './direct-sql.ts';
+export { directSql, GROUP_COMMIT, statementTimings, timeOf, type DirectSql, type SqlValue, type StatementTiming } from './direct-sql.ts';
 export {
   conversationHead,
   conversationMemberIds,
