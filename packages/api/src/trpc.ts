@@ -1,8 +1,7 @@
 /**
  * The one place tRPC is initialised. It exports procedure tiers, never `t`:
  *   publicProcedure → protectedProcedure (signed in) → memberProcedure (member of the
- *   conversation named in the input) ; protectedProcedure → adminProcedure ;
- *   publicProcedure → signedInReadProcedure (signed in, for queries that need only the id).
+ *   conversation named in the input) ; protectedProcedure → adminProcedure.
  * @see https://trpc.io/docs/server/procedures#reusable-base-procedures
  */
 import { UniqueConstraintViolationException } from '@parley/db';
