@@ -76,15 +76,10 @@ export interface InFlight {
  * Who a service acts for: a signed-in user with a per-call EntityManager. The tRPC context
  * of a signed-in procedure is one, so routers pass `ctx`; scripts and tests build their own.
  */
-export interface Actor extends Reader {
-  user: UserRow;
-}
-
-/** Who a read is for, when it needs only their id (signedInReadProcedure's context). */
-export interface Reader {
+export interface Actor {
   em: EntityManager;
   deps: ApiDeps;
-  user: { id: number };
+  user: UserRow;
 }
 
 /** The context without a transport: what tests and scripts use. */

@@ -183,25 +183,6 @@ export const protectedProcedure = publicProcedure.use(async function isAuthed({ 
   return next({ ctx: { user: signedInUser(claims, user) } });
 });
 
-/**
- * Signed in, for reads that need only who is calling: the read runs while the session is
- * checked (the token's signature and expiry are checked first, so the id is the token's
- * own), and its answer, or its error, goes out only once the check passed. One round trip
- * less than protectedProcedure's check-then-read: on PostgreSQL the inbox's largest cost
- * after the page itself. Queries only: a mutation must not start before the check.
- */
-export const signedInReadProcedure = publicProcedure.use(async function isAuthedRead({ ctx, type, next }) {
-  if (type !== 'query') throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'signedInReadProcedure serves queries only' });
-  const claims = await claimsOf(ctx);
-  if (!claims) throw notSignedIn();
-  const checked = findUser(ctx.em, claims.userId).then((user) => signedInUser(claims, user));
-  // Awaited after the read; a failure meanwhile is not unhandled.
-  checked.catch(() => undefined);
-  const result = await next({ ctx: { user: { id: claims.userId } } });
-  await checked;
-  return result;
-});
-
 /** The user a token names while the token is still theirs (not revoked by a logout). */
 function signedInUser(claims: TokenClaims | null, user: UserRow | null): UserRow {
   if (!claims || !user || user.tokenVersion !== claims.tokenVersion) throw notSignedIn();

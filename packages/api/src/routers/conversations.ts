@@ -15,7 +15,7 @@ import {
   setParticipantRole,
 } from '../services/membership.ts';
 import { conversationEvents, publishTyping, readReceipts, subscriberOf, typingUsers } from '../services/live.ts';
-import { memberProcedure, neverAborted, protectedProcedure, signedInReadProcedure } from '../trpc.ts';
+import { memberProcedure, neverAborted, protectedProcedure } from '../trpc.ts';
 
 export const conversationsRouter = {
   create: protectedProcedure
@@ -32,7 +32,7 @@ export const conversationsRouter = {
       ),
     ),
 
-  list: signedInReadProcedure
+  list: protectedProcedure
     .input(
       z.object({
         cursor: z.string().max(40).nullish(),

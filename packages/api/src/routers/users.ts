@@ -3,10 +3,10 @@ import { z } from 'zod';
 import { INPUT_LIMITS } from '../limits.ts';
 import { text } from '../schemas.ts';
 import { searchUsers } from '../services/users.ts';
-import { signedInReadProcedure } from '../trpc.ts';
+import { protectedProcedure } from '../trpc.ts';
 
 export const usersRouter = {
-  search: signedInReadProcedure
+  search: protectedProcedure
     .input(
       z.object({
         query: text('Search text', INPUT_LIMITS.searchMax),

@@ -16,7 +16,7 @@ import {
 } from '@parley/db';
 import { badInput, conversationNotFound } from '../errors.ts';
 import { INPUT_LIMITS } from '../limits.ts';
-import type { Actor, Reader } from '../context.ts';
+import type { Actor } from '../context.ts';
 import type { Presence } from '../realtime/presence.ts';
 import { publishAfterCommit } from '../realtime/publish.ts';
 import {
@@ -150,7 +150,7 @@ function decodeCursor(cursor: string): { lastMessageAt: Date; conversationId: nu
  * of the page, whatever the size of the database or of my inbox.
  */
 export async function listConversations(
-  actor: Reader,
+  actor: Actor,
   input: { cursor?: string | undefined; limit: number; search?: string | undefined },
 ): Promise<{ items: ConversationSummary[]; nextCursor: string | null }> {
   const page = await inboxPage(actor.em, {

@@ -1,6 +1,6 @@
 import { raw } from '@parley/db';
 import { UserSchema } from '@parley/db';
-import type { Reader } from '../context.ts';
+import type { Actor } from '../context.ts';
 import { userView, type UserView } from '../views.ts';
 
 /**
@@ -16,7 +16,7 @@ export function containsText(columns: string[], text: string) {
 }
 
 /** People other than me whose username or display name contains the query. */
-export async function searchUsers(actor: Reader, input: { query: string; limit: number }): Promise<UserView[]> {
+export async function searchUsers(actor: Actor, input: { query: string; limit: number }): Promise<UserView[]> {
   const { em, user: me } = actor;
   const users = await em.find(
     UserSchema,
