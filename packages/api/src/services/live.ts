@@ -8,7 +8,7 @@ import type { Actor, ApiDeps } from '../context.ts';
 import { isDatabaseUnavailable } from '../errors.ts';
 import { Mailbox } from '../realtime/mailbox.ts';
 import { recoveriesOf } from '../realtime/recoveries.ts';
-import { conversationTopic, inboxTopic, type InboxSignal } from '../realtime/topics.ts';
+import { conversationTopic, inboxTopic, type ConversationSignal, type InboxSignal } from '../realtime/topics.ts';
 import { eventView, type ConversationEventView, type ConversationSummary } from '../views.ts';
 import { listConversations } from './conversations.ts';
 import { sharedInboxReads } from './inbox-reads.ts';
@@ -66,6 +66,8 @@ async function* eventsFromLog(deps: ApiDeps, signal: AbortSignal, conversationId
   }
 }
 
+type EventSignal = Extract<ConversationSignal, { kind: 'event' }>;
+
 /** The event after which `userId` no longer belongs to the conversation. */
 export const endsMembershipOf = (event: ConversationEventView, userId: number) =>
   (event.type === 'participant.removed' || event.type === 'participant.left') && event.payload?.userId === userId;
@@ -82,15 +84,10 @@ export async function* conversationEvents(
   after: number,
   signal: AbortSignal,
 ): AsyncGenerator<ConversationEventView> {
-  const mailbox = new Mailbox<ConversationEventView | 'resync'>(signal);
-  /** When live messages were committed, for the send→deliver latency (events from the log have none). */
-  const committedAt = new WeakMap<ConversationEventView, number>();
+  // The signals themselves, shared by every subscriber on this instance: nothing is made per subscriber.
+  const mailbox = new Mailbox<EventSignal | 'resync'>(signal);
   const unsubscribe = deps.bus.subscribe(conversationTopic(conversationId), (signalled) => {
-    if (signalled.kind !== 'event') return;
-    if (signalled.committedAt !== undefined && signalled.event.type === 'message.created') {
-      committedAt.set(signalled.event, signalled.committedAt);
-    }
-    mailbox.push(signalled.event);
+    if (signalled.kind === 'event') mailbox.push(signalled);
   });
   const unsubscribeResync = deps.bus.onResync(() => mailbox.push('resync'));
   try {
@@ -120,20 +117,21 @@ export async function* conversationEvents(
         }
       }
       for (const item of taken.items) {
-        if (item === 'resync' || item.seq <= last) continue;
-        if (item.seq > last + 1) {
+        if (item === 'resync' || item.event.seq <= last) continue;
+        const { event, committedAt } = item;
+        if (event.seq > last + 1) {
           // A gap: what is missing is committed (it was published after its commit).
-          for await (const event of repair({ upTo: item.seq - 1 })) {
-            yield event;
-            if (endsMembershipOf(event, user.id)) return;
+          for await (const missed of repair({ upTo: event.seq - 1 })) {
+            yield missed;
+            if (endsMembershipOf(missed, user.id)) return;
           }
         }
-        const sentAt = committedAt.get(item);
-        // Measured as the event leaves for tRPC's WebSocket adapter, which writes it to the socket in the same tick.
-        if (sentAt !== undefined) deps.metrics.delivered(sentAt);
-        yield item;
-        last = item.seq;
-        if (endsMembershipOf(item, user.id)) return;
+        // The send→deliver latency of a message, measured as it leaves for tRPC's WebSocket
+        // adapter, which writes it to the socket in the same tick (events from the log have none).
+        if (committedAt !== undefined && event.type === 'message.created') deps.metrics.delivered(committedAt);
+        yield event;
+        last = event.seq;
+        if (endsMembershipOf(event, user.id)) return;
       }
     }
   } finally {
