@@ -56,7 +56,7 @@ export const FULL: Settings = {
   },
   connections: { clients: 10_000, concurrency: 100 },
   send: { senders: 50, warmupMs: 1_000, durationMs: 5_000 },
-  inbox: { users: 2_000, conversations: 20_000, messages: 2_000_000, focusConversations: 1_000, historyMessages: 100_000, pageSize: 50, warmup: 20, calls: 300, budgetMs: 8_000 },
+  inbox: { users: 2_000, conversations: 20_000, messages: 2_000_000, focusConversations: 1_000, historyMessages: 100_000, pageSize: 50, warmup: 50, calls: 2_000, budgetMs: 15_000 },
 };
 
 export const QUICK: Settings = {
