@@ -8,13 +8,13 @@
  * The same connection MikroORM uses (SQLite) or its pool (PostgreSQL): one database, one
  * set of connections, and what is committed here is what the ORM reads next.
  */
+import { channel } from 'node:diagnostics_channel';
 import { ConnectionException, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { SqliteConnection } from '@mikro-orm/sqlite';
 import type { PostgreSqlConnection } from '@mikro-orm/postgresql';
 import type { Pool } from 'pg';
 import type { Dialect, EntityManager } from './orm.ts';
 import { dialectOf } from './orm.ts';
-import { channel } from 'node:diagnostics_channel';
 
 export type SqlValue = string | number | null | Date;
 
@@ -40,6 +40,7 @@ function timed<T>(sql: string, run: () => T): T {
     statementTimings.publish({ sql, ms: performance.now() - start } satisfies StatementTiming);
   }
 }
+
 /** PostgreSQL also takes arrays (`?::int[]`): a list is one parameter, so one SQL text. */
 type PostgresValue = SqlValue | readonly SqlValue[];
 
