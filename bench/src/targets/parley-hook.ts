@@ -8,12 +8,13 @@
  *  - to stop, as an operator would: SIGTERM, and a second SIGTERM after a while, which
  *    makes main.ts exit without waiting.
  */
+import type { StatementTiming } from '@parley/db';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { memoryAfterGc, type FromTarget, type StatementTotal, type ToTarget } from './control.ts';
 
-/** packages/db's statementTimings, by name: the hook does not import the server's modules. */
+/** packages/db's statementTimings, by name: the hook loads none of the server's modules (its types only). */
 const SQL_CHANNEL = 'parley:sql';
 
 const SECOND_SIGNAL_AFTER_MS = 10_000;
@@ -25,7 +26,7 @@ let session: Session | null = null;
 const statements = new Map<string, StatementTotal>();
 
 function onStatement(message: unknown): void {
-  const { sql, ms } = message as { sql: string; ms: number };
+  const { sql, ms } = message as StatementTiming;
   const total = statements.get(sql);
   if (total) {
     total.calls += 1;
