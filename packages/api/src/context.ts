@@ -33,6 +33,8 @@ export interface ApiDeps {
   admins: ReadonlySet<string>;
   /** How long a typing signal lasts without a refresh; default TYPING_TTL_MS (tests shorten it). */
   typingTtlMs?: number;
+  /** How far apart the inbox reads of one conversation start; default INBOX_READ_INTERVAL_MS (tests lengthen it). */
+  inboxReadIntervalMs?: number;
   /** This instance's live figures: the API records sends, deliveries, typing and subscriptions in it. */
   metrics: InstanceMetrics;
   /** Every instance's live figures (admin.stats, admin.onStats). */

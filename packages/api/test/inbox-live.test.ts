@@ -205,6 +205,34 @@ describe.each(testDialects())('inbox.onEvent fan-out on %s', (dialect) => {
     }
   });
 
+  it('summarises a busy conversation at most once an interval: the first change at once, the next ones together, the latest state last', async () => {
+    const api = getApi();
+    // Long enough that the sends below all fall inside it, even on a slow machine.
+    const intervalMs = 800;
+    api.deps.inboxReadIntervalMs = intervalMs;
+    const [alice, bob] = await Promise.all([api.seedUser('busy_a'), api.seedUser('busy_b')]);
+    if (!alice || !bob) throw new Error('seeding failed');
+    const dm = await alice.api.conversations.create({ kind: 'direct', participantIds: [bob.id] });
+    await using bobInbox = await watchInbox(api, bob);
+    const summaries = () => bobInbox.events.filter((event) => event.type === 'conversation.changed');
+
+    const first = await alice.api.messages.send({ conversationId: dm.id, body: 'one', clientId: 'busy-1' });
+    const firstReadAt = performance.now();
+    await vi.waitFor(() => expect(bobInbox.latest(dm.id)).toMatchObject({ lastSeq: first.seq, unreadCount: 1 }), WAIT);
+    // At once: well before the interval is up.
+    expect(performance.now() - firstReadAt).toBeLessThan(intervalMs);
+    let last = first;
+    for (const clientId of clientIds('busy-next', 4)) last = await alice.api.messages.send({ conversationId: dm.id, body: clientId, clientId });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(summaries()).toHaveLength(1);
+
+    await vi.waitFor(() => expect(bobInbox.latest(dm.id)).toMatchObject({ lastSeq: last.seq, unreadCount: 5, lastMessage: { body: 'busy-next-4' } }), WAIT);
+    // The four changes, in one summary, read once the interval after the first read was up.
+    expect(summaries()).toHaveLength(2);
+    expect(performance.now() - firstReadAt).toBeGreaterThanOrEqual(intervalMs - 5);
+    expect(bobInbox.latest(dm.id)).toEqual(await listed(bob, dm.id));
+  });
+
   it("tells only the reader's inboxes of a read marker, with their unread count", async () => {
     const api = getApi();
     const [alice, bob] = await Promise.all([api.seedUser('mark_a'), api.seedUser('mark_b')]);

@@ -262,6 +262,8 @@ export type InboxEvent =
 export const INBOX_REFRESH_LIMIT = 100;
 /** Conversations an inbox stream remembers having shown, to tell after lost signals which I left. */
 const INBOX_SHOWN_MAX = 1_000;
+/** Shown from a re-read, not a shared read: no signal counts as reflected in it. */
+const NOT_READ = Number.NEGATIVE_INFINITY;
 
 /** A signal as the inbox stream buffers it: with the mark of when it arrived. */
 interface Heard {
@@ -285,12 +287,15 @@ export async function* inboxEvents({ deps, user }: Subscriber, signal: AbortSign
   const mailbox = new Mailbox<Heard | 'resync'>(signal, 1_000);
   const unsubscribe = deps.bus.subscribe(inboxTopic(user.id), (signalled) => mailbox.push({ signal: signalled, mark: reads.mark() }));
   const unsubscribeResync = deps.bus.onResync(() => mailbox.push('resync'));
-  /** Conversations yielded as mine, oldest first. */
-  const shown = new Set<number>();
-  const show = (conversationId: number) => {
+  /**
+   * Conversations yielded as mine, oldest first, each with the clock of the read it was
+   * yielded from (NOT_READ: a re-read's): a signal marked before that is already shown.
+   */
+  const shown = new Map<number, number>();
+  const show = (conversationId: number, readAt: number) => {
     shown.delete(conversationId);
-    shown.add(conversationId);
-    const oldest = shown.size > INBOX_SHOWN_MAX ? shown.values().next() : undefined;
+    shown.set(conversationId, readAt);
+    const oldest = shown.size > INBOX_SHOWN_MAX ? shown.keys().next() : undefined;
     if (oldest && !oldest.done) shown.delete(oldest.value);
   };
   /** What my inbox is now, as far as lost signals may have changed it: my most recent conversations, and which of the others shown are still mine. */
@@ -300,7 +305,7 @@ export async function* inboxEvents({ deps, user }: Subscriber, signal: AbortSign
     if (!me) return null;
     const recent = await listConversations({ deps, em, user: me }, { limit: INBOX_REFRESH_LIMIT });
     const recentIds = new Set(recent.items.map((conversation) => conversation.id));
-    const others = [...shown].filter((id) => !recentIds.has(id));
+    const others = [...shown.keys()].filter((id) => !recentIds.has(id));
     const stillMine = others.length
       ? new Set(
           (await em.find(ParticipantSchema, { user: user.id, conversation: { $in: others } }, { fields: ['conversation'] })).map(
@@ -318,7 +323,7 @@ export async function* inboxEvents({ deps, user }: Subscriber, signal: AbortSign
       yield { type: 'conversation.removed', conversationId };
     }
     for (const conversation of now.recent) {
-      show(conversation.id);
+      show(conversation.id, NOT_READ);
       yield { type: 'conversation.changed', conversation };
     }
   };
@@ -329,7 +334,8 @@ export async function* inboxEvents({ deps, user }: Subscriber, signal: AbortSign
       if (!taken) return;
       const heard = taken.items.filter((item) => item !== 'resync');
       if (taken.overflowed || heard.length < taken.items.length) yield* refresh();
-      const items = coalesce(heard);
+      // A change a summary already yielded reflects needs no other (reads of a busy conversation are spaced out: inbox-reads.ts).
+      const items = coalesce(heard).filter(({ signal: item, mark }) => item.kind === 'presence' || (shown.get(item.conversationId) ?? NOT_READ) <= mark);
       // Every read asked for at once, so subscribers woken by the same change share one.
       const summaries = items.map(({ signal: item, mark }) =>
         item.kind === 'presence'
@@ -343,13 +349,14 @@ export async function* inboxEvents({ deps, user }: Subscriber, signal: AbortSign
           yield { type: 'presence', userId: item.userId, online: item.online };
           continue;
         }
-        const conversation = await summaries[index];
-        if (!conversation) {
+        const read = await summaries[index];
+        const conversation = read?.summary;
+        if (!read || !conversation) {
           shown.delete(item.conversationId);
           yield { type: 'conversation.removed', conversationId: item.conversationId };
         } else if (item.kind !== 'removed') {
           // (A 'removed' while I am a member: I was added back since; that change says so.)
-          show(conversation.id);
+          show(conversation.id, read.readAt);
           yield { type: item.kind === 'added' ? 'conversation.added' : 'conversation.changed', conversation };
         }
       }
