@@ -229,7 +229,7 @@ describe.each(testDialects())('inbox.onEvent fan-out on %s', (dialect) => {
     await vi.waitFor(() => expect(bobInbox.latest(dm.id)).toMatchObject({ lastSeq: last.seq, unreadCount: 5, lastMessage: { body: 'busy-next-4' } }), WAIT);
     // The four changes, in one summary, read once the interval after the first read was up.
     expect(summaries()).toHaveLength(2);
-    expect(performance.now() - firstReadAt).toBeGreaterThanOrEqual(intervalMs - 5);
+    expect(performance.now() - firstReadAt).toBeGreaterThanOrEqual(intervalMs - 50);
     expect(bobInbox.latest(dm.id)).toEqual(await listed(bob, dm.id));
   });
 
