@@ -32,12 +32,15 @@ export interface StatementTiming {
  */
 export const statementTimings = channel('parley:sql');
 
+/** Publishes the time of `sql` since `start` (performance.now()). */
+const publishTiming = (sql: string, start: number) => statementTimings.publish({ sql, ms: performance.now() - start } satisfies StatementTiming);
+
 function timed<T>(sql: string, run: () => T): T {
   const start = performance.now();
   try {
     return run();
   } finally {
-    statementTimings.publish({ sql, ms: performance.now() - start } satisfies StatementTiming);
+    publishTiming(sql, start);
   }
 }
 
@@ -230,7 +233,7 @@ export class PostgresStatements {
   async all<Row>(sql: string, params: readonly PostgresValue[] = []): Promise<Row[]> {
     const start = statementTimings.hasSubscribers ? performance.now() : null;
     const result = await this.#pool.query({ ...this.#statement(sql), values: [...params] });
-    if (start !== null) statementTimings.publish({ sql, ms: performance.now() - start } satisfies StatementTiming);
+    if (start !== null) publishTiming(sql, start);
     return result.rows as Row[];
   }
 
