@@ -44,7 +44,11 @@ export async function listMessages(
 
 /**
  * Sends a message. The clientId is the idempotency key: a retry (even a concurrent one)
- * returns the message the first attempt stored. `beforeSend` runs only for a new send.
+ * returns the message the first attempt stored. `beforeSend` (the rate limit) counts every
+ * call but never refuses a retry.
+ *
+ * The write itself detects a retry (the clientId's unique index), so a send costs no read
+ * beforehand: the earlier message is looked up only when the write or the limit refuses.
  */
 export async function sendMessage(
   actor: Actor,
@@ -54,10 +58,13 @@ export async function sendMessage(
 ): Promise<MessageView> {
   const { deps, user: me } = actor;
   const conversationId = membership.conversation.id;
-  const earlier = await findByClientId(actor, conversationId, input.clientId);
-  if (earlier) return earlier;
-
-  await beforeSend();
+  try {
+    await beforeSend();
+  } catch (error) {
+    const earlier = await findByClientId(actor, conversationId, input.clientId);
+    if (earlier) return earlier;
+    throw error;
+  }
   try {
     // Plain SQL (the hottest path): the same log invariants as withLockedConversation, a tenth of the cost.
     const posted = await postMessageAsMember(deps.db, { conversationId, senderId: me.id, body: input.body, clientId: input.clientId });
