@@ -258,6 +258,25 @@ describe.runIf(withRedis)('two instances sharing one Redis', () => {
     expect(counts.map((hit) => hit.count).sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i + 3));
   });
 
+  it('keep counting in Redis after Redis forgets their scripts (SCRIPT FLUSH, as after a restart)', async () => {
+    const namespace = newTestNamespace();
+    const { logger, entries } = captureLogger();
+    await using one = await createTestBackends('redis', { namespace, instanceId: 'one', logger });
+    await using two = await createTestBackends('redis', { namespace, instanceId: 'two', logger });
+    const counter = (name: string) => inspector?.get(`${namespace}ratelimit:${name}`);
+    expect((await one.rateLimitStore.hit('send:9', 60_000)).count).toBe(1);
+    expect(await one.presence.connected(30)).toBe(true);
+
+    await inspector?.script('FLUSH');
+    // Shared counts, not each instance's memory: the script ran in Redis both times.
+    expect((await two.rateLimitStore.hit('send:9', 60_000)).count).toBe(2);
+    expect(await counter('send:9')).toBe('2');
+    await inspector?.script('FLUSH');
+    expect(await two.presence.onlineAmong([30, 31])).toEqual(new Set([30]));
+    // No command was reported as refused (a script Redis did not know would have been).
+    expect(entries.filter((entry) => entry.level !== 'info')).toEqual([]);
+  });
+
   it('an instance whose publishes failed makes every instance resync once it is back', async () => {
     const namespace = newTestNamespace();
     const instanceId = `one-${namespace.split(':')[1]}`;

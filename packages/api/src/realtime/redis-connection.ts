@@ -4,6 +4,7 @@
  * line when Redis is lost and one when it is back, however many connections and messages
  * the outage touches.
  */
+import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 
 /** The slice of a pino logger the realtime backends use. */
@@ -178,4 +179,28 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
     timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * A Lua script called by its SHA1 (EVALSHA), so Redis neither receives nor hashes its text
+ * on every call. The text goes only when Redis does not know the script (NOSCRIPT: its
+ * first use, or a Redis restarted or flushed since), and EVAL caches it again.
+ */
+export class RedisScript {
+  readonly #text: string;
+  readonly #sha: string;
+
+  constructor(text: string) {
+    this.#text = text;
+    this.#sha = createHash('sha1').update(text).digest('hex');
+  }
+
+  async run(redis: Redis, keys: readonly string[], args: readonly (string | number)[] = []): Promise<unknown> {
+    try {
+      return await redis.evalsha(this.#sha, keys.length, ...keys, ...args);
+    } catch (error) {
+      if (!(error instanceof Error && error.message.startsWith('NOSCRIPT'))) throw error;
+      return redis.eval(this.#text, keys.length, ...keys, ...args);
+    }
+  }
 }

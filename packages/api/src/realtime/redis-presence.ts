@@ -13,7 +13,7 @@
  */
 import type { Redis } from 'ioredis';
 import { SocketCounts, type Presence } from './presence.ts';
-import type { RedisHealth } from './redis-connection.ts';
+import { RedisScript, type RedisHealth } from './redis-connection.ts';
 
 export interface RedisPresenceOptions {
   /** A command connection; shared, not owned (close() leaves it open). */
@@ -53,16 +53,16 @@ local last = redis.call('ZRANGE', online, -1, -1, 'WITHSCORES')
 redis.call('PEXPIREAT', online, last[2])`;
 
 /** KEYS[1] the user's set, KEYS[2] the online set; ARGV instanceId, ttlMs, userId. Returns the live members of other instances. */
-const CONNECT_SCRIPT = `${NOW}
+const CONNECT_SCRIPT = new RedisScript(`${NOW}
 local key, online, ttl, user = KEYS[1], KEYS[2], tonumber(ARGV[2]), ARGV[3]
 redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
 local others = redis.call('ZCARD', key)
 if redis.call('ZSCORE', key, ARGV[1]) then others = others - 1 end
 ${CLAIM}
-return others`;
+return others`);
 
 /** KEYS[1] the user's set, KEYS[2] the online set; ARGV instanceId, userId. Returns the live members left. */
-const DISCONNECT_SCRIPT = `${NOW}
+const DISCONNECT_SCRIPT = new RedisScript(`${NOW}
 redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 local left = redis.call('ZCARD', KEYS[1])
@@ -72,28 +72,28 @@ else
   local latest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
   redis.call('ZADD', KEYS[2], latest[2], ARGV[2])
 end
-return left`;
+return left`);
 
 /** KEYS[1] the online set, then the users' sets; ARGV instanceId, ttlMs, then the users' ids in KEYS' order. */
-const REFRESH_SCRIPT = `${NOW}
+const REFRESH_SCRIPT = new RedisScript(`${NOW}
 local online, ttl = KEYS[1], tonumber(ARGV[2])
 for i = 2, #KEYS do
   local key, user = KEYS[i], ARGV[i + 1]
   redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
   ${CLAIM}
 end
-return #KEYS - 1`;
+return #KEYS - 1`);
 
 /** KEYS[1] the online set. Returns how many users are online on any instance. */
-const ONLINE_COUNT_SCRIPT = `${NOW}
+const ONLINE_COUNT_SCRIPT = new RedisScript(`${NOW}
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-return redis.call('ZCARD', KEYS[1])`;
+return redis.call('ZCARD', KEYS[1])`);
 
 /** KEYS the users' sets. Returns, per key, how many members are live. */
-const ONLINE_SCRIPT = `${NOW}
+const ONLINE_SCRIPT = new RedisScript(`${NOW}
 local online = {}
 for i, key in ipairs(KEYS) do online[i] = redis.call('ZCOUNT', key, '(' .. now, '+inf') end
-return online`;
+return online`);
 
 export class RedisPresence implements Presence {
   readonly #redis: Redis;
@@ -126,15 +126,7 @@ export class RedisPresence implements Presence {
   async connected(userId: number): Promise<boolean> {
     if (!this.#sockets.add(userId)) return false;
     try {
-      const others = await this.#redis.eval(
-        CONNECT_SCRIPT,
-        2,
-        this.#key(userId),
-        this.#onlineKey,
-        this.#instanceId,
-        this.#ttlMs,
-        userId,
-      );
+      const others = await CONNECT_SCRIPT.run(this.#redis, [this.#key(userId), this.#onlineKey], [this.#instanceId, this.#ttlMs, userId]);
       return others === 0;
     } catch (error) {
       this.#failed(error, 'connect');
@@ -145,7 +137,7 @@ export class RedisPresence implements Presence {
   async disconnected(userId: number): Promise<boolean> {
     if (!this.#sockets.remove(userId)) return false;
     try {
-      const remaining = await this.#redis.eval(DISCONNECT_SCRIPT, 2, this.#key(userId), this.#onlineKey, this.#instanceId, userId);
+      const remaining = await DISCONNECT_SCRIPT.run(this.#redis, [this.#key(userId), this.#onlineKey], [this.#instanceId, userId]);
       return remaining === 0;
     } catch (error) {
       // Our claim expires by itself within the TTL.
@@ -161,7 +153,7 @@ export class RedisPresence implements Presence {
       // Every chunk is written before any reply is read: one round trip.
       const replies = await Promise.all(
         chunks(ids, KEYS_PER_CALL).map((chunk) =>
-          this.#redis.eval(ONLINE_SCRIPT, chunk.length, ...chunk.map((id) => this.#key(id))),
+          ONLINE_SCRIPT.run(this.#redis, chunk.map((id) => this.#key(id))),
         ),
       );
       const counts = replies.flatMap((reply): unknown[] => (Array.isArray(reply) ? reply : []));
@@ -182,7 +174,7 @@ export class RedisPresence implements Presence {
 
   async onlineCount(): Promise<number> {
     try {
-      const online = await this.#redis.eval(ONLINE_COUNT_SCRIPT, 1, this.#onlineKey);
+      const online = await ONLINE_COUNT_SCRIPT.run(this.#redis, [this.#onlineKey]);
       return typeof online === 'number' ? online : this.#sockets.size;
     } catch (error) {
       this.#failed(error, 'count');
@@ -199,7 +191,7 @@ export class RedisPresence implements Presence {
     if (this.#redis.status !== 'ready') return;
     await Promise.all(
       userIds.map((id) =>
-        this.#redis.eval(DISCONNECT_SCRIPT, 2, this.#key(id), this.#onlineKey, this.#instanceId, id).catch(() => undefined),
+        DISCONNECT_SCRIPT.run(this.#redis, [this.#key(id), this.#onlineKey], [this.#instanceId, id]).catch(() => undefined),
       ),
     );
   }
@@ -216,17 +208,7 @@ export class RedisPresence implements Presence {
   #refresh(): void {
     if (this.#sockets.size === 0 || this.#redis.status !== 'ready') return;
     for (const chunk of chunks(this.#sockets.users(), KEYS_PER_CALL)) {
-      this.#redis
-        .eval(
-          REFRESH_SCRIPT,
-          chunk.length + 1,
-          this.#onlineKey,
-          ...chunk.map((id) => this.#key(id)),
-          this.#instanceId,
-          this.#ttlMs,
-          ...chunk,
-        )
-        .catch((error: unknown) => this.#failed(error, 'refresh'));
+      REFRESH_SCRIPT.run(this.#redis, [this.#onlineKey, ...chunk.map((id) => this.#key(id))], [this.#instanceId, this.#ttlMs, ...chunk]).catch((error: unknown) => this.#failed(error, 'refresh'));
     }
   }
 

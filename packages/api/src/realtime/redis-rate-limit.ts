@@ -8,7 +8,7 @@
  */
 import type { Redis } from 'ioredis';
 import { MemoryRateLimitStore, type RateLimitStore } from '../rate-limiter.ts';
-import type { RedisHealth } from './redis-connection.ts';
+import { RedisScript, type RedisHealth } from './redis-connection.ts';
 
 export interface RedisRateLimitStoreOptions {
   /** A command connection; shared, not owned. */
@@ -20,14 +20,14 @@ export interface RedisRateLimitStoreOptions {
 }
 
 /** KEYS[1] the counter; ARGV[1] the window in ms. Returns {count, ms until the window ends}. */
-const HIT_SCRIPT = `
+const HIT_SCRIPT = new RedisScript(`
 local count = redis.call('INCR', KEYS[1])
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then
   ttl = tonumber(ARGV[1])
   redis.call('PEXPIRE', KEYS[1], ttl)
 end
-return {count, ttl}`;
+return {count, ttl}`);
 
 export class RedisRateLimitStore implements RateLimitStore {
   readonly #redis: Redis;
@@ -44,7 +44,7 @@ export class RedisRateLimitStore implements RateLimitStore {
   async hit(key: string, windowMs: number): Promise<{ count: number; resetAt: number }> {
     if (!(Number.isInteger(windowMs) && windowMs > 0)) throw new RangeError(`windowMs must be a positive integer, got ${windowMs}`);
     try {
-      const reply = await this.#redis.eval(HIT_SCRIPT, 1, `${this.#keyPrefix}ratelimit:${key}`, windowMs);
+      const reply = await HIT_SCRIPT.run(this.#redis, [`${this.#keyPrefix}ratelimit:${key}`], [windowMs]);
       if (!Array.isArray(reply) || typeof reply[0] !== 'number' || typeof reply[1] !== 'number') {
         throw new Error(`unexpected reply from the rate-limit script: ${JSON.stringify(reply)}`);
       }
