@@ -1,7 +1,7 @@
 /** Shared test helpers: one API per describe block, error assertions, direct reads of the log. */
-import { ConversationEventSchema, ConversationSchema, UserSchema, type Conversation, type Dialect } from '@parley/db';
+import { ConversationEventSchema, ConversationSchema, directSql, UserSchema, type Conversation, type Dialect } from '@parley/db';
 import { TRPCError } from '@trpc/server';
-import { afterAll, beforeAll, expect } from 'vitest';
+import { afterAll, beforeAll, expect, vi } from 'vitest';
 import { z, ZodError } from 'zod';
 import { signToken } from '../src/auth/tokens.ts';
 import { FieldError } from '../src/errors.ts';
@@ -65,6 +65,17 @@ export async function eventsOf(api: TestApi, conversationId: number) {
     actorId: event.actorId,
     payload: event.payload,
   }));
+}
+
+/** Counts the statements sent to the database, through MikroORM or the plain-SQL paths (still runs them). */
+export async function countQueries(api: TestApi) {
+  const spies = [vi.spyOn(api.db.em.getConnection(), 'execute'), vi.spyOn(await directSql(api.db.em), 'query')];
+  return {
+    count: () => spies.reduce((sum, spy) => sum + spy.mock.calls.length, 0),
+    [Symbol.dispose]: () => {
+      for (const spy of spies) spy.mockRestore();
+    },
+  };
 }
 
 /** The conversation row as stored (counters included), bypassing the API. */

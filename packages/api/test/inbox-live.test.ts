@@ -3,14 +3,14 @@
  * that reaches only its owner, and streams that converge to the database after losing
  * signals (a full mailbox, a bus outage).
  */
-import { directSql, testDialects } from '@parley/db';
+import { testDialects } from '@parley/db';
 import { describe, expect, it, vi } from 'vitest';
 import { appRouter, createCallerFactory, createContextInner, LocalEventBus, type Topic, type Unsubscribe } from '../src/index.ts';
 import { inboxTopic } from '../src/realtime/topics.ts';
 import type { InboxEvent } from '../src/services/live.ts';
 import type { ConversationSummary } from '../src/views.ts';
 import type { TestApi, TestUser } from './harness.ts';
-import { clientIds, useTestApi } from './helpers.ts';
+import { clientIds, countQueries, useTestApi } from './helpers.ts';
 
 const WAIT = { timeout: 10_000, interval: 10 };
 const createCaller = createCallerFactory(appRouter);
@@ -64,17 +64,6 @@ async function within<T>(ms: number, promise: Promise<T>): Promise<T> {
 async function listed(user: TestUser, conversationId: number): Promise<ConversationSummary | undefined> {
   const page = await user.api.conversations.list({ limit: 100 });
   return page.items.find((item) => item.id === conversationId);
-}
-
-/** Counts the statements sent to the database, through MikroORM or the plain-SQL paths (still runs them). */
-async function countQueries(api: TestApi) {
-  const spies = [vi.spyOn(api.db.em.getConnection(), 'execute'), vi.spyOn(await directSql(api.db.em), 'query')];
-  return {
-    count: () => spies.reduce((sum, spy) => sum + spy.mock.calls.length, 0),
-    [Symbol.dispose]: () => {
-      for (const spy of spies) spy.mockRestore();
-    },
-  };
 }
 
 type InboxWatch = Awaited<ReturnType<typeof watchInbox>>;

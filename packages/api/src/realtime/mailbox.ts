@@ -27,12 +27,30 @@ export class Mailbox<T> {
     this.#wake?.();
   }
 
-  /** Everything buffered (waiting until there is something), or null once the signal aborts. */
-  async take(): Promise<{ items: T[]; overflowed: boolean } | null> {
-    while (this.#items.length === 0 && !this.#overflowed) {
-      if (this.#signal.aborted) return null;
-      await new Promise<void>((resolve) => (this.#wake = resolve));
-      this.#wake = null;
+  /**
+   * Everything buffered, waiting until there is something (with `waitMs`, at most that long:
+   * then perhaps nothing), or null once the signal aborts.
+   */
+  async take(waitMs?: number): Promise<{ items: T[]; overflowed: boolean } | null> {
+    let timer: NodeJS.Timeout | undefined;
+    let timedOut = false;
+    try {
+      while (this.#items.length === 0 && !this.#overflowed && !timedOut) {
+        if (this.#signal.aborted) return null;
+        await new Promise<void>((resolve) => {
+          this.#wake = resolve;
+          timer ??=
+            waitMs === undefined
+              ? undefined
+              : setTimeout(() => {
+                  timedOut = true;
+                  this.#wake?.();
+                }, waitMs);
+        });
+        this.#wake = null;
+      }
+    } finally {
+      clearTimeout(timer);
     }
     if (this.#signal.aborted) return null;
     const taken = { items: this.#items, overflowed: this.#overflowed };
