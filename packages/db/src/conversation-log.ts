@@ -167,10 +167,14 @@ const sendGroups = new WeakMap<PostgresStatements, TurnGroups<PostgresSend, Post
 const noRow = (): Outcome<PostgresSent> => ({ ok: false, error: new Error('parley_post_messages returned no row for a send') });
 
 /**
- * Group commit on PostgreSQL: the sends of one turn of the event loop, one call of
- * parley_post_messages (migration Migration20261206010000_post_messages), one transaction.
- * Should the call fail as a whole for another reason than the connection (a deadlock with
- * another writer, say), each send is tried again alone, so one cannot fail the others.
+ * Group commit on PostgreSQL: the sends made while the previous group is in flight (or in
+ * one turn of the event loop, when none is), one call of parley_post_messages (migration
+ * Migration20261206010000_post_messages), one transaction. One group at a time: concurrent
+ * groups queued on each other's conversation row locks, and each paid its own round trip
+ * and commit (one at a time measured 6.3k-7.2k sends/s against 5.7k-6.6k, at 0.38 of a core
+ * against 0.43). Should the call fail as a whole for another reason than the connection (a
+ * deadlock with another writer, say), each send is tried again alone, so one cannot fail the
+ * others.
  */
 function postgresSends(postgres: PostgresStatements): TurnGroups<PostgresSend, PostgresSent> {
   let group = sendGroups.get(postgres);
@@ -192,7 +196,7 @@ function postgresSends(postgres: PostgresStatements): TurnGroups<PostgresSend, P
     };
     const alone = (send: PostgresSend): Promise<Outcome<PostgresSent>> =>
       call([send]).then(([outcome]) => outcome ?? noRow(), (error: unknown) => ({ ok: false, error: asError(error) }));
-    group = new TurnGroups(async (sends) => {
+    const commit = async (sends: PostgresSend[]) => {
       try {
         return await call(sends);
       } catch (error) {
@@ -202,7 +206,17 @@ function postgresSends(postgres: PostgresStatements): TurnGroups<PostgresSend, P
         for (const send of sends) outcomes.push(await alone(send));
         return outcomes;
       }
-    });
+    };
+    // The group being committed: the next one starts when it has settled.
+    let inFlight: Promise<unknown> = Promise.resolve();
+    group = new TurnGroups(
+      (sends) => {
+        const committed = commit(sends);
+        inFlight = committed.catch(() => undefined);
+        return committed;
+      },
+      () => inFlight.then(() => undefined),
+    );
     sendGroups.set(postgres, group);
   }
   return group;
