@@ -208,7 +208,8 @@ export class RedisPresence implements Presence {
   #refresh(): void {
     if (this.#sockets.size === 0 || this.#redis.status !== 'ready') return;
     for (const chunk of chunks(this.#sockets.users(), KEYS_PER_CALL)) {
-      REFRESH_SCRIPT.run(this.#redis, [this.#onlineKey, ...chunk.map((id) => this.#key(id))], [this.#instanceId, this.#ttlMs, ...chunk]).catch((error: unknown) => this.#failed(error, 'refresh'));
+      const keys = [this.#onlineKey, ...chunk.map((id) => this.#key(id))];
+      REFRESH_SCRIPT.run(this.#redis, keys, [this.#instanceId, this.#ttlMs, ...chunk]).catch((error: unknown) => this.#failed(error, 'refresh'));
     }
   }
 
