@@ -196,26 +196,19 @@ function postgresSends(postgres: PostgresStatements): TurnGroups<PostgresSend, P
     };
     const alone = (send: PostgresSend): Promise<Outcome<PostgresSent>> =>
       call([send]).then(([outcome]) => outcome ?? noRow(), (error: unknown) => ({ ok: false, error: asError(error) }));
-    const commit = async (sends: PostgresSend[]) => {
-      try {
-        return await call(sends);
-      } catch (error) {
-        if (sends.length === 1 || asOrmError(error) instanceof ConnectionException) throw error;
-        // One after another: sends to one conversation keep the order they were made in.
-        const outcomes: Outcome<PostgresSent>[] = [];
-        for (const send of sends) outcomes.push(await alone(send));
-        return outcomes;
-      }
-    };
-    // The group being committed: the next one starts when it has settled.
-    let inFlight: Promise<unknown> = Promise.resolve();
     group = new TurnGroups(
-      (sends) => {
-        const committed = commit(sends);
-        inFlight = committed.catch(() => undefined);
-        return committed;
+      async (sends) => {
+        try {
+          return await call(sends);
+        } catch (error) {
+          if (sends.length === 1 || asOrmError(error) instanceof ConnectionException) throw error;
+          // One after another: sends to one conversation keep the order they were made in.
+          const outcomes: Outcome<PostgresSent>[] = [];
+          for (const send of sends) outcomes.push(await alone(send));
+          return outcomes;
+        }
       },
-      () => inFlight.then(() => undefined),
+      { oneAtATime: true },
     );
     sendGroups.set(postgres, group);
   }

@@ -65,25 +65,39 @@ const MAX_GROUP_COMMIT = 100;
 
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: Error };
 
+const noop = () => undefined;
+
 export const asError = (thrown: unknown) => (thrown instanceof Error ? thrown : new Error(String(thrown)));
 
+export interface TurnGroupsOptions {
+  /** Resolves when a group may be committed (default: at once). */
+  ready?: () => Promise<void>;
+  /**
+   * One group in flight at a time: what is asked for while a group is being committed waits
+   * and goes in the next, one group however many turns that took.
+   */
+  oneAtATime?: boolean;
+}
+
 /**
- * Group commit: what is asked for in one turn of the event loop is handed to `commit` as one
- * group (at most MAX_GROUP_COMMIT; the rest go in the next group), once `ready` resolves, and
- * each caller hears back its own outcome. A `commit` that throws fails its whole group.
+ * Group commit: what is asked for in one turn of the event loop (or, `oneAtATime`, while the
+ * previous group is committed) is handed to `commit` as one group (at most MAX_GROUP_COMMIT;
+ * the rest go in the next group), once `ready` resolves, and each caller hears back its own
+ * outcome. A `commit` that throws fails its whole group.
  */
 export class TurnGroups<Item, Result> {
   readonly #commit: (items: Item[]) => Outcome<Result>[] | Promise<Outcome<Result>[]>;
   readonly #ready: () => Promise<void>;
+  readonly #oneAtATime: boolean;
   readonly #queued: { item: Item; settle: (outcome: Outcome<Result>) => void }[] = [];
   #scheduled = false;
+  /** The group being committed (settled, never rejected), when groups go one at a time. */
+  #inFlight: Promise<void> | null = null;
 
-  constructor(
-    commit: (items: Item[]) => Outcome<Result>[] | Promise<Outcome<Result>[]>,
-    ready: () => Promise<void> = () => Promise.resolve(),
-  ) {
+  constructor(commit: (items: Item[]) => Outcome<Result>[] | Promise<Outcome<Result>[]>, options: TurnGroupsOptions = {}) {
     this.#commit = commit;
-    this.#ready = ready;
+    this.#ready = options.ready ?? (() => Promise.resolve());
+    this.#oneAtATime = options.oneAtATime ?? false;
   }
 
   add(item: Item): Promise<Result> {
@@ -100,13 +114,16 @@ export class TurnGroups<Item, Result> {
   }
 
   async #commitQueued(): Promise<void> {
+    await this.#inFlight;
     await this.#ready();
     this.#scheduled = false;
     const group = this.#queued.splice(0, MAX_GROUP_COMMIT);
     if (this.#queued.length > 0) this.#schedule();
     let outcomes: Outcome<Result>[];
     try {
-      outcomes = await this.#commit(group.map(({ item }) => item));
+      const committing = this.#commit(group.map(({ item }) => item));
+      if (this.#oneAtATime) this.#inFlight = Promise.resolve(committing).then(noop, noop);
+      outcomes = await committing;
     } catch (error) {
       // The commit itself failed: nothing of the group is stored.
       for (const { settle } of group) settle({ ok: false, error: asError(error) });
@@ -122,7 +139,7 @@ class SqliteStatements {
   readonly #cache = new Map<string, SqliteStatement>();
   readonly #transactions = new TurnGroups<() => unknown, unknown>(
     (works) => this.#commitGroup(works),
-    () => this.idle(),
+    { ready: () => this.idle() },
   );
 
   constructor(database: SqliteDatabase) {

@@ -32,21 +32,18 @@ export class Mailbox<T> {
    * then perhaps nothing), or null once the signal aborts.
    */
   async take(waitMs?: number): Promise<{ items: T[]; overflowed: boolean } | null> {
-    let timer: NodeJS.Timeout | undefined;
     let timedOut = false;
+    const timer =
+      waitMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            this.#wake?.();
+          }, waitMs);
     try {
       while (this.#items.length === 0 && !this.#overflowed && !timedOut) {
         if (this.#signal.aborted) return null;
-        await new Promise<void>((resolve) => {
-          this.#wake = resolve;
-          timer ??=
-            waitMs === undefined
-              ? undefined
-              : setTimeout(() => {
-                  timedOut = true;
-                  this.#wake?.();
-                }, waitMs);
-        });
+        await new Promise<void>((resolve) => (this.#wake = resolve));
         this.#wake = null;
       }
     } finally {

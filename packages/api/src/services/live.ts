@@ -159,6 +159,7 @@ export async function* conversationEvents(
           held.set(item.event.seq, item);
           continue;
         }
+        // The next seq, as nearly every event is: yielded at once, without passing through `held`.
         const event = live(item);
         yield event;
         if (endsMembershipOf(event, user.id)) return;
