@@ -96,8 +96,10 @@ export const ParticipantSchema = defineEntity({
     conversationLastMessageAt: p.datetime().nullable().hidden(),
   },
   indexes: [
-    // The primary key (conversation, user) serves member look-ups; these two serve the inbox.
-    { name: 'participants_user_conversation_idx', properties: ['user', 'conversation'] },
+    // The primary key (conversation, user) serves member look-ups; this one the inbox, and
+    // every other read by user (it leads with the user and holds the conversation). Each
+    // message rewrites its members' rows through all of these on PostgreSQL (the copy is
+    // indexed, so no update is HOT): no index here that another already serves.
     { name: 'participants_inbox_idx', properties: ['user', 'conversationLastMessageAt', 'conversation'] },
     // A conversation's members in the order they joined, from the index alone (who an inbox summary names).
     { name: 'participants_join_order_idx', properties: ['conversation', 'joinedAt', 'user'] },

@@ -1,0 +1,20 @@
+import { Migration } from '@mikro-orm/migrations';
+
+/**
+ * participants_user_conversation_idx served nothing that participants_inbox_idx (user first,
+ * the conversation in it) or the key (conversation, user) does not. On SQLite a message's
+ * rewrite of its members' rows does not touch it; a membership change does.
+ */
+export class Migration20261206120304_drop_user_conversation_index extends Migration {
+
+  override name = 'Migration20261206120304_drop_user_conversation_index';
+
+  override up(): void | Promise<void> {
+    this.addSql(`drop index \`participants_user_conversation_idx\`;`);
+  }
+
+  override down(): void | Promise<void> {
+    this.addSql(`create index \`participants_user_conversation_idx\` on \`participants\` (\`user_id\`, \`conversation_id\`);`);
+  }
+
+}
