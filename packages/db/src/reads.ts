@@ -285,6 +285,12 @@ export async function conversationHead(em: EntityManager, conversationId: number
  * Each of these members' role and unread count (as unreadCountsOf counts) in one
  * conversation, in one query: the rest of inbox.onEvent's shared read (conversationHead).
  * Users who are not (or no longer) members have no entry.
+ *
+ * The counts come from one read of the range all of them have not read (the live messages
+ * after the lowest read marker, seq and sender), counted here for each member, instead of
+ * a count per member: each counted message costs a lookup of its row, so counting per
+ * member cost the sum of their unread, and a large group of members far behind made every
+ * summary of it a long stop of the event loop (docs/ARCHITECTURE.md, "Unread").
  */
 export async function membersInboxState(
   em: EntityManager,
@@ -292,13 +298,61 @@ export async function membersInboxState(
   userIds: readonly number[],
 ): Promise<Map<number, { role: ParticipantRole; unreadCount: number }>> {
   const direct = await directSql(em);
-  const rows = await direct.lookup<{ user_id: number; role: ParticipantRole; unread: number | string }>(
-    `select p.user_id, p.role, ${UNREAD_OF_P} as unread
-       from participants p
-      where p.conversation_id = ? and p.user_id ${inList(direct)}`,
-    [conversationId, idList(direct, userIds)],
+  // The members' rows (role set), then the unread range's messages (role null), by seq.
+  const rows = await direct.lookup<{ user_id: number; role: ParticipantRole | null; seq: number }>(
+    `with wanted as (select p.user_id, p.role, p.last_read_seq from participants p
+                      where p.conversation_id = ? and p.user_id ${inList(direct)})
+     select user_id, role, last_read_seq as seq from wanted
+     union all
+     select m.sender_id, null, m.seq from messages m
+      where m.conversation_id = ? and m.seq > (select min(last_read_seq) from wanted) and m.deleted_at is null`,
+    [conversationId, idList(direct, userIds), conversationId],
   );
-  return new Map(rows.map((row) => [Number(row.user_id), { role: row.role, unreadCount: Number(row.unread) }]));
+  const members: { userId: number; role: ParticipantRole; lastReadSeq: number }[] = [];
+  const unread = new UnreadRange();
+  for (const row of rows) {
+    if (row.role === null) unread.add(Number(row.seq), Number(row.user_id));
+    else members.push({ userId: Number(row.user_id), role: row.role, lastReadSeq: Number(row.seq) });
+  }
+  return new Map(members.map(({ userId, role, lastReadSeq }) => [userId, { role, unreadCount: unread.countFor(userId, lastReadSeq) }]));
+}
+
+/** Live messages (seq, sender) of one conversation, counted after a read marker, less the reader's own. */
+class UnreadRange {
+  readonly #seqs: number[] = [];
+  readonly #bySender = new Map<number, number[]>();
+  #sorted = false;
+
+  add(seq: number, senderId: number): void {
+    this.#seqs.push(seq);
+    this.#sorted = false;
+    const own = this.#bySender.get(senderId);
+    if (own) own.push(seq);
+    else this.#bySender.set(senderId, [seq]);
+  }
+
+  countFor(userId: number, lastReadSeq: number): number {
+    if (!this.#sorted) {
+      // Sorted here: a union's rows come in no promised order.
+      const ascending = (a: number, b: number) => a - b;
+      this.#seqs.sort(ascending);
+      for (const own of this.#bySender.values()) own.sort(ascending);
+      this.#sorted = true;
+    }
+    return countAfter(this.#seqs, lastReadSeq) - countAfter(this.#bySender.get(userId) ?? [], lastReadSeq);
+  }
+}
+
+/** How many of `ascending` are greater than `seq` (a binary search). */
+function countAfter(ascending: readonly number[], seq: number): number {
+  let low = 0;
+  let high = ascending.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((ascending[middle] ?? 0) <= seq) low = middle + 1;
+    else high = middle;
+  }
+  return ascending.length - low;
 }
 
 /** The message a sender stored under a clientId (the idempotency key of a send), if any. */
