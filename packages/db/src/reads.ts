@@ -298,7 +298,7 @@ export async function membersInboxState(
   userIds: readonly number[],
 ): Promise<Map<number, { role: ParticipantRole; unreadCount: number }>> {
   const direct = await directSql(em);
-  // The members' rows (role set), then the unread range's messages (role null), by seq.
+  // The members' rows (role set) and the unread range's live messages (role null: seq, sender).
   const rows = await direct.lookup<{ user_id: number; role: ParticipantRole | null; seq: number }>(
     `with wanted as (select p.user_id, p.role, p.last_read_seq from participants p
                       where p.conversation_id = ? and p.user_id ${inList(direct)})
