@@ -309,38 +309,31 @@ export async function membersInboxState(
     [conversationId, idList(direct, userIds), conversationId],
   );
   const members: { userId: number; role: ParticipantRole; lastReadSeq: number }[] = [];
-  const unread = new UnreadRange();
+  // The range's seqs, all and by sender, sorted (a union's rows come in no promised order).
+  const seqs: number[] = [];
+  const bySender = new Map<number, number[]>();
   for (const row of rows) {
-    if (row.role === null) unread.add(Number(row.seq), Number(row.user_id));
-    else members.push({ userId: Number(row.user_id), role: row.role, lastReadSeq: Number(row.seq) });
-  }
-  return new Map(members.map(({ userId, role, lastReadSeq }) => [userId, { role, unreadCount: unread.countFor(userId, lastReadSeq) }]));
-}
-
-/** Live messages (seq, sender) of one conversation, counted after a read marker, less the reader's own. */
-class UnreadRange {
-  readonly #seqs: number[] = [];
-  readonly #bySender = new Map<number, number[]>();
-  #sorted = false;
-
-  add(seq: number, senderId: number): void {
-    this.#seqs.push(seq);
-    this.#sorted = false;
-    const own = this.#bySender.get(senderId);
-    if (own) own.push(seq);
-    else this.#bySender.set(senderId, [seq]);
-  }
-
-  countFor(userId: number, lastReadSeq: number): number {
-    if (!this.#sorted) {
-      // Sorted here: a union's rows come in no promised order.
-      const ascending = (a: number, b: number) => a - b;
-      this.#seqs.sort(ascending);
-      for (const own of this.#bySender.values()) own.sort(ascending);
-      this.#sorted = true;
+    const userId = Number(row.user_id);
+    const seq = Number(row.seq);
+    if (row.role !== null) {
+      members.push({ userId, role: row.role, lastReadSeq: seq });
+      continue;
     }
-    return countAfter(this.#seqs, lastReadSeq) - countAfter(this.#bySender.get(userId) ?? [], lastReadSeq);
+    seqs.push(seq);
+    const own = bySender.get(userId);
+    if (own) own.push(seq);
+    else bySender.set(userId, [seq]);
   }
+  const ascending = (a: number, b: number) => a - b;
+  seqs.sort(ascending);
+  for (const own of bySender.values()) own.sort(ascending);
+  // Unread: the range's messages after my marker, less my own among them.
+  return new Map(
+    members.map(({ userId, role, lastReadSeq }) => [
+      userId,
+      { role, unreadCount: countAfter(seqs, lastReadSeq) - countAfter(bySender.get(userId) ?? [], lastReadSeq) },
+    ]),
+  );
 }
 
 /** How many of `ascending` are greater than `seq` (a binary search). */
