@@ -119,9 +119,9 @@ const BULK_TABLES = ['messages', 'conversation_events', 'participants'];
 
 /**
  * Migrates the database and writes `data` into it (batched INSERTs, load.ts). For a large
- * dataset the secondary indexes of the big tables (on PostgreSQL also their unique and
- * foreign-key constraints) are dropped first and recreated afterwards from their own
- * definitions: building an index from sorted data, or checking a foreign key in one join,
+ * dataset the secondary indexes of the big tables (on SQLite also their triggers, on
+ * PostgreSQL also their unique and foreign-key constraints) are dropped first and recreated
+ * afterwards from their own definitions: building an index from sorted data, or checking a foreign key in one join,
  * is many times faster than doing it row by row. Recreating a constraint checks every row,
  * and the schema ends up exactly as the migrations made it.
  */
@@ -134,13 +134,14 @@ export async function seedDatabase(target: DatabaseTarget, data: Dataset | undef
     const bulk = data.messages.at.length >= 100_000;
     const recreate: string[] = [];
     if (bulk && sqlite) {
-      const indexes = await connection.execute<{ name: string; sql: string }[]>(
-        `select name, sql from sqlite_master where type = 'index' and sql is not null and tbl_name in (${BULK_TABLES.map(() => '?').join(', ')})`,
+      // Triggers too: the load writes what they would (load.ts), and a trigger per row is slow.
+      const dropped = await connection.execute<{ type: 'index' | 'trigger'; name: string; sql: string }[]>(
+        `select type, name, sql from sqlite_master where type in ('index', 'trigger') and sql is not null and tbl_name in (${BULK_TABLES.map(() => '?').join(', ')})`,
         BULK_TABLES,
       );
-      for (const index of indexes) {
-        await connection.execute(`drop index "${index.name}"`);
-        recreate.push(index.sql);
+      for (const { type, name, sql } of dropped) {
+        await connection.execute(`drop ${type} "${name}"`);
+        recreate.push(sql);
       }
     } else if (bulk) {
       // Foreign keys last when adding, first when dropping (contype 'f' sorts before 'u').

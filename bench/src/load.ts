@@ -68,13 +68,23 @@ export async function loadDataset(db: Database, data: Dataset, onProgress: (tabl
   const participants: [conversation: number, user: number, first: boolean][] = [];
   conversations.members.forEach((members, c) => members.forEach((user, i) => participants.push([c, user, i === 0])));
   // The copy of the conversation's lastMessageAt is written here too: the trigger that keeps
-  // it does not fire while PostgreSQL loads with foreign-key checks (and triggers) off.
+  // it does not fire while PostgreSQL loads with foreign-key checks (and triggers) off, nor
+  // on SQLite, whose large loads drop the triggers with the indexes (deploy.ts).
   const participantColumns = ['conversation_id:int', 'user_id:int', 'role:text', 'joined_at:timestamptz', 'last_read_seq:int', 'conversation_last_message_at:timestamptz'];
+  // Each member's newest message per conversation: what they send, they have read (the
+  // trigger that keeps that does not fire during the load either).
+  const ownKey = (c: number, user: number) => c * (users.createdAt.length + 1) + user;
+  const ownLastSeq = new Map<number, number>();
+  for (let m = 0; m < messages.seq.length; m++) {
+    const key = ownKey(messages.conversation[m] ?? 0, messages.sender[m] ?? 1);
+    ownLastSeq.set(key, Math.max(ownLastSeq.get(key) ?? 0, messages.seq[m] ?? 0));
+  }
   await insert('participants', participantColumns, participants.length, (p) => {
     const [c = 0, user = 1, first = false] = participants[p] ?? [];
-    // Most members are caught up; the others a few events behind.
+    // Most members are caught up; the others a few events behind, never behind their own.
     const lastSeq = conversations.lastSeq[c] ?? 0;
-    const lastRead = (p * 7919) % 5 === 0 ? Math.max(0, lastSeq - ((p * 31) % 12)) : lastSeq;
+    const behind = (p * 7919) % 5 === 0 ? Math.max(0, lastSeq - ((p * 31) % 12)) : lastSeq;
+    const lastRead = Math.max(behind, ownLastSeq.get(ownKey(c, user)) ?? 0);
     return [c + 1, user, first && kindOf(c) === 'group' ? 'owner' : 'member', time(conversations.createdAt[c]), lastRead, time(conversations.lastMessageAt[c])];
   });
 

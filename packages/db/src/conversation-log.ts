@@ -102,7 +102,7 @@ export interface PostedMessage {
 
 /**
  * Posts a message as `postMessage` does — the conversation's next seq, its event, the
- * counters, the sender's read marker — in plain SQL: the send path, about a tenth of the
+ * counters (and the database moves the sender's read marker: triggers.ts) — in plain SQL: the send path, about a tenth of the
  * ORM's cost. Checks under the conversation's write lock that the sender is a member; null
  * when they are not (or the conversation does not exist). Returns the members as of the
  * write too, so the publish that follows reads nothing. A clientId the sender already used
@@ -139,10 +139,6 @@ export async function postMessageAsMember(db: Database, input: NewMessage & { co
            values (?, ?, 'message.created', ?, ?, null, ?)`,
           [conversationId, seq, message.id, senderId, at],
         );
-        // What I send, I have read.
-        sql.run('update participants set last_read_seq = ? where conversation_id = ? and user_id = ? and last_read_seq < ?', [
-          seq, conversationId, senderId, seq,
-        ]);
         const members = sql.all<{ user_id: number }>(MEMBER_IDS_SQL, [conversationId]);
         return posted(Number(message.id), seq, members.map((member) => Number(member.user_id)));
       });

@@ -89,7 +89,7 @@ export const ParticipantSchema = defineEntity({
     lastReadSeq: p.integer().default(0),
     /**
      * The conversation's lastMessageAt, copied by the database itself (triggers of
-     * inbox-order.ts, in the statement that changes it): with the index below, "my
+     * triggers.ts, in the statement that changes it): with the index below, "my
      * conversations, newest activity first" is a range of one index, whatever the number of
      * conversations. Only SQL reads it; never set it (an entity's value may be stale).
      */
@@ -133,6 +133,9 @@ export const MessageSchema = defineEntity({
   indexes: [
     { name: 'messages_live_created_idx', properties: ['createdAt', 'sender', 'conversation'], where: { deletedAt: null } },
     { name: 'messages_sender_created_idx', properties: ['sender', 'createdAt'] },
+    // Unread counts (docs/ARCHITECTURE.md, "Unread"): the deleted messages after a read
+    // marker. Written only when a message is deleted; empty while nothing is.
+    { name: 'messages_deleted_idx', properties: ['conversation', 'seq'], where: { deletedAt: { $ne: null } } },
   ],
 });
 
@@ -151,6 +154,11 @@ export const ConversationEventSchema = defineEntity({
     payload: p.json<Record<string, unknown>>().nullable(),
     createdAt: p.datetime().onCreate(now),
   },
+  indexes: [
+    // Unread counts (docs/ARCHITECTURE.md, "Unread"): the seqs after a read marker that are
+    // not a new message (edits, deletes, membership, renames). Written only for those.
+    { name: 'conversation_events_changes_idx', properties: ['conversation', 'seq'], where: { type: { $ne: 'message.created' } } },
+  ],
 });
 
 export type User = InferEntity<typeof UserSchema>;

@@ -12,7 +12,7 @@ import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import type { AbstractSqlDriver, SqlEntityManager } from '@mikro-orm/sql';
 import { SqliteDriver } from '@mikro-orm/sqlite';
 import { entities } from './entities.ts';
-import { addInboxOrderTriggers } from './inbox-order.ts';
+import { addTriggers } from './triggers.ts';
 
 export const DIALECTS = ['sqlite', 'postgresql'] as const;
 export type Dialect = (typeof DIALECTS)[number];
@@ -65,7 +65,7 @@ export function createOrmConfig(target: DatabaseTarget, options: OrmConfigOption
     debug: options.debug ?? false,
     extensions: [Migrator],
     // Triggers differ per dialect (their bodies are each database's own language).
-    discovery: { onMetadata: (meta: EntityMetadata) => addInboxOrderTriggers(meta, target.dialect) },
+    discovery: { onMetadata: (meta: EntityMetadata) => addTriggers(meta, target.dialect) },
     // Services work on explicit forks (one per call); the global manager is never used for work.
     allowGlobalContext: false,
     // PostgreSQL's send path is a function written by hand in its migration (SQLite has no

@@ -222,10 +222,7 @@ export const MEMBER_IDS_SQL = 'select user_id from participants where conversati
 
 /**
  * My unread count in each of these conversations I am in: messages after my read marker,
- * by others, not deleted. Per conversation a count over the range (conversation_id, seq >
- * my marker) of the messages' key, so it costs the unread messages, never the history.
- * A correlated count rather than a join, so no planner turns it into a scan of whole
- * conversations. Conversations I am not in have no entry.
+ * by others, not deleted (UNREAD_OF_P). Conversations I am not in have no entry.
  */
 export async function unreadCountsOf(em: EntityManager, userId: number, conversationIds: readonly number[]): Promise<Map<number, number>> {
   if (conversationIds.length === 0) return new Map();
@@ -233,6 +230,7 @@ export async function unreadCountsOf(em: EntityManager, userId: number, conversa
   const rows = await direct.query<{ conversation_id: number; unread: number | string }>(
     `select p.conversation_id, ${UNREAD_OF_P} as unread
        from participants p
+       join conversations c on c.id = p.conversation_id
       where p.user_id = ? and p.conversation_id ${inList(direct)}`,
     [userId, idList(direct, conversationIds)],
   );
@@ -286,11 +284,9 @@ export async function conversationHead(em: EntityManager, conversationId: number
  * conversation, in one query: the rest of inbox.onEvent's shared read (conversationHead).
  * Users who are not (or no longer) members have no entry.
  *
- * The counts come from one read of the range all of them have not read (the live messages
- * after the lowest read marker, seq and sender), counted here for each member, instead of
- * a count per member: each counted message costs a lookup of its row, so counting per
- * member cost the sum of their unread, and a large group of members far behind made every
- * summary of it a long stop of the event loop (docs/ARCHITECTURE.md, "Unread").
+ * One read for all of them: their rows, the conversation's last seq, and the seqs after the
+ * lowest of their markers that are not unread messages (SKIPPED_AFTER); each member's count
+ * is then arithmetic and a binary search, however far behind they are.
  */
 export async function membersInboxState(
   em: EntityManager,
@@ -298,40 +294,31 @@ export async function membersInboxState(
   userIds: readonly number[],
 ): Promise<Map<number, { role: ParticipantRole; unreadCount: number }>> {
   const direct = await directSql(em);
-  // The members' rows (role set) and the unread range's live messages (role null: seq, sender).
-  const rows = await direct.lookup<{ user_id: number; role: ParticipantRole | null; seq: number }>(
+  const rows = await direct.lookup<{ kind: 'member' | 'last' | 'skipped'; user_id: number | null; role: ParticipantRole | null; seq: number }>(
     `with wanted as (select p.user_id, p.role, p.last_read_seq from participants p
                       where p.conversation_id = ? and p.user_id ${inList(direct)})
-     select user_id, role, last_read_seq as seq from wanted
+     select 'member' as kind, user_id, role, last_read_seq as seq from wanted
      union all
-     select m.sender_id, null, m.seq from messages m
-      where m.conversation_id = ? and m.seq > (select min(last_read_seq) from wanted) and m.deleted_at is null`,
-    [conversationId, idList(direct, userIds), conversationId],
+     select 'last', null, null, c.last_seq from conversations c where c.id = ?
+     union all
+     select 'skipped', null, null, skipped.seq from (${SKIPPED_AFTER('?', '(select min(last_read_seq) from wanted)')}) skipped`,
+    [conversationId, idList(direct, userIds), conversationId, conversationId, conversationId],
   );
+  let lastSeq = 0;
+  const skipped: number[] = [];
   const members: { userId: number; role: ParticipantRole; lastReadSeq: number }[] = [];
-  // The range's seqs, all and by sender, sorted (a union's rows come in no promised order).
-  const seqs: number[] = [];
-  const bySender = new Map<number, number[]>();
   for (const row of rows) {
-    const userId = Number(row.user_id);
     const seq = Number(row.seq);
-    if (row.role !== null) {
-      members.push({ userId, role: row.role, lastReadSeq: seq });
-      continue;
-    }
-    seqs.push(seq);
-    const own = bySender.get(userId);
-    if (own) own.push(seq);
-    else bySender.set(userId, [seq]);
+    if (row.kind === 'last') lastSeq = seq;
+    else if (row.kind === 'skipped') skipped.push(seq);
+    else if (row.role !== null) members.push({ userId: Number(row.user_id), role: row.role, lastReadSeq: seq });
   }
-  const ascending = (a: number, b: number) => a - b;
-  seqs.sort(ascending);
-  for (const own of bySender.values()) own.sort(ascending);
-  // Unread: the range's messages after my marker, less my own among them.
+  // A union's rows come in no promised order.
+  skipped.sort((a, b) => a - b);
   return new Map(
     members.map(({ userId, role, lastReadSeq }) => [
       userId,
-      { role, unreadCount: countAfter(seqs, lastReadSeq) - countAfter(bySender.get(userId) ?? [], lastReadSeq) },
+      { role, unreadCount: lastSeq - lastReadSeq - countAfter(skipped, lastReadSeq) },
     ]),
   );
 }
@@ -394,12 +381,25 @@ export async function historyPage(em: EntityManager, query: HistoryQuery): Promi
 }
 
 /**
- * The unread count of participant row `p`: a count over the range (conversation_id, seq >
- * its marker) of the messages' key, so it costs the unread messages, never the history.
+ * The seqs of conversation `conversationId` after `seq` (SQL expressions) that are not an
+ * unread message: the events that are not a new message (edits, deletes, membership,
+ * renames; a range of conversation_events_changes_idx) and the messages since deleted (a
+ * range of messages_deleted_idx). Both indexes hold only such entries, so this reads only
+ * what it returns: nothing while nobody edits or deletes.
  */
-const UNREAD_OF_P = `(select count(*) from messages m
-   where m.conversation_id = p.conversation_id and m.seq > p.last_read_seq
-     and m.sender_id <> p.user_id and m.deleted_at is null)`;
+const SKIPPED_AFTER = (conversationId: string, seq: string) =>
+  `select e.seq from conversation_events e where e.conversation_id = ${conversationId} and e.seq > ${seq} and e.type <> 'message.created'
+   union all
+   select d.seq from messages d where d.conversation_id = ${conversationId} and d.seq > ${seq} and d.deleted_at is not null`;
+
+/**
+ * The unread count of participant row `p` in conversation `c`: every seq after its marker
+ * is an event, so the messages after it are the seqs after it less SKIPPED_AFTER; none of
+ * them is its member's own, since a message moves its sender's marker (triggers.ts). Two
+ * ranges of indexes that hold only edits, deletes and the like: the cost follows those,
+ * never the unread messages or the history.
+ */
+const UNREAD_OF_P = `(c.last_seq - p.last_read_seq - (select count(*) from (${SKIPPED_AFTER('p.conversation_id', 'p.last_read_seq')}) skipped))`;
 
 /**
  * The newest message of conversation `conversationId` (an SQL expression), deleted or not,

@@ -83,9 +83,11 @@ export async function seedDemoData(em: EntityManager): Promise<string> {
     post(notes, [alice], 12);
     post(adminDm, [admin, alice], 4);
 
-    // Everyone has read everything except the newest stretch, so the inbox shows unread badges.
-    const members = await tx.find(ParticipantSchema, {}, { populate: ['conversation'] });
-    for (const member of members) member.lastReadSeq = Math.max(0, member.conversation.getEntity().lastSeq - 5);
+    // Everyone has read everything except the newest stretch, so the inbox shows unread
+    // badges; never behind their own messages (the database moved them there: refreshed).
+    await tx.flush();
+    const members = await tx.find(ParticipantSchema, {}, { populate: ['conversation'], refresh: true });
+    for (const member of members) member.lastReadSeq = Math.max(member.lastReadSeq, member.conversation.getEntity().lastSeq - 5);
     return `seeded 4 users (password "${DEMO_PASSWORD}"), 4 conversations, ${posted} messages`;
   });
 }

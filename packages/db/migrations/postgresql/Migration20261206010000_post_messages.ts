@@ -1,19 +1,8 @@
 import { Migration } from '@mikro-orm/migrations';
 import { POST_MESSAGE_FUNCTION } from './Migration20261121190000_post_message.ts';
 
-/**
- * Group commit on PostgreSQL (written by hand; see postMessageAsMember in
- * conversation-log.ts): the sends of one turn of the server's event loop in one call and
- * one transaction, where each had been a call and a commit of its own. A send that cannot
- * be stored (not a member; a clientId already used) is reported and changes nothing, so it
- * never fails the others.
- */
-export class Migration20261206010000_post_messages extends Migration {
-
-  override name = 'Migration20261206010000_post_messages';
-
-  override up(): void | Promise<void> {
-    this.addSql(`create or replace function "parley_post_messages"(p_conversation_ids int[], p_sender_ids int[], p_bodies text[], p_client_ids text[], p_ats timestamptz[])
+/** Replaced by Migration20261206135533_unread_by_seq's (the sender's read marker moved by a trigger), whose down() restores it. */
+export const POST_MESSAGES_FUNCTION = `create or replace function "parley_post_messages"(p_conversation_ids int[], p_sender_ids int[], p_bodies text[], p_client_ids text[], p_ats timestamptz[])
   returns table (item int, outcome text, posted_id int, posted_seq int, member_ids int[])
   language plpgsql volatile as \$\$
 declare
@@ -65,7 +54,21 @@ begin
     return next;
   end loop;
 end;
-\$\$;`);
+\$\$;`;
+
+/**
+ * Group commit on PostgreSQL (written by hand; see postMessageAsMember in
+ * conversation-log.ts): the sends of one turn of the server's event loop in one call and
+ * one transaction, where each had been a call and a commit of its own. A send that cannot
+ * be stored (not a member; a clientId already used) is reported and changes nothing, so it
+ * never fails the others.
+ */
+export class Migration20261206010000_post_messages extends Migration {
+
+  override name = 'Migration20261206010000_post_messages';
+
+  override up(): void | Promise<void> {
+    this.addSql(POST_MESSAGES_FUNCTION);
     this.addSql(`drop function if exists "parley_post_message"(int, int, text, text, timestamptz);`);
   }
 
