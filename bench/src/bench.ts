@@ -256,7 +256,7 @@ function problems(results: Results, ran: Scenario[]): string[] {
     fanout: ['fanoutMax'],
     connections: ['rssPerConnection'],
     send: ['sendsPerSec'],
-    inbox: ['inboxP99', 'inboxTenthP99', 'historyP99'],
+    inbox: ['inboxP99', 'inboxTenthP99', 'inboxBehindP99', 'historyP99'],
   };
   for (const scenario of ran) {
     for (const key of expectKeys[scenario]) {
@@ -269,7 +269,7 @@ function problems(results: Results, ran: Scenario[]): string[] {
     for (const note of outcome.notes ?? []) list.push(`${outcome.target}: ${note}`);
   }
   for (const q of results.queries) {
-    for (const outcome of [q.inboxFull, q.inboxTenth, q.history]) {
+    for (const outcome of [q.inboxFull, q.inboxTenth, q.inboxBehind, q.history]) {
       if (outcome.error) list.push(`${q.target}: ${outcome.error.split('\n')[0]}`);
       for (const run of outcome.runs) if (run.failed > 0) list.push(`${q.target}: ${run.failed} queries failed (${run.firstError})`);
     }

@@ -180,6 +180,34 @@ export async function seedDatabase(target: DatabaseTarget, data: Dataset | undef
   }
 }
 
+/**
+ * Moves a user's read markers `seqs` back in each of their conversations, never behind a
+ * message of their own (as the API keeps them), and returns their unread count over their
+ * `page` newest conversations, counted message by message.
+ */
+export async function putBehind(target: DatabaseTarget, userId: number, seqs: number, page: number): Promise<number> {
+  const db = await openDatabase(target);
+  try {
+    const connection = db.em.getConnection();
+    const greatest = target.dialect === 'sqlite' ? 'max' : 'greatest';
+    await connection.execute(
+      `update participants set last_read_seq = ${greatest}(0, (select c.last_seq from conversations c where c.id = participants.conversation_id) - ?,
+         (select coalesce(max(m.seq), 0) from messages m where m.conversation_id = participants.conversation_id and m.sender_id = participants.user_id))
+        where user_id = ?`,
+      [seqs, userId],
+    );
+    const [row] = await connection.execute<{ unread: number | string | null }[]>(
+      `select sum((select count(*) from messages m where m.conversation_id = p.conversation_id and m.seq > p.last_read_seq
+                    and m.sender_id <> p.user_id and m.deleted_at is null)) as unread
+         from (select * from participants where user_id = ? order by conversation_last_message_at desc, conversation_id desc limit ?) p`,
+      [userId, page],
+    );
+    return Number(row?.unread ?? 0);
+  } finally {
+    await db.close();
+  }
+}
+
 /** Rows of `table` whose column `column` starts with `prefix`: what the send path really stored. */
 export async function countStored(target: DatabaseTarget, prefix: string): Promise<number> {
   const db = await openDatabase(target);

@@ -3,17 +3,10 @@
  * a JSON file with every run's raw figures, the goals of issue 6 met or not, and a chart.
  */
 import type { TargetSpec } from './deploy.ts';
-import type { FanoutRun, QueryRun } from './load/jobs.ts';
+import type { FanoutRun } from './load/jobs.ts';
 import { machineLine, type Machine } from './machine.ts';
-import type { ConnectionsRun, Outcome, SendPathRun, Settings } from './scenarios.ts';
+import type { ConnectionsRun, Outcome, QueryOutcome, SendPathRun, Settings } from './scenarios.ts';
 import { figureOf, type Figure } from './summary.ts';
-
-export interface QueryResults {
-  target: string;
-  inboxFull: Outcome<QueryRun>;
-  inboxTenth: Outcome<QueryRun>;
-  history: Outcome<QueryRun>;
-}
 
 export interface Results {
   /** `partial`: a subset of scenarios, targets or runs, kept apart from the full run's files. */
@@ -28,7 +21,7 @@ export interface Results {
   fanout: Outcome<FanoutRun>[];
   connections: Outcome<ConnectionsRun>[];
   send: Outcome<SendPathRun>[];
-  queries: QueryResults[];
+  queries: QueryOutcome[];
 }
 
 type Unit = 'rate' | 'ms' | 'KiB' | 'ratio';
@@ -47,7 +40,7 @@ const over = <T>(outcomes: Outcome<T>[], target: string, value: (run: T) => numb
   return outcome ? figureOf(outcome.runs.map(value)) : null;
 };
 const stepAt = (run: FanoutRun, rate: number) => run.steps.find((step) => step.offeredPerSec === rate);
-const queryOf = (results: Results, target: string, which: 'inboxFull' | 'inboxTenth' | 'history') =>
+const queryOf = (results: Results, target: string, which: 'inboxFull' | 'inboxTenth' | 'inboxBehind' | 'history') =>
   results.queries.find((q) => q.target === target)?.[which] ?? { target, runs: [] };
 
 export const ROWS: Row[] = [
@@ -70,6 +63,12 @@ export const ROWS: Row[] = [
   { key: 'inboxP50', label: 'inbox: conversations.list p50 (full size)', unit: 'ms', of: (r, t) => over([queryOf(r, t, 'inboxFull')], t, (run) => run.latency.p50) },
   { key: 'inboxP99', label: 'inbox: conversations.list p99 (full size)', unit: 'ms', of: (r, t) => over([queryOf(r, t, 'inboxFull')], t, (run) => run.latency.p99) },
   { key: 'inboxTenthP99', label: 'inbox: conversations.list p99 (a tenth of the data)', unit: 'ms', of: (r, t) => over([queryOf(r, t, 'inboxTenth')], t, (run) => run.latency.p99) },
+  {
+    key: 'inboxBehindP99',
+    label: 'inbox: conversations.list p99 (full size, far behind)',
+    unit: 'ms',
+    of: (r, t) => over([queryOf(r, t, 'inboxBehind')], t, (run) => run.latency.p99),
+  },
   { key: 'historyP50', label: 'history: messages.list p50 (deep, long conversation)', unit: 'ms', of: (r, t) => over([queryOf(r, t, 'history')], t, (run) => run.latency.p50) },
   { key: 'historyP99', label: 'history: messages.list p99 (deep, long conversation)', unit: 'ms', of: (r, t) => over([queryOf(r, t, 'history')], t, (run) => run.latency.p99) },
 ];
@@ -357,7 +356,7 @@ export function chartSvg(results: Results): string {
       'Queries: p99',
       'ms (log): inbox full size, a tenth, deep history page',
       'ms',
-      [...barsOf('inboxP99', 'inbox full'), ...barsOf('inboxTenthP99', 'inbox tenth'), ...barsOf('historyP99', 'history')],
+      [...barsOf('inboxP99', 'inbox full'), ...barsOf('inboxTenthP99', 'inbox tenth'), ...barsOf('inboxBehindP99', 'inbox behind'), ...barsOf('historyP99', 'history')],
       [{ value: 5, label: 'goal 5 ms' }],
       true,
     ),

@@ -4,7 +4,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { countStored, deploy, type Deployment, type TargetSpec } from './deploy.ts';
+import { countStored, deploy, putBehind, type Deployment, type TargetSpec } from './deploy.ts';
 import type { Dataset } from './dataset.ts';
 import { directsFixture, groupsFixture, inboxFixture, usersFixture } from './fixtures.ts';
 import type { ConnectionsHolding, Endpoint, FanoutOpened, FanoutRun, FanoutSweep, QueryJob, QueryRun, SendRun } from './load/jobs.ts';
@@ -33,6 +33,8 @@ export interface Settings {
     messages: number;
     focusConversations: number;
     historyMessages: number;
+    /** Then the same page with the user this many seqs behind in each of their conversations. */
+    behind: number;
     pageSize: number;
     warmup: number;
     calls: number;
@@ -56,7 +58,7 @@ export const FULL: Settings = {
   },
   connections: { clients: 10_000, concurrency: 100 },
   send: { senders: 50, warmupMs: 1_000, durationMs: 5_000 },
-  inbox: { users: 2_000, conversations: 20_000, messages: 2_000_000, focusConversations: 1_000, historyMessages: 100_000, pageSize: 50, warmup: 50, calls: 2_000, budgetMs: 15_000 },
+  inbox: { users: 2_000, conversations: 20_000, messages: 2_000_000, focusConversations: 1_000, historyMessages: 100_000, behind: 100_000, pageSize: 50, warmup: 50, calls: 2_000, budgetMs: 15_000 },
 };
 
 export const QUICK: Settings = {
@@ -64,7 +66,7 @@ export const QUICK: Settings = {
   fanout: { ...FULL.fanout, clients: 200, ladder: [100, 250, 500, 1_000, 2_000, 5_000, 10_000, 20_000], stepMs: 1_000, drainMs: 500 },
   connections: { clients: 1_000, concurrency: 100 },
   send: { senders: 50, warmupMs: 500, durationMs: 2_000 },
-  inbox: { users: 500, conversations: 2_000, messages: 100_000, focusConversations: 100, historyMessages: 10_000, pageSize: 50, warmup: 10, calls: 100, budgetMs: 4_000 },
+  inbox: { users: 500, conversations: 2_000, messages: 100_000, focusConversations: 100, historyMessages: 10_000, behind: 10_000, pageSize: 50, warmup: 10, calls: 100, budgetMs: 4_000 },
 };
 
 export interface Context {
@@ -278,21 +280,26 @@ export function sendPath(ctx: Context, targets: TargetSpec[]): Promise<Outcome<S
 
 // ---------------------------------------------------------------- inbox and history
 
+/** A target's outcomes in the query scenarios. */
 export interface QueryOutcome {
+  target: string;
   inboxFull: Outcome<QueryRun>;
   inboxTenth: Outcome<QueryRun>;
+  /** The full-size page again, the user far behind in every conversation (a return from a long absence). */
+  inboxBehind: Outcome<QueryRun>;
   history: Outcome<QueryRun>;
 }
 
 /**
  * conversations.list (a page with unread counts) for a user with many conversations, on a
- * large database and on one a tenth of its size; messages.list deep in a long conversation.
+ * large database and on one a tenth of its size, and on the large one with the user far
+ * behind; messages.list deep in a long conversation.
  */
-export async function queries(ctx: Context, targets: TargetSpec[]): Promise<{ target: string; inboxFull: Outcome<QueryRun>; inboxTenth: Outcome<QueryRun>; history: Outcome<QueryRun> }[]> {
+export async function queries(ctx: Context, targets: TargetSpec[]): Promise<QueryOutcome[]> {
   const s = ctx.settings.inbox;
   const results = [];
   for (const spec of targets) {
-    const outcome = { target: spec.id, inboxFull: empty(spec), inboxTenth: empty(spec), history: empty(spec) };
+    const outcome = { target: spec.id, inboxFull: empty(spec), inboxTenth: empty(spec), inboxBehind: empty(spec), history: empty(spec) };
     for (const size of ['full', 'tenth'] as const) {
       const scale = size === 'full' ? 1 : 0.1;
       const label = `inbox (${size === 'full' ? 'full size' : 'a tenth'}) · ${spec.label}`;
@@ -314,6 +321,17 @@ export async function queries(ctx: Context, targets: TargetSpec[]): Promise<{ ta
           outcome[size === 'full' ? 'inboxFull' : 'inboxTenth'] = { target: spec.id, runs: inboxRuns };
           const history = fixture.historyConversationId;
           if (history === null) return;
+          // Unread counts must cost neither the unread messages nor the history.
+          if (!deployment.database) throw new Error('the inbox scenario needs a Parley deployment with a database');
+          const unread = await putBehind(deployment.database, fixture.focusUserId, s.behind, s.pageSize);
+          ctx.log(`  user ${fixture.focusUserId} put ${s.behind.toLocaleString('en-US')} seqs behind in each conversation: ${unread.toLocaleString('en-US')} unread on the first page`);
+          const behindRuns: QueryRun[] = [];
+          for (let r = 0; r < ctx.settings.runs; r++) {
+            const run = await ctx.load.run<QueryRun>(inboxListJob(s, deployment.endpoint, fixture.focusUserId, s));
+            ctx.log(`  run ${r + 1} (behind): conversations.list p50 ${run.latency.p50.toFixed(2)} ms p99 ${run.latency.p99.toFixed(2)} ms${failures(run)}`);
+            behindRuns.push(run);
+          }
+          outcome.inboxBehind = { target: spec.id, runs: behindRuns };
           const historyRuns: QueryRun[] = [];
           // Pages ending at seqs spread over the deep middle of the conversation.
           const deep = Array.from({ length: 97 }, (_, i) => ({
@@ -344,6 +362,7 @@ export async function queries(ctx: Context, targets: TargetSpec[]): Promise<{ ta
         const failed = { target: spec.id, runs: [], error: message.slice(0, 2_000) };
         if (size === 'full') {
           outcome.inboxFull = failed;
+          outcome.inboxBehind = failed;
           outcome.history = failed;
         } else outcome.inboxTenth = failed;
       }
