@@ -1,6 +1,9 @@
 /** A migrated throw-away database per test, on the dialect under test; dropped on dispose. */
+import { MikroORM } from '@mikro-orm/core';
+import type { AbstractSqlDriver } from '@mikro-orm/sql';
 import {
   ConversationSchema,
+  createOrmConfig,
   createScratchDatabase,
   lockConversation,
   openDatabase,
@@ -40,6 +43,26 @@ export async function openTestDatabase(dialect: Dialect): Promise<TestDatabase> 
       await scratch.drop();
     },
   };
+}
+
+/**
+ * A throw-away database migrated only up to `migration`, for tests of what a later migration
+ * does to data written before it (`orm.migrator.up()` runs the rest); dropped on dispose.
+ */
+export async function openDatabaseAt(dialect: Dialect, migration: string): Promise<{ orm: MikroORM<AbstractSqlDriver> } & AsyncDisposable> {
+  const scratch = await createScratchDatabase(dialect);
+  const orm = await MikroORM.init<AbstractSqlDriver>(createOrmConfig(scratch.target));
+  const dispose = async () => {
+    await orm.close();
+    await scratch.drop();
+  };
+  try {
+    await orm.migrator.up({ to: migration });
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
+  return { orm, [Symbol.asyncDispose]: dispose };
 }
 
 /** Users with a placeholder hash: these tests are about storage, not sign-in. */

@@ -2,13 +2,9 @@
  * The inbox order's copy of lastMessageAt on every participant row (inbox-order.ts): exact
  * after every kind of write, since the inbox pages by it alone.
  */
-import { MikroORM } from '@mikro-orm/core';
-import type { AbstractSqlDriver } from '@mikro-orm/sql';
 import { describe, expect, it } from 'vitest';
 import {
   appendEvent,
-  createOrmConfig,
-  createScratchDatabase,
   inboxPage,
   conversationHead,
   membersInboxState,
@@ -18,7 +14,7 @@ import {
   testDialects,
   timeOf,
 } from '../src/index.ts';
-import { createConversation, createUsers, onLocked, openTestDatabase, type TestDatabase } from './helpers.ts';
+import { createConversation, createUsers, onLocked, openDatabaseAt, openTestDatabase, type TestDatabase } from './helpers.ts';
 
 
 /** Each member's copy, and the conversation's own lastMessageAt, as epoch ms. */
@@ -160,37 +156,31 @@ describe.each(testDialects())('inbox order on %s', (dialect) => {
   });
 
   it('is filled in by the migration for conversations that existed before it', async () => {
-    const scratch = await createScratchDatabase(dialect);
-    const orm = await MikroORM.init<AbstractSqlDriver>(createOrmConfig(scratch.target));
-    try {
-      await orm.migrator.up({ to: 'Migration20261121102836_stats_indexes' });
-      const connection = orm.em.getConnection();
-      const time = (date: Date) => (dialect === 'sqlite' ? date.getTime() : date.toISOString());
+    await using db = await openDatabaseAt(dialect, 'Migration20261121102836_stats_indexes');
+    const { orm } = db;
+    const connection = orm.em.getConnection();
+    const time = (date: Date) => (dialect === 'sqlite' ? date.getTime() : date.toISOString());
+    await connection.execute(
+      `insert into users (id, username, display_name, password_hash, role, token_version, created_at) values (1, 'ana', 'Ana', '!', 'user', 0, ?)`,
+      [time(at(0))],
+    );
+    for (const [id, minute] of [[1, 7], [2, 9]] as const) {
       await connection.execute(
-        `insert into users (id, username, display_name, password_hash, role, token_version, created_at) values (1, 'ana', 'Ana', '!', 'user', 0, ?)`,
-        [time(at(0))],
+        `insert into conversations (id, kind, title, created_by_id, created_at, updated_at, last_seq, last_message_at, message_count)
+         values (?, 'group', 'old', 1, ?, ?, 0, ?, 0)`,
+        [id, time(at(0)), time(at(0)), time(at(minute))],
       );
-      for (const [id, minute] of [[1, 7], [2, 9]] as const) {
-        await connection.execute(
-          `insert into conversations (id, kind, title, created_by_id, created_at, updated_at, last_seq, last_message_at, message_count)
-           values (?, 'group', 'old', 1, ?, ?, 0, ?, 0)`,
-          [id, time(at(0)), time(at(0)), time(at(minute))],
-        );
-        await connection.execute(
-          `insert into participants (conversation_id, user_id, role, joined_at, last_read_seq) values (?, 1, 'owner', ?, 0)`,
-          [id, time(at(0))],
-        );
-      }
-      await orm.migrator.up();
-      const page = await inboxPage(orm.em.fork(), { userId: 1, limit: 10, firstMembers: 5 });
-      expect(page.map((row) => [row.conversation.id, row.conversation.lastMessageAt])).toEqual([[2, at(9)], [1, at(7)]]);
-      const [{ missing } = { missing: -1 }] = await connection.execute<{ missing: number | string }[]>(
-        'select count(*) as missing from participants where conversation_last_message_at is null',
+      await connection.execute(
+        `insert into participants (conversation_id, user_id, role, joined_at, last_read_seq) values (?, 1, 'owner', ?, 0)`,
+        [id, time(at(0))],
       );
-      expect(Number(missing)).toBe(0);
-    } finally {
-      await orm.close();
-      await scratch.drop();
     }
+    await orm.migrator.up();
+    const page = await inboxPage(orm.em.fork(), { userId: 1, limit: 10, firstMembers: 5 });
+    expect(page.map((row) => [row.conversation.id, row.conversation.lastMessageAt])).toEqual([[2, at(9)], [1, at(7)]]);
+    const [{ missing } = { missing: -1 }] = await connection.execute<{ missing: number | string }[]>(
+      'select count(*) as missing from participants where conversation_last_message_at is null',
+    );
+    expect(Number(missing)).toBe(0);
   });
 });

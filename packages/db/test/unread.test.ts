@@ -4,13 +4,9 @@
  * events that are not a new message and the messages since deleted). These tests hold every
  * way of counting to that definition, counted message by message.
  */
-import { MikroORM } from '@mikro-orm/core';
-import type { AbstractSqlDriver } from '@mikro-orm/sql';
 import { describe, expect, it } from 'vitest';
 import {
   appendEvent,
-  createOrmConfig,
-  createScratchDatabase,
   inboxPage,
   membersInboxState,
   MessageSchema,
@@ -21,7 +17,7 @@ import {
   unreadCountsOf,
   type User,
 } from '../src/index.ts';
-import { createConversation, createUsers, onLocked, openTestDatabase, type TestDatabase } from './helpers.ts';
+import { createConversation, createUsers, onLocked, openDatabaseAt, openTestDatabase, type TestDatabase } from './helpers.ts';
 
 /** Each member's unread count by its definition, one message at a time: the oracle. */
 async function unreadByDefinition(db: TestDatabase, conversationId: number): Promise<Record<number, number>> {
@@ -116,29 +112,23 @@ describe.each(testDialects())('unread counts on %s', (dialect) => {
   });
 
   it("are right after the migration for members whose markers were behind their own messages", async () => {
-    const scratch = await createScratchDatabase(dialect);
-    const orm = await MikroORM.init<AbstractSqlDriver>(createOrmConfig(scratch.target));
-    try {
-      await orm.migrator.up({ to: 'Migration20261206120304_drop_user_conversation_index' });
-      const em = orm.em.fork();
-      const [ana, ben] = await createUsers(em, 'ana', 'ben');
-      if (!ana || !ben) throw new Error('users not created');
-      const id = await createConversation(em, 'group', [ana, ben]);
-      // Before it, the ORM's postMessage (the seeds) moved no marker: both stay at 0.
-      for (const sender of [ana, ben, ana, ben]) {
-        await onLocked(orm.em.fork(), id, (tx, c) => postMessage(tx, c, { senderId: sender.id, body: 'hi', clientId: `${c.lastSeq}` }));
-      }
-      await orm.migrator.up();
-      const rows = await orm.em.getConnection().execute<{ user_id: number; last_read_seq: number }[]>(
-        'select user_id, last_read_seq from participants where conversation_id = ? order by user_id',
-        [id],
-      );
-      expect(rows.map((row) => Number(row.last_read_seq))).toEqual([3, 4]);
-      expect((await unreadCountsOf(orm.em.fork(), ana.id, [id])).get(id)).toBe(1);
-      expect((await unreadCountsOf(orm.em.fork(), ben.id, [id])).get(id)).toBe(0);
-    } finally {
-      await orm.close();
-      await scratch.drop();
+    await using db = await openDatabaseAt(dialect, 'Migration20261206120304_drop_user_conversation_index');
+    const { orm } = db;
+    const em = orm.em.fork();
+    const [ana, ben] = await createUsers(em, 'ana', 'ben');
+    if (!ana || !ben) throw new Error('users not created');
+    const id = await createConversation(em, 'group', [ana, ben]);
+    // Before it, the ORM's postMessage (the seeds) moved no marker: both stay at 0.
+    for (const sender of [ana, ben, ana, ben]) {
+      await onLocked(orm.em.fork(), id, (tx, c) => postMessage(tx, c, { senderId: sender.id, body: 'hi', clientId: `${c.lastSeq}` }));
     }
+    await orm.migrator.up();
+    const rows = await orm.em.getConnection().execute<{ user_id: number; last_read_seq: number }[]>(
+      'select user_id, last_read_seq from participants where conversation_id = ? order by user_id',
+      [id],
+    );
+    expect(rows.map((row) => Number(row.last_read_seq))).toEqual([3, 4]);
+    expect((await unreadCountsOf(orm.em.fork(), ana.id, [id])).get(id)).toBe(1);
+    expect((await unreadCountsOf(orm.em.fork(), ben.id, [id])).get(id)).toBe(0);
   });
 });
