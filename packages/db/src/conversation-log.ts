@@ -102,8 +102,8 @@ export interface PostedMessage {
 
 /**
  * Posts a message as `postMessage` does — the conversation's next seq, its event, the
- * counters (and the database moves the sender's read marker: triggers.ts) — in plain SQL: the send path, about a tenth of the
- * ORM's cost. Checks under the conversation's write lock that the sender is a member; null
+ * counters (the database moves the sender's read marker: triggers.ts) — in plain SQL: the
+ * send path, about a tenth of the ORM's cost. Checks under the conversation's write lock that the sender is a member; null
  * when they are not (or the conversation does not exist). Returns the members as of the
  * write too, so the publish that follows reads nothing. A clientId the sender already used
  * fails with UniqueConstraintViolationException.

@@ -9,9 +9,9 @@
  *   join and a sort over all of my conversations. A conversation's new lastMessageAt goes
  *   to all of its rows, and a new row takes its conversation's value.
  * - What I send, I have read (docs/ARCHITECTURE.md, "Unread"): a new message (its
- *   message.created event) moves its sender's read marker to it. So no member's marker is ever behind a message of their
- *   own, which is what lets an unread count be arithmetic on seqs instead of a count of
- *   messages.
+ *   message.created event) moves its sender's read marker to it. So no member's marker is
+ *   ever behind a message of their own, which is what lets an unread count be arithmetic
+ *   on seqs instead of a count of messages.
  *
  * They are entity metadata (added per dialect at discovery), so `pnpm db migration:create`
  * generates them and the drift check compares them like any column or index.
