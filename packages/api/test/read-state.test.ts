@@ -129,6 +129,91 @@ describe.each(testDialects())('read state on %s', (dialect) => {
     const id = await newGroup();
     for (const seq of [-1, 1.5, 2 ** 31]) await expectFieldError(vic.api.conversations.markRead({ id, seq }), 'seq');
   });
+
+  it('agrees with counting message by message after any mix of sends, edits, deletes, renames, joins, removals, leaves and marks', async () => {
+    const api = getApi();
+    const [xan, yol] = [await api.seedUser(`xan${(serial += 1)}`), await api.seedUser(`yol${(serial += 1)}`)];
+    const everyone = [uma, vic, wes, xan, yol];
+    const id = await newGroup();
+    const members = new Set([uma.id, vic.id, wes.id]);
+    const sent: { id: number; senderId: number; deleted: boolean }[] = [];
+    let lastSeq = 0;
+    // A fixed sequence of pseudo-random operations (mulberry32), so a failure replays.
+    let state = 20261206;
+    const random = () => {
+      state = (state + 0x6d2b79f5) | 0;
+      let t = Math.imul(state ^ (state >>> 15), 1 | state);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    const pick = <T,>(items: T[]): T | undefined => items[Math.floor(random() * items.length)];
+    const inGroup = () => everyone.filter((user) => members.has(user.id));
+    const others = () => inGroup().filter((user) => user.id !== uma.id);
+
+    const byDefinition = async () => {
+      const rows = await api.db.em.fork().getConnection().execute<{ user_id: number; unread: number | string }[]>(
+        `select p.user_id, (select count(*) from messages m where m.conversation_id = p.conversation_id and m.seq > p.last_read_seq
+                                                             and m.sender_id <> p.user_id and m.deleted_at is null) as unread
+           from participants p where p.conversation_id = ?`,
+        [id],
+      );
+      return Object.fromEntries(rows.map((row) => [Number(row.user_id), Number(row.unread)]));
+    };
+    const shown = async () => Object.fromEntries(await Promise.all(inGroup().map(async (user) => [user.id, await unreadOf(user, id)] as const)));
+
+    let checks = 0;
+    for (let step = 1; step <= 90; step += 1) {
+      const roll = random();
+      if (roll < 0.4) {
+        const sender = pick(inGroup()) ?? uma;
+        const message = await send(sender, id, `step ${step}`);
+        sent.push({ id: message.id, senderId: sender.id, deleted: false });
+        lastSeq = message.seq;
+      } else if (roll < 0.5) {
+        const message = pick(sent.filter((m) => !m.deleted && members.has(m.senderId)));
+        const author = everyone.find((user) => user.id === message?.senderId);
+        if (message && author) await author.api.messages.edit({ id: message.id, body: `edited at ${step}` });
+      } else if (roll < 0.6) {
+        const message = pick(sent.filter((m) => !m.deleted && members.has(m.senderId)));
+        // Its sender deletes it, or the group's owner does.
+        const actor = random() < 0.5 ? everyone.find((user) => user.id === message?.senderId) : uma;
+        if (message && actor) {
+          await actor.api.messages.delete({ id: message.id });
+          message.deleted = true;
+        }
+      } else if (roll < 0.75) {
+        const reader = pick(inGroup()) ?? uma;
+        await reader.api.conversations.markRead({ id, seq: Math.floor(random() * (lastSeq + 3)) });
+      } else if (roll < 0.8) {
+        await uma.api.conversations.update({ id, title: `Title ${step}` });
+      } else if (roll < 0.87) {
+        const outsider = pick(everyone.filter((user) => !members.has(user.id)));
+        if (outsider) {
+          await uma.api.conversations.addParticipants({ id, userIds: [outsider.id] });
+          members.add(outsider.id);
+        }
+      } else if (roll < 0.94) {
+        const member = pick(others());
+        if (member && others().length > 1) {
+          await uma.api.conversations.removeParticipant({ id, userId: member.id });
+          members.delete(member.id);
+        }
+      } else {
+        const member = pick(others());
+        if (member && others().length > 1) {
+          await member.api.conversations.leave({ id });
+          members.delete(member.id);
+        }
+      }
+      if (step % 10 === 0) {
+        const expected = await byDefinition();
+        expect(await shown()).toEqual(expected);
+        checks += Object.values(expected).filter((count) => count > 0).length;
+      }
+    }
+    // The sequence must have left someone with something to read, or it tested little.
+    expect(checks).toBeGreaterThan(5);
+  });
 });
 
 describe.each(testDialects())('read receipts on %s', (dialect) => {
@@ -180,4 +265,5 @@ describe.each(testDialects())('read receipts on %s', (dialect) => {
       await receipts.return?.();
     }
   });
+
 });
