@@ -127,7 +127,7 @@ export function meView(user: UserRow): MeView {
 }
 
 /** `online`: the users online now (one presence look-up per response, not per user). */
-export function userView(user: User, online: ReadonlySet<number>): UserView {
+export function userView(user: Pick<User, 'id' | 'username' | 'displayName'>, online: ReadonlySet<number>): UserView {
   return { id: user.id, username: user.username, displayName: user.displayName, online: online.has(user.id) };
 }
 

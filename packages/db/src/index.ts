@@ -14,6 +14,7 @@ export {
   historyPage,
   inboxPage,
   membersInboxState,
+  searchUsers,
   unreadCountsOf,
   type ConversationHead,
   type ConversationRow,
@@ -23,6 +24,7 @@ export {
   type MemberRow,
   type MembershipRow,
   type UserRow,
+  type UserSearch,
 } from './reads.ts';
 export { hashPassword, verifyPassword } from './passwords.ts';
 export { DEMO_PASSWORD } from './seed.ts';

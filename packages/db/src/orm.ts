@@ -69,8 +69,9 @@ export function createOrmConfig(target: DatabaseTarget, options: OrmConfigOption
     // Services work on explicit forks (one per call); the global manager is never used for work.
     allowGlobalContext: false,
     // PostgreSQL's send path is a function written by hand in its migration (SQLite has no
-    // functions to mirror it): not metadata, so the schema diff must not drop it.
-    schemaGenerator: { ignoreRoutines: true },
+    // functions to mirror it), and SQLite's trigram index for users.search a virtual table
+    // (with its shadow tables): not metadata, so the schema diff must not drop them.
+    schemaGenerator: { ignoreRoutines: true, skipTables: [/^users_search/] },
     migrations: {
       path: migrationsPath(target.dialect),
       glob: '!(*.d).ts',

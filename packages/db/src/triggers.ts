@@ -8,6 +8,8 @@
  *   is one range of participants_inbox_idx (user, that copy, conversation) instead of a
  *   join and a sort over all of my conversations. A conversation's new lastMessageAt goes
  *   to all of its rows, and a new row takes its conversation's value.
+ * - users.search's trigram index on SQLite (`users_search`, an FTS5 table over the users'
+ *   names, created by its migration): each new user, rename and deletion is written to it.
  * - What I send, I have read (docs/ARCHITECTURE.md, "Unread"): a new message (its
  *   message.created event) moves its sender's read marker to it. So no member's marker is
  *   ever behind a message of their own, which is what lets an unread count be arithmetic
@@ -23,6 +25,10 @@ import type { Dialect } from './orm.ts';
 // MikroORM's SQLite trigger parser cuts a body at the first "end", as in "sender_id".
 const READ_OWN_MESSAGE =
   'update participants set last_read_seq = new.seq where conversation_id = new.conversation_id and user_id = new.actor_id and last_read_seq < new.seq;';
+
+// An external-content FTS5 table is told what to index and what to forget (the old values).
+const SEARCH_ADD = 'insert into users_search (rowid, username, display_name) values (new.id, new.username, new.display_name);';
+const SEARCH_REMOVE = "insert into users_search (users_search, rowid, username, display_name) values ('delete', old.id, old.username, old.display_name);";
 
 const TRIGGERS: Record<Dialect, Record<string, TriggerDef[]>> = {
   sqlite: {
@@ -48,6 +54,17 @@ const TRIGGERS: Record<Dialect, Record<string, TriggerDef[]>> = {
     ],
     conversation_events: [
       { name: 'conversation_events_read_own_trigger', timing: 'after', events: ['insert'], when: "new.type = 'message.created'", body: READ_OWN_MESSAGE },
+    ],
+    users: [
+      { name: 'users_search_insert_trigger', timing: 'after', events: ['insert'], body: SEARCH_ADD },
+      { name: 'users_search_delete_trigger', timing: 'after', events: ['delete'], body: SEARCH_REMOVE },
+      {
+        name: 'users_search_update_trigger',
+        timing: 'after',
+        events: ['update'],
+        when: 'old.username is not new.username or old.display_name is not new.display_name',
+        body: `${SEARCH_REMOVE} ${SEARCH_ADD}`,
+      },
     ],
   },
   postgresql: {

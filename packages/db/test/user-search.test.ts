@@ -1,0 +1,85 @@
+/**
+ * users.search (reads.ts, searchUsers): whichever way it finds them (on SQLite the trigram
+ * index's candidates, or the walk of the username index), the same users as the plain
+ * condition, in username order.
+ */
+import { describe, expect, it } from 'vitest';
+import { searchUsers, testDialects, UserSchema } from '../src/index.ts';
+import { createUsers, openTestDatabase, type TestDatabase } from './helpers.ts';
+
+/** The users a search must find, by its definition: one walk, tested user by user. */
+async function byDefinition(db: TestDatabase, query: string, excludeUserId: number, limit: number): Promise<string[]> {
+  const pattern = `%${query.toLowerCase().replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+  const rows = await db
+    .em()
+    .getConnection()
+    .execute<{ username: string }[]>(
+      `select username from users where id <> ? and (lower(username) like ? escape '\\' or lower(display_name) like ? escape '\\')
+        order by username limit ?`,
+      [excludeUserId, pattern, pattern, limit],
+    );
+  return rows.map((row) => row.username);
+}
+
+const found = async (db: TestDatabase, query: string, excludeUserId: number, limit = 20) =>
+  (await searchUsers(db.em(), { query, excludeUserId, limit })).map((user) => user.username);
+
+describe.each(testDialects())('users.search on %s', (dialect) => {
+  it('finds what the plain condition finds, for queries few users match and queries many do', async () => {
+    await using db = await openTestDatabase(dialect);
+    const now = dialect === 'sqlite' ? String(Date.now()) : 'now()';
+    // 1,500 users: more than the trigram candidates the search tests before it walks instead.
+    await db
+      .em()
+      .getConnection()
+      .execute(
+        `insert into users (username, display_name, password_hash, role, token_version, created_at)
+         with recursive s(n) as (select 1 union all select n + 1 from s where n < 1500)
+         select 'user' || n, 'User number ' || n, '!', 'user', 0, ${now} from s`,
+      );
+    const [me] = await createUsers(db.em(), 'me');
+    if (!me) throw new Error('user not created');
+    await createUsers(db.em(), 'elodie', 'ann_100%', 'quote"d', 'zed');
+    const em = db.em();
+    (await em.findOneOrFail(UserSchema, { username: 'elodie' })).displayName = 'Élodie Zola';
+    await em.flush();
+
+    const queries = [
+      'user149', // 11 users: the trigram path on SQLite
+      'number 149', // 11, in display names only
+      'user', // 1,500: too many candidates, the walk
+      'er 1', // hundreds, late in username order
+      'us', // under three characters: always the walk
+      'zzz', // nobody
+      'zol', // found by the display name set after the user was created
+      '_100%', // wildcards are literal
+      'quote"d', // a quote in the query
+      '"a*" or b', // FTS5 syntax is text to find
+      'me', // never myself
+    ];
+    for (const query of queries) {
+      expect(await found(db, query, me.id), query).toEqual(await byDefinition(db, query, me.id, 20));
+    }
+    expect(await found(db, 'user149', me.id)).toEqual(['user149', ...Array.from({ length: 10 }, (_, i) => `user149${i}`)]);
+    expect(await found(db, 'zol', me.id)).toEqual(['elodie']);
+    expect(await found(db, '_100%', me.id)).toEqual(['ann_100%']);
+    expect(await found(db, 'quote"d', me.id)).toEqual(['quote"d']);
+    expect(await found(db, '"a*" or b', me.id)).toEqual([]);
+    expect(await found(db, 'user', me.id, 3)).toEqual(['user1', 'user10', 'user100']);
+  });
+
+  it('follows renames: found by the new name, no longer by the old', async () => {
+    await using db = await openTestDatabase(dialect);
+    const [me, ana] = await createUsers(db.em(), 'me', 'ana');
+    if (!me || !ana) throw new Error('users not created');
+    const em = db.em();
+    const row = await em.findOneOrFail(UserSchema, ana.id);
+    row.displayName = 'Anastasia Quill';
+    await em.flush();
+    expect(await found(db, 'quill', me.id)).toEqual(['ana']);
+    row.displayName = 'Ana Brook';
+    await em.flush();
+    expect(await found(db, 'quill', me.id)).toEqual([]);
+    expect(await found(db, 'brook', me.id)).toEqual(['ana']);
+  });
+});
