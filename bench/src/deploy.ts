@@ -121,9 +121,9 @@ const BULK_TABLES = ['messages', 'conversation_events', 'participants'];
  * Migrates the database and writes `data` into it (batched INSERTs, load.ts). For a large
  * dataset the secondary indexes of the big tables (on SQLite also their triggers, on
  * PostgreSQL also their unique and foreign-key constraints) are dropped first and recreated
- * afterwards from their own definitions: building an index from sorted data, or checking a foreign key in one join,
- * is many times faster than doing it row by row. Recreating a constraint checks every row,
- * and the schema ends up exactly as the migrations made it.
+ * afterwards from their own definitions: building an index from sorted data, or checking a
+ * foreign key in one join, is many times faster than doing it row by row. Recreating a
+ * constraint checks every row, and the schema ends up exactly as the migrations made it.
  */
 export async function seedDatabase(target: DatabaseTarget, data: Dataset | undefined): Promise<void> {
   const db = await openDatabase(target);

@@ -269,8 +269,8 @@ export async function searchUsers(em: EntityManager, search: UserSearch): Promis
     ]);
     if (candidates.length <= SEARCH_CANDIDATES) {
       const rows = await direct.query<UserColumns>(
-        `select ${USER_COLUMNS} from users u where u.id in (select value from json_each(?)) and ${matches} order by u.username limit ?`,
-        [JSON.stringify(candidates.map((row) => Number(row.id))), ...params, search.limit],
+        `select ${USER_COLUMNS} from users u where u.id ${inList(direct)} and ${matches} order by u.username limit ?`,
+        [idList(direct, candidates.map((row) => Number(row.id))), ...params, search.limit],
       );
       return rows.map(userRow);
     }
