@@ -12,6 +12,7 @@ import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import type { AbstractSqlDriver, SqlEntityManager } from '@mikro-orm/sql';
 import { SqliteDriver } from '@mikro-orm/sqlite';
 import { entities } from './entities.ts';
+import { addDialectIndexes } from './dialect-indexes.ts';
 import { addTriggers } from './triggers.ts';
 
 export const DIALECTS = ['sqlite', 'postgresql'] as const;
@@ -64,8 +65,13 @@ export function createOrmConfig(target: DatabaseTarget, options: OrmConfigOption
     entities,
     debug: options.debug ?? false,
     extensions: [Migrator],
-    // Triggers differ per dialect (their bodies are each database's own language).
-    discovery: { onMetadata: (meta: EntityMetadata) => addTriggers(meta, target.dialect) },
+    // Triggers differ per dialect (their bodies are each database's own language), and some indexes are one dialect's.
+    discovery: {
+      onMetadata: (meta: EntityMetadata) => {
+        addTriggers(meta, target.dialect);
+        addDialectIndexes(meta, target.dialect);
+      },
+    },
     // Services work on explicit forks (one per call); the global manager is never used for work.
     allowGlobalContext: false,
     // PostgreSQL's send path is a function written by hand in its migration (SQLite has no

@@ -253,7 +253,8 @@ export interface UserSearch {
  * finds the candidates of a query of three characters or more: when there are at most
  * SEARCH_CANDIDATES, only they are tested and sorted; when there are more, matches are
  * common enough that the walk ends early. The same condition decides in either case, so
- * the answer is the same. PostgreSQL walks in its own process, off the event loop.
+ * the answer is the same. On PostgreSQL, pg_trgm's GIN indexes (dialect-indexes.ts) do
+ * the same inside the planner, which weighs them against the walk for each call's pattern.
  */
 export async function searchUsers(em: EntityManager, search: UserSearch): Promise<UserRow[]> {
   const direct = await directSql(em);
@@ -275,7 +276,11 @@ export async function searchUsers(em: EntityManager, search: UserSearch): Promis
       return rows.map(userRow);
     }
   }
-  const rows = await direct.query<UserColumns>(`select ${USER_COLUMNS} from users u where ${matches} order by u.username limit ?`, [...params, search.limit]);
+  // On PostgreSQL the trigram indexes (dialect-indexes.ts) or the username index's walk, whichever the values favour.
+  const rows = await direct.queryPlannedEachCall<UserColumns>(`select ${USER_COLUMNS} from users u where ${matches} order by u.username limit ?`, [
+    ...params,
+    search.limit,
+  ]);
   return rows.map(userRow);
 }
 

@@ -4,7 +4,7 @@
  * condition, in username order.
  */
 import { describe, expect, it } from 'vitest';
-import { searchUsers, testDialects, UserSchema } from '../src/index.ts';
+import { searchUsers, statementTimings, testDialects, UserSchema, type StatementTiming } from '../src/index.ts';
 import { createUsers, openTestDatabase, type TestDatabase } from './helpers.ts';
 
 /** The users a search must find, by its definition: one walk, tested user by user. */
@@ -81,5 +81,43 @@ describe.each(testDialects())('users.search on %s', (dialect) => {
     await em.flush();
     expect(await found(db, 'quill', me.id)).toEqual([]);
     expect(await found(db, 'brook', me.id)).toEqual(['ana']);
+  });
+});
+
+describe.runIf(testDialects().includes('postgresql'))('users.search on postgresql, its plans', () => {
+  it('reads the trigram indexes for a query few users match, and walks the usernames in order for one many match', async () => {
+    await using db = await openTestDatabase('postgresql');
+    const connection = db.em().getConnection();
+    await connection.execute(
+      `insert into users (username, display_name, password_hash, role, token_version, created_at)
+       select 'user' || n, 'User number ' || n, '!', 'user', 0, now() from generate_series(1, 50000) n`,
+    );
+    await connection.execute('analyze users');
+    const [me] = await createUsers(db.em(), 'me');
+    if (!me) throw new Error('user not created');
+
+    // The plan PostgreSQL makes for the statement users.search runs, with that call's values.
+    const planOf = async (query: string) => {
+      const heard: StatementTiming[] = [];
+      const listener = (message: unknown) => heard.push(message as StatementTiming);
+      statementTimings.subscribe(listener);
+      try {
+        await found(db, query, me.id);
+      } finally {
+        statementTimings.unsubscribe(listener);
+      }
+      const search = heard.find((timing) => /from users u where/.test(timing.sql));
+      if (!search) throw new Error('no search statement heard');
+      const pattern = `%${query}%`;
+      const rows = await connection.execute<{ 'QUERY PLAN': string }[]>(`explain ${search.sql}`, [me.id, pattern, pattern, 20]);
+      return rows.map((row) => row['QUERY PLAN']).join('\n');
+    };
+    for (const rare of ['zzz', 'user49999', '49999']) {
+      const plan = await planOf(rare);
+      expect(plan, rare).toContain('users_username_trgm_idx');
+      expect(plan, rare).toContain('users_display_name_trgm_idx');
+    }
+    // 50,000 matches: the first 20 in username order are the first 20 users of the walk.
+    expect(await planOf('user')).toMatch(/Index Scan using users_username_unique/);
   });
 });
