@@ -73,11 +73,11 @@ describe('the admin view', () => {
     const admin = await signIn(browser, app.url, 'admin', '/admin', { width: 1280, height: 2000 });
     await admin.getByRole('heading', { name: 'Usage' }).waitFor();
 
-    // The demo seed: 4 users, 4 conversations (2 direct, a group, notes), 346 messages over the last 14 days.
+    // The demo seed: 4 users, 4 conversations (2 direct, a group, notes), 354 messages over the last 14 days.
     expect(await tileValue(admin, 'stat-users-total')).toBe(4);
     expect(await tileValue(admin, 'stat-conversations-total')).toBe(4);
-    expect(await tileValue(admin, 'stat-messages-total')).toBe(346);
-    expect(await tileValue(admin, 'stat-messages-average')).toBe(86.5);
+    expect(await tileValue(admin, 'stat-messages-total')).toBe(354);
+    expect(await tileValue(admin, 'stat-messages-average')).toBe(88.5);
     expect(await admin.getByTestId('stored-freshness').textContent()).toMatch(/^As of \d\d:\d\d:\d\d UTC/);
 
     for (const chart of ['Messages per day', 'Active users', 'Conversations by kind']) {
@@ -86,7 +86,7 @@ describe('the admin view', () => {
     // Every seeded message is within the last 30 days, so the heat map holds them all.
     expect(await admin.getByTestId('heat-cell').count()).toBe(7 * 24);
     const heatTotal = await admin.getByTestId('heat-cell').evaluateAll((cells: CellInPage[]) => cells.reduce((sum, cell) => sum + Number(cell.dataset.messages), 0));
-    expect(heatTotal).toBe(346);
+    expect(heatTotal).toBe(354);
     const top = admin.getByTestId('top-conversation');
     expect(await top.count()).toBe(4);
     expect(await top.getByText('Weekend trip').count()).toBe(1);

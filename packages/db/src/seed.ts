@@ -1,6 +1,7 @@
 /**
  * Demo data for the quick start: alice, bob, carol and an admin (password `parley-demo`),
- * a DM, a group, notes to self and a few hundred messages over the last two weeks.
+ * a DM, a group, notes to self and a few hundred messages over the last two weeks, the
+ * newest of them unread.
  * Written through the same log primitives as the API, so seqs, events and counters hold.
  */
 import { postMessage } from './conversation-log.ts';
@@ -83,11 +84,29 @@ export async function seedDemoData(em: EntityManager): Promise<string> {
     post(notes, [alice], 12);
     post(adminDm, [admin, alice], 4);
 
-    // Everyone has read everything except the newest stretch, so the inbox shows unread
-    // badges; never behind their own messages (the database moved them there: refreshed).
+    // Everyone has read the history; the last half hour, mostly by others, is unread, so the
+    // inbox shows badges (alice: 3 from bob, 3 in the group, 1 from the admin, none in her
+    // notes). A sender's own message moves their marker (the database's trigger).
     await tx.flush();
     const members = await tx.find(ParticipantSchema, {}, { populate: ['conversation'], refresh: true });
-    for (const member of members) member.lastReadSeq = Math.max(member.lastReadSeq, member.conversation.getEntity().lastSeq - 5);
+    for (const member of members) member.lastReadSeq = member.conversation.getEntity().lastSeq;
+    // Written before the new messages, whose trigger moves their senders' markers past these.
+    await tx.flush();
+    const recent: [Conversation, User, string][] = [
+      [notes, alice, 'Trip: board games, hiking map, rain jacket'],
+      [adminDm, admin, 'Welcome to Parley! Ask me anything about your account.'],
+      [group, carol, 'Cabin is confirmed for Friday and Saturday!'],
+      [group, bob, "I'll drive, three seats free."],
+      [group, carol, 'Alice, could you make the grocery list?'],
+      [dm, bob, 'Are you still up for the climbing gym tomorrow?'],
+      [dm, bob, 'I can pick you up at 6.'],
+      [dm, bob, 'Bring the chalk bag if you find it.'],
+    ];
+    recent.forEach(([target, sender, body], i) => {
+      const at = new Date(Date.now() - (recent.length - i) * 4 * 60_000);
+      postMessage(tx, target, { senderId: sender.id, body, clientId: `seed-recent-${i}`, at });
+    });
+    posted += recent.length;
     return `seeded 4 users (password "${DEMO_PASSWORD}"), 4 conversations, ${posted} messages`;
   });
 }

@@ -7,6 +7,7 @@ import {
   ParticipantSchema,
   seedDemoData,
   testDialects,
+  unreadCountsOf,
   UserSchema,
   verifyPassword,
 } from '../src/index.ts';
@@ -52,6 +53,27 @@ describe.each(testDialects())('demo seed on %s', (dialect) => {
       // History lies in the past, so new messages sort after it.
       expect(conversation.lastMessageAt.getTime()).toBeLessThan(Date.now());
     }
+  });
+
+  it("leaves the newest messages unread, none of them the reader's own", async () => {
+    await using db = await openTestDatabase(dialect);
+    await seedDemoData(db.em());
+    const em = db.em();
+    const unreadOf = async (username: string) => {
+      const user = await em.findOneOrFail(UserSchema, { username });
+      const memberships = await em.find(ParticipantSchema, { user: user.id }, { populate: ['conversation'] });
+      const counts = await unreadCountsOf(em, user.id, memberships.map((m) => m.conversation.id));
+      const titleOf = (m: (typeof memberships)[number]) => m.conversation.getEntity().title ?? m.conversation.getEntity().kind;
+      return Object.fromEntries(memberships.map((m) => [titleOf(m), counts.get(m.conversation.id)]));
+    };
+    // alice's DMs are with bob and with the admin: told apart by their counts.
+    expect(await unreadOf('alice')).toEqual({ direct: expect.any(Number), 'Weekend trip': 3, self: 0 });
+    const alice = await em.findOneOrFail(UserSchema, { username: 'alice' });
+    const byPartner = await em.find(ParticipantSchema, { user: alice.id, conversation: { kind: 'direct' } }, { populate: ['conversation'] });
+    const counts = await unreadCountsOf(em, alice.id, byPartner.map((m) => m.conversation.id));
+    expect([...counts.values()].sort()).toEqual([1, 3]);
+    expect(await unreadOf('bob')).toEqual({ direct: 0, 'Weekend trip': 1 });
+    expect(await unreadOf('carol')).toEqual({ 'Weekend trip': 0 });
   });
 
   it('leaves a database that already has users alone', async () => {
