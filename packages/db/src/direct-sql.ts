@@ -361,20 +361,18 @@ async function openDirect(em: EntityManager): Promise<DirectSql> {
     return { dialect, sqlite, query, lookup: query, queryPlannedEachCall: query };
   }
   const postgres = new PostgresStatements(await (connection as PostgreSqlConnection).getNativeClient());
-  const query: Query = <Row>(sql: string, params?: readonly SqlValue[]) =>
-    postgres.all<Row>(sql, params).catch((error: unknown) => {
-      throw asOrmError(error);
-    });
-  const lookup: Query = <Row>(sql: string, params: readonly SqlValue[] = []) =>
-    postgres.lookup<Row>(sql, params).catch((error: unknown) => {
-      throw asOrmError(error);
-    });
+  const query: Query = <Row>(sql: string, params: readonly SqlValue[] = []) => withOrmErrors(postgres.all<Row>(sql, params));
+  const lookup: Query = <Row>(sql: string, params: readonly SqlValue[] = []) => withOrmErrors(postgres.lookup<Row>(sql, params));
   const queryPlannedEachCall: Query = <Row>(sql: string, params: readonly SqlValue[] = []) =>
-    postgres.all<Row>(sql, params, { planEachCall: true }).catch((error: unknown) => {
-      throw asOrmError(error);
-    });
+    withOrmErrors(postgres.all<Row>(sql, params, { planEachCall: true }));
   return { dialect, postgres, query, lookup, queryPlannedEachCall };
 }
+
+/** `running`, its driver error rethrown as the ORM's (asOrmError). */
+const withOrmErrors = <T>(running: Promise<T>): Promise<T> =>
+  running.catch((error: unknown) => {
+    throw asOrmError(error);
+  });
 
 /**
  * Driver errors as the ORM's exceptions, so callers and the API's error mapping treat
