@@ -38,6 +38,12 @@ export interface RateLimits {
   conversationCreate: RateRule;
   messageSend: RateRule;
   setTyping: RateRule;
+  /**
+   * users.search: a search that few users match, or of two letters, reads every user
+   * (docs/ARCHITECTURE.md, "Search"); the web app asks at most five times a second while
+   * someone types.
+   */
+  userSearch: RateRule;
   /** Sign-in attempts for one username from one address. */
   login: RateRule;
   /** Sign-in attempts from one address, whatever the username (password spraying). */
@@ -51,6 +57,7 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
   conversationCreate: { limit: 20, windowMs: 60 * 60_000 },
   messageSend: { limit: 30, windowMs: 10_000 },
   setTyping: { limit: 1, windowMs: 2_000 },
+  userSearch: { limit: 60, windowMs: 10_000 },
   login: { limit: 10, windowMs: 60_000 },
   loginPerIp: { limit: 100, windowMs: 10 * 60_000 },
   // Caps guessing at one account from many addresses at 300 an hour. The price: a guesser

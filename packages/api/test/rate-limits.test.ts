@@ -21,7 +21,7 @@ describe.each(testDialects())('rate limits on %s', (dialect) => {
   const rule = (limit: number) => ({ limit, windowMs: WINDOW_MS });
   const getApi = useTestApi(dialect, {
     // Login and register at 1: every successful attempt costs a password hash.
-    rateLimits: { messageSend: rule(3), login: rule(1), conversationCreate: rule(2), register: rule(1) },
+    rateLimits: { messageSend: rule(3), login: rule(1), conversationCreate: rule(2), register: rule(1), userSearch: rule(3) },
   });
   let rhea: TestUser;
   let sol: TestUser;
@@ -51,6 +51,16 @@ describe.each(testDialects())('rate limits on %s', (dialect) => {
     await expect(sol.api.messages.send({ conversationId: theirs.id, body: 'hi', clientId: 's-1' })).resolves.toMatchObject({
       seq: 1,
     });
+  });
+
+  it('limits users.search per user', async () => {
+    const search = (user: TestUser, query: string) => user.api.users.search({ query });
+    await expect(search(rhea, 'sol')).resolves.toMatchObject([{ username: 'sol' }]);
+    await search(rhea, 'so');
+    await search(rhea, 'zzz');
+    await expectRateLimited(search(rhea, 'sol'));
+    // Another user has their own budget.
+    await expect(search(sol, 'rhea')).resolves.toMatchObject([{ username: 'rhea' }]);
   });
 
   it('limits conversations.create per user, but reopening an existing DM is free', async () => {

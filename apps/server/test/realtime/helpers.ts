@@ -84,6 +84,8 @@ export async function createBackends(bus: BusKind, namespace: string): Promise<R
 export const GENEROUS_LIMITS: StartOptions['rateLimits'] = {
   messageSend: { limit: 100_000, windowMs: 10_000 },
   setTyping: { limit: 100_000, windowMs: 2_000 },
+  // Presence tests poll users.search for the online dot.
+  userSearch: { limit: 100_000, windowMs: 10_000 },
   conversationCreate: { limit: 10_000, windowMs: 60_000 },
   register: { limit: 10_000, windowMs: 60_000 },
 };

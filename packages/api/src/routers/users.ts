@@ -13,5 +13,8 @@ export const usersRouter = {
         limit: z.number().int().min(1).max(INPUT_LIMITS.userSearchMax).default(10),
       }),
     )
-    .query(({ ctx, input }) => searchUsers(ctx, input)),
+    .query(async ({ ctx, input }) => {
+      await ctx.deps.rateLimiter.consume(`users.search:${ctx.user.id}`, ctx.deps.rateLimits.userSearch);
+      return searchUsers(ctx, input);
+    }),
 } satisfies TRPCRouterRecord;
