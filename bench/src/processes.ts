@@ -4,7 +4,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { FromTarget, StatementTotal, ToTarget } from './targets/control.ts';
+import type { FromTarget, ProfileKind, StatementTotal, ToTarget } from './targets/control.ts';
 import type { ConnectionsHolding, FromLoad, Job, ToLoad } from './load/jobs.ts';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
@@ -38,8 +38,11 @@ export interface ServerProcess {
   pid: number;
   /** Memory after a full garbage collection, in bytes (process.memoryUsage()). */
   memory(): Promise<Memory>;
-  /** Parley (parley-hook.ts): records a CPU profile from now until profileStop writes it to `path`; profileStop answers the plain-SQL statements run meanwhile. */
-  profileStart(): Promise<void>;
+  /**
+   * Parley (parley-hook.ts): records a profile of `kind` from now until profileStop writes
+   * it to `path`; profileStop answers the plain-SQL statements run meanwhile (a CPU profile's).
+   */
+  profileStart(kind: ProfileKind): Promise<void>;
   profileStop(path: string): Promise<StatementTotal[]>;
   stop(): Promise<void>;
   output(): string;
@@ -126,7 +129,7 @@ export async function startTarget({ name, entry, env = {}, readyFrom }: StartTar
       const { rss, heapUsed, heapTotal, external, arrayBuffers, v8Malloced } = await ask({ type: 'memory' }, 'memory');
       return { rss, heapUsed, heapTotal, external, arrayBuffers, v8Malloced };
     },
-    profileStart: async () => void (await ask({ type: 'profile-start' }, 'profiling')),
+    profileStart: async (kind) => void (await ask({ type: 'profile-start', kind }, 'profiling')),
     profileStop: async (path) => (await ask({ type: 'profile-stop', path }, 'profiled')).statements,
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;

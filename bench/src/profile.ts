@@ -3,7 +3,9 @@
  * the inbox (conversations.list at full size, one call after another), each in its own server process, profiled (V8's sampling CPU profiler, started in the server
  * through parley-hook.ts) only while the workload runs; then where the server's CPU time
  * went: the functions with the most self time, the same time summed by package, and the plain-SQL
- * statements run meanwhile by total time. `--per-sec N` profiles fan-out at N deliveries/s.
+ * statements run meanwhile by total time. Then the same workload again under V8's sampling
+ * heap profiler: what it allocated per unit of work, and where. `--per-sec N` profiles
+ * fan-out at N deliveries/s.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -29,9 +31,9 @@ export async function runProfiles(ctx: Context, outDir: string, spec: TargetSpec
   const options = { redisUrl: ctx.redisUrl };
   const dir = resolve(outDir, 'profiles');
   mkdirSync(dir, { recursive: true });
+  const summarize = (part: string, title: string, unit: string, profiled: Profiled) =>
+    report(ctx, { dir, outDir, name: name(part), target: spec.label, title, unit, ...profiled });
 
-  /** Each workload's plain-SQL statements while profiled. */
-  const statements: Record<'send' | 'fanout' | 'inbox', StatementTotal[]> = { send: [], fanout: [], inbox: [] };
   const senders = ctx.settings.send.senders;
   const sendJob = (deployment: Deployment, prefix: string, seconds: number): SendJob => ({
     type: 'send',
@@ -43,17 +45,18 @@ export async function runProfiles(ctx: Context, outDir: string, spec: TargetSpec
   });
   ctx.log(`profiling the send path: ${senders} senders for ${PROFILE_SECONDS} s, after a 3 s warm-up`);
   const sendDeployment = await deploy(spec, { ...options, data: directsFixture(senders) });
+  let send: Profiled;
   try {
     await ctx.load.run<SendRun>(sendJob(sendDeployment, 'warmup-', 3));
-    const [server] = sendDeployment.servers;
-    await server?.profileStart();
-    const run = await ctx.load.run<SendRun>(sendJob(sendDeployment, 'profiled-', PROFILE_SECONDS));
-    statements.send = (await server?.profileStop(join(dir, `${name('send')}.cpuprofile`))) ?? [];
-    ctx.log(`  ${Math.round(run.perSec)} sends/s while profiled, p50 ${run.latency.p50.toFixed(1)} ms`);
+    send = await profileWorkload(sendDeployment, join(dir, name('send')), async (window) => {
+      const run = await ctx.load.run<SendRun>(sendJob(sendDeployment, `${window}-`, PROFILE_SECONDS));
+      ctx.log(`  ${Math.round(run.perSec)} sends/s while profiled (${window}), p50 ${run.latency.p50.toFixed(1)} ms`);
+      return run.ackedTotal;
+    });
   } finally {
     await sendDeployment.close();
   }
-  report(ctx, join(dir, `${name('send')}.cpuprofile`), statements.send, join(outDir, `profile-${name('send')}.txt`), spec.label, 'send path');
+  summarize('send', 'send path', 'send', send);
 
   const s = ctx.settings.fanout;
   ctx.log(
@@ -61,8 +64,8 @@ export async function runProfiles(ctx: Context, outDir: string, spec: TargetSpec
       `${fanoutPerSec} deliveries/s for ${PROFILE_SECONDS} s`,
   );
   const fanoutDeployment = await deploy(spec, { ...options, data: groupsFixture(Math.ceil(s.clients / s.groupSize), s.groupSize) });
+  let fanout: Profiled;
   try {
-    const [server] = fanoutDeployment.servers;
     const session = 'profile';
     await ctx.load.run<FanoutOpened>({
       type: 'fanout-open',
@@ -74,48 +77,86 @@ export async function runProfiles(ctx: Context, outDir: string, spec: TargetSpec
       warmUpPerSec: fanoutPerSec,
       warmUpMs: 3_000,
     });
-    await server?.profileStart();
-    const run = await ctx.load.run<FanoutSweep>({
-      type: 'fanout-sweep',
-      session,
-      ladder: [fanoutPerSec],
-      stepMs: PROFILE_SECONDS * 1000,
-      drainMs: s.drainMs,
-      latencyLimitMs: s.latencyLimitMs,
+    fanout = await profileWorkload(fanoutDeployment, join(dir, name('fanout')), async (window) => {
+      const run = await ctx.load.run<FanoutSweep>({
+        type: 'fanout-sweep',
+        session,
+        ladder: [fanoutPerSec],
+        stepMs: PROFILE_SECONDS * 1000,
+        drainMs: s.drainMs,
+        latencyLimitMs: s.latencyLimitMs,
+      });
+      const step = run.steps[0];
+      if (step) ctx.log(`  delivered ${Math.round(step.deliveredPerSec)}/s, p50 ${step.latency.p50.toFixed(1)} ms, p99 ${step.latency.p99.toFixed(1)} ms while profiled (${window})`);
+      return step?.delivered ?? 0;
     });
-    statements.fanout = (await server?.profileStop(join(dir, `${name('fanout')}.cpuprofile`))) ?? [];
     await ctx.load.run({ type: 'fanout-close', session });
-    const step = run.steps[0];
-    if (step) ctx.log(`  delivered ${Math.round(step.deliveredPerSec)}/s, p50 ${step.latency.p50.toFixed(1)} ms, p99 ${step.latency.p99.toFixed(1)} ms while profiled`);
   } finally {
     await fanoutDeployment.close();
   }
-  report(ctx, join(dir, `${name('fanout')}.cpuprofile`), statements.fanout, join(outDir, `profile-${name('fanout')}.txt`), spec.label, 'fan-out');
+  summarize('fanout', 'fan-out', 'delivery', fanout);
 
   const inbox = ctx.settings.inbox;
   const fixture = inboxDataset(inbox, { scale: 1, history: false });
   ctx.log(`profiling the inbox: conversations.list (${inbox.pageSize} items) at full size, ${INBOX_PROFILE_CALLS} calls one after another`);
   const inboxDeployment = await deploy(spec, { ...options, data: fixture.data });
+  let inboxProfiled: Profiled;
   try {
     const queryJob = (calls: number) =>
       inboxListJob(inbox, inboxDeployment.endpoint, fixture.focusUserId, { warmup: 0, calls, budgetMs: PROFILE_SECONDS * 1000 });
     await ctx.load.run<QueryRun>(queryJob(inbox.warmup));
-    const [server] = inboxDeployment.servers;
-    await server?.profileStart();
-    const run = await ctx.load.run<QueryRun>(queryJob(INBOX_PROFILE_CALLS));
-    statements.inbox = (await server?.profileStop(join(dir, `${name('inbox')}.cpuprofile`))) ?? [];
-    ctx.log(`  p50 ${run.latency.p50.toFixed(2)} ms, p99 ${run.latency.p99.toFixed(2)} ms while profiled`);
+    inboxProfiled = await profileWorkload(inboxDeployment, join(dir, name('inbox')), async (window) => {
+      const run = await ctx.load.run<QueryRun>(queryJob(INBOX_PROFILE_CALLS));
+      ctx.log(`  p50 ${run.latency.p50.toFixed(2)} ms, p99 ${run.latency.p99.toFixed(2)} ms while profiled (${window})`);
+      return run.latency.count;
+    });
   } finally {
     await inboxDeployment.close();
   }
-  report(ctx, join(dir, `${name('inbox')}.cpuprofile`), statements.inbox, join(outDir, `profile-${name('inbox')}.txt`), spec.label, 'inbox');
+  summarize('inbox', 'inbox', 'call', inboxProfiled);
 }
 
-function report(ctx: Context, profilePath: string, statements: StatementTotal[], textPath: string, target: string, title: string): void {
+/** What profileWorkload recorded. */
+interface Profiled {
+  /** The plain-SQL statements run while the CPU was profiled. */
+  statements: StatementTotal[];
+  /** How much work (sends, deliveries, calls) the allocation window did. */
+  allocationsWork: number;
+}
+
+/**
+ * Runs `workload` twice on the deployment's (first) server: under the CPU profiler
+ * (`<path>.cpuprofile`), then under the allocation sampler (`<path>.heapprofile`), each
+ * for a window of its own, since the sampler takes CPU time of its own. `workload` says how
+ * much work it did.
+ */
+async function profileWorkload(deployment: Deployment, path: string, workload: (window: 'cpu' | 'allocations') => Promise<number>): Promise<Profiled> {
+  const [server] = deployment.servers;
+  if (!server) throw new Error('a deployment without a server');
+  await server.profileStart('cpu');
+  await workload('cpu');
+  const statements = await server.profileStop(`${path}.cpuprofile`);
+  await server.profileStart('allocations');
+  const allocationsWork = await workload('allocations');
+  await server.profileStop(`${path}.heapprofile`);
+  return { statements, allocationsWork };
+}
+
+function report(
+  ctx: Context,
+  { dir, outDir, name, statements, allocationsWork, unit, target, title }: Profiled & { dir: string; outDir: string; name: string; unit: string; target: string; title: string },
+): void {
+  const profilePath = join(dir, `${name}.cpuprofile`);
+  const textPath = join(outDir, `profile-${name}.txt`);
   const profile = JSON.parse(readFileSync(profilePath, 'utf8')) as CpuProfile;
-  const text = `${summarizeProfile(profile, target, title)}\n\n${summarizeStatements(statements, profile)}`;
+  const allocations = JSON.parse(readFileSync(join(dir, `${name}.heapprofile`), 'utf8')) as AllocationProfile;
+  const text = [
+    summarizeProfile(profile, target, title),
+    summarizeStatements(statements, profile),
+    summarizeAllocations(allocations, PROFILE_SECONDS, { count: allocationsWork, unit }),
+  ].join('\n\n');
   writeFileSync(textPath, `${text}\n`);
-  ctx.log(`\n${text}\n(written to ${textPath}; the raw profile ${profilePath} opens in Chrome DevTools)\n`);
+  ctx.log(`\n${text}\n(written to ${textPath}; the raw profiles, ${profilePath} and .heapprofile, open in Chrome DevTools)\n`);
 }
 
 interface CpuProfile {
@@ -247,5 +288,49 @@ export function summarizeStatements(statements: StatementTotal[], profile: CpuPr
       const shown = oneLine.length > SQL_SHOWN ? `${oneLine.slice(0, SQL_SHOWN - 1)}…` : oneLine;
       return `  ${ms.toFixed(0).padStart(8)}  ${String(calls).padStart(8)}  ${((ms * 1000) / calls).toFixed(1).padStart(8)}  ${shown}`;
     }),
+  ].join('\n');
+}
+
+interface AllocationProfile {
+  head: AllocationNode;
+}
+interface AllocationNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  /** Bytes sampled as allocated in this function itself. */
+  selfSize: number;
+  children: AllocationNode[];
+}
+
+/**
+ * What the profiled window allocated (V8's sampling heap profiler, objects collected since
+ * included: the garbage the collector had to deal with), per second and per unit of work,
+ * and where: by function itself, and by Parley's own functions with what they call
+ * synchronously.
+ */
+export function summarizeAllocations(allocations: AllocationProfile, seconds: number, work: { count: number; unit: string }): string {
+  const bySelf = new Map<string, number>();
+  const inclusive = new Map<string, number>();
+  let total = 0;
+  const visit = (node: AllocationNode, own: readonly string[]) => {
+    const { url, lineNumber, functionName } = node.callFrame;
+    const short = url ? shortUrl(url) : '';
+    const key = `${short ? `${short}:${lineNumber + 1} ` : ''}${functionName || '(anonymous)'}`;
+    const mine = /^(packages|apps)\//.test(short) && !own.includes(key) ? [...own, key] : own;
+    total += node.selfSize;
+    bySelf.set(key, (bySelf.get(key) ?? 0) + node.selfSize);
+    for (const fn of mine) inclusive.set(fn, (inclusive.get(fn) ?? 0) + node.selfSize);
+    for (const child of node.children) visit(child, mine);
+  };
+  visit(allocations.head, []);
+  const pct = (bytes: number) => `${((bytes / total) * 100).toFixed(1).padStart(5)} %`;
+  const top = (map: Map<string, number>) => [...map].sort((a, b) => b[1] - a[1]).slice(0, TOP);
+  const perUnit = work.count > 0 ? `, ${(total / work.count / 1024).toFixed(1)} KiB per ${work.unit} (${work.count})` : '';
+  return [
+    `allocations (sampled, objects since collected included): ${(total / 2 ** 20).toFixed(0)} MiB in ${seconds.toFixed(1)} s, ${(total / 2 ** 20 / seconds).toFixed(0)} MiB/s${perUnit}`,
+    `top ${TOP} functions by bytes allocated (native code's allocations are charged to its JavaScript caller):`,
+    ...top(bySelf).map(([fn, bytes]) => `  ${pct(bytes)}  ${fn}`),
+    '',
+    "Parley's own functions by bytes allocated in them and what they call synchronously:",
+    ...top(inclusive).map(([fn, bytes]) => `  ${pct(bytes)}  ${fn}`),
   ].join('\n');
 }

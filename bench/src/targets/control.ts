@@ -5,7 +5,9 @@
  */
 import { getHeapStatistics } from 'node:v8';
 
-export type ToTarget = { type: 'memory' } | { type: 'stop' } | { type: 'profile-start' } | { type: 'profile-stop'; path: string };
+/** What a profile records: where the CPU time goes, or what is allocated (see parley-hook.ts). */
+export type ProfileKind = 'cpu' | 'allocations';
+export type ToTarget = { type: 'memory' } | { type: 'stop' } | { type: 'profile-start'; kind: ProfileKind } | { type: 'profile-stop'; path: string };
 export type FromTarget =
   | { type: 'ready'; url: string }
   | { type: 'memory'; rss: number; heapUsed: number; heapTotal: number; external: number; arrayBuffers: number; v8Malloced: number }
