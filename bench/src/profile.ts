@@ -13,7 +13,7 @@ import { deploy, TARGETS, type Deployment, type TargetSpec } from './deploy.ts';
 import { directsFixture, groupsFixture } from './fixtures.ts';
 import type { FanoutOpened, FanoutSweep, QueryRun, SendJob, SendRun } from './load/jobs.ts';
 import { inboxDataset, inboxListJob, type Context } from './scenarios.ts';
-import type { StatementTotal } from './targets/control.ts';
+import type { ProfileKind, StatementTotal } from './targets/control.ts';
 
 /**
  * Fan-out is profiled by default at a rate Parley sustains on a slow hour of this machine (a
@@ -130,7 +130,7 @@ interface Profiled {
  * for a window of its own, since the sampler takes CPU time of its own. `workload` says how
  * much work it did.
  */
-async function profileWorkload(deployment: Deployment, path: string, workload: (window: 'cpu' | 'allocations') => Promise<number>): Promise<Profiled> {
+async function profileWorkload(deployment: Deployment, path: string, workload: (window: ProfileKind) => Promise<number>): Promise<Profiled> {
   const [server] = deployment.servers;
   if (!server) throw new Error('a deployment without a server');
   await server.profileStart('cpu');
