@@ -88,14 +88,18 @@ export const SUMMARY_MEMBERS = 5;
 
 /** The last instant Date#toISOString writes with a four-digit year. */
 const LAST_FOUR_DIGIT_YEAR = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
-const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
-const pad3 = (n: number) => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`);
+/** The character code of decimal digit `n` (0-9). */
+const digit = (n: number) => 48 + n;
+const [DASH, T, COLON, DOT, Z] = [45, 84, 58, 46, 90];
 
 /**
  * Exactly `date.toISOString()`, about three times faster: an inbox page writes a thousand
  * times (every member's joinedAt), and the native call was a tenth of its CPU. The civil
  * date from the day number is Howard Hinnant's days_from_civil inverse; years outside
- * 0–9999 (six-digit ISO years) are left to the native call.
+ * 0–9999 (six-digit ISO years) are left to the native call. Written as one string from its
+ * 24 character codes: a template of its thirteen parts built a tree of intermediate
+ * strings, ~630 bytes a call and a third of an inbox page's allocations (`pnpm bench
+ * --profile`); this is ~120 bytes and ~20 % faster (130-160 against 160-200 ns).
  */
 export function iso(date: Date): string {
   const ms = date.getTime();
@@ -118,8 +122,13 @@ export function iso(date: Date): string {
   rest -= minutes * 60_000;
   const seconds = Math.floor(rest / 1_000);
   const millis = rest - seconds * 1_000;
-  const yyyy = year < 1_000 ? `000${year}`.slice(-4) : `${year}`;
-  return `${yyyy}-${pad2(month)}-${pad2(day)}T${pad2(hours)}:${pad2(minutes)}:${pad2(seconds)}.${pad3(millis)}Z`;
+  return String.fromCharCode(
+    digit(Math.floor(year / 1_000)), digit(Math.floor(year / 100) % 10), digit(Math.floor(year / 10) % 10), digit(year % 10), DASH,
+    digit(Math.floor(month / 10)), digit(month % 10), DASH, digit(Math.floor(day / 10)), digit(day % 10), T,
+    digit(Math.floor(hours / 10)), digit(hours % 10), COLON, digit(Math.floor(minutes / 10)), digit(minutes % 10), COLON,
+    digit(Math.floor(seconds / 10)), digit(seconds % 10), DOT,
+    digit(Math.floor(millis / 100)), digit(Math.floor(millis / 10) % 10), digit(millis % 10), Z,
+  );
 }
 
 export function meView(user: UserRow): MeView {
