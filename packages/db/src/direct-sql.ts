@@ -247,10 +247,17 @@ export class PostgresStatements {
     this.#pool = pool;
   }
 
-  async all<Row>(sql: string, params: readonly PostgresValue[] = [], { planEachCall = false } = {}): Promise<Row[]> {
+  all<Row>(sql: string, params: readonly PostgresValue[] = []): Promise<Row[]> {
+    return this.#run<Row>(sql, this.#statement(sql), params);
+  }
+
+  /** `all` as an unnamed statement: parsed and planned for its values each time, where a named one soon keeps one generic plan. */
+  allPlannedEachCall<Row>(sql: string, params: readonly PostgresValue[] = []): Promise<Row[]> {
+    return this.#run<Row>(sql, { text: this.#statement(sql).text }, params);
+  }
+
+  async #run<Row>(sql: string, statement: { name?: string; text: string }, params: readonly PostgresValue[]): Promise<Row[]> {
     const start = statementTimings.hasSubscribers ? performance.now() : null;
-    // Unnamed, it is parsed and planned for its values each time; named, PostgreSQL soon keeps one generic plan.
-    const statement = planEachCall ? { text: this.#statement(sql).text } : this.#statement(sql);
     const result = await this.#pool.query({ ...statement, values: [...params] });
     if (start !== null) publishTiming(sql, start);
     return result.rows as Row[];
@@ -364,7 +371,7 @@ async function openDirect(em: EntityManager): Promise<DirectSql> {
   const query: Query = <Row>(sql: string, params: readonly SqlValue[] = []) => withOrmErrors(postgres.all<Row>(sql, params));
   const lookup: Query = <Row>(sql: string, params: readonly SqlValue[] = []) => withOrmErrors(postgres.lookup<Row>(sql, params));
   const queryPlannedEachCall: Query = <Row>(sql: string, params: readonly SqlValue[] = []) =>
-    withOrmErrors(postgres.all<Row>(sql, params, { planEachCall: true }));
+    withOrmErrors(postgres.allPlannedEachCall<Row>(sql, params));
   return { dialect, postgres, query, lookup, queryPlannedEachCall };
 }
 
