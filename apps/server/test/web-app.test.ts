@@ -1,13 +1,16 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { request, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness.ts';
 
 // Serving files does not touch the database: one dialect is enough here.
 const INDEX_HTML = '<!doctype html><html><head><script type="module" src="/assets/index-Bx7f3k2q.js"></script></head><body><div id="root"></div></body></html>';
 const APP_JS = 'console.log("parley");';
+// A file the build compressed: the copies sit beside it (apps/web/precompress.ts).
+const VENDOR_JS = `export const words = ${JSON.stringify(Array.from({ length: 500 }, (_, i) => `word-${i % 37}`))};`;
 
 describe('the web app', () => {
   let webRoot: string;
@@ -21,6 +24,14 @@ describe('the web app', () => {
     writeFileSync(join(webRoot, 'assets', 'index-C9a1.css'), 'body{margin:0}');
     writeFileSync(join(webRoot, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
     writeFileSync(join(webRoot, '.env'), 'SECRET=1');
+    writeFileSync(join(webRoot, 'assets', 'vendor-D4e5.js'), VENDOR_JS);
+    writeFileSync(join(webRoot, 'assets', 'vendor-D4e5.js.br'), brotliCompressSync(VENDOR_JS));
+    writeFileSync(join(webRoot, 'assets', 'vendor-D4e5.js.gz'), gzipSync(VENDOR_JS));
+    // Copies left from an earlier build: older than their file, so never sent.
+    writeFileSync(join(webRoot, 'assets', 'stale-A1b2.js'), APP_JS);
+    writeFileSync(join(webRoot, 'assets', 'stale-A1b2.js.br'), brotliCompressSync('console.log("old");'));
+    const earlier = new Date(Date.now() - 60_000);
+    utimesSync(join(webRoot, 'assets', 'stale-A1b2.js.br'), earlier, earlier);
     t = await startTestServer('sqlite', { start: { webRoot } });
   });
   afterAll(async () => {
@@ -80,10 +91,64 @@ describe('the web app', () => {
     expect((await fetch(`${t.url}/robots.txt`)).status).toBe(404);
   });
 
+  it('sends the Brotli or gzip copy the browser accepts, and the file itself to one that accepts neither', async () => {
+    const vendor = (acceptEncoding?: string) => rawGet(t.url, '/assets/vendor-D4e5.js', acceptEncoding === undefined ? {} : { 'accept-encoding': acceptEncoding });
+    const decoded = (response: RawResponse) => {
+      const coding = response.headers['content-encoding'];
+      return (coding === 'br' ? brotliDecompressSync(response.body) : coding === 'gzip' ? gunzipSync(response.body) : response.body).toString();
+    };
+    const cases: [string | undefined, string | undefined][] = [
+      ['gzip, deflate, br, zstd', 'br'], // what Chromium sends
+      ['gzip', 'gzip'],
+      ['br;q=0, gzip;q=0.5', 'gzip'],
+      ['*', 'br'],
+      ['*;q=0', undefined],
+      ['identity', undefined],
+      [undefined, undefined],
+    ];
+    for (const [acceptEncoding, expected] of cases) {
+      const response = await vendor(acceptEncoding);
+      expect(response.status, acceptEncoding).toBe(200);
+      expect(response.headers['content-encoding'], acceptEncoding).toBe(expected);
+      expect(response.headers['content-type'], acceptEncoding).toBe('text/javascript; charset=utf-8');
+      expect(response.headers.vary, acceptEncoding).toBe('Accept-Encoding');
+      expect(Number(response.headers['content-length']), acceptEncoding).toBe(response.body.length);
+      expect(decoded(response), acceptEncoding).toBe(VENDOR_JS);
+    }
+    expect((await vendor('br')).body.length).toBeLessThan(Buffer.byteLength(VENDOR_JS) / 4);
+
+    // A file without copies is sent as it is, and says it does not vary.
+    const plain = await rawGet(t.url, '/assets/index-Bx7f3k2q.js', { 'accept-encoding': 'br' });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.headers.vary).toBeUndefined();
+    expect(plain.body.toString()).toBe(APP_JS);
+    // A copy older than its file is left from another build: the file goes out instead.
+    const stale = await rawGet(t.url, '/assets/stale-A1b2.js', { 'accept-encoding': 'br' });
+    expect(stale.headers['content-encoding']).toBeUndefined();
+    expect(stale.body.toString()).toBe(APP_JS);
+  });
+
+  it('tags each encoding apart, so a revalidation never answers one encoding with the other', async () => {
+    const brotli = await rawGet(t.url, '/assets/vendor-D4e5.js', { 'accept-encoding': 'br' });
+    const gzip = await rawGet(t.url, '/assets/vendor-D4e5.js', { 'accept-encoding': 'gzip' });
+    const identity = await rawGet(t.url, '/assets/vendor-D4e5.js');
+    const tags = [brotli, gzip, identity].map((response) => response.headers.etag);
+    expect(new Set(tags).size).toBe(3);
+    const brotliTag = brotli.headers.etag ?? '';
+    expect((await rawGet(t.url, '/assets/vendor-D4e5.js', { 'accept-encoding': 'br', 'if-none-match': brotliTag })).status).toBe(304);
+    expect((await rawGet(t.url, '/assets/vendor-D4e5.js', { 'accept-encoding': 'br', 'if-none-match': `W/"0-0", ${brotliTag}` })).status).toBe(304);
+    const other = await rawGet(t.url, '/assets/vendor-D4e5.js', { 'accept-encoding': 'gzip', 'if-none-match': brotliTag });
+    expect(other.status).toBe(200);
+    expect(gunzipSync(other.body).toString()).toBe(VENDOR_JS);
+    const head = await rawGet(t.url, '/assets/vendor-D4e5.js', { 'accept-encoding': 'br' }, 'HEAD');
+    expect(head.headers['content-length']).toBe(String(brotli.body.length));
+    expect(head.body.length).toBe(0);
+  });
+
   it('never serves files outside the web root or hidden files', async () => {
     // fetch normalises "..", so send the raw paths ourselves.
     for (const path of ['/../package.json', '/%2e%2e/%2e%2e/package.json', '/assets/..%2f..%2fpackage.json', '/.env', '/%00']) {
-      const status = await rawGetStatus(t.url, path);
+      const { status } = await rawGet(t.url, path);
       expect(status, path).toBe(404);
     }
   });
@@ -113,12 +178,21 @@ describe('without a built web app', () => {
   });
 });
 
-function rawGetStatus(baseUrl: string, path: string): Promise<number> {
+interface RawResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/** A request sent as written (fetch normalises paths, sets Accept-Encoding and decompresses). */
+function rawGet(baseUrl: string, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<RawResponse> {
   const { hostname, port } = new URL(baseUrl);
   return new Promise((resolve, reject) => {
-    const req = request({ hostname, port, path, method: 'GET' }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
+    const req = request({ hostname, port, path, method, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
     });
     req.on('error', reject);
     req.end();

@@ -8,6 +8,12 @@ describe('the quick start in a real browser', () => {
     await using app = await startApp();
     await using browser = await launchBrowser();
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    // How the app's own scripts and styles came over the wire (the build compresses them).
+    const assetEncodings = new Map<string, string | undefined>();
+    page.on('response', (response) => {
+      const { pathname } = new URL(response.url());
+      if (pathname.startsWith('/assets/')) assetEncodings.set(pathname, response.headers()['content-encoding']);
+    });
 
     await page.goto(app.url);
     await page.getByLabel('Username').fill('alice');
@@ -26,6 +32,10 @@ describe('the quick start in a real browser', () => {
     expect(await inbox.getByTestId('unread-badge').count()).toBeGreaterThan(0);
     expect(await page.getByTestId('current-user').innerText()).toContain('Alice Liddell');
     await screenshot(page, 'quickstart-inbox');
+    // The first load came compressed: Chromium accepts Brotli, and every script and style has a copy.
+    const firstLoad = [...assetEncodings].filter(([pathname]) => /\.(js|css)$/.test(pathname));
+    expect(firstLoad.length).toBeGreaterThan(0);
+    expect(firstLoad.filter(([, encoding]) => encoding !== 'br')).toEqual([]);
 
     await page.reload();
     await inbox.waitFor();
