@@ -107,4 +107,50 @@ describe('groups, notes and long histories in a real browser', () => {
     await expect.poll(() => bobPage.locator('.thread-header').innerText()).toContain('2 members');
     await screenshot(bobPage, 'group-details');
   });
+
+  it('gives a member removed and added back, or who left and came back, the group again: history, composer and live messages', async () => {
+    await using app = await startApp();
+    await using browser = await launchBrowser();
+    const alice = await signInElsewhere(app.url, 'alice');
+    const found = [...(await alice.users.search.query({ query: 'bob' })), ...(await alice.users.search.query({ query: 'carol' }))];
+    const idOf = (username: string) => found.find((user) => user.username === username)?.id ?? 0;
+    const group = await alice.conversations.create.mutate({ kind: 'group', title: 'Second chances', participantIds: [idOf('bob'), idOf('carol')] });
+    const say = (body: string) => alice.messages.send.mutate({ conversationId: group.id, body, clientId: crypto.randomUUID() });
+    await say('first message');
+    await alice.conversations.removeParticipant.mutate({ id: group.id, userId: idOf('carol') });
+    await alice.conversations.addParticipants.mutate({ id: group.id, userIds: [idOf('carol')] });
+
+    // Carol opens it after coming back: her old removal is in the log after the newest message.
+    const carol = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+    await signInOnPage(carol, app.url, 'carol', `/c/${group.id}`);
+    const carolMessages = carol.getByRole('list', { name: 'Messages' });
+    await carolMessages.getByText('first message').waitFor();
+    await carol.getByRole('textbox', { name: 'Message' }).waitFor();
+    await say('welcome back, Carol');
+    await carolMessages.getByText('welcome back, Carol').waitFor();
+    expect(await carol.getByText('You are no longer a member').count()).toBe(0);
+
+    // Bob leaves (back to his inbox), is added back, and opens the group from his inbox.
+    const bob = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+    await signInOnPage(bob, app.url, 'bob', `/c/${group.id}`);
+    await bob.getByRole('list', { name: 'Messages' }).getByText('welcome back, Carol').waitFor();
+    await bob.getByRole('button', { name: 'Details' }).click();
+    await bob.getByRole('button', { name: 'Leave group' }).click();
+    const bobInbox = bob.getByRole('list', { name: 'Conversations' });
+    await expect.poll(() => bobInbox.getByRole('listitem', { name: 'Second chances' }).count()).toBe(0);
+    await alice.conversations.addParticipants.mutate({ id: group.id, userIds: [idOf('bob')] });
+    await bobInbox.getByRole('listitem', { name: 'Second chances' }).click();
+    await bob.getByRole('textbox', { name: 'Message' }).waitFor();
+    await say('and Bob too');
+    await bob.getByRole('list', { name: 'Messages' }).getByText('and Bob too').waitFor();
+
+    // Carol, removed while she reads the group, gets it back on her screen when she is added again.
+    await carolMessages.getByText('and Bob too').waitFor();
+    await alice.conversations.removeParticipant.mutate({ id: group.id, userId: idOf('carol') });
+    await expect.poll(() => carol.getByRole('textbox', { name: 'Message' }).count()).toBe(0);
+    await alice.conversations.addParticipants.mutate({ id: group.id, userIds: [idOf('carol')] });
+    await carol.getByRole('textbox', { name: 'Message' }).waitFor();
+    await say('Carol again');
+    await carol.getByRole('list', { name: 'Messages' }).getByText('Carol again').waitFor();
+  });
 });

@@ -38,6 +38,8 @@ export function useLiveInbox(): void {
       const fetchInFlight = queryClient.isFetching({ queryKey: getQueryKey(trpc.conversations.list) }) > 0;
       utils.conversations.list.setInfiniteData(INBOX_INPUT, (data) => data && { ...data, pages: applyInboxEvent(data.pages, event) });
       if (fetchInFlight) void utils.conversations.list.invalidate();
+      // Added (back) to a conversation that may be open: its page reloads as a member's.
+      if (event.type === 'conversation.added') void utils.conversations.get.invalidate({ id: event.conversation.id });
     },
     onError: (error) => {
       // A dead token (signed out elsewhere) ends the session, as it does for any call.

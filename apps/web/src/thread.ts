@@ -97,9 +97,10 @@ export function useThread(conversation: ConversationDetail, myId: number): Threa
           // Members or title changed: the header and names come from conversations.get.
           void utils.conversations.get.invalidate({ id: conversationId });
         }
-        const gone = (event.type === 'participant.removed' || event.type === 'participant.left') && event.payload?.userId === myId;
-        if (gone) setEnded(true);
       },
+      // The server ends the stream after the event that removed me, unless I was added back
+      // since (a stream resumed from before an old removal replays it and reads on).
+      onComplete: () => setEnded(true),
       onError: (streamError) => {
         if (streamError.data?.code === 'NOT_FOUND') {
           setEnded(true);

@@ -169,4 +169,39 @@ describe.each(realtimeSetups())('real-time delivery ($name)', { concurrent: true
     await vi.waitFor(() => expect(again.errorCode).toBe('NOT_FOUND'), WAIT);
     expect(again.items).toEqual([]);
   });
+
+  it('keeps the stream of a member removed or gone and added back: their old removal does not end it', { concurrent: false }, async () => {
+    const { t } = shared;
+    const { alice, bob, carol } = users;
+    const aliceApi = t.http(alice.token);
+    const group = await newGroup(bob.id, carol.id);
+    await aliceApi.messages.send.mutate({ conversationId: group.id, body: 'first', clientId: newClientId() });
+    await aliceApi.conversations.removeParticipant.mutate({ id: group.id, userId: bob.id });
+    await aliceApi.conversations.addParticipants.mutate({ id: group.id, userIds: [bob.id] });
+    await t.http(carol.token).conversations.leave.mutate({ id: group.id });
+    await aliceApi.conversations.addParticipants.mutate({ id: group.id, userIds: [carol.id] });
+
+    // Resumed from before their removal, as the web app does after its newest message: the
+    // replay passes the removal and the return, and the stream stays open.
+    await using bobSocket = t.socket(bob.token);
+    await using carolSocket = t.socket(carol.token);
+    using bobEvents = watchConversation(bobSocket.api, group.id, '1');
+    using carolEvents = watchConversation(carolSocket.api, group.id, '1');
+    await vi.waitFor(() => expect(bobEvents.started + carolEvents.started).toBe(2), WAIT);
+    const replayed = ['participant.removed', 'participants.added', 'participant.left', 'participants.added'];
+    await vi.waitFor(() => expect(bobEvents.items.map(({ event }) => event.type)).toEqual(replayed), WAIT);
+    await vi.waitFor(() => expect(carolEvents.items.map(({ event }) => event.type)).toEqual(replayed), WAIT);
+    const live = await aliceApi.messages.send.mutate({ conversationId: group.id, body: 'welcome back', clientId: newClientId() });
+    for (const watched of [bobEvents, carolEvents]) {
+      await vi.waitFor(() => expect(watched.items.at(-1)?.event.message?.body).toBe('welcome back'), WAIT);
+      expect(watched.items.at(-1)?.id).toBe(String(live.seq));
+      expect(watched.completed).toBe(false);
+      expect(watched.errors).toEqual([]);
+    }
+
+    // Removed while listening, it ends as before.
+    await aliceApi.conversations.removeParticipant.mutate({ id: group.id, userId: bob.id });
+    await vi.waitFor(() => expect(bobEvents.completed).toBe(true), WAIT);
+    expect(bobEvents.items.at(-1)?.event).toMatchObject({ type: 'participant.removed', payload: { userId: bob.id } });
+  });
 });

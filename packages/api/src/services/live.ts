@@ -89,7 +89,8 @@ export const endsMembershipOf = (event: ConversationEventView, userId: number) =
  * dropping seqs already yielded, putting events that arrive out of order back in order, and
  * filling any gap that does not close by itself within GAP_GRACE_MS (a lost pub/sub message)
  * or at once (an overflow, a Redis outage) from the log before going on. Ends after the
- * event that removes me.
+ * event that removes me, unless I am a member again by then: someone removed (or who left)
+ * and added back replays their removal whenever they resume from before it, and reads on.
  */
 export async function* conversationEvents(
   { deps, user }: Subscriber,
@@ -103,6 +104,10 @@ export async function* conversationEvents(
     if (signalled.kind === 'event') mailbox.push(signalled);
   });
   const unsubscribeResync = deps.bus.onResync(() => mailbox.push('resync'));
+  // After an event that removed me: whether I am still out (not added back since), so the stream ends.
+  const stillOut = async () =>
+    (await untilAnswered(signal, () => deps.db.em.fork().count(ParticipantSchema, { conversation: conversationId, user: user.id }))) === 0;
+  const removedMe = (event: ConversationEventView) => endsMembershipOf(event, user.id);
   try {
     // Subscribed for real (Redis confirmed it) before reading the log: nothing falls between.
     await deps.bus.ready();
@@ -118,7 +123,7 @@ export async function* conversationEvents(
     // Backfill everything committed after what the client has.
     for await (const event of repair()) {
       yield event;
-      if (endsMembershipOf(event, user.id)) return;
+      if (removedMe(event) && (await stillOut())) return;
     }
     // Events that came past a gap, by seq, held until the gap fills or GAP_GRACE_MS runs out.
     const held = new Map<number, EventSignal>();
@@ -130,16 +135,13 @@ export async function* conversationEvents(
       last = event.seq;
       return event;
     };
-    // Yields the held events that now follow `last`, in order; true once one removed me.
+    // The held events that now follow `last`, in order.
     const release = function* () {
       for (let next = held.get(last + 1); next; next = held.get(last + 1)) {
         held.delete(next.event.seq);
-        const event = live(next);
-        yield event;
-        if (endsMembershipOf(event, user.id)) return true;
+        yield live(next);
       }
       for (const seq of held.keys()) if (seq <= last) held.delete(seq);
-      return false;
     };
 
     for (;;) {
@@ -148,9 +150,12 @@ export async function* conversationEvents(
       if (taken.overflowed || taken.items.includes('resync')) {
         for await (const event of repair({ afterLostSignals: true })) {
           yield event;
-          if (endsMembershipOf(event, user.id)) return;
+          if (removedMe(event) && (await stillOut())) return;
         }
-        if (yield* release()) return;
+        for (const event of release()) {
+          yield event;
+          if (removedMe(event) && (await stillOut())) return;
+        }
       }
       for (const item of taken.items) {
         if (item === 'resync' || item.event.seq <= last) continue;
@@ -162,17 +167,24 @@ export async function* conversationEvents(
         // The next seq, as nearly every event is: yielded at once, without passing through `held`.
         const event = live(item);
         yield event;
-        if (endsMembershipOf(event, user.id)) return;
-        if (held.size > 0 && (yield* release())) return;
+        if (removedMe(event) && (await stillOut())) return;
+        if (held.size === 0) continue;
+        for (const released of release()) {
+          yield released;
+          if (removedMe(released) && (await stillOut())) return;
+        }
       }
       if (held.size > 0 && performance.now() >= heldUntil) {
         // The gap did not fill from the bus: what is missing is committed (it was published
         // after its commit, and a later seq commits after it), so the log has it.
         for await (const missed of repair({ upTo: Math.min(...held.keys()) - 1 })) {
           yield missed;
-          if (endsMembershipOf(missed, user.id)) return;
+          if (removedMe(missed) && (await stillOut())) return;
         }
-        if (yield* release()) return;
+        for (const event of release()) {
+          yield event;
+          if (removedMe(event) && (await stillOut())) return;
+        }
         heldUntil = performance.now() + GAP_GRACE_MS;
       }
     }
