@@ -146,4 +146,34 @@ describe('a conversation, in a real browser', () => {
     expect(clientIds).toHaveLength(2);
     expect(clientIds[1]).toBe(clientIds[0]);
   });
+
+  it('stores and shows messages typed in quick succession in the order they were typed, even when one is slow to go', async () => {
+    await using app = await startApp();
+    await using browser = await launchBrowser();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await signIn(page, app.url, 'alice');
+    const bob = await signInElsewhere(app.url, 'bob');
+    const { dm } = await dmWithAlice(bob);
+    await page.locator(`[data-conversation-id="${dm.id}"] a`).click();
+    await page.getByRole('list', { name: 'Messages' }).waitFor();
+
+    // The first send's request is held a moment on its way, as a slow connection would.
+    let sends = 0;
+    await page.route('**/trpc/messages.send**', async (route) => {
+      if (++sends === 1) await new Promise((resolve) => setTimeout(resolve, 500));
+      await route.continue();
+    });
+    const composer = page.getByRole('textbox', { name: 'Message' });
+    const typed = ['one', 'two', 'three', 'four', 'five'].map((word) => `in order: ${word}`);
+    for (const body of typed) {
+      await composer.fill(body);
+      await composer.press('Enter');
+    }
+    await expect.poll(() => page.getByTestId('pending-message').count()).toBe(0);
+
+    const stored = await bob.messages.list.query({ conversationId: dm.id, limit: 10 });
+    expect(stored.items.map((message) => message.body).filter((body) => body.startsWith('in order: '))).toEqual(typed);
+    const shown = await page.getByRole('list', { name: 'Messages' }).getByTestId('message').allInnerTexts();
+    expect(shown.flatMap((text) => typed.filter((body) => text.includes(body)))).toEqual(typed);
+  });
 });

@@ -17,6 +17,8 @@ import {
 import { isApiError, trpc, type ConversationDetail, type Message } from './trpc.ts';
 
 export const PAGE_SIZE = 50;
+/** How long a send may wait for its answer before it shows as not sent (with Retry). */
+export const SEND_TIMEOUT_MS = 15_000;
 
 export interface Thread {
   state: ThreadState;
@@ -129,14 +131,22 @@ export function useThread(conversation: ConversationDetail, myId: number): Threa
     }
   }, [utils, conversationId, myId]);
 
+  // My sends go one at a time, each after the one before has its answer: the server numbers
+  // messages as their calls arrive, and calls sent together (one HTTP batch, or two requests
+  // racing on two connections) can arrive in either order, so messages typed quickly could be
+  // stored out of the order they were typed. A send that gets no answer in SEND_TIMEOUT_MS
+  // fails (its retry keeps the clientId, so it is never stored twice) and lets the next go.
+  const sendQueue = useRef<Promise<void>>(Promise.resolve());
   const attemptSend = useCallback(
     (clientId: string, body: string) => {
-      utils.client.messages.send
-        .mutate({ conversationId, body, clientId })
-        .then((message) => setState((current) => withMessages(current, [message], myId)))
-        .catch((caught: unknown) =>
-          setState((current) => withSendFailed(current, clientId, isApiError(caught) ? describeSendError(caught) : errorText(caught))),
-        );
+      sendQueue.current = sendQueue.current.then(() =>
+        utils.client.messages.send
+          .mutate({ conversationId, body, clientId }, { signal: AbortSignal.timeout(SEND_TIMEOUT_MS) })
+          .then((message) => setState((current) => withMessages(current, [message], myId)))
+          .catch((caught: unknown) =>
+            setState((current) => withSendFailed(current, clientId, isApiError(caught) ? describeSendError(caught) : errorText(caught))),
+          ),
+      );
     },
     [utils, conversationId, myId],
   );
