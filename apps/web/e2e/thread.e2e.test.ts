@@ -3,6 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { holdableNetwork, launchBrowser, screenshot, startApp } from './browser.ts';
 import { dmWithAlice, signInElsewhere, signInOnPage } from './people.ts';
 
+/** Requests that call `procedure`, alone or batched with others (`/trpc/a,b?batch=1`). */
+const callsTo = (procedure: string) => (url: URL) => url.pathname.startsWith('/trpc/') && url.pathname.slice('/trpc/'.length).split(',').includes(procedure);
+
 async function signIn(page: Page, url: string, username: string) {
   await signInOnPage(page, url, username);
   await page.getByRole('list', { name: 'Conversations' }).waitFor();
@@ -123,7 +126,7 @@ describe('a conversation, in a real browser', () => {
     // The first attempt never reaches the server; the retry reaches it but its answer is
     // lost (the live event confirms it instead).
     const clientIds: string[] = [];
-    await page.route('**/trpc/messages.send**', async (route) => {
+    await page.route(callsTo('messages.send'), async (route) => {
       clientIds.push(/"clientId":"([^"]+)"/.exec(route.request().postData() ?? '')?.[1] ?? 'none');
       if (clientIds.length === 1) return route.abort('connectionreset');
       await route.fetch();
@@ -159,7 +162,7 @@ describe('a conversation, in a real browser', () => {
 
     // The first send's request is held a moment on its way, as a slow connection would.
     let sends = 0;
-    await page.route('**/trpc/messages.send**', async (route) => {
+    await page.route(callsTo('messages.send'), async (route) => {
       if (++sends === 1) await new Promise((resolve) => setTimeout(resolve, 500));
       await route.continue();
     });
@@ -175,5 +178,35 @@ describe('a conversation, in a real browser', () => {
     expect(stored.items.map((message) => message.body).filter((body) => body.startsWith('in order: '))).toEqual(typed);
     const shown = await page.getByRole('list', { name: 'Messages' }).getByTestId('message').allInnerTexts();
     expect(shown.flatMap((text) => typed.filter((body) => text.includes(body)))).toEqual(typed);
+  });
+
+  it('sends by itself, in order and once, what was written offline, when the browser is back online', async () => {
+    await using app = await startApp();
+    await using browser = await launchBrowser();
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await signIn(page, app.url, 'alice');
+    const bob = await signInElsewhere(app.url, 'bob');
+    const { dm } = await dmWithAlice(bob);
+    await page.locator(`[data-conversation-id="${dm.id}"] a`).click();
+    await page.getByRole('list', { name: 'Messages' }).waitFor();
+
+    await context.setOffline(true);
+    const composer = page.getByRole('textbox', { name: 'Message' });
+    const written = ['written offline: first', 'written offline: second'];
+    for (const body of written) {
+      await composer.fill(body);
+      await composer.press('Enter');
+    }
+    const pending = page.getByTestId('pending-message');
+    await expect.poll(() => pending.evaluateAll((items) => items.map((item) => item.getAttribute('data-status')))).toEqual(['failed', 'failed']);
+    console.log('PENDING', JSON.stringify(await pending.allInnerTexts()));
+    expect(await pending.first().innerText()).toContain('It goes by itself once you are back online.');
+
+    await context.setOffline(false);
+    await expect.poll(() => pending.count()).toBe(0);
+    const stored = await bob.messages.list.query({ conversationId: dm.id, limit: 10 });
+    expect(stored.items.map((message) => message.body).filter((body) => body.startsWith('written offline: '))).toEqual(written);
+    for (const body of written) expect(await page.getByRole('list', { name: 'Messages' }).getByText(body).count()).toBe(1);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { describeSendError } from './errors.ts';
+import { describeSendError, resendOf, UNAVAILABLE_RESEND_MS } from './errors.ts';
+import { TRPCClientError } from '@trpc/client';
 import { apiError } from './test-fixtures.ts';
 
 describe('describeSendError', () => {
@@ -14,4 +15,17 @@ describe('describeSendError', () => {
     expect(describeSendError(limited)).toBe('You are sending too fast, try again in 4 s');
   });
 
+});
+
+describe('resendOf', () => {
+  const refusal = (code: 'TOO_MANY_REQUESTS' | 'SERVICE_UNAVAILABLE' | 'BAD_REQUEST' | 'NOT_FOUND', retryAfterMs?: number) =>
+    apiError('refused', { code, httpStatus: 400, path: 'messages.send', zodError: null, retryAfterMs: retryAfterMs ?? null });
+
+  it('sends again once online what got no answer, after the named wait what was limited, and never what was refused', () => {
+    expect(resendOf(TRPCClientError.from(new TypeError('Failed to fetch')))).toEqual({ when: 'when-online' });
+    expect(resendOf(refusal('TOO_MANY_REQUESTS', 8_500))).toEqual({ when: 'after-wait', waitMs: 8_500 });
+    expect(resendOf(refusal('SERVICE_UNAVAILABLE'))).toEqual({ when: 'after-wait', waitMs: UNAVAILABLE_RESEND_MS });
+    expect(resendOf(refusal('BAD_REQUEST'))).toBeNull();
+    expect(resendOf(refusal('NOT_FOUND'))).toBeNull();
+  });
 });

@@ -75,3 +75,20 @@ export function describeSendError(error: ApiError): string {
   }
   return describeError(error);
 }
+
+/** How long a send the database could not take waits before it goes again. */
+export const UNAVAILABLE_RESEND_MS = 5_000;
+
+/**
+ * Whether a failed send goes again by itself: once the connection is back when it got no
+ * answer (offline, or no answer in time: thread.ts), after the wait the server named for a rate
+ * limit, a few seconds later when the database was briefly down. A refusal (not a member,
+ * invalid) never: the user decides.
+ */
+export function resendOf(error: ApiError): { when: 'when-online' } | { when: 'after-wait'; waitMs: number } | null {
+  if (!error.data) return { when: 'when-online' };
+  if (error.data.code === 'SERVICE_UNAVAILABLE') return { when: 'after-wait', waitMs: UNAVAILABLE_RESEND_MS };
+  const { retryAfterMs } = error.data;
+  if (error.data.code === 'TOO_MANY_REQUESTS' && typeof retryAfterMs === 'number') return { when: 'after-wait', waitMs: retryAfterMs };
+  return null;
+}

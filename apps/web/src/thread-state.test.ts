@@ -47,11 +47,11 @@ describe('thread state', () => {
 
   it('takes a send from pending to failed, back to pending on retry with the same clientId, then to sent', () => {
     let state = withSendStarted(EMPTY_THREAD, 'uuid-1', 'hello');
-    expect(state.pending).toEqual([{ clientId: 'uuid-1', body: 'hello', status: 'pending', error: null }]);
-    state = withSendFailed(state, 'uuid-1', 'Cannot reach Parley.');
-    expect(state.pending[0]).toMatchObject({ clientId: 'uuid-1', status: 'failed', error: 'Cannot reach Parley.' });
+    expect(state.pending).toEqual([{ clientId: 'uuid-1', body: 'hello', status: 'pending', error: null, resend: null }]);
+    state = withSendFailed(state, 'uuid-1', 'Cannot reach Parley.', 'when-online');
+    expect(state.pending[0]).toMatchObject({ clientId: 'uuid-1', status: 'failed', error: 'Cannot reach Parley.', resend: 'when-online' });
     state = withRetry(state, 'uuid-1');
-    expect(state.pending[0]).toMatchObject({ clientId: 'uuid-1', status: 'pending' });
+    expect(state.pending[0]).toMatchObject({ clientId: 'uuid-1', status: 'pending', resend: null });
     // The server's copy (from the send's answer or the live event, whichever comes first) replaces it.
     state = withEvent(state, event('message.created', 5, msg(5, ME, 'hello', { clientId: 'uuid-1' })), ME);
     expect(state.pending).toEqual([]);

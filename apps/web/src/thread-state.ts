@@ -11,6 +11,12 @@ export interface PendingSend {
   status: 'pending' | 'failed';
   /** Why the last attempt failed, in words. */
   error: string | null;
+  /**
+   * Whether a failed send goes again by itself: once the connection is back (it got no
+   * answer), or after the wait the server asked for (a rate limit, the database briefly
+   * down); null when the server refused it and only the user can decide.
+   */
+  resend: 'when-online' | 'after-wait' | null;
 }
 
 export interface ThreadState {
@@ -68,16 +74,19 @@ export function withEvent(state: ThreadState, event: ConversationEvent, myId: nu
 
 export function withSendStarted(state: ThreadState, clientId: string, body: string): ThreadState {
   const others = state.pending.filter((send) => send.clientId !== clientId);
-  return { ...state, pending: [...others, { clientId, body, status: 'pending', error: null }] };
+  return { ...state, pending: [...others, { clientId, body, status: 'pending', error: null, resend: null }] };
 }
 
 /** A retry keeps the pending entry (and its clientId), so the server can never store it twice. */
 export function withRetry(state: ThreadState, clientId: string): ThreadState {
-  return { ...state, pending: state.pending.map((send) => (send.clientId === clientId ? { ...send, status: 'pending', error: null } : send)) };
+  return {
+    ...state,
+    pending: state.pending.map((send) => (send.clientId === clientId ? { ...send, status: 'pending', error: null, resend: null } : send)),
+  };
 }
 
-export function withSendFailed(state: ThreadState, clientId: string, error: string): ThreadState {
-  return { ...state, pending: state.pending.map((send) => (send.clientId === clientId ? { ...send, status: 'failed', error } : send)) };
+export function withSendFailed(state: ThreadState, clientId: string, error: string, resend: PendingSend['resend'] = null): ThreadState {
+  return { ...state, pending: state.pending.map((send) => (send.clientId === clientId ? { ...send, status: 'failed', error, resend } : send)) };
 }
 
 export function withSendDiscarded(state: ThreadState, clientId: string): ThreadState {

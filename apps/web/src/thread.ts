@@ -1,7 +1,8 @@
 import { skipToken } from '@tanstack/react-query';
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { reconnectDelayMs } from './connection.ts';
-import { describeError, describeSendError } from './errors.ts';
+import { useConnectionStatus } from './hooks.ts';
+import { describeError, describeSendError, resendOf } from './errors.ts';
 import {
   EMPTY_THREAD,
   withEvent,
@@ -38,6 +39,7 @@ export interface Thread {
 }
 
 const errorText = (error: unknown) => (isApiError(error) ? describeError(error) : 'Something went wrong. Please try again.');
+
 
 /**
  * One open conversation's messages: the newest page first, older pages on demand, kept live
@@ -137,15 +139,31 @@ export function useThread(conversation: ConversationDetail, myId: number): Threa
   // stored out of the order they were typed. A send that gets no answer in SEND_TIMEOUT_MS
   // fails (its retry keeps the clientId, so it is never stored twice) and lets the next go.
   const sendQueue = useRef<Promise<void>>(Promise.resolve());
+  // Failed sends that go again by themselves after a wait; cleared when the thread closes.
+  const resendTimers = useRef(new Set<ReturnType<typeof setTimeout>>());
+  useEffect(() => {
+    const timers = resendTimers.current;
+    return () => timers.forEach(clearTimeout);
+  }, []);
+  const resendLater = useRef<(clientId: string) => void>(() => undefined);
   const attemptSend = useCallback(
     (clientId: string, body: string) => {
       sendQueue.current = sendQueue.current.then(() =>
         utils.client.messages.send
           .mutate({ conversationId, body, clientId }, { signal: AbortSignal.timeout(SEND_TIMEOUT_MS) })
           .then((message) => setState((current) => withMessages(current, [message], myId)))
-          .catch((caught: unknown) =>
-            setState((current) => withSendFailed(current, clientId, isApiError(caught) ? describeSendError(caught) : errorText(caught))),
-          ),
+          .catch((caught: unknown) => {
+            const resend = isApiError(caught) ? resendOf(caught) : null;
+            setState((current) =>
+              withSendFailed(current, clientId, isApiError(caught) ? describeSendError(caught) : errorText(caught), resend?.when ?? null),
+            );
+            if (resend?.when !== 'after-wait') return;
+            const timer = setTimeout(() => {
+              resendTimers.current.delete(timer);
+              resendLater.current(clientId);
+            }, resend.waitMs);
+            resendTimers.current.add(timer);
+          }),
       );
     },
     [utils, conversationId, myId],
@@ -163,12 +181,34 @@ export function useThread(conversation: ConversationDetail, myId: number): Threa
   const retry = useCallback(
     (clientId: string) => {
       const pending = stateRef.current.pending.find((item) => item.clientId === clientId);
-      if (!pending) return;
+      // Only a failed send goes again (a timer's resend may find it retried by hand, sent or discarded).
+      if (pending?.status !== 'failed') return;
       setState((current) => withRetry(current, clientId));
       attemptSend(clientId, pending.body);
     },
     [attemptSend],
   );
+  useLayoutEffect(() => {
+    resendLater.current = retry;
+  });
+
+  // Sends that got no answer go again, in the order they were written, once the connection
+  // is back: the socket reconnected after it dropped, or the browser says it is online again.
+  const connection = useConnectionStatus();
+  const resendWaiting = useCallback(() => {
+    for (const send of stateRef.current.pending) if (send.status === 'failed' && send.resend === 'when-online') retry(send.clientId);
+  }, [retry]);
+  const wasDown = useRef(false);
+  useEffect(() => {
+    if (connection === 'reconnecting') wasDown.current = true;
+    if (connection !== 'open' || !wasDown.current) return;
+    wasDown.current = false;
+    resendWaiting();
+  }, [connection, resendWaiting]);
+  useEffect(() => {
+    window.addEventListener('online', resendWaiting);
+    return () => window.removeEventListener('online', resendWaiting);
+  }, [resendWaiting]);
 
   const discard = useCallback((clientId: string) => setState((current) => withSendDiscarded(current, clientId)), []);
 

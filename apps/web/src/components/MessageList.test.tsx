@@ -84,13 +84,17 @@ describe('MessageList', () => {
   it('shows sending and failed sends; Retry and Discard name the same clientId', async () => {
     const user = userEvent.setup();
     const pending: PendingSend[] = [
-      { clientId: 'one', body: 'on its way', status: 'pending', error: null },
-      { clientId: 'two', body: 'did not make it', status: 'failed', error: 'Cannot reach Parley.' },
+      { clientId: 'one', body: 'on its way', status: 'pending', error: null, resend: null },
+      { clientId: 'two', body: 'did not make it', status: 'failed', error: 'Cannot reach Parley.', resend: 'when-online' },
+      { clientId: 'three', body: 'refused', status: 'failed', error: 'That message is too long.', resend: null },
     ];
     const handlers = renderList({ pending });
-    const [sending, failed] = screen.getAllByTestId('pending-message') as [HTMLElement, HTMLElement];
+    const [sending, failed, refused] = screen.getAllByTestId('pending-message') as [HTMLElement, HTMLElement, HTMLElement];
     expect(within(sending).getByText('Sending…')).toBeTruthy();
     expect(within(failed).getByRole('alert').textContent).toContain('Not sent: Cannot reach Parley.');
+    // Says whether it goes again by itself; a refusal waits for the user.
+    expect(within(failed).getByRole('alert').textContent).toContain('It goes by itself once you are back online.');
+    expect(within(refused).getByRole('alert').textContent).not.toContain('by itself');
     await user.click(within(failed).getByRole('button', { name: 'Retry' }));
     expect(handlers.onRetry).toHaveBeenCalledExactlyOnceWith('two');
     await user.click(within(failed).getByRole('button', { name: 'Discard' }));

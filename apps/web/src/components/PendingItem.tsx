@@ -6,6 +6,11 @@ interface PendingItemProps {
   onDiscard: (clientId: string) => void;
 }
 
+const RESEND_NOTE = {
+  'when-online': 'It goes by itself once you are back online.',
+  'after-wait': 'It goes by itself after the wait.',
+} as const;
+
 /** A message of mine on its way: "Sending…", or "Not sent" with Retry (same clientId) and Discard. */
 export function PendingItem({ send, onRetry, onDiscard }: PendingItemProps) {
   const failed = send.status === 'failed';
@@ -17,6 +22,7 @@ export function PendingItem({ send, onRetry, onDiscard }: PendingItemProps) {
       {failed ? (
         <div className="meta" role="alert">
           <span className="send-error">Not sent{send.error ? `: ${send.error}` : ''}</span>{' '}
+          {send.resend && <span className="muted">{RESEND_NOTE[send.resend]}</span>}{' '}
           <button type="button" className="link-button" onClick={() => onRetry(send.clientId)}>
             Retry
           </button>{' '}
