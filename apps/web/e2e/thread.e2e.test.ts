@@ -199,8 +199,8 @@ describe('a conversation, in a real browser', () => {
       await composer.press('Enter');
     }
     const pending = page.getByTestId('pending-message');
-    await expect.poll(() => pending.evaluateAll((items) => items.map((item) => item.getAttribute('data-status')))).toEqual(['failed', 'failed']);
-    console.log('PENDING', JSON.stringify(await pending.allInnerTexts()));
+    const statuses = async () => Promise.all((await pending.all()).map((item) => item.getAttribute('data-status')));
+    await expect.poll(statuses).toEqual(['failed', 'failed']);
     expect(await pending.first().innerText()).toContain('It goes by itself once you are back online.');
 
     await context.setOffline(false);
