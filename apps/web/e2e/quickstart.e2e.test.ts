@@ -30,6 +30,8 @@ describe('the quick start in a real browser', () => {
     for (const name of ['Bob Marley', 'Notes to self', 'Parley Admin']) expect(await names()).toContain(name);
     // The seed leaves the newest messages unread, so the inbox shows badges.
     expect(await inbox.getByTestId('unread-badge').count()).toBeGreaterThan(0);
+    // The tab says so too: 3 + 3 + 1 unread (the seed's counts for alice).
+    await expect.poll(() => page.title()).toBe('(7) Parley');
     expect(await page.getByTestId('current-user').innerText()).toContain('Alice Liddell');
     await screenshot(page, 'quickstart-inbox');
     // The first load came compressed: Chromium accepts Brotli, and every script and style has a copy.

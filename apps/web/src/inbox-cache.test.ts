@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyInboxEvent, inboxItems } from './inbox-cache.ts';
+import { applyInboxEvent, inboxItems, titleWithUnread } from './inbox-cache.ts';
 import { participant, summary } from './test-fixtures.ts';
 import type { ConversationSummary, InboxPage } from './trpc.ts';
 
@@ -121,5 +121,15 @@ describe('inboxItems', () => {
     const pages = [page([row(3, 0), row(1, 1)], 'cursor-1'), page([row(3, 9), row(4, 10)])];
     expect(inboxItems(pages).map((item) => item.id)).toEqual([3, 1, 4]);
     expect(inboxItems(pages)[0]?.lastMessageAt).toBe(pages[0]?.items[0]?.lastMessageAt);
+  });
+});
+
+describe('titleWithUnread', () => {
+  it('counts the unread messages of every loaded conversation once, and says nothing when all is read', () => {
+    const read = [page([row(1, 1), row(2, 2)])];
+    expect(titleWithUnread(read, 'Parley')).toBe('Parley');
+    const waiting = [page([row(1, 1, { unreadCount: 2 }), row(2, 2, { unreadCount: 3 })], 'cursor-1'), page([row(2, 2, { unreadCount: 3 }), row(3, 3, { unreadCount: 1 })])];
+    expect(titleWithUnread(waiting, 'Parley')).toBe('(6) Parley');
+    expect(titleWithUnread([page([row(1, 1, { unreadCount: 250 })])], 'Parley')).toBe('(99+) Parley');
   });
 });

@@ -28,6 +28,12 @@ export function applyInboxEvent(pages: readonly InboxPage[], event: InboxEvent):
   }
 }
 
+/** The tab's title with how many messages wait unread in my loaded conversations: "(3) Parley". */
+export function titleWithUnread(pages: readonly InboxPage[], title: string): string {
+  const unread = inboxItems(pages).reduce((sum, item) => sum + item.unreadCount, 0);
+  return unread === 0 ? title : `(${unread > 99 ? '99+' : unread}) ${title}`;
+}
+
 /** The rows to show: every loaded page in order, each conversation once (a page fetched while an event moved a row may repeat it). */
 export function inboxItems(pages: readonly InboxPage[]): ConversationSummary[] {
   const seen = new Set<number>();

@@ -4,7 +4,7 @@ import { useEffect, useRef } from 'react';
 import { reconnectDelayMs } from './connection.ts';
 import { isUnauthorized } from './errors.ts';
 import { useSession } from './hooks.ts';
-import { applyInboxEvent } from './inbox-cache.ts';
+import { applyInboxEvent, titleWithUnread } from './inbox-cache.ts';
 import { SESSION_EXPIRED_NOTICE } from './session.ts';
 import { trpc } from './trpc.ts';
 
@@ -52,4 +52,25 @@ export function useLiveInbox(): void {
       retryTimer.current = setTimeout(() => subscription.reset(), reconnectDelayMs(failedAttempts.current++));
     },
   });
+}
+
+const TITLE = 'Parley';
+
+/**
+ * Keeps the unread count in the tab's title, so a background tab shows that something
+ * arrived. It reads the inbox's own cache entry (kept live by useLiveInbox), whether or not
+ * the inbox is on screen (on a phone an open conversation takes the whole width).
+ */
+export function useUnreadTitle(): void {
+  const inbox = trpc.conversations.list.useInfiniteQuery(INBOX_INPUT, { getNextPageParam: (page) => page.nextCursor });
+  const pages = inbox.data?.pages;
+  useEffect(() => {
+    document.title = titleWithUnread(pages ?? [], TITLE);
+  }, [pages]);
+  useEffect(
+    () => () => {
+      document.title = TITLE;
+    },
+    [],
+  );
 }

@@ -1,6 +1,6 @@
 import { isUnauthorized } from '../errors.ts';
 import { useSession } from '../hooks.ts';
-import { useLiveInbox } from '../live-inbox.ts';
+import { useLiveInbox, useUnreadTitle } from '../live-inbox.ts';
 import { trpc, type Me } from '../trpc.ts';
 import { ConnectionBanner } from './ConnectionBanner.tsx';
 import { Inbox } from './Inbox.tsx';
@@ -16,6 +16,7 @@ export function Home({ me }: { me: Me }) {
   const { session } = useSession();
   const route = useRoute();
   useLiveInbox();
+  useUnreadTitle();
   const logout = trpc.auth.logout.useMutation({
     // Signing out must always work on this device, even when the server cannot be reached.
     onSuccess: () => session.end(),
