@@ -3,6 +3,8 @@
  * text and never runs. Each payload would leave a trace if it ran (window.pwned, a console
  * line, a dialog) or if it became markup (an element with an inline handler, an img to "x",
  * a javascript: link); the test looks for every trace, and for the text itself, verbatim.
+ * Invisible and direction-control characters neither disguise a name, nor reorder anything
+ * outside the message that holds them, nor make an empty message.
  */
 import type { AppRouter } from '@parley/api';
 import { createTRPCClient, httpLink } from '@trpc/client';
@@ -31,6 +33,26 @@ const RECORD_VIOLATIONS = `
 
 /** Elements that only markup from a payload could have made. */
 const INJECTED = 'img[src="x"], iframe, a[href^="javascript:"], [onerror], [onload], [onclick], main svg, main b';
+
+/** "Erin live Q" on screen: the override reverses "evil" (docs/ARCHITECTURE.md, "Text"). */
+const DISGUISED_NAME = 'Erin \u202Eevil\u202C Q';
+/** An override the body never closes, and right-to-left text: both must end with their message. */
+const UNCLOSED_OVERRIDE = 'look \u202Eevil 123';
+const ARABIC = 'مرحبا يا أليس!';
+
+/** The DOM members BIDI_OF reads, declared here: this package's types have no DOM. */
+interface ElementInPage {
+  getAttribute(name: string): string | null;
+  matches(selector: string): boolean;
+  ownerDocument: { defaultView: { getComputedStyle(element: ElementInPage): { unicodeBidi: string } } | null };
+}
+
+/** Whether an element isolates its text's direction, and which direction that text took. */
+const BIDI_OF = (element: ElementInPage) => ({
+  dir: element.getAttribute('dir'),
+  unicodeBidi: element.ownerDocument.defaultView?.getComputedStyle(element).unicodeBidi,
+  rtl: element.matches(':dir(rtl)'),
+});
 
 describe('hostile text in a real browser', () => {
   it('shows markup in a message, a display name and a group title as text, and runs none of it', async () => {
@@ -71,5 +93,70 @@ describe('hostile text in a real browser', () => {
     expect(await page.evaluate('window.cspViolations')).toEqual([]);
     expect(dialogs).toEqual([]);
     expect(consoleLines.filter((line) => line.includes('pwned'))).toEqual([]);
+  });
+
+  it('refuses a disguised name at sign-up, isolates what others wrote, and sends no invisible message', async () => {
+    await using app = await startApp();
+    await using browser = await launchBrowser();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+
+    // A right-to-left override in a display name: the form says why, next to the field.
+    await page.goto(app.url);
+    await page.getByRole('button', { name: 'Create an account' }).click();
+    await page.getByLabel('Username').fill('erin');
+    await page.getByLabel('Password').fill('erin password');
+    await page.getByLabel('Display name').fill(DISGUISED_NAME);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await expect.poll(() => page.getByTestId('displayName-error').innerText()).toBe(
+      'A display name cannot contain text-direction controls (U+202A–U+202E, U+2066–U+2069)',
+    );
+    // A name of zero-width characters is no name: the account takes the username.
+    await page.getByLabel('Display name').fill('\u200B\u2060\u3164');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await expect.poll(() => page.getByTestId('current-user').textContent()).toBe('Signed in as erin');
+    await page.close();
+
+    // Erin writes to alice: an override she never closes, then Arabic.
+    const anonymous = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${app.url}/trpc` })] });
+    const { token } = await anonymous.auth.login.mutate({ username: 'erin', password: 'erin password' });
+    const erin = createTRPCClient<AppRouter>({
+      links: [httpLink({ url: `${app.url}/trpc`, headers: { Authorization: `Bearer ${token}` } })],
+    });
+    const alice = (await erin.users.search.query({ query: 'alice' })).find((user) => user.username === 'alice');
+    if (!alice) throw new Error('the demo seed has alice');
+    const dm = await erin.conversations.create.mutate({ kind: 'direct', participantIds: [alice.id] });
+    await erin.messages.send.mutate({ conversationId: dm.id, body: UNCLOSED_OVERRIDE, clientId: crypto.randomUUID() });
+    await erin.messages.send.mutate({ conversationId: dm.id, body: ARABIC, clientId: crypto.randomUUID() });
+
+    const alicePage = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await signInOnPage(alicePage, app.url, 'alice');
+    const row = alicePage.getByRole('listitem', { name: 'erin', exact: true });
+    await expect.poll(() => row.getByTestId('conversation-preview').innerText()).toBe(ARABIC);
+    // The name and the preview each keep their direction to themselves (the preview's is Arabic's).
+    expect(await row.locator('.conversation-name').evaluate(BIDI_OF)).toEqual({ dir: 'auto', unicodeBidi: 'isolate', rtl: false });
+    expect(await row.getByTestId('conversation-preview').evaluate(BIDI_OF)).toEqual({ dir: 'auto', unicodeBidi: 'isolate', rtl: true });
+
+    await alicePage.goto(`${app.url}/c/${dm.id}`);
+    const messages = alicePage.getByRole('list', { name: 'Messages' });
+    await messages.getByText(ARABIC, { exact: true }).waitFor();
+    expect(await messages.getByText(UNCLOSED_OVERRIDE, { exact: true }).evaluate(BIDI_OF)).toEqual({ dir: 'auto', unicodeBidi: 'isolate', rtl: false });
+    expect(await messages.getByText(ARABIC, { exact: true }).evaluate(BIDI_OF)).toEqual({ dir: 'auto', unicodeBidi: 'isolate', rtl: true });
+    await screenshot(alicePage, 'bidi-text');
+
+    // A zero-width space alone is no message: Send stays off and Enter sends nothing.
+    const composer = alicePage.getByRole('textbox', { name: 'Message' });
+    const send = alicePage.getByRole('button', { name: 'Send' });
+    for (const invisible of ['\u200B', '\uFEFF\u00AD\u2800', '\u202E\u2066\u3164']) {
+      await composer.fill(invisible);
+      expect({ invisible, enabled: await send.isEnabled() }).toEqual({ invisible, enabled: false });
+      await composer.press('Enter');
+    }
+    // A family emoji, held together by zero-width joiners, is a message, sent exactly.
+    await composer.fill('👩‍👩‍👧');
+    expect(await send.isEnabled()).toBe(true);
+    await composer.press('Enter');
+    // The page shows a send before the server has it (pending): ask the server itself.
+    const bodies = async () => (await erin.messages.list.query({ conversationId: dm.id, after: 0, limit: 10 })).items.map((message) => message.body);
+    await expect.poll(bodies).toEqual([UNCLOSED_OVERRIDE, ARABIC, '👩‍👩‍👧']);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { conversationName, messagePreview, relativeTime, unreadBadge } from './format.ts';
+import { conversationName, hasVisibleText, initialsOf, memberCount, messagePreview, relativeTime, unreadBadge } from './format.ts';
 import { message, participant, summary } from './test-fixtures.ts';
 import type { ConversationSummary } from './trpc.ts';
 
@@ -96,10 +96,61 @@ describe('messagePreview', () => {
   });
 });
 
+describe('hasVisibleText', () => {
+  it('finds nothing to see in whitespace, zero-width, bidi and filler characters', () => {
+    const invisible = [
+      '',
+      ' \n\t\u00A0\u3000',
+      '\u200B',
+      '\u200C\u200D\u2060\uFEFF\u00AD\u180E',
+      '\u200E\u200F\u202A\u202B\u202C\u202D\u202E\u2066\u2067\u2068\u2069',
+      '\u3164\u115F\u1160\uFFA0\u2800',
+      '\u034F',
+      '\u0007\u0085',
+    ];
+    for (const text of invisible) expect({ text, visible: hasVisibleText(text) }).toEqual({ text, visible: false });
+  });
+
+  it('finds letters, emoji and marks, whatever invisible characters surround them', () => {
+    for (const text of ['a', '\u200Bx\u200B', '👩‍👩‍👧', 'שלום', '\u202Eevil\u202C', '\u0301', '.']) {
+      expect({ text, visible: hasVisibleText(text) }).toEqual({ text, visible: true });
+    }
+  });
+});
+
+describe('initialsOf', () => {
+  it('takes the first letter of the first two words', () => {
+    expect(initialsOf('Ann Lee Smith', 'direct')).toBe('AL');
+    expect(initialsOf('  bob  ', 'group')).toBe('B');
+    expect(initialsOf('Notes', 'self')).toBe('✎');
+  });
+
+  it('uses visible letters only: a direction control or zero-width character is never an initial', () => {
+    const initials = initialsOf('Erin \u202Eevil\u202C Q', 'direct');
+    expect(initials).toBe('EE');
+    expect(hasVisibleText(initials.replace(/\p{L}/gu, ''))).toBe(false);
+    expect(initials).not.toMatch(/[\u202A-\u202E\u2066-\u2069]/u);
+    expect(initialsOf('\u200B\u2066Zoe \u3164 \u200BYu', 'direct')).toBe('ZY');
+    expect(initialsOf('\u2800 \u200B', 'direct')).toBe('');
+  });
+
+  it('keeps a character whole: a decomposed accent, an emoji sequence, a right-to-left letter', () => {
+    expect(initialsOf('e\u0301mile zola', 'direct')).toBe('E\u0301Z');
+    expect(initialsOf('👩‍💻 Dev', 'direct')).toBe('👩‍💻D');
+    expect(initialsOf('مرحبا שלום', 'direct')).toBe('مש');
+  });
+});
+
 describe('unreadBadge', () => {
   it('caps the number shown but tells a screen reader the real count', () => {
     expect(unreadBadge(1)).toEqual({ text: '1', label: '1 unread message' });
     expect(unreadBadge(7)).toEqual({ text: '7', label: '7 unread messages' });
     expect(unreadBadge(250)).toEqual({ text: '99+', label: '250 unread messages' });
+  });
+});
+
+describe('memberCount', () => {
+  it('says "member" for one and "members" otherwise', () => {
+    expect([1, 2, 256].map(memberCount)).toEqual(['1 member', '2 members', '256 members']);
   });
 });

@@ -55,6 +55,9 @@ function calendarDaysBetween(then: Date, now: Date): number {
 
 type Named = Pick<ConversationSummary, 'kind' | 'title' | 'participants' | 'participantCount'>;
 
+/** A group's size in its header: "1 member", "12 members". */
+export const memberCount = (count: number): string => (count === 1 ? '1 member' : `${count} members`);
+
 /**
  * What a conversation is called for me: its title, the other person, or my notes. An inbox
  * summary names only a few members; `participantCount` counts them all.
@@ -72,6 +75,43 @@ export function conversationName(conversation: Named, myId: number): string {
 function listNames(names: string[], total: number): string {
   if (total <= 3 && names.length === total) return names.join(', ');
   return `${names.slice(0, 2).join(', ')} and ${total - Math.min(2, names.length)} others`;
+}
+
+/**
+ * A character someone can see: not whitespace, not default-ignorable (zero-width spaces and
+ * joiners, BOM, soft hyphen, bidi marks and controls, Hangul fillers…), not a control, not
+ * the blank Braille pattern. A copy of the API's rule (packages/api/src/schemas.ts, which
+ * the web app may not import at run time); the API's text-edges test fails if they differ.
+ */
+export const VISIBLE_CHARACTER = /[^\p{White_Space}\p{Default_Ignorable_Code_Point}\p{Cc}\u2800]/u;
+
+/** Whether text shows anything: the API refuses a message, name or title that does not. */
+export function hasVisibleText(text: string): boolean {
+  return VISIBLE_CHARACTER.test(text);
+}
+
+const graphemes = new Intl.Segmenter(LOCALE, { granularity: 'grapheme' });
+
+/** A word's first character with something to see, whole: "é" as e + U+0301, a ZWJ emoji. */
+function firstVisibleGrapheme(word: string): string {
+  for (const { segment } of graphemes.segment(word)) if (hasVisibleText(segment)) return segment;
+  return '';
+}
+
+/**
+ * An avatar's letters: the first visible character of the first two words, "Ann Lee" → "AL".
+ * Invisible characters never count, so "Erin \u202Eevil\u202C Q" gives "EE", not a
+ * direction control that reorders the avatar (names holding one predate the API's rule).
+ */
+export function initialsOf(name: string, kind: ConversationSummary['kind']): string {
+  if (kind === 'self') return '✎';
+  return name
+    .split(/\s+/)
+    .map(firstVisibleGrapheme)
+    .filter(Boolean)
+    .slice(0, 2)
+    .map((initial) => initial.toUpperCase())
+    .join('');
 }
 
 const PREVIEW_MAX = 120;

@@ -28,8 +28,30 @@ export const characterCount = (value: string) => [...value].length;
 export const hasNoNul = (value: string) => !value.includes('\u0000');
 
 /**
- * Free text as people type it: trimmed, 1..max characters (code points), well-formed
- * Unicode (a lone surrogate would be stored as U+FFFD and come back different), no NUL.
+ * A character someone can see. Whitespace, default-ignorable characters (zero-width spaces
+ * and joiners, BOM, soft hyphen, bidi marks and controls, Hangul fillers, variation
+ * selectors, the combining grapheme joiner…), C0/C1 controls and the blank Braille pattern
+ * U+2800 draw nothing, so text made only of them is empty: an empty bubble, a blank name.
+ * The web app keeps a copy (apps/web/src/format.ts, `VISIBLE_CHARACTER`); keep the two equal
+ * (test/text-edges.test.ts compares them).
+ */
+export const VISIBLE_CHARACTER = /[^\p{White_Space}\p{Default_Ignorable_Code_Point}\p{Cc}\u2800]/u;
+
+export const hasVisibleCharacter = (value: string) => VISIBLE_CHARACTER.test(value);
+
+/**
+ * Controls that reorder the text after them: embeddings, overrides and isolates. In a name
+ * they let "Erin \u202Eevil\u202C Q" read "Erin live Q"; right-to-left names need none of
+ * them (the marks U+200E/U+200F and U+061C, which reorder nothing, stay allowed).
+ */
+export const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/u;
+
+export const hasNoBidiControl = (value: string) => !BIDI_CONTROL.test(value);
+
+/**
+ * Free text as people type it: trimmed, 1..max characters (code points), at least one of them
+ * visible, well-formed Unicode (a lone surrogate would be stored as U+FFFD and come back
+ * different), no NUL.
  */
 export function text(label: string, max: number, { allowEmpty = false } = {}) {
   return (
@@ -38,21 +60,29 @@ export function text(label: string, max: number, { allowEmpty = false } = {}) {
       // Bounds the work of trimming and counting before the real limit is applied.
       .max(max * 4 + 256, `${label} can have at most ${max} characters`)
       .transform((value) => value.trim())
-      .refine((value) => allowEmpty || value.length > 0, `${label} cannot be empty`)
+      .refine((value) => allowEmpty || hasVisibleCharacter(value), `${label} cannot be empty`)
       .refine((value) => characterCount(value) <= max, `${label} can have at most ${max} characters`)
       .refine((value) => value.isWellFormed(), `${label} is not valid Unicode text`)
       .refine(hasNoNul, `${label} cannot contain NUL characters`)
   );
 }
 
-export const displayName = text('A display name', INPUT_LIMITS.displayNameMax);
+/** A name others see beside their own text: no direction controls to disguise it. */
+function nameText(label: string, max: number) {
+  return text(label, max).refine(hasNoBidiControl, `${label} cannot contain text-direction controls (U+202A–U+202E, U+2066–U+2069)`);
+}
 
-export const title = text('A title', INPUT_LIMITS.titleMax);
+export const displayName = nameText('A display name', INPUT_LIMITS.displayNameMax);
+
+export const title = nameText('A title', INPUT_LIMITS.titleMax);
 
 /** Search text, matched with LIKE; blank means no filter. */
 export const searchText = text('Search text', INPUT_LIMITS.searchMax, { allowEmpty: true });
 
-/** A message body: 1–4000 characters after trimming. */
+/**
+ * A message body: 1–4000 characters after trimming. Direction controls stay (people paste
+ * text that holds them); the web app isolates each body so their effect ends with it.
+ */
 export const messageBody = text('A message', INPUT_LIMITS.bodyMax);
 
 /** The sender's idempotency key for a send. */

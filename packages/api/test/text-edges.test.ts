@@ -4,12 +4,17 @@
  * at the ends, nothing else: no normalisation, no replacement characters), from the call, a
  * later read and the stored row; what is refused is a BAD_REQUEST naming the field.
  * Limits count code points, as people count characters: an emoji is one, a combining mark is one.
+ * Text with nothing visible in it is empty. Names and titles refuse direction controls that
+ * could disguise them; message bodies keep them (the web app isolates each body).
  */
+import { readFileSync } from 'node:fs';
 import { ConversationSchema, MessageSchema, testDialects, UserSchema } from '@parley/db';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { INPUT_LIMITS } from '../src/index.ts';
+import { VISIBLE_CHARACTER } from '../src/schemas.ts';
 import type { TestApi, TestUser } from './harness.ts';
-import { expectFieldError, useTestApi } from './helpers.ts';
+import { ZodError, z } from 'zod';
+import { expectFieldError, rejectionOf, useTestApi } from './helpers.ts';
 
 /** Texts a field of `max` characters must keep exactly. */
 function accepted(max: number): [string, string][] {
@@ -17,14 +22,35 @@ function accepted(max: number): [string, string][] {
     ['exactly the limit, ASCII', 'a'.repeat(max)],
     ['exactly the limit in emoji (two UTF-16 units each)', '😀'.repeat(max)],
     ['exactly the limit in e + combining acute, decomposed and kept so', 'e\u0301'.repeat(max / 2)],
-    ['right-to-left text with bidi controls', '\u202Eשלום\u202C مرحبا'],
+    ['right-to-left text with direction marks', 'שלום\u200F مرحبا\u200E ok'],
     ['ZWJ sequences and skin tones', '👨‍👩‍👧‍👦 👩🏽‍💻'],
+    ['a family emoji alone (visible, joined by ZWJ)', '👩‍👩‍👧'],
     ['zero-width characters inside', 'a\u200Bb\u200Dc'],
+    ['invisible characters around a visible one', '\u200B\u2060x\uFEFF\u00AD'],
     ['CRLF and tabs inside', 'one\r\ntwo\tthree'],
     ['markup', '<img src=x onerror=alert(1)>'],
     ['the limit between spaces (trimmed to the limit)', ` \n${'b'.repeat(max)}\t `],
   ];
 }
+
+/** Text that draws nothing: each is as empty as '' to the person reading it. */
+const INVISIBLE_ONLY: [string, string][] = [
+  ['only a zero-width space', '\u200B'],
+  ['only zero-width (non-)joiners', '\u200C\u200D'],
+  ['only a word joiner', '\u2060'],
+  ['only a BOM between spaces', ' \uFEFF '],
+  ['only a soft hyphen', '\u00AD'],
+  ['only a Mongolian vowel separator', '\u180E'],
+  ['only direction marks', '\u200E\u200F\u061C'],
+  ['only embeddings and overrides', '\u202A\u202B\u202C\u202D\u202E'],
+  ['only isolates', '\u2066\u2067\u2068\u2069'],
+  ['only Hangul fillers', '\u3164\u115F\u1160\uFFA0'],
+  ['only the blank Braille pattern', '\u2800'],
+  ['only a combining grapheme joiner', '\u034F'],
+  ['only variation selectors and tags', '\uFE0F\u{E0041}\u{E007F}'],
+  ['only control characters', '\u0007\u001B\u0085'],
+  ['a mix of all of them', '\u200B \u2800\u3164\n\u202E\u034F\u00AD'],
+];
 
 /** Texts a field of `max` characters must refuse. */
 function refused(max: number): [string, string][] {
@@ -32,6 +58,7 @@ function refused(max: number): [string, string][] {
     ['empty', ''],
     ['blank: spaces, newlines, tabs', ' \n\t '],
     ['blank: no-break and ideographic spaces, BOM', '\u00A0\u3000\uFEFF'],
+    ...INVISIBLE_ONLY,
     ['one over the limit, ASCII', 'a'.repeat(max + 1)],
     ['one over the limit in emoji', '😀'.repeat(max + 1)],
     ['one over the limit with combining marks', `${'e\u0301'.repeat(max / 2)}e`],
@@ -41,6 +68,29 @@ function refused(max: number): [string, string][] {
     ['a lone low surrogate', '\uDC00ok'],
   ];
 }
+
+/** Direction controls a message may hold (pasted text) and a name or title may not (a disguise). */
+const BIDI_CONTROLS = ['\u202A', '\u202B', '\u202C', '\u202D', '\u202E', '\u2066', '\u2067', '\u2068', '\u2069'];
+const WITH_BIDI_CONTROLS: [string, string][] = [
+  ['a right-to-left override disguising a name', 'Erin \u202Eevil\u202C Q'],
+  ['right-to-left text wrapped in controls', '\u202Bשלום\u202C \u2067مرحبا\u2069'],
+  ...BIDI_CONTROLS.map((control): [string, string] => [`U+${control.codePointAt(0)?.toString(16).toUpperCase()} inside`, `a${control}b`]),
+];
+
+/** The messages a refused call gives for `field`, as the sign-up form and composer would show them. */
+async function fieldMessages(call: Promise<unknown>, field: string): Promise<string[]> {
+  const { cause } = await rejectionOf(call);
+  if (!(cause instanceof ZodError)) throw new Error(`Expected a validation error, got ${String(cause)}`);
+  const fieldErrors: Partial<Record<string, string[]>> = z.flattenError(cause).fieldErrors;
+  return fieldErrors[field] ?? [];
+}
+
+describe('the web app\'s notion of a visible character', () => {
+  it('is the server\'s, character for character (apps/web/src/format.ts keeps a copy)', () => {
+    const web = readFileSync(new URL('../../../apps/web/src/format.ts', import.meta.url), 'utf8');
+    expect(web).toContain(`export const VISIBLE_CHARACTER = ${String(VISIBLE_CHARACTER)};`);
+  });
+});
 
 describe.each(testDialects())('text edges on %s', (dialect) => {
   const getApi = useTestApi(dialect);
@@ -66,7 +116,7 @@ describe.each(testDialects())('text edges on %s', (dialect) => {
   describe('message body', () => {
     const max = INPUT_LIMITS.bodyMax;
 
-    it.each(accepted(max))('keeps %s: sent, listed, edited and stored exactly', async (_what, text) => {
+    it.each([...accepted(max), ...WITH_BIDI_CONTROLS])('keeps %s: sent, listed, edited and stored exactly', async (_what, text) => {
       const api = getApi();
       const expected = text.trim();
       const sent = await ann.api.messages.send({ conversationId: notesId, body: text, clientId: nextClientId() });
@@ -91,6 +141,13 @@ describe.each(testDialects())('text edges on %s', (dialect) => {
       // Only the one good send took a seq.
       expect((await api.db.em.fork().findOneOrFail(ConversationSchema, notesId)).lastSeq).toBe(before + 1);
     });
+
+    it('calls a body of invisible characters empty, in the words it uses for an empty one', async () => {
+      const send = (body: string) => ann.api.messages.send({ conversationId: notesId, body, clientId: nextClientId() });
+      const empty = await fieldMessages(send(''), 'body');
+      expect(empty).toEqual(['A message cannot be empty']);
+      for (const [what, text] of INVISIBLE_ONLY) expect({ what, messages: await fieldMessages(send(text), 'body') }).toEqual({ what, messages: empty });
+    });
   });
 
   describe('group title', () => {
@@ -111,7 +168,7 @@ describe.each(testDialects())('text edges on %s', (dialect) => {
       expect(await stored.title(api, group.id)).toBe(expected);
     });
 
-    it.each(refused(max))('refuses %s, at creation and in a rename', async (_what, text) => {
+    it.each([...refused(max), ...WITH_BIDI_CONTROLS])('refuses %s, at creation and in a rename', async (_what, text) => {
       const api = getApi();
       await expectFieldError(ann.api.conversations.create({ kind: 'group', title: text, participantIds: [ben.id] }), 'title');
       const group = await ann.api.conversations.create({ kind: 'group', title: 'Kept', participantIds: [ben.id] });
@@ -122,6 +179,15 @@ describe.each(testDialects())('text edges on %s', (dialect) => {
 
   describe('display name', () => {
     const max = INPUT_LIMITS.displayNameMax;
+
+    it('says why a disguised name is refused, and that an invisible one is empty', async () => {
+      const register = (displayName: string) =>
+        getApi().anonymous.auth.register({ username: `edge_named_${(serial += 1)}`, password: 'edge password', displayName });
+      expect(await fieldMessages(register('Erin \u202Eevil\u202C Q'), 'displayName')).toEqual([
+        'A display name cannot contain text-direction controls (U+202A–U+202E, U+2066–U+2069)',
+      ]);
+      expect(await fieldMessages(register('\u200B'), 'displayName')).toEqual(['A display name cannot be empty']);
+    });
 
     it('keeps every accepted edge at sign-up: returned, shown to others and stored exactly', async () => {
       const api = getApi();
@@ -141,7 +207,7 @@ describe.each(testDialects())('text edges on %s', (dialect) => {
       }
     });
 
-    it.each(refused(max))('refuses %s at sign-up, before any account is made', async (_what, text) => {
+    it.each([...refused(max), ...WITH_BIDI_CONTROLS])('refuses %s at sign-up, before any account is made', async (_what, text) => {
       const api = getApi();
       const username = `edge_refused_${(serial += 1)}`;
       await expectFieldError(api.anonymous.auth.register({ username, password: 'edge password', displayName: text }), 'displayName');

@@ -1,5 +1,6 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { formErrorsOf } from '../errors.ts';
+import { hasVisibleText } from '../format.ts';
 import type { ApiError, RouterInputs } from '../trpc.ts';
 
 export type AuthMode = 'signIn' | 'signUp';
@@ -48,7 +49,8 @@ export function AuthForm({ mode, onModeChange, onSubmit, pending, error, notice 
     event.preventDefault();
     if (pending) return;
     const name = displayName.trim();
-    onSubmit({ username: username.trim(), password, ...(signingUp && name ? { displayName: name } : {}) });
+    // A name with nothing visible is no name, as a blank one: the account takes the username.
+    onSubmit({ username: username.trim(), password, ...(signingUp && hasVisibleText(name) ? { displayName: name } : {}) });
   };
 
   const field = (name: Field, label: string, props: { type: string; autoComplete: string; hint?: string | undefined; value: string; onChange: (value: string) => void }) => {

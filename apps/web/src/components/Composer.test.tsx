@@ -21,6 +21,19 @@ describe('Composer', () => {
     expect(onTyping).toHaveBeenLastCalledWith(false);
   });
 
+  it('keeps the keyboard in the composer after sending with the button', async () => {
+    const user = userEvent.setup();
+    const onSend = vi.fn();
+    render(<Composer onSend={onSend} />);
+    const input = screen.getByRole('textbox', { name: 'Message' });
+    await user.type(input, 'by the button');
+    await user.click(screen.getByRole('button', { name: 'Send' }));
+    expect(onSend).toHaveBeenCalledExactlyOnceWith('by the button');
+    expect(document.activeElement).toBe(input);
+    await user.keyboard('next one{Enter}');
+    expect(onSend).toHaveBeenLastCalledWith('next one');
+  });
+
   it('does not send blank text', async () => {
     const user = userEvent.setup();
     const onSend = vi.fn();
@@ -28,6 +41,34 @@ describe('Composer', () => {
     await user.type(screen.getByRole('textbox', { name: 'Message' }), '   {Enter}');
     expect(onSend).not.toHaveBeenCalled();
     expect(screen.getByRole<HTMLButtonElement>('button', { name: 'Send' }).disabled).toBe(true);
+  });
+
+  it('treats a draft of invisible characters as empty, as the server does', async () => {
+    const user = userEvent.setup();
+    const onSend = vi.fn();
+    const onTyping = vi.fn();
+    render(<Composer onSend={onSend} onTyping={onTyping} />);
+    const input = screen.getByRole('textbox', { name: 'Message' });
+    const send = screen.getByRole<HTMLButtonElement>('button', { name: 'Send' });
+
+    // Zero-width space, joiners, BOM, soft hyphen, bidi controls, Hangul filler, Braille blank, CGJ.
+    for (const invisible of ['\u200B', '\u200C\u200D\u2060\uFEFF\u00AD', '\u202E\u2066\u200F', '\u3164\u2800\u034F']) {
+      await user.clear(input);
+      await user.click(input);
+      await user.paste(invisible);
+      expect((input as HTMLTextAreaElement).value).toBe(invisible);
+      expect({ invisible, disabled: send.disabled }).toEqual({ invisible, disabled: true });
+      await user.keyboard('{Enter}');
+      expect(onTyping).not.toHaveBeenCalledWith(true);
+    }
+    expect(onSend).not.toHaveBeenCalled();
+
+    // Something visible joined by a ZWJ is a message, sent exactly as written.
+    await user.clear(input);
+    await user.paste('\u200B👩‍👩‍👧');
+    expect(send.disabled).toBe(false);
+    await user.keyboard('{Enter}');
+    expect(onSend).toHaveBeenCalledExactlyOnceWith('\u200B👩‍👩‍👧');
   });
 
   it('counts code points near the limit and refuses to send past it', async () => {

@@ -1,7 +1,8 @@
-import { useId, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { hasVisibleText } from '../format.ts';
 import { lengthOf } from '../thread-state.ts';
 
-/** The server's limit on a message body, in code points. */
+/** The server's limit on a message body, in code points, counted after trimming as it counts. */
 export const BODY_MAX = 4000;
 /** The counter appears this close to the limit, not before (it would only distract). */
 const COUNTER_FROM = BODY_MAX - 500;
@@ -17,16 +18,21 @@ interface ComposerProps {
 export function Composer({ onSend, onTyping, disabled = false }: ComposerProps) {
   const [draft, setDraft] = useState('');
   const counterId = useId();
-  const length = lengthOf(draft);
+  const body = draft.trim();
+  const length = lengthOf(body);
   const left = BODY_MAX - length;
-  const empty = draft.trim() === '';
+  // The server's notion of empty: a draft of zero-width spaces or the like would be refused.
+  const empty = !hasVisibleText(body);
   const tooLong = left < 0;
 
+  // Sending by the button leaves the keyboard in the composer, ready for the next message.
+  const input = useRef<HTMLTextAreaElement | null>(null);
   const submit = () => {
     if (empty || tooLong || disabled) return;
-    onSend(draft.trim());
+    onSend(body);
     setDraft('');
     onTyping?.(false);
+    input.current?.focus();
   };
 
   const onSubmit = (event: FormEvent) => {
@@ -48,6 +54,7 @@ export function Composer({ onSend, onTyping, disabled = false }: ComposerProps) 
         Message
       </label>
       <textarea
+        ref={input}
         id={`${counterId}-body`}
         className="composer-input"
         rows={1}
@@ -58,7 +65,7 @@ export function Composer({ onSend, onTyping, disabled = false }: ComposerProps) 
         aria-invalid={tooLong || undefined}
         onChange={(event) => {
           setDraft(event.target.value);
-          onTyping?.(event.target.value.trim() !== '');
+          onTyping?.(hasVisibleText(event.target.value));
         }}
         onKeyDown={onKeyDown}
         onBlur={() => onTyping?.(false)}

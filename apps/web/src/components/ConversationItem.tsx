@@ -1,4 +1,4 @@
-import { conversationName, messagePreview, relativeTime, unreadBadge } from '../format.ts';
+import { conversationName, initialsOf, messagePreview, relativeTime, unreadBadge } from '../format.ts';
 import { conversationPath, followLink } from '../router.ts';
 import type { ConversationSummary } from '../trpc.ts';
 
@@ -35,7 +35,8 @@ export function ConversationItem({ conversation, myId, now, current = false }: C
         {online && <span className="visually-hidden">online</span>}
         <div className="conversation-body">
           <div className="conversation-line">
-            <span className="conversation-name" id={nameId}>
+            {/* dir="auto" isolates what others wrote (a name, a message) from the rest of the row. */}
+            <span className="conversation-name" id={nameId} dir="auto">
               {name}
             </span>
             <time className="conversation-time" dateTime={conversation.lastMessageAt} title={time.exact}>
@@ -44,7 +45,7 @@ export function ConversationItem({ conversation, myId, now, current = false }: C
             </time>
           </div>
           <div className="conversation-line">
-            <span className={deleted ? 'preview deleted' : 'preview'} data-testid="conversation-preview">
+            <span className={deleted ? 'preview deleted' : 'preview'} data-testid="conversation-preview" dir="auto">
               {messagePreview(conversation, myId)}
             </span>
             {unread && (
@@ -58,15 +59,6 @@ export function ConversationItem({ conversation, myId, now, current = false }: C
       </a>
     </li>
   );
-}
-
-function initialsOf(name: string, kind: ConversationSummary['kind']): string {
-  if (kind === 'self') return '✎';
-  const words = name.split(/\s+/).filter(Boolean);
-  return words
-    .slice(0, 2)
-    .map((word) => [...word][0]?.toUpperCase() ?? '')
-    .join('');
 }
 
 /** A stable colour per conversation (one of styles.css's six tones), so rows are easy to tell apart. */

@@ -1,4 +1,5 @@
 import { useState, type KeyboardEvent } from 'react';
+import { hasVisibleText } from '../format.ts';
 import { lengthOf } from '../thread-state.ts';
 import { BODY_MAX } from './Composer.tsx';
 
@@ -14,13 +15,15 @@ export function MessageEditor({ initial, onSave, onCancel }: MessageEditorProps)
   const [draft, setDraft] = useState(initial);
   const [saving, setSaving] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const invalid = draft.trim() === '' || lengthOf(draft) > BODY_MAX;
+  const body = draft.trim();
+  // Empty and too long as the server judges them (Composer does the same).
+  const invalid = !hasVisibleText(body) || lengthOf(body) > BODY_MAX;
 
   const save = async () => {
     if (invalid || saving) return;
-    if (draft.trim() === initial) return onCancel();
+    if (body === initial) return onCancel();
     setSaving(true);
-    const failure = await onSave(draft.trim());
+    const failure = await onSave(body);
     setSaving(false);
     if (failure) setError(failure);
   };

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import type { Message } from '../trpc.ts';
 import { MessageEditor } from './MessageEditor.tsx';
 
@@ -21,17 +21,32 @@ export function MessageItem({ message, mine, senderName, delivery, onEdit, onDel
   const [mode, setMode] = useState<'view' | 'edit' | 'confirm-delete'>('view');
   const [error, setError] = useState<string | null>(null);
   const deleted = Boolean(message.deletedAt);
+  // Where the keyboard goes back to when the question closes: the Delete it came from, or the
+  // message itself once deleted (its actions are gone), never the top of the page.
+  const deleteButton = useRef<HTMLButtonElement | null>(null);
+  const item = useRef<HTMLLIElement | null>(null);
+  const keep = () => {
+    setMode('view');
+    requestAnimationFrame(() => deleteButton.current?.focus());
+  };
   const created = new Date(message.createdAt);
 
   const remove = async () => {
     const failure = await onDelete(message);
     setError(failure);
     setMode('view');
+    requestAnimationFrame(() => (failure ? deleteButton.current : item.current)?.focus());
   };
 
   return (
-    <li className={mine ? 'message mine' : 'message'} data-testid="message" data-seq={message.seq} data-message-id={message.id}>
-      {senderName && <p className="sender">{senderName}</p>}
+    <li ref={item} tabIndex={-1} className={mine ? 'message mine' : 'message'} data-testid="message" data-seq={message.seq} data-message-id={message.id}>
+      {/* dir="auto": each name and body takes its own direction (Arabic, Hebrew) and isolates it,
+          so direction controls inside end with it instead of reordering what follows. */}
+      {senderName && (
+        <p className="sender" dir="auto">
+          {senderName}
+        </p>
+      )}
       <div className={deleted ? 'bubble deleted' : 'bubble'}>
         {deleted ? (
           <p className="body">Message deleted</p>
@@ -46,7 +61,9 @@ export function MessageItem({ message, mine, senderName, delivery, onEdit, onDel
             }}
           />
         ) : (
-          <p className="body">{message.body}</p>
+          <p className="body" dir="auto">
+            {message.body}
+          </p>
         )}
       </div>
       <p className="meta">
@@ -61,6 +78,7 @@ export function MessageItem({ message, mine, senderName, delivery, onEdit, onDel
               Edit
             </button>
             <button
+              ref={deleteButton}
               type="button"
               className="link-button"
               onClick={() => setMode('confirm-delete')}
@@ -72,12 +90,20 @@ export function MessageItem({ message, mine, senderName, delivery, onEdit, onDel
         )}
       </p>
       {mode === 'confirm-delete' && (
-        <div className="confirm" role="group" aria-label="Delete this message?">
+        <div
+          className="confirm"
+          role="group"
+          aria-label="Delete this message?"
+          onKeyDown={(event) => {
+            if (event.key === 'Escape') keep();
+          }}
+        >
           <span>Delete this message for everyone?</span>
           <button type="button" className="button danger" onClick={() => void remove()}>
             Delete
           </button>
-          <button type="button" className="button" onClick={() => setMode('view')}>
+          {/* The safe choice has the focus: Enter or Escape right away keeps the message. */}
+          <button type="button" className="button" autoFocus onClick={keep}>
             Keep
           </button>
         </div>

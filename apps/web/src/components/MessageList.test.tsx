@@ -1,4 +1,4 @@
-import { cleanup, render, screen, within } from '@testing-library/react';
+import { cleanup, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
 import { message, participant } from '../test-fixtures.ts';
@@ -118,8 +118,20 @@ describe('MessageList', () => {
     await user.type(editor, 'fixed{Enter}');
     expect(handlers.onEdit).toHaveBeenCalledExactlyOnceWith(mine, 'fixed');
 
-    await user.click(screen.getByRole('button', { name: /Delete message/ }));
-    await user.click(within(screen.getByRole('group', { name: 'Delete this message?' })).getByRole('button', { name: 'Delete' }));
+    // Asked first, with the safe answer focused: Escape keeps it and goes back to Delete.
+    const deleteAction = () => screen.getByRole('button', { name: /Delete message/ });
+    await user.click(deleteAction());
+    const question = () => screen.queryByRole('group', { name: 'Delete this message?' });
+    expect(document.activeElement).toBe(within(question() ?? document.body).getByRole('button', { name: 'Keep' }));
+    await user.keyboard('{Escape}');
+    expect(question()).toBeNull();
+    await waitFor(() => expect(document.activeElement).toBe(deleteAction()));
+    expect(handlers.onDelete).not.toHaveBeenCalled();
+
+    await user.click(deleteAction());
+    await user.click(within(question() ?? document.body).getByRole('button', { name: 'Delete' }));
     expect(handlers.onDelete).toHaveBeenCalledExactlyOnceWith(mine);
+    // Its actions gone with it, the keyboard stays on the message.
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByTestId('message')));
   });
 });
