@@ -1,5 +1,5 @@
 import { skipToken } from '@tanstack/react-query';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { trpc } from './trpc.ts';
 
 /** While the draft keeps changing, "still typing" is repeated this often (the server forgets after ~6 s). */
@@ -26,26 +26,75 @@ export function useTypingUsers(conversationId: number, enabled: boolean): number
 }
 
 /**
- * Tells the others that I am typing: at most once per TYPING_REFRESH_MS while the draft
- * changes (the server allows one per 2 s), and "stopped" once when I send, clear or leave it.
+ * How many "typing" signals I send per conversation in any window of this length. The
+ * server allows 5 per 5 s (setTyping in packages/api/src/limits.ts); one is kept spare for
+ * a signal that reaches the server late, in its next window.
+ */
+export const TYPING_BUDGET = { limit: 4, windowMs: 5_000 } as const;
+
+/**
+ * When to tell the server that I am typing, so that it never has to refuse: "typing" when I
+ * start (again right after a send, which cleared it on the server), then once per
+ * TYPING_REFRESH_MS while I go on, never beyond TYPING_BUDGET, and nothing before a
+ * refusal's retryAfterMs has passed. Neither a stop nor a refusal gives the budget back.
+ */
+export class TypingThrottle {
+  /** When each "typing" of the last budget window went out. */
+  #sentAt: number[] = [];
+  /** The last "typing" since the last "stopped"; null when the server has not heard one. */
+  #typingSentAt: number | null = null;
+  #quietUntil = 0;
+
+  /** Whether to send "typing" now; if so, it is counted. */
+  start(now: number): boolean {
+    if (now < this.#quietUntil) return false;
+    if (this.#typingSentAt !== null && now - this.#typingSentAt < TYPING_REFRESH_MS) return false;
+    this.#sentAt = this.#sentAt.filter((at) => now - at < TYPING_BUDGET.windowMs);
+    if (this.#sentAt.length >= TYPING_BUDGET.limit) return false;
+    this.#sentAt.push(now);
+    this.#typingSentAt = now;
+    return true;
+  }
+
+  /** Whether to send "stopped" now: only after a "typing" (stopping is never limited). */
+  stop(): boolean {
+    if (this.#typingSentAt === null) return false;
+    this.#typingSentAt = null;
+    return true;
+  }
+
+  /**
+   * The server refused "typing" (TOO_MANY_REQUESTS): stay quiet for as long as it said, or a
+   * whole budget window if it did not say. The refused signal stays counted, so any other
+   * failure (offline) is tried again at the next refresh, not on every keystroke.
+   */
+  refused(now: number, retryAfterMs: number | null): void {
+    this.#quietUntil = Math.max(this.#quietUntil, now + (retryAfterMs ?? TYPING_BUDGET.windowMs));
+  }
+}
+
+/**
+ * Tells the others that I am typing, as TypingThrottle allows, and "stopped" once when I
+ * send, clear or leave the draft.
  */
 export function useTypingSignal(conversationId: number): (typing: boolean) => void {
-  const { mutate } = trpc.conversations.setTyping.useMutation();
-  const lastSentAt = useRef<number | null>(null);
+  const [throttle] = useState(() => new TypingThrottle());
+  // Typing is a hint: a refusal (too fast, offline) is not worth telling anyone about, only
+  // a reason to wait. On the mutation, not on mutate(): those skip a call a later one overtook.
+  const { mutate } = trpc.conversations.setTyping.useMutation({
+    onError: (error, { typing }) => {
+      if (typing && error.data?.code === 'TOO_MANY_REQUESTS') throttle.refused(Date.now(), error.data.retryAfterMs ?? null);
+    },
+  });
   const signal = useCallback(
     (typing: boolean) => {
-      const now = Date.now();
-      if (typing) {
-        if (lastSentAt.current !== null && now - lastSentAt.current < TYPING_REFRESH_MS) return;
-        lastSentAt.current = now;
-        // Typing is a hint: a refusal (too fast, offline) is not worth telling anyone about.
-        mutate({ id: conversationId, typing: true }, { onError: () => (lastSentAt.current = null) });
-      } else if (lastSentAt.current !== null) {
-        lastSentAt.current = null;
-        mutate({ id: conversationId, typing: false });
+      if (!typing) {
+        if (throttle.stop()) mutate({ id: conversationId, typing: false });
+        return;
       }
+      if (throttle.start(Date.now())) mutate({ id: conversationId, typing: true });
     },
-    [conversationId, mutate],
+    [conversationId, mutate, throttle],
   );
   // Leaving the conversation stops the signal too.
   useEffect(() => () => signal(false), [signal]);

@@ -37,6 +37,12 @@ export interface RateRule {
 export interface RateLimits {
   conversationCreate: RateRule;
   messageSend: RateRule;
+  /**
+   * setTyping(true), per user and conversation: a burst, not a spacing. A typist says
+   * "typing" when they start, every few seconds while they go on (the server forgets after
+   * TYPING_TTL_MS), and again right after each send (a send clears it). The web app keeps
+   * below this (TYPING_BUDGET in apps/web/src/typing.ts).
+   */
   setTyping: RateRule;
   /**
    * users.search: a search that few users match, or of two letters, reads every user
@@ -56,7 +62,7 @@ export interface RateLimits {
 export const DEFAULT_RATE_LIMITS: RateLimits = {
   conversationCreate: { limit: 20, windowMs: 60 * 60_000 },
   messageSend: { limit: 30, windowMs: 10_000 },
-  setTyping: { limit: 1, windowMs: 2_000 },
+  setTyping: { limit: 5, windowMs: 5_000 },
   userSearch: { limit: 60, windowMs: 10_000 },
   login: { limit: 10, windowMs: 60_000 },
   loginPerIp: { limit: 100, windowMs: 10 * 60_000 },

@@ -1,5 +1,6 @@
 import { testDialects } from '@parley/db';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_RATE_LIMITS } from '../src/limits.ts';
 import { RateLimitedError } from '../src/rate-limiter.ts';
 import type { TestUser } from './harness.ts';
 import { rejectionOf, useTestApi } from './helpers.ts';
@@ -8,20 +9,28 @@ const WINDOW_MS = 60_000;
 const PASSWORD = 'rate limited password';
 
 /** Asserts TOO_MANY_REQUESTS carrying how long to wait, within the rule's window. */
-async function expectRateLimited(call: Promise<unknown>): Promise<void> {
+async function expectRateLimited(call: Promise<unknown>, windowMs = WINDOW_MS): Promise<void> {
   const error = await rejectionOf(call);
   expect(error.code).toBe('TOO_MANY_REQUESTS');
   expect(error.cause).toBeInstanceOf(RateLimitedError);
   const retryAfterMs = error.cause instanceof RateLimitedError ? error.cause.retryAfterMs : 0;
   expect(retryAfterMs).toBeGreaterThan(0);
-  expect(retryAfterMs).toBeLessThanOrEqual(WINDOW_MS);
+  expect(retryAfterMs).toBeLessThanOrEqual(windowMs);
 }
 
 describe.each(testDialects())('rate limits on %s', (dialect) => {
   const rule = (limit: number) => ({ limit, windowMs: WINDOW_MS });
   const getApi = useTestApi(dialect, {
     // Login and register at 1: every successful attempt costs a password hash.
-    rateLimits: { messageSend: rule(3), login: rule(1), conversationCreate: rule(2), register: rule(1), userSearch: rule(3) },
+    // Typing at its real rule: what the web app's typing throttle is built to stay within.
+    rateLimits: {
+      messageSend: rule(3),
+      login: rule(1),
+      conversationCreate: rule(2),
+      register: rule(1),
+      userSearch: rule(3),
+      setTyping: DEFAULT_RATE_LIMITS.setTyping,
+    },
   });
   let rhea: TestUser;
   let sol: TestUser;
@@ -110,5 +119,21 @@ describe.each(testDialects())('rate limits on %s', (dialect) => {
     await expect(register('10.0.1.1', 'x')).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     await expect(register('10.0.1.1', 'reg_one')).resolves.toMatchObject({ user: { username: 'reg_one' } });
     await expectRateLimited(register('10.0.1.1', 'reg_two'));
+  });
+
+  it('lets a typist start, send and start again at once, but refuses a flood of typing', async () => {
+    // Reopening the DM of the tests above is free; sol has sends left, rhea has none.
+    const dm = await sol.api.conversations.create({ kind: 'direct', participantIds: [rhea.id] });
+    const setTyping = (user: TestUser, typing: boolean) => user.api.conversations.setTyping({ id: dm.id, typing });
+    await expect(setTyping(sol, true)).resolves.toEqual({ typing: true });
+    // Sending clears "typing" on the server, so the next message starts it again within a second.
+    await sol.api.messages.send({ conversationId: dm.id, body: 'ok', clientId: 'typed-1' });
+    await expect(setTyping(sol, true)).resolves.toEqual({ typing: true });
+    const rule = DEFAULT_RATE_LIMITS.setTyping;
+    for (let sent = 2; sent < rule.limit; sent++) await setTyping(sol, true);
+    await expectRateLimited(setTyping(sol, true), rule.windowMs);
+    // Stopping is never limited, and another member has their own budget.
+    await expect(setTyping(sol, false)).resolves.toEqual({ typing: false });
+    await expect(setTyping(rhea, true)).resolves.toEqual({ typing: true });
   });
 });

@@ -1,0 +1,44 @@
+import type { Browser, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { launchBrowser, startApp } from './browser.ts';
+import { dmWithAlice, signInElsewhere, signInOnPage } from './people.ts';
+
+/** A browser context of its own (its own session), signed in with the DM open. */
+async function inTheDm(browser: Browser, url: string, username: string, dmId: number): Promise<Page> {
+  const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+  await signInOnPage(page, url, username, `/c/${dmId}`);
+  await page.getByRole('list', { name: 'Messages' }).waitFor();
+  return page;
+}
+
+describe('typing, in a real browser', () => {
+  it('shows "is typing…" for the message alice starts right after sending one, with no typing signal refused', async () => {
+    await using app = await startApp();
+    await using browser = await launchBrowser();
+    const { dm } = await dmWithAlice(await signInElsewhere(app.url, 'bob'));
+    const bob = await inTheDm(browser, app.url, 'bob', dm.id);
+    const alice = await inTheDm(browser, app.url, 'alice', dm.id);
+    const refused: string[] = [];
+    alice.on('response', (response) => {
+      if (response.status() === 429) refused.push(response.url());
+    });
+    const composer = alice.getByRole('textbox', { name: 'Message' });
+    const bobSees = bob.getByTestId('typing-indicator');
+
+    await composer.pressSequentially('ok', { delay: 80 });
+    await expect.poll(() => bobSees.innerText()).toBe('Alice Liddell is typing…');
+    await composer.press('Enter');
+    // At once, at a normal pace: the send cleared "typing" on the server, so it must come back.
+    await composer.pressSequentially('sounds good', { delay: 80 });
+    await expect.poll(() => bobSees.innerText()).toBe('Alice Liddell is typing…');
+    await composer.press('Enter');
+    await bob.getByRole('list', { name: 'Messages' }).getByText('sounds good').waitFor();
+    await expect.poll(() => bobSees.innerText()).toBe('');
+
+    await composer.pressSequentially('see you', { delay: 80 });
+    await expect.poll(() => bobSees.innerText()).toBe('Alice Liddell is typing…');
+    await composer.press('Enter');
+    await bob.getByRole('list', { name: 'Messages' }).getByText('see you').waitFor();
+    expect(refused).toEqual([]);
+  });
+});
