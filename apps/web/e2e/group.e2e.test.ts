@@ -17,6 +17,10 @@ describe('groups, notes and long histories in a real browser', () => {
     await page.getByLabel('Group name').fill('Book club');
     await page.getByLabel('Add people').fill('bob');
     await page.getByRole('button', { name: 'Add Bob Marley' }).click();
+    // Picking clears the search for the next person; a name already picked says so.
+    expect(await page.getByLabel('Add people').inputValue()).toBe('');
+    await page.getByLabel('Add people').fill('bob');
+    await page.getByText('Everyone found for “bob” is already in.').waitFor();
     await page.getByLabel('Add people').fill('carol');
     await page.getByRole('button', { name: 'Add Carol Danvers' }).click();
     await page.getByRole('button', { name: 'Create group with 3 people' }).click();
@@ -136,6 +140,13 @@ describe('groups, notes and long histories in a real browser', () => {
     await bob.getByRole('list', { name: 'Messages' }).getByText('welcome back, Carol').waitFor();
     await bob.getByRole('button', { name: 'Details' }).click();
     await bob.getByRole('button', { name: 'Leave group' }).click();
+    // It asks first; Escape keeps him in, and asking again and confirming lets him go.
+    const confirmLeave = bob.getByRole('group', { name: 'Leave this group?' });
+    await confirmLeave.waitFor();
+    await bob.keyboard.press('Escape');
+    await expect.poll(() => confirmLeave.count()).toBe(0);
+    await bob.getByRole('button', { name: 'Leave group' }).click();
+    await confirmLeave.getByRole('button', { name: 'Leave', exact: true }).click();
     const bobInbox = bob.getByRole('list', { name: 'Conversations' });
     await expect.poll(() => bobInbox.getByRole('listitem', { name: 'Second chances' }).count()).toBe(0);
     await alice.conversations.addParticipants.mutate({ id: group.id, userIds: [idOf('bob')] });

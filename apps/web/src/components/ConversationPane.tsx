@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { describeError } from '../errors.ts';
-import { conversationName } from '../format.ts';
+import { conversationName, memberCount } from '../format.ts';
 import { followLink } from '../router.ts';
 import { trpc, type Me } from '../trpc.ts';
 import { GroupDetails } from './GroupDetails.tsx';
@@ -41,7 +41,7 @@ export function ConversationPane({ id, me }: { id: number; me: Me }) {
 
   const detail = conversation.data;
   const name = conversationName(detail, me.id);
-  const members = detail.kind === 'group' ? `${detail.participants.length} members` : null;
+  const members = detail.kind === 'group' ? memberCount(detail.participants.length) : null;
   return (
     <section className="thread-pane" aria-labelledby="thread-heading">
       <header className="thread-header">
@@ -50,7 +50,9 @@ export function ConversationPane({ id, me }: { id: number; me: Me }) {
           <span className="visually-hidden">Back to conversations</span>
         </a>
         <div className="thread-title">
-          <h2 id="thread-heading">{name}</h2>
+          <h2 id="thread-heading">
+            <bdi>{name}</bdi>
+          </h2>
           {members && <p className="muted">{members}</p>}
         </div>
         {detail.kind === 'group' && (

@@ -1,5 +1,6 @@
 import { useId, useState } from 'react';
 import { describeError, formErrorsOf } from '../errors.ts';
+import { hasVisibleText } from '../format.ts';
 import { canManage, canRemove } from '../group-rules.ts';
 import { navigate } from '../router.ts';
 import { trpc, type ConversationDetail, type Me } from '../trpc.ts';
@@ -12,6 +13,7 @@ export function GroupDetails({ conversation, me }: { conversation: ConversationD
   const utils = trpc.useUtils();
   const titleId = useId();
   const [title, setTitle] = useState(conversation.title ?? '');
+  const [confirmingLeave, setConfirmingLeave] = useState(false);
   const refresh = () => utils.conversations.get.invalidate({ id: conversation.id });
   const rename = trpc.conversations.update.useMutation({ onSuccess: refresh });
   const add = trpc.conversations.addParticipants.useMutation({ onSuccess: refresh });
@@ -45,7 +47,7 @@ export function GroupDetails({ conversation, me }: { conversation: ConversationD
               onChange={(event) => setTitle(event.target.value)}
               aria-invalid={Boolean(renameErrors.fields.title) || undefined}
             />
-            <button type="submit" className="button" disabled={rename.isPending || title.trim() === '' || title.trim() === conversation.title}>
+            <button type="submit" className="button" disabled={rename.isPending || !hasVisibleText(title) || title.trim() === conversation.title}>
               Rename
             </button>
           </div>
@@ -56,7 +58,10 @@ export function GroupDetails({ conversation, me }: { conversation: ConversationD
       <ul role="list" aria-label="Members" className="members">
         {conversation.participants.map((participant) => (
           <li key={participant.id} className="member">
-            <span className="person-name">{participant.id === me.id ? `${participant.displayName} (you)` : participant.displayName}</span>
+            <span className="person-name">
+              <bdi>{participant.displayName}</bdi>
+              {participant.id === me.id && ' (you)'}
+            </span>
             {participant.role !== 'member' && <span className="muted">{participant.role}</span>}
             {canRemove(conversation.myRole, participant.role, participant.id === me.id) && (
               <button
@@ -87,9 +92,29 @@ export function GroupDetails({ conversation, me }: { conversation: ConversationD
           {describeError(failure)}
         </p>
       )}
-      <button type="button" className="button danger" disabled={leave.isPending} onClick={() => leave.mutate({ id: conversation.id })}>
-        Leave group
-      </button>
+      {confirmingLeave ? (
+        <div
+          className="confirm"
+          role="group"
+          aria-label="Leave this group?"
+          onKeyDown={(event) => {
+            if (event.key === 'Escape') setConfirmingLeave(false);
+          }}
+        >
+          <span>Leave this group? You will no longer see its messages unless someone adds you back.</span>
+          <button type="button" className="button danger" disabled={leave.isPending} onClick={() => leave.mutate({ id: conversation.id })}>
+            Leave
+          </button>
+          {/* The safe choice has the focus: Enter or Escape right away keeps you in. */}
+          <button type="button" className="button" autoFocus onClick={() => setConfirmingLeave(false)}>
+            Stay
+          </button>
+        </div>
+      ) : (
+        <button type="button" className="button danger" onClick={() => setConfirmingLeave(true)}>
+          Leave group
+        </button>
+      )}
     </section>
   );
 }

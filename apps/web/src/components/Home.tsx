@@ -36,7 +36,7 @@ export function Home({ me }: { me: Me }) {
             )}
             <span className="me" data-testid="current-user">
               <span className="visually-hidden">Signed in as </span>
-              {me.displayName}
+              <bdi>{me.displayName}</bdi>
             </span>
             <button
               type="button"

@@ -1,5 +1,6 @@
-import { useId, useState } from 'react';
+import { useId, useRef, useState } from 'react';
 import { formErrorsOf } from '../errors.ts';
+import { hasVisibleText } from '../format.ts';
 import { conversationPath, navigate } from '../router.ts';
 import { trpc } from '../trpc.ts';
 import { UserSearch, type FoundUser } from './UserSearch.tsx';
@@ -22,6 +23,8 @@ const TITLE_MAX = 100;
 export function NewConversation({ onClose }: { onClose: () => void }) {
   const [kind, setKind] = useState<Kind>('direct');
   const [title, setTitle] = useState('');
+  const [titleMissing, setTitleMissing] = useState(false);
+  const titleRef = useRef<HTMLInputElement | null>(null);
   const [members, setMembers] = useState<FoundUser[]>([]);
   const titleId = useId();
   const utils = trpc.useUtils();
@@ -33,6 +36,7 @@ export function NewConversation({ onClose }: { onClose: () => void }) {
     },
   });
   const errors = formErrorsOf(create.error, ['title', 'participantIds'] as const);
+  const titleError = titleMissing ? 'Give the group a name.' : errors.fields.title;
   // Outside the group form there is no members field to put a members error next to.
   const generalError = errors.form ?? (kind === 'group' ? null : (errors.fields.participantIds ?? null));
 
@@ -83,7 +87,13 @@ export function NewConversation({ onClose }: { onClose: () => void }) {
           className="group-form"
           onSubmit={(event) => {
             event.preventDefault();
-            create.mutate({ kind: 'group', title: title.trim() || undefined, participantIds: members.map((member) => member.id) });
+            // Said here, at once and beside the field, rather than after a round trip.
+            if (!hasVisibleText(title)) {
+              setTitleMissing(true);
+              titleRef.current?.focus();
+              return;
+            }
+            create.mutate({ kind: 'group', title: title.trim(), participantIds: members.map((member) => member.id) });
           }}
         >
           <label htmlFor={titleId}>Group name</label>
@@ -91,15 +101,19 @@ export function NewConversation({ onClose }: { onClose: () => void }) {
             id={titleId}
             value={title}
             maxLength={TITLE_MAX}
-            onChange={(event) => setTitle(event.target.value)}
-            aria-invalid={Boolean(errors.fields.title) || undefined}
+            ref={titleRef}
+            onChange={(event) => {
+              setTitle(event.target.value);
+              setTitleMissing(false);
+            }}
+            aria-invalid={Boolean(titleError) || undefined}
           />
-          {errors.fields.title && <p className="field-error">{errors.fields.title}</p>}
+          {titleError && <p className="field-error">{titleError}</p>}
           {members.length > 0 && (
             <ul role="list" aria-label="Members" className="chips">
               {members.map((member) => (
                 <li key={member.id} className="chip">
-                  {member.displayName}
+                  <bdi>{member.displayName}</bdi>
                   <button
                     type="button"
                     className="chip-remove"

@@ -30,7 +30,14 @@ export function UserSearch({ label, onPick, excludeIds = [], action, disabled = 
   }, [text]);
 
   const search = trpc.users.search.useQuery({ query, limit: 10 }, { enabled: query !== '', placeholderData: (previous) => previous });
-  const results = (search.data ?? []).filter((user) => !excludeIds.includes(user.id));
+  const found = search.data ?? [];
+  const results = found.filter((user) => !excludeIds.includes(user.id));
+  // Picking starts the next search afresh: the picked name is done with.
+  const pick = (user: FoundUser) => {
+    setText('');
+    setQuery('');
+    onPick(user);
+  };
 
   return (
     <div className="user-search">
@@ -55,14 +62,14 @@ export function UserSearch({ label, onPick, excludeIds = [], action, disabled = 
           </p>
         ) : results.length === 0 ? (
           <p role="status" className="muted">
-            Nobody found for “{query}”.
+            {found.length === 0 ? `Nobody found for “${query}”.` : `Everyone found for “${query}” is already in.`}
           </p>
         ) : (
           <ul role="list" aria-label="People found" className="people">
             {results.map((user) => (
               <li key={user.id}>
-                <button type="button" className="person" disabled={disabled} onClick={() => onPick(user)} aria-label={`${action} ${user.displayName}`}>
-                  <span className="person-name">{user.displayName}</span>
+                <button type="button" className="person" disabled={disabled} onClick={() => pick(user)} aria-label={`${action} ${user.displayName}`}>
+                  <bdi className="person-name">{user.displayName}</bdi>
                   <span className="muted">@{user.username}</span>
                   {user.online && <span className="online-dot" title="Online" />}
                 </button>
