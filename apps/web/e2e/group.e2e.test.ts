@@ -23,6 +23,11 @@ describe('groups, notes and long histories in a real browser', () => {
     await page.getByText('Everyone found for “bob” is already in.').waitFor();
     await page.getByLabel('Add people').fill('carol');
     await page.getByRole('button', { name: 'Add Carol Danvers' }).click();
+    // A name of nothing visible is caught beside the field, before any request.
+    await page.getByLabel('Group name').fill('\u200B ');
+    await page.getByRole('button', { name: 'Create group with 3 people' }).click();
+    await page.getByText('Give the group a name.').waitFor();
+    await page.getByLabel('Group name').fill('Book club');
     await page.getByRole('button', { name: 'Create group with 3 people' }).click();
     await page.getByRole('heading', { level: 2, name: 'Book club' }).waitFor();
     expect(await page.locator('.thread-header').innerText()).toContain('3 members');
