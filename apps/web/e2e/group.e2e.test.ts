@@ -114,6 +114,11 @@ describe('groups, notes and long histories in a real browser', () => {
     await bobPage.getByRole('list', { name: 'Conversations' }).getByRole('listitem', { name: 'Readers' }).waitFor();
     await page.getByRole('button', { name: 'Remove Carol Danvers' }).click();
     await expect.poll(() => bobPage.locator('.thread-header').innerText()).toContain('2 members');
+
+    // The owner makes bob an admin: his page offers what an admin may do, without a reload.
+    await page.getByRole('button', { name: 'Make admin Bob Marley' }).click();
+    await bobPage.getByRole('button', { name: 'Rename' }).waitFor();
+    expect(await bobPage.getByRole('button', { name: /^Make admin / }).count()).toBe(0);
     await screenshot(bobPage, 'group-details');
   });
 

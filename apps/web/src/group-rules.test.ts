@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canManage, canRemove } from './group-rules.ts';
+import { canManage, canRemove, canSetRole } from './group-rules.ts';
 
 describe('group rules', () => {
   it('lets owners and admins manage, not members', () => {
@@ -13,5 +13,10 @@ describe('group rules', () => {
     expect(canRemove('admin', 'owner', false)).toBe(false);
     expect(canRemove('member', 'member', false)).toBe(false);
     expect(canRemove('owner', 'owner', true)).toBe(false);
+  });
+
+  it('offers roles to the owner only, for anyone but the owner', () => {
+    expect([canSetRole('owner', 'member'), canSetRole('owner', 'admin'), canSetRole('owner', 'owner')]).toEqual([true, true, false]);
+    expect([canSetRole('admin', 'member'), canSetRole('member', 'member')]).toEqual([false, false]);
   });
 });

@@ -11,6 +11,11 @@ export function canManage(myRole: Role): boolean {
   return myRole === 'owner' || myRole === 'admin';
 }
 
+/** Only the owner makes a member an admin or an admin a member again; the owner's own role stays. */
+export function canSetRole(myRole: Role, targetRole: Role): boolean {
+  return myRole === 'owner' && targetRole !== 'owner';
+}
+
 /** Admins remove members; only the owner removes admins; nobody removes the owner; I leave instead. */
 export function canRemove(myRole: Role, targetRole: Role, isMe: boolean): boolean {
   if (isMe || targetRole === 'owner') return false;

@@ -38,8 +38,12 @@ export function useLiveInbox(): void {
       const fetchInFlight = queryClient.isFetching({ queryKey: getQueryKey(trpc.conversations.list) }) > 0;
       utils.conversations.list.setInfiniteData(INBOX_INPUT, (data) => data && { ...data, pages: applyInboxEvent(data.pages, event) });
       if (fetchInFlight) void utils.conversations.list.invalidate();
-      // Added (back) to a conversation that may be open: its page reloads as a member's.
-      if (event.type === 'conversation.added') void utils.conversations.get.invalidate({ id: event.conversation.id });
+      // Added (back) to a conversation that may be open: its page reloads as a member's. A
+      // changed role of mine changes what its page offers (roles are not events of the log).
+      const open = 'conversation' in event ? utils.conversations.get.getData({ id: event.conversation.id }) : undefined;
+      if (event.type === 'conversation.added' || (open && event.type === 'conversation.changed' && open.myRole !== event.conversation.myRole)) {
+        void utils.conversations.get.invalidate({ id: event.conversation.id });
+      }
     },
     onError: (error) => {
       // A dead token (signed out elsewhere) ends the session, as it does for any call.

@@ -1,7 +1,7 @@
 import { useId, useState } from 'react';
 import { describeError, formErrorsOf } from '../errors.ts';
 import { hasVisibleText } from '../format.ts';
-import { canManage, canRemove } from '../group-rules.ts';
+import { canManage, canRemove, canSetRole } from '../group-rules.ts';
 import { navigate } from '../router.ts';
 import { trpc, type ConversationDetail, type Me } from '../trpc.ts';
 import { UserSearch } from './UserSearch.tsx';
@@ -18,6 +18,7 @@ export function GroupDetails({ conversation, me }: { conversation: ConversationD
   const rename = trpc.conversations.update.useMutation({ onSuccess: refresh });
   const add = trpc.conversations.addParticipants.useMutation({ onSuccess: refresh });
   const remove = trpc.conversations.removeParticipant.useMutation({ onSuccess: refresh });
+  const setRole = trpc.conversations.setRole.useMutation({ onSuccess: refresh });
   const leave = trpc.conversations.leave.useMutation({
     onSuccess: () => {
       void utils.conversations.list.invalidate();
@@ -26,7 +27,7 @@ export function GroupDetails({ conversation, me }: { conversation: ConversationD
   });
   const manage = canManage(conversation.myRole);
   const renameErrors = formErrorsOf(rename.error, ['title'] as const);
-  const failure = add.error ?? remove.error ?? leave.error;
+  const failure = add.error ?? remove.error ?? setRole.error ?? leave.error;
 
   return (
     <section className="group-details" aria-label="Group details">
@@ -63,6 +64,17 @@ export function GroupDetails({ conversation, me }: { conversation: ConversationD
               {participant.id === me.id && ' (you)'}
             </span>
             {participant.role !== 'member' && <span className="muted">{participant.role}</span>}
+            {canSetRole(conversation.myRole, participant.role) && (
+              <button
+                type="button"
+                className="link-button"
+                disabled={setRole.isPending}
+                onClick={() => setRole.mutate({ id: conversation.id, userId: participant.id, role: participant.role === 'admin' ? 'member' : 'admin' })}
+                aria-label={`${participant.role === 'admin' ? 'Remove admin role from' : 'Make admin'} ${participant.displayName}`}
+              >
+                {participant.role === 'admin' ? 'Remove admin' : 'Make admin'}
+              </button>
+            )}
             {canRemove(conversation.myRole, participant.role, participant.id === me.id) && (
               <button
                 type="button"
