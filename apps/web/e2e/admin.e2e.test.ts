@@ -124,6 +124,9 @@ describe('the admin view', () => {
       return { page: document.documentElement.scrollWidth, pane: pane ? pane.scrollWidth - pane.clientWidth : -1 };
     })()`);
     expect(overflow).toEqual({ page: 375, pane: 0 });
+    // The top bar's buttons keep one line each; the name gives way instead.
+    const heightOf = async (name: string) => (await admin.locator('.account .button', { hasText: name }).boundingBox())?.height ?? 0;
+    expect(await heightOf('Sign out')).toBeLessThanOrEqual((await heightOf('Admin')) + 1);
     // The instances table is wider than a phone: its box scrolls, and a keyboard can reach it.
     const instances = admin.getByRole('region', { name: /instance/ });
     expect(await instances.evaluate((box: BoxInPage) => box.scrollWidth > box.clientWidth)).toBe(true);
