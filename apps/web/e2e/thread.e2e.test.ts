@@ -209,4 +209,22 @@ describe('a conversation, in a real browser', () => {
     expect(stored.items.map((message) => message.body).filter((body) => body.startsWith('written offline: '))).toEqual(written);
     for (const body of written) expect(await page.getByRole('list', { name: 'Messages' }).getByText(body).count()).toBe(1);
   });
+
+  it('says in a DM’s header whether the other person is online, live as they come and go', async () => {
+    await using app = await startApp();
+    await using browser = await launchBrowser();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await signIn(page, app.url, 'alice');
+    const bobApi = await signInElsewhere(app.url, 'bob');
+    const { dm } = await dmWithAlice(bobApi);
+    await page.locator(`[data-conversation-id="${dm.id}"] a`).click();
+    const header = page.locator('.thread-header');
+    await expect.poll(() => header.innerText()).toContain('Offline');
+
+    const bobContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await signIn(await bobContext.newPage(), app.url, 'bob');
+    await expect.poll(() => header.innerText()).toContain('Online');
+    await bobContext.close();
+    await expect.poll(() => header.innerText(), { timeout: 20_000 }).toContain('Offline');
+  });
 });

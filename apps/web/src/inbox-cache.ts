@@ -74,15 +74,15 @@ function without(pages: readonly InboxPage[], conversationId: number): InboxPage
 function withPresence(pages: readonly InboxPage[], userId: number, online: boolean): InboxPage[] {
   const changes = (item: ConversationSummary) => item.participants.some((person) => person.id === userId && person.online !== online);
   return pages.map((page) =>
-    page.items.some(changes)
-      ? {
-          ...page,
-          items: page.items.map((item) =>
-            changes(item)
-              ? { ...item, participants: item.participants.map((person) => (person.id === userId ? { ...person, online } : person)) }
-              : item,
-          ),
-        }
-      : page,
+    page.items.some(changes) ? { ...page, items: page.items.map((item) => withPresenceOf(item, userId, online)) } : page,
   );
+}
+
+/**
+ * A conversation (a summary, or an open conversation's detail) with `userId` online or not;
+ * the same object when nothing changes, so nothing re-renders for it.
+ */
+export function withPresenceOf<Conversation extends Pick<ConversationSummary, 'participants'>>(conversation: Conversation, userId: number, online: boolean): Conversation {
+  if (!conversation.participants.some((person) => person.id === userId && person.online !== online)) return conversation;
+  return { ...conversation, participants: conversation.participants.map((person) => (person.id === userId ? { ...person, online } : person)) };
 }

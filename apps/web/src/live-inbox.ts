@@ -4,9 +4,9 @@ import { useEffect, useRef } from 'react';
 import { reconnectDelayMs } from './connection.ts';
 import { isUnauthorized } from './errors.ts';
 import { useSession } from './hooks.ts';
-import { applyInboxEvent, titleWithUnread } from './inbox-cache.ts';
+import { applyInboxEvent, titleWithUnread, withPresenceOf } from './inbox-cache.ts';
 import { SESSION_EXPIRED_NOTICE } from './session.ts';
-import { trpc } from './trpc.ts';
+import { trpc, type ConversationDetail } from './trpc.ts';
 
 /** The inbox's conversations.list input: the cache entry live events are applied to. */
 export const INBOX_INPUT = { limit: 20 } as const;
@@ -38,6 +38,12 @@ export function useLiveInbox(): void {
       const fetchInFlight = queryClient.isFetching({ queryKey: getQueryKey(trpc.conversations.list) }) > 0;
       utils.conversations.list.setInfiniteData(INBOX_INPUT, (data) => data && { ...data, pages: applyInboxEvent(data.pages, event) });
       if (fetchInFlight) void utils.conversations.list.invalidate();
+      // Open conversations show presence too (a DM's header).
+      if (event.type === 'presence') {
+        queryClient.setQueriesData<ConversationDetail>({ queryKey: getQueryKey(trpc.conversations.get) }, (detail) =>
+          detail && withPresenceOf(detail, event.userId, event.online),
+        );
+      }
       // Added (back) to a conversation that may be open: its page reloads as a member's. A
       // changed role of mine changes what its page offers (roles are not events of the log).
       const open = 'conversation' in event ? utils.conversations.get.getData({ id: event.conversation.id }) : undefined;

@@ -41,7 +41,9 @@ export function ConversationPane({ id, me }: { id: number; me: Me }) {
 
   const detail = conversation.data;
   const name = conversationName(detail, me.id);
-  const members = detail.kind === 'group' ? memberCount(detail.participants.length) : null;
+  const other = detail.kind === 'direct' ? detail.participants.find((participant) => participant.id !== me.id) : undefined;
+  // Under the name: a group's size, or whether the other side of a DM is here now.
+  const members = detail.kind === 'group' ? memberCount(detail.participants.length) : other ? (other.online ? 'Online' : 'Offline') : null;
   return (
     <section className="thread-pane" aria-labelledby="thread-heading">
       <header className="thread-header">
