@@ -6,6 +6,16 @@ import { dmWithAlice, signInElsewhere, signInOnPage } from './people.ts';
 /** Requests that call `procedure`, alone or batched with others (`/trpc/a,b?batch=1`). */
 const callsTo = (procedure: string) => (url: URL) => url.pathname.startsWith('/trpc/') && url.pathname.slice('/trpc/'.length).split(',').includes(procedure);
 
+/** Alice signed in on `page`, her seeded DM with bob open; bob signed in elsewhere (the API over HTTP). */
+async function openDmWithBob(page: Page, url: string) {
+  await signIn(page, url, 'alice');
+  const bob = await signInElsewhere(url, 'bob');
+  const { dm } = await dmWithAlice(bob);
+  await page.locator(`[data-conversation-id="${dm.id}"] a`).click();
+  await page.getByRole('list', { name: 'Messages' }).waitFor();
+  return { bob, dm };
+}
+
 async function signIn(page: Page, url: string, username: string) {
   await signInOnPage(page, url, username);
   await page.getByRole('list', { name: 'Conversations' }).waitFor();
@@ -117,11 +127,7 @@ describe('a conversation, in a real browser', () => {
     await using app = await startApp();
     await using browser = await launchBrowser();
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await signIn(page, app.url, 'alice');
-    const bob = await signInElsewhere(app.url, 'bob');
-    const { dm } = await dmWithAlice(bob);
-    await page.locator(`[data-conversation-id="${dm.id}"] a`).click();
-    await page.getByRole('list', { name: 'Messages' }).waitFor();
+    const { bob, dm } = await openDmWithBob(page, app.url);
 
     // The first attempt never reaches the server; the retry reaches it but its answer is
     // lost (the live event confirms it instead).
@@ -154,11 +160,7 @@ describe('a conversation, in a real browser', () => {
     await using app = await startApp();
     await using browser = await launchBrowser();
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await signIn(page, app.url, 'alice');
-    const bob = await signInElsewhere(app.url, 'bob');
-    const { dm } = await dmWithAlice(bob);
-    await page.locator(`[data-conversation-id="${dm.id}"] a`).click();
-    await page.getByRole('list', { name: 'Messages' }).waitFor();
+    const { bob, dm } = await openDmWithBob(page, app.url);
 
     // The first send's request is held a moment on its way, as a slow connection would.
     let sends = 0;
@@ -185,11 +187,7 @@ describe('a conversation, in a real browser', () => {
     await using browser = await launchBrowser();
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
-    await signIn(page, app.url, 'alice');
-    const bob = await signInElsewhere(app.url, 'bob');
-    const { dm } = await dmWithAlice(bob);
-    await page.locator(`[data-conversation-id="${dm.id}"] a`).click();
-    await page.getByRole('list', { name: 'Messages' }).waitFor();
+    const { bob, dm } = await openDmWithBob(page, app.url);
 
     await context.setOffline(true);
     const composer = page.getByRole('textbox', { name: 'Message' });
@@ -214,10 +212,7 @@ describe('a conversation, in a real browser', () => {
     await using app = await startApp();
     await using browser = await launchBrowser();
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await signIn(page, app.url, 'alice');
-    const bobApi = await signInElsewhere(app.url, 'bob');
-    const { dm } = await dmWithAlice(bobApi);
-    await page.locator(`[data-conversation-id="${dm.id}"] a`).click();
+    await openDmWithBob(page, app.url);
     const header = page.locator('.thread-header');
     await expect.poll(() => header.innerText()).toContain('Offline');
 
