@@ -3,6 +3,7 @@
  * A tiny external store (for useSyncExternalStore) rather than React state, so the tRPC
  * link and the query cache can read and end the session outside of components.
  */
+import { clearDrafts, tabSessionStorage } from './drafts.ts';
 
 export interface SessionState {
   token: string | null;
@@ -29,6 +30,8 @@ export function createSession(storage: Storage | null): Session {
   const listeners = new Set<() => void>();
 
   const update = (next: SessionState) => {
+    // Signed out (here or in another tab): no unsent text stays behind for the next person.
+    if (!next.token) clearDrafts(tabSessionStorage());
     state = next;
     for (const listener of listeners) listener();
   };

@@ -1,6 +1,7 @@
-import { render, screen } from '@testing-library/react';
+import { cleanup, render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { createDraftStore } from '../drafts.ts';
 import { BODY_MAX, Composer } from './Composer.tsx';
 
 describe('Composer', () => {
@@ -88,5 +89,81 @@ describe('Composer', () => {
     await user.keyboard('{Enter}');
     expect(onSend).not.toHaveBeenCalled();
     expect(screen.getByRole<HTMLButtonElement>('button', { name: 'Send' }).disabled).toBe(true);
+  });
+
+  describe('drafts', () => {
+    beforeEach(() => sessionStorage.clear());
+    const drafts = () => createDraftStore(sessionStorage, { maxLength: BODY_MAX, maxDrafts: 50 });
+    const here = { userId: 1, conversationId: 7 };
+
+    it('restores the draft of its conversation without signalling typing, and forgets it once sent', async () => {
+      const user = userEvent.setup();
+      const onSend = vi.fn();
+      const onTyping = vi.fn();
+      drafts().write(here, 'half written');
+      drafts().write({ userId: 1, conversationId: 8 }, 'elsewhere');
+      render(<Composer onSend={onSend} onTyping={onTyping} draftKey={here} />);
+      const input = screen.getByRole<HTMLTextAreaElement>('textbox', { name: 'Message' });
+      expect(input.value).toBe('half written');
+      expect(onTyping).not.toHaveBeenCalled();
+
+      await user.type(input, ', now done{Enter}');
+      expect(onSend).toHaveBeenCalledExactlyOnceWith('half written, now done');
+      expect(drafts().read(here)).toBe('');
+      expect(drafts().read({ userId: 1, conversationId: 8 })).toBe('elsewhere');
+    });
+
+    it('keeps what is typed for when it comes back (a switch or a reload re-mounts it)', async () => {
+      const user = userEvent.setup();
+      const first = render(<Composer onSend={vi.fn()} draftKey={here} />);
+      await user.type(screen.getByRole('textbox', { name: 'Message' }), 'later');
+      first.unmount();
+
+      render(<Composer onSend={vi.fn()} draftKey={{ userId: 1, conversationId: 8 }} />);
+      expect(screen.getByRole<HTMLTextAreaElement>('textbox', { name: 'Message' }).value).toBe('');
+      cleanup();
+      render(<Composer onSend={vi.fn()} draftKey={{ userId: 2, conversationId: 7 }} />);
+      expect(screen.getByRole<HTMLTextAreaElement>('textbox', { name: 'Message' }).value).toBe('');
+      cleanup();
+      render(<Composer onSend={vi.fn()} draftKey={here} />);
+      expect(screen.getByRole<HTMLTextAreaElement>('textbox', { name: 'Message' }).value).toBe('later');
+    });
+
+    it('never carries a draft into another conversation when reused rather than re-mounted', async () => {
+      const user = userEvent.setup();
+      drafts().write({ userId: 1, conversationId: 8 }, 'the other one');
+      const { rerender } = render(<Composer onSend={vi.fn()} draftKey={here} />);
+      const input = screen.getByRole<HTMLTextAreaElement>('textbox', { name: 'Message' });
+      await user.type(input, 'for seven');
+
+      rerender(<Composer onSend={vi.fn()} draftKey={{ userId: 1, conversationId: 8 }} />);
+      expect(input.value).toBe('the other one');
+      rerender(<Composer onSend={vi.fn()} draftKey={{ userId: 1, conversationId: 9 }} />);
+      expect(input.value).toBe('');
+      await user.type(input, 'for nine');
+      rerender(<Composer onSend={vi.fn()} draftKey={here} />);
+      expect(input.value).toBe('for seven');
+      expect(drafts().read({ userId: 1, conversationId: 8 })).toBe('the other one');
+      expect(drafts().read({ userId: 1, conversationId: 9 })).toBe('for nine');
+    });
+
+    it('keeps working, without keeping drafts, when storage refuses writes', async () => {
+      const user = userEvent.setup();
+      const onSend = vi.fn();
+      const setItem = vi.spyOn(Storage.prototype, 'setItem').mockImplementation(() => {
+        throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+      });
+      try {
+        const onTyping = vi.fn();
+        render(<Composer onSend={onSend} onTyping={onTyping} draftKey={here} />);
+        await user.type(screen.getByRole('textbox', { name: 'Message' }), 'still sends');
+        // The typing signal comes after saving: a throw would have skipped it.
+        expect(onTyping).toHaveBeenLastCalledWith(true);
+        await user.keyboard('{Enter}');
+        expect(onSend).toHaveBeenCalledExactlyOnceWith('still sends');
+      } finally {
+        setItem.mockRestore();
+      }
+    });
   });
 });

@@ -1,4 +1,5 @@
 import { useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { createDraftStore, DEFAULT_MAX_DRAFTS, tabSessionStorage, type DraftKey, type DraftStore } from '../drafts.ts';
 import { hasVisibleText } from '../format.ts';
 import { lengthOf } from '../thread-state.ts';
 
@@ -7,16 +8,36 @@ export const BODY_MAX = 4000;
 /** The counter appears this close to the limit, not before (it would only distract). */
 const COUNTER_FROM = BODY_MAX - 500;
 
+/** This tab's drafts, kept across conversations and reloads (sessionStorage). */
+const tabDrafts = createDraftStore(tabSessionStorage(), { maxLength: BODY_MAX, maxDrafts: DEFAULT_MAX_DRAFTS });
+
 interface ComposerProps {
   onSend: (body: string) => void;
   /** Called on every keystroke that leaves text (typing) and when the draft is sent, cleared or left (not typing). */
   onTyping?: (typing: boolean) => void;
   disabled?: boolean;
+  /** Whose draft in which conversation: it is kept there until sent. Without it nothing is kept. */
+  draftKey?: DraftKey;
+  /** Where drafts are kept; tests pass their own. */
+  drafts?: DraftStore;
 }
 
 /** Writes a message: Enter sends, Shift+Enter starts a new line, a counter near the limit. */
-export function Composer({ onSend, onTyping, disabled = false }: ComposerProps) {
-  const [draft, setDraft] = useState('');
+export function Composer({ onSend, onTyping, disabled = false, draftKey, drafts = tabDrafts }: ComposerProps) {
+  // Restoring is not typing: no signal until the user changes the text.
+  const [draft, setDraft] = useState(() => (draftKey ? drafts.read(draftKey) : ''));
+  // Reused for another conversation or user (not re-mounted): show that one's draft, never
+  // carry this one over (it would also be saved under the other key on the next keystroke).
+  const keyName = draftKey ? `${draftKey.userId}:${draftKey.conversationId}` : null;
+  const [shownFor, setShownFor] = useState(keyName);
+  if (shownFor !== keyName) {
+    setShownFor(keyName);
+    setDraft(draftKey ? drafts.read(draftKey) : '');
+  }
+  const changeDraft = (text: string) => {
+    setDraft(text);
+    if (draftKey) drafts.write(draftKey, text);
+  };
   const counterId = useId();
   const body = draft.trim();
   const length = lengthOf(body);
@@ -30,7 +51,7 @@ export function Composer({ onSend, onTyping, disabled = false }: ComposerProps) 
   const submit = () => {
     if (empty || tooLong || disabled) return;
     onSend(body);
-    setDraft('');
+    changeDraft('');
     onTyping?.(false);
     input.current?.focus();
   };
@@ -64,7 +85,7 @@ export function Composer({ onSend, onTyping, disabled = false }: ComposerProps) 
         aria-describedby={length >= COUNTER_FROM ? counterId : undefined}
         aria-invalid={tooLong || undefined}
         onChange={(event) => {
-          setDraft(event.target.value);
+          changeDraft(event.target.value);
           onTyping?.(hasVisibleText(event.target.value));
         }}
         onKeyDown={onKeyDown}

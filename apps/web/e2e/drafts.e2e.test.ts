@@ -1,0 +1,84 @@
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { launchBrowser, startApp } from './browser.ts';
+import { dmWithAlice, signInElsewhere, signInOnPage } from './people.ts';
+
+async function signIn(page: Page, url: string, username: string) {
+  await signInOnPage(page, url, username);
+  await page.getByRole('list', { name: 'Conversations' }).waitFor();
+}
+
+/** Opens a conversation from the inbox and waits for its thread (and so its composer). */
+async function open(page: Page, conversationId: number) {
+  await page.locator(`[data-conversation-id="${conversationId}"] a`).click();
+  await expect.poll(() => new URL(page.url()).pathname).toBe(`/c/${conversationId}`);
+  await page.getByRole('list', { name: 'Messages' }).waitFor();
+}
+
+describe('drafts, in a real browser', () => {
+  it('keeps each conversation’s draft across switching and a reload, forgets it once sent, and on sign-out', async () => {
+    await using app = await startApp();
+    await using browser = await launchBrowser();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await signIn(page, app.url, 'alice');
+    const bob = await signInElsewhere(app.url, 'bob');
+    const { dm } = await dmWithAlice(bob);
+    const { items } = await bob.conversations.list.query({ limit: 20 });
+    const group = items.find((conversation) => conversation.kind === 'group');
+    if (!group) throw new Error('the demo seed has a group with alice and bob');
+    const composer = page.getByRole('textbox', { name: 'Message' });
+    const messages = page.getByRole('list', { name: 'Messages' });
+
+    // Half a message in the DM; the group's composer starts empty; back in the DM it is there.
+    await open(page, dm.id);
+    await composer.pressSequentially('Half a thought about the gym');
+    await open(page, group.id);
+    expect(await composer.inputValue()).toBe('');
+    await composer.fill('A group draft');
+    await open(page, dm.id);
+    expect(await composer.inputValue()).toBe('Half a thought about the gym');
+
+    // A reload keeps both, each in its own conversation.
+    await page.reload();
+    await messages.waitFor();
+    expect(await composer.inputValue()).toBe('Half a thought about the gym');
+    await open(page, group.id);
+    expect(await composer.inputValue()).toBe('A group draft');
+
+    // Sent, it is gone, also after a reload.
+    await open(page, dm.id);
+    await composer.press('Enter');
+    await messages.getByText('Half a thought about the gym').waitFor();
+    await expect.poll(() => page.getByTestId('pending-message').count()).toBe(0);
+    expect(await composer.inputValue()).toBe('');
+    await page.reload();
+    await messages.getByText('Half a thought about the gym').waitFor();
+    expect(await composer.inputValue()).toBe('');
+
+    // Signing out clears this tab's drafts: signed in again, the group's draft is gone.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Username').waitFor();
+    expect(await page.evaluate(() => Object.keys(sessionStorage).filter((key) => key.startsWith('parley.draft:')))).toEqual([]);
+    await signIn(page, app.url, 'alice');
+    await open(page, group.id);
+    expect(await composer.inputValue()).toBe('');
+    await open(page, dm.id);
+    expect(await composer.inputValue()).toBe('');
+  });
+
+  it('never shows one person’s draft to another signed in later in the same tab', async () => {
+    await using app = await startApp();
+    await using browser = await launchBrowser();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const { dm } = await dmWithAlice(await signInElsewhere(app.url, 'bob'));
+    await signIn(page, app.url, 'alice');
+    await open(page, dm.id);
+    await page.getByRole('textbox', { name: 'Message' }).fill('Only for alice’s eyes');
+
+    // The token goes as a session expiry or another tab's sign-out would take it.
+    await page.evaluate(() => localStorage.removeItem('parley.token'));
+    await signIn(page, app.url, 'bob');
+    await open(page, dm.id);
+    expect(await page.getByRole('textbox', { name: 'Message' }).inputValue()).toBe('');
+  });
+});
