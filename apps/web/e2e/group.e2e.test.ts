@@ -174,4 +174,35 @@ describe('groups, notes and long histories in a real browser', () => {
     await say('Carol again');
     await carol.getByRole('list', { name: 'Messages' }).getByText('Carol again').waitFor();
   });
+
+  it('still names someone who wrote in a group and left it, above their message and in the inbox preview', async () => {
+    await using app = await startApp();
+    await using browser = await launchBrowser();
+    const alice = await signInElsewhere(app.url, 'alice');
+    const bob = await signInElsewhere(app.url, 'bob');
+    const found = [...(await alice.users.search.query({ query: 'bob' })), ...(await alice.users.search.query({ query: 'carol' }))];
+    const idOf = (username: string) => found.find((user) => user.username === username)?.id ?? 0;
+    const group = await alice.conversations.create.mutate({ kind: 'group', title: 'Farewells', participantIds: [idOf('bob'), idOf('carol')] });
+    await bob.messages.send.mutate({ conversationId: group.id, body: 'One love, see you all', clientId: crypto.randomUUID() });
+
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await signInOnPage(page, app.url, 'alice', `/c/${group.id}`);
+    const bobsMessage = page.getByRole('list', { name: 'Messages' }).getByTestId('message').filter({ hasText: 'One love, see you all' });
+    const preview = page.getByRole('list', { name: 'Conversations' }).getByRole('listitem', { name: 'Farewells' }).getByTestId('conversation-preview');
+    await bobsMessage.waitFor();
+    expect(await bobsMessage.locator('.sender').innerText()).toBe('Bob Marley');
+    await expect.poll(() => preview.innerText()).toBe('Bob Marley: One love, see you all');
+
+    // Bob leaves while Alice reads: the members she sees shrink, his name stays on his message.
+    await bob.conversations.leave.mutate({ id: group.id });
+    await expect.poll(() => page.locator('.thread-header').innerText()).toContain('2 members');
+    await expect.poll(() => bobsMessage.locator('.sender').innerText()).toBe('Bob Marley');
+
+    // And after a reload, where nothing she had before is left to name him.
+    await page.reload();
+    await bobsMessage.waitFor();
+    await expect.poll(() => bobsMessage.locator('.sender').innerText()).toBe('Bob Marley');
+    await expect.poll(() => preview.innerText()).toBe('Bob Marley: One love, see you all');
+    expect(await page.getByText('Former member').count()).toBe(0);
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { conversationName, hasVisibleText, initialsOf, memberCount, messagePreview, relativeTime, unreadBadge } from './format.ts';
+import { conversationName, formerSenderOf, hasVisibleText, initialsOf, memberCount, messagePreview, relativeTime, unreadBadge } from './format.ts';
 import { message, participant, summary } from './test-fixtures.ts';
 import type { ConversationSummary } from './trpc.ts';
 
@@ -79,6 +79,20 @@ describe('messagePreview', () => {
     expect(messagePreview(summary({ kind: 'self', participants: [alice], lastMessage: message(alice.id, 'milk') }), alice.id)).toBe(
       'milk',
     );
+  });
+
+  it('names a last sender who left the group by the name looked up for them, else "Former member"', () => {
+    // Bob wrote last, then left: the summary no longer names him.
+    const left = summary({ kind: 'group', title: 'Band', participants: [alice, carol], lastMessage: message(bob.id, 'One love') });
+    expect(formerSenderOf(left, alice.id)).toBe(bob.id);
+    expect(messagePreview(left, alice.id, new Map([[bob.id, 'Bob Marley']]))).toBe('Bob Marley: One love');
+    expect(messagePreview(left, alice.id, new Map())).toBe('Former member: One love');
+    // Nobody to ask for: a member, me, a DM, no message.
+    const group = { kind: 'group', title: 'Trip', participants: [alice, bob, carol] } satisfies Partial<ConversationSummary>;
+    expect(formerSenderOf(summary({ ...group, lastMessage: message(carol.id, 'hi') }), alice.id)).toBeNull();
+    expect(formerSenderOf(summary({ ...group, participants: [bob], lastMessage: message(alice.id, 'hi') }), alice.id)).toBeNull();
+    expect(formerSenderOf(summary({ kind: 'direct', participants: [alice], lastMessage: message(bob.id, 'hi') }), alice.id)).toBeNull();
+    expect(formerSenderOf(summary({ ...group, participants: [alice], lastMessage: null }), alice.id)).toBeNull();
   });
 
   it('keeps a deleted message deleted and an empty conversation honest', () => {

@@ -116,8 +116,13 @@ export function initialsOf(name: string, kind: ConversationSummary['kind']): str
 
 const PREVIEW_MAX = 120;
 
-/** One line about the last message: "You: see you", "Bob: ok", "Message deleted", "No messages yet". */
-export function messagePreview(conversation: Pick<ConversationSummary, 'kind' | 'participants' | 'lastMessage'>, myId: number): string {
+type Previewed = Pick<ConversationSummary, 'kind' | 'participants' | 'lastMessage'>;
+
+/**
+ * One line about the last message: "You: see you", "Bob: ok", "Message deleted", "No messages yet".
+ * `formerMemberNames`: names of senders no longer in the group (formerSenderOf says whom to ask for).
+ */
+export function messagePreview(conversation: Previewed, myId: number, formerMemberNames: ReadonlyMap<number, string> = new Map()): string {
   const message = conversation.lastMessage;
   if (!message) return 'No messages yet';
   const text = message.deletedAt ? 'Message deleted' : shorten(message.body.replace(/\s+/g, ' ').trim(), PREVIEW_MAX);
@@ -125,7 +130,17 @@ export function messagePreview(conversation: Pick<ConversationSummary, 'kind' | 
   // In a DM the row already names the sender.
   if (conversation.kind !== 'group') return text;
   const sender = conversation.participants.find((participant) => participant.id === message.senderId);
-  return `${sender?.displayName ?? 'Former member'}: ${text}`;
+  return `${sender?.displayName ?? formerMemberNames.get(message.senderId) ?? 'Former member'}: ${text}`;
+}
+
+/**
+ * The sender of a group's last message when the summary cannot name them: an inbox summary
+ * always names the last sender while they are a member, so this one left or was removed.
+ */
+export function formerSenderOf(conversation: Previewed, myId: number): number | null {
+  const senderId = conversation.lastMessage?.senderId;
+  if (conversation.kind !== 'group' || senderId === undefined || senderId === myId) return null;
+  return conversation.participants.some((participant) => participant.id === senderId) ? null : senderId;
 }
 
 /** Cuts by characters as people count them, so an emoji is never split in half. */

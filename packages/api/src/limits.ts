@@ -12,6 +12,8 @@ export const INPUT_LIMITS = {
   searchMax: 64,
   pageMax: 100,
   userSearchMax: 20,
+  /** users.byIds: ids per call (a page of history names at most 100 senders). */
+  userLookupMax: 100,
 } as const;
 
 /**
@@ -50,6 +52,11 @@ export interface RateLimits {
    * someone types.
    */
   userSearch: RateRule;
+  /**
+   * users.byIds: cheap (key probes), but ids are consecutive, so it could list every user
+   * faster than users.search does; the web app asks once per set of senders it cannot name.
+   */
+  userLookup: RateRule;
   /** Sign-in attempts for one username from one address. */
   login: RateRule;
   /** Sign-in attempts from one address, whatever the username (password spraying). */
@@ -64,6 +71,7 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
   messageSend: { limit: 30, windowMs: 10_000 },
   setTyping: { limit: 5, windowMs: 5_000 },
   userSearch: { limit: 60, windowMs: 10_000 },
+  userLookup: { limit: 30, windowMs: 10_000 },
   login: { limit: 10, windowMs: 60_000 },
   loginPerIp: { limit: 100, windowMs: 10 * 60_000 },
   // Caps guessing at one account from many addresses at 300 an hour. The price: a guesser

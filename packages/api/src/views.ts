@@ -25,6 +25,9 @@ export interface UserView {
   online: boolean;
 }
 
+/** Who someone is, without presence: what users.byIds returns to name people who left. */
+export type UserNameView = Pick<UserView, 'id' | 'username' | 'displayName'>;
+
 export interface MeView {
   id: number;
   username: string;
@@ -138,6 +141,10 @@ export function meView(user: UserRow): MeView {
 /** `online`: the users online now (one presence look-up per response, not per user). */
 export function userView(user: Pick<User, 'id' | 'username' | 'displayName'>, online: ReadonlySet<number>): UserView {
   return { id: user.id, username: user.username, displayName: user.displayName, online: online.has(user.id) };
+}
+
+export function userNameView(user: Pick<User, 'id' | 'username' | 'displayName'>): UserNameView {
+  return { id: user.id, username: user.username, displayName: user.displayName };
 }
 
 export function messageView(message: Message): MessageView {

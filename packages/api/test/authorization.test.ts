@@ -60,6 +60,7 @@ const PROCEDURES = {
   'auth.me': { access: 'signedIn', call: (c) => c.auth.me() },
   'auth.logout': { access: 'signedIn', call: (c) => c.auth.logout() },
   'users.search': { access: 'signedIn', call: (c) => c.users.search({ query: 'm' }) },
+  'users.byIds': { access: 'signedIn', call: (c, t) => c.users.byIds({ ids: [t.memberId] }) },
   'conversations.create': { access: 'signedIn', call: (c) => c.conversations.create({ kind: 'self' }) },
   'conversations.list': { access: 'signedIn', call: (c) => c.conversations.list({}) },
   'conversations.get': { access: 'member', call: (c, t) => c.conversations.get({ id: t.conversationId }) },

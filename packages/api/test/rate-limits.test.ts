@@ -29,6 +29,7 @@ describe.each(testDialects())('rate limits on %s', (dialect) => {
       conversationCreate: rule(2),
       register: rule(1),
       userSearch: rule(3),
+      userLookup: rule(2),
       setTyping: DEFAULT_RATE_LIMITS.setTyping,
     },
   });
@@ -70,6 +71,15 @@ describe.each(testDialects())('rate limits on %s', (dialect) => {
     await expectRateLimited(search(rhea, 'sol'));
     // Another user has their own budget.
     await expect(search(sol, 'rhea')).resolves.toMatchObject([{ username: 'rhea' }]);
+  });
+
+  it('limits users.byIds per user', async () => {
+    const lookUp = (user: TestUser, id: number) => user.api.users.byIds({ ids: [id] });
+    await expect(lookUp(rhea, sol.id)).resolves.toMatchObject([{ username: 'sol' }]);
+    await lookUp(rhea, sol.id);
+    await expectRateLimited(lookUp(rhea, sol.id));
+    // Another user has their own budget.
+    await expect(lookUp(sol, rhea.id)).resolves.toMatchObject([{ username: 'rhea' }]);
   });
 
   it('limits conversations.create per user, but reopening an existing DM is free', async () => {

@@ -1,7 +1,8 @@
 import { testDialects } from '@parley/db';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { z, ZodError } from 'zod';
 import type { TestUser } from './harness.ts';
-import { expectFieldError, useTestApi } from './helpers.ts';
+import { expectFieldError, rejectionOf, useTestApi } from './helpers.ts';
 
 describe.each(testDialects())('users.search on %s', (dialect) => {
   const getApi = useTestApi(dialect);
@@ -60,5 +61,52 @@ describe.each(testDialects())('users.search on %s', (dialect) => {
     for (const query of ['', '   ', 'q'.repeat(65), 'a\u0000']) {
       await expectFieldError(finder.api.users.search({ query }), 'query');
     }
+  });
+});
+
+describe.each(testDialects())('users.byIds on %s', (dialect) => {
+  const getApi = useTestApi(dialect);
+  let asker: TestUser;
+  let leaver: TestUser;
+  let stranger: TestUser;
+
+  beforeAll(async () => {
+    const api = getApi();
+    asker = await api.seedUser('asker', { displayName: 'Alice Asker' });
+    leaver = await api.seedUser('leaver', { displayName: 'Bob Marley' });
+    stranger = await api.seedUser('stranger', { displayName: 'Sam Stranger' });
+  });
+
+  it('names someone who wrote in my group and left it', async () => {
+    const group = await asker.api.conversations.create({ kind: 'group', title: 'Band', participantIds: [leaver.id] });
+    await leaver.api.messages.send({ conversationId: group.id, body: 'one love', clientId: 'by-ids-1' });
+    await leaver.api.conversations.leave({ id: group.id });
+    const detail = await asker.api.conversations.get({ id: group.id });
+    expect(detail.participants.map((person) => person.id)).toEqual([asker.id]);
+
+    expect(await asker.api.users.byIds({ ids: [leaver.id] })).toEqual([{ id: leaver.id, username: 'leaver', displayName: 'Bob Marley' }]);
+  });
+
+  it('answers by id, once per user, and leaves out ids with no user', async () => {
+    const found = await asker.api.users.byIds({ ids: [stranger.id, 2 ** 31 - 1, leaver.id, stranger.id, asker.id] });
+    expect(found).toEqual([
+      { id: asker.id, username: 'asker', displayName: 'Alice Asker' },
+      { id: leaver.id, username: 'leaver', displayName: 'Bob Marley' },
+      { id: stranger.id, username: 'stranger', displayName: 'Sam Stranger' },
+    ]);
+    expect(await asker.api.users.byIds({ ids: [2 ** 31 - 1] })).toEqual([]);
+  });
+
+  it('takes 1–100 valid ids and says so beyond', async () => {
+    const hundred = [leaver.id, ...Array.from({ length: 99 }, (_, index) => 2 ** 31 - 1 - index)];
+    await expect(asker.api.users.byIds({ ids: hundred })).resolves.toMatchObject([{ id: leaver.id }]);
+    const tooMany = await rejectionOf(asker.api.users.byIds({ ids: [...hundred, stranger.id] }));
+    expect(tooMany.code).toBe('BAD_REQUEST');
+    expect(tooMany.cause instanceof ZodError ? z.flattenError(tooMany.cause).fieldErrors : {}).toEqual({ ids: ['At most 100 ids per call'] });
+    for (const ids of [[], [0], [-1], [1.5], [2 ** 31]]) await expectFieldError(asker.api.users.byIds({ ids }), 'ids');
+  });
+
+  it('answers only someone signed in', async () => {
+    expect((await rejectionOf(getApi().anonymous.users.byIds({ ids: [leaver.id] }))).code).toBe('UNAUTHORIZED');
   });
 });

@@ -11,6 +11,7 @@ export {
   findCaller,
   findMessageByClientId,
   findUser,
+  findUsersByIds,
   historyPage,
   inboxPage,
   membersInboxState,

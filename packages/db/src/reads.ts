@@ -287,6 +287,19 @@ export async function searchUsers(em: EntityManager, search: UserSearch): Promis
 /** How many trigram candidates users.search tests and sorts before it walks the username index instead. */
 const SEARCH_CANDIDATES = 1_000;
 
+/**
+ * The users with these ids, by id; ids with no user are left out. What users.byIds answers:
+ * one primary-key probe per id, so its cost follows the (bounded) list, never the table.
+ */
+export async function findUsersByIds(em: EntityManager, userIds: readonly number[]): Promise<UserRow[]> {
+  if (userIds.length === 0) return [];
+  const direct = await directSql(em);
+  const rows = await direct.query<UserColumns>(`select ${USER_COLUMNS} from users u where u.id ${inList(direct)} order by u.id`, [
+    idList(direct, userIds),
+  ]);
+  return rows.map(userRow);
+}
+
 /** A conversation as every member's inbox summary shows it: what inbox.onEvent's shared read needs first. */
 export interface ConversationHead {
   conversation: ConversationRow;

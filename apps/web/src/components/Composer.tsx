@@ -6,7 +6,21 @@ import { lengthOf } from '../thread-state.ts';
 /** The server's limit on a message body, in code points, counted after trimming as it counts. */
 export const BODY_MAX = 4000;
 /** The counter appears this close to the limit, not before (it would only distract). */
-const COUNTER_FROM = BODY_MAX - 500;
+export const COUNTER_FROM = BODY_MAX - 500;
+
+/**
+ * How much of BODY_MAX a body uses, once it comes close: "212 left", "3 over the limit"
+ * (past it the body cannot be sent or saved, and this says why). Nothing before COUNTER_FROM.
+ */
+export function BodyCounter({ id, length, testId }: { id: string; length: number; testId: string }) {
+  if (length < COUNTER_FROM) return null;
+  const left = BODY_MAX - length;
+  return (
+    <span id={id} className={left < 0 ? 'counter over' : 'counter'} data-testid={testId} aria-live="polite">
+      {left < 0 ? `${-left} over the limit` : `${left} left`}
+    </span>
+  );
+}
 
 /** This tab's drafts, kept across conversations and reloads (sessionStorage). */
 const tabDrafts = createDraftStore(tabSessionStorage(), { maxLength: BODY_MAX, maxDrafts: DEFAULT_MAX_DRAFTS });
@@ -91,11 +105,7 @@ export function Composer({ onSend, onTyping, disabled = false, draftKey, drafts 
         onKeyDown={onKeyDown}
         onBlur={() => onTyping?.(false)}
       />
-      {length >= COUNTER_FROM && (
-        <span id={counterId} className={tooLong ? 'counter over' : 'counter'} data-testid="composer-counter" aria-live="polite">
-          {tooLong ? `${-left} over the limit` : `${left} left`}
-        </span>
-      )}
+      <BodyCounter id={counterId} length={length} testId="composer-counter" />
       <button type="submit" className="button primary" disabled={empty || tooLong || disabled}>
         Send
       </button>

@@ -6,12 +6,14 @@ interface ConversationItemProps {
   conversation: ConversationSummary;
   myId: number;
   now: Date;
+  /** Names of last senders who are no longer members, by user id (for the preview). */
+  formerMemberNames?: ReadonlyMap<number, string>;
   /** The conversation open beside the inbox, marked for the eye and for screen readers. */
   current?: boolean;
 }
 
 /** One inbox row: who, the last message, when, and how many I have not read. */
-export function ConversationItem({ conversation, myId, now, current = false }: ConversationItemProps) {
+export function ConversationItem({ conversation, myId, now, formerMemberNames, current = false }: ConversationItemProps) {
   const name = conversationName(conversation, myId);
   const nameId = `conversation-${conversation.id}-name`;
   const time = relativeTime(new Date(conversation.lastMessageAt), now);
@@ -46,7 +48,7 @@ export function ConversationItem({ conversation, myId, now, current = false }: C
           </div>
           <div className="conversation-line">
             <span className={deleted ? 'preview deleted' : 'preview'} data-testid="conversation-preview" dir="auto">
-              {messagePreview(conversation, myId)}
+              {messagePreview(conversation, myId, formerMemberNames)}
             </span>
             {unread && (
               <span className="badge" data-testid="unread-badge">

@@ -1,8 +1,10 @@
 import { useEffect, useRef, useState } from 'react';
 import { describeError } from '../errors.ts';
+import { formerSenderOf } from '../format.ts';
 import { useNow } from '../hooks.ts';
 import { inboxItems } from '../inbox-cache.ts';
 import { INBOX_INPUT } from '../live-inbox.ts';
+import { useUserNames } from '../sender-names.ts';
 import { trpc, type Me } from '../trpc.ts';
 import { ConversationItem } from './ConversationItem.tsx';
 import { NewConversation } from './NewConversation.tsx';
@@ -38,6 +40,7 @@ export function Inbox({ me, currentId }: { me: Me; currentId: number | null }) {
   }, [isFetchingNextPage, hasNextPage]);
 
   const items = inboxItems(conversations.data?.pages ?? []);
+  const formerMemberNames = useUserNames(items.map((conversation) => formerSenderOf(conversation, me.id)).filter((id) => id !== null));
 
   // Infinite scroll: the next page loads as the end of the list comes into view.
   const endRef = useRef<HTMLDivElement | null>(null);
@@ -104,7 +107,14 @@ export function Inbox({ me, currentId }: { me: Me; currentId: number | null }) {
           {/* role="list" restores list semantics that Safari drops when list-style is none. */}
           <ul role="list" aria-label="Conversations" className="conversation-list">
             {items.map((conversation) => (
-              <ConversationItem key={conversation.id} conversation={conversation} myId={me.id} now={now} current={conversation.id === currentId} />
+              <ConversationItem
+                key={conversation.id}
+                conversation={conversation}
+                myId={me.id}
+                now={now}
+                formerMemberNames={formerMemberNames}
+                current={conversation.id === currentId}
+              />
             ))}
           </ul>
           {conversations.isFetchNextPageError && (

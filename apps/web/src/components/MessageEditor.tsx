@@ -1,7 +1,7 @@
-import { useState, type KeyboardEvent } from 'react';
+import { useId, useState, type KeyboardEvent } from 'react';
 import { hasVisibleText } from '../format.ts';
 import { lengthOf } from '../thread-state.ts';
-import { BODY_MAX } from './Composer.tsx';
+import { BODY_MAX, BodyCounter, COUNTER_FROM } from './Composer.tsx';
 
 interface MessageEditorProps {
   initial: string;
@@ -17,7 +17,9 @@ export function MessageEditor({ initial, onSave, onCancel }: MessageEditorProps)
   const [error, setError] = useState<string | null>(null);
   const body = draft.trim();
   // Empty and too long as the server judges them (Composer does the same).
-  const invalid = !hasVisibleText(body) || lengthOf(body) > BODY_MAX;
+  const length = lengthOf(body);
+  const invalid = !hasVisibleText(body) || length > BODY_MAX;
+  const counterId = useId();
 
   const save = async () => {
     if (invalid || saving) return;
@@ -38,7 +40,16 @@ export function MessageEditor({ initial, onSave, onCancel }: MessageEditorProps)
 
   return (
     <div className="message-editor">
-      <textarea aria-label="Edit message" value={draft} autoFocus onChange={(event) => setDraft(event.target.value)} onKeyDown={onKeyDown} />
+      <textarea
+        aria-label="Edit message"
+        aria-describedby={length >= COUNTER_FROM ? counterId : undefined}
+        aria-invalid={length > BODY_MAX || undefined}
+        value={draft}
+        autoFocus
+        onChange={(event) => setDraft(event.target.value)}
+        onKeyDown={onKeyDown}
+      />
+      <BodyCounter id={counterId} length={length} testId="editor-counter" />
       {error && (
         <p role="alert" className="inline-error">
           {error}

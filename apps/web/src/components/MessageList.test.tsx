@@ -5,6 +5,7 @@ import { message, participant } from '../test-fixtures.ts';
 import type { PendingSend } from '../thread-state.ts';
 import type { Message } from '../trpc.ts';
 import { MessageList } from './MessageList.tsx';
+import { BODY_MAX } from './Composer.tsx';
 
 const alice = participant(1, 'Alice Liddell');
 const bob = participant(2, 'Bob Marley');
@@ -30,6 +31,7 @@ function renderList(overrides: Partial<Parameters<typeof MessageList>[0]> = {}) 
       myId={alice.id}
       otherReadUpTo={null}
       conversation={{ kind: 'group', participants: [alice, bob, carol] }}
+      formerMemberNames={new Map()}
       hasOlder={false}
       loadingOlder={false}
       olderError={null}
@@ -66,6 +68,18 @@ describe('MessageList', () => {
     expect(within(items[4] as HTMLElement).getByText(/Sent/)).toBeTruthy();
     expect(within(items[4] as HTMLElement).getByRole('button', { name: /Edit message/ })).toBeTruthy();
     expect(within(items[0] as HTMLElement).queryByRole('button', { name: /Edit/ })).toBeNull();
+  });
+
+  it('names a sender who left with the name looked up for them, or "Former member" when there is none', () => {
+    const dave = participant(4, 'Dave Gone');
+    renderList({
+      // Bob and Dave left; only Bob's name was found.
+      conversation: { kind: 'group', participants: [alice, carol] },
+      formerMemberNames: new Map([[bob.id, 'Bob Marley']]),
+      messages: [msg(1, bob.id, 'bye all', now), msg(2, dave.id, 'me too', now), msg(3, carol.id, 'see you', now)],
+    });
+    const senders = screen.getAllByTestId('message').map((item) => item.querySelector('.sender')?.textContent);
+    expect(senders).toEqual(['Bob Marley', 'Former member', 'Carol King']);
   });
 
   it('says "Seen" under my newest message once the other person in a DM has read up to it', () => {
@@ -106,6 +120,19 @@ describe('MessageList', () => {
     const handlers = renderList({ messages: [msg(51, bob.id, 'page two', now)], hasOlder: true });
     await user.click(screen.getByRole('button', { name: 'Load older messages' }));
     expect(handlers.onLoadOlder).toHaveBeenCalled();
+  });
+
+  it('says why an edit past the limit cannot be saved', async () => {
+    const user = userEvent.setup();
+    const mine = msg(8, alice.id, 'short', now);
+    renderList({ messages: [mine] });
+    await user.click(screen.getByRole('button', { name: /Edit message/ }));
+    const editor = screen.getByRole('textbox', { name: 'Edit message' });
+    await user.clear(editor);
+    await user.click(editor);
+    await user.paste('x'.repeat(BODY_MAX + 3));
+    expect(screen.getByTestId('editor-counter').textContent).toBe('3 over the limit');
+    expect(screen.getByRole<HTMLButtonElement>('button', { name: 'Save' }).disabled).toBe(true);
   });
 
   it('edits and deletes my message in place', async () => {

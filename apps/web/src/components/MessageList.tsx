@@ -17,6 +17,8 @@ interface MessageListProps {
   /** In a DM, how far the other person has read (for "Seen"); null elsewhere. */
   otherReadUpTo: number | null;
   conversation: Pick<ConversationDetail, 'kind' | 'participants'>;
+  /** Names of senders who are no longer members (they left or were removed), by user id. */
+  formerMemberNames: ReadonlyMap<number, string>;
   hasOlder: boolean;
   loadingOlder: boolean;
   olderError: string | null;
@@ -33,7 +35,7 @@ interface MessageListProps {
  * at the end. Scrolling near the top loads older pages without moving what the reader sees.
  */
 export function MessageList(props: MessageListProps) {
-  const { messages, pending, myId, conversation, hasOlder, loadingOlder, olderError, now, onLoadOlder } = props;
+  const { messages, pending, myId, conversation, formerMemberNames, hasOlder, loadingOlder, olderError, now, onLoadOlder } = props;
   const scroller = useRef<HTMLDivElement | null>(null);
   const atBottom = useRef(true);
   // Distance from the content's end to the top of the view: unchanged when a page is added above.
@@ -69,6 +71,7 @@ export function MessageList(props: MessageListProps) {
   };
 
   const names = new Map(conversation.participants.map((participant) => [participant.id, participant.displayName]));
+  const nameOf = (senderId: number) => names.get(senderId) ?? formerMemberNames.get(senderId) ?? 'Former member';
   const lastMine = [...messages].reverse().find((message) => message.senderId === myId && !message.deletedAt);
 
   return (
@@ -106,7 +109,7 @@ export function MessageList(props: MessageListProps) {
               <MessageItem
                 message={message}
                 mine={mine}
-                senderName={showName ? (names.get(message.senderId) ?? 'Former member') : null}
+                senderName={showName ? nameOf(message.senderId) : null}
                 delivery={message === lastMine && pending.length === 0 ? deliveryLabel(message.seq, props.otherReadUpTo) : null}
                 onEdit={props.onEdit}
                 onDelete={props.onDelete}

@@ -1,6 +1,7 @@
 import { useNow } from '../hooks.ts';
 import { useMarkRead } from '../mark-read.ts';
 import { useReadReceipts } from '../read-receipts.ts';
+import { useUserNames } from '../sender-names.ts';
 import { newestSeq } from '../thread-state.ts';
 import { useThread } from '../thread.ts';
 import type { ConversationDetail, Me } from '../trpc.ts';
@@ -22,6 +23,12 @@ export function Thread({ conversation, me }: { conversation: ConversationDetail;
   const otherReadUpTo = direct ? Math.max(0, ...receipts.values()) : null;
   const names = new Map(conversation.participants.map((participant) => [participant.id, participant.displayName]));
   const typingNames = typingIds.filter((id) => id !== me.id).map((id) => names.get(id) ?? 'Someone');
+  // Only groups name senders, and only those who are no longer members need asking for.
+  const formerSenders =
+    conversation.kind === 'group'
+      ? thread.state.messages.map((message) => message.senderId).filter((senderId) => senderId !== me.id && !names.has(senderId))
+      : [];
+  const formerMemberNames = useUserNames(formerSenders);
 
   if (thread.status === 'loading') {
     return (
@@ -49,6 +56,7 @@ export function Thread({ conversation, me }: { conversation: ConversationDetail;
         myId={me.id}
         otherReadUpTo={otherReadUpTo}
         conversation={conversation}
+        formerMemberNames={formerMemberNames}
         hasOlder={thread.state.hasOlder}
         loadingOlder={thread.loadingOlder}
         olderError={thread.olderError}
@@ -66,7 +74,10 @@ export function Thread({ conversation, me }: { conversation: ConversationDetail;
       ) : (
         <>
           <TypingIndicator names={typingNames} />
+          {/* Keyed: a draft must never carry over to another conversation. */}
           <Composer
+            key={conversation.id}
+            draftKey={{ userId: me.id, conversationId: conversation.id }}
             onSend={(body) => {
               signalTyping(false);
               thread.send(body);

@@ -1,8 +1,8 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { INPUT_LIMITS } from '../limits.ts';
-import { text } from '../schemas.ts';
-import { searchUsers } from '../services/users.ts';
+import { id, text } from '../schemas.ts';
+import { searchUsers, usersByIds } from '../services/users.ts';
 import { protectedProcedure } from '../trpc.ts';
 
 export const usersRouter = {
@@ -16,5 +16,19 @@ export const usersRouter = {
     .query(async ({ ctx, input }) => {
       await ctx.deps.rateLimiter.consume(`users.search:${ctx.user.id}`, ctx.deps.rateLimits.userSearch);
       return searchUsers(ctx, input);
+    }),
+  /** Names people by id: the web app names the senders of messages who are no longer members. */
+  byIds: protectedProcedure
+    .input(
+      z.object({
+        ids: z
+          .array(id)
+          .min(1, 'Ask for at least one user')
+          .max(INPUT_LIMITS.userLookupMax, `At most ${INPUT_LIMITS.userLookupMax} ids per call`),
+      }),
+    )
+    .query(async ({ ctx, input }) => {
+      await ctx.deps.rateLimiter.consume(`users.byIds:${ctx.user.id}`, ctx.deps.rateLimits.userLookup);
+      return usersByIds(ctx, input);
     }),
 } satisfies TRPCRouterRecord;
