@@ -222,4 +222,34 @@ describe('a conversation, in a real browser', () => {
     await bobContext.close();
     await expect.poll(() => header.innerText(), { timeout: 20_000 }).toContain('Offline');
   });
+
+  it('marks read only what the reader reached: scrolled up, a new message waits behind "1 new message"', async () => {
+    await using app = await startApp();
+    await using browser = await launchBrowser();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const { bob, dm } = await openDmWithBob(page, app.url);
+    const aliceReadUpTo = async () => {
+      const detail = await bob.conversations.get.query({ id: dm.id });
+      return detail.participants.find((participant) => participant.username === 'alice')?.lastReadSeq ?? -1;
+    };
+    await expect.poll(aliceReadUpTo).toBe(dm.lastSeq);
+
+    // Alice scrolls up into the history; bob writes.
+    const fromEnd = (): Promise<number> =>
+      page.evaluate(`(() => { const box = document.querySelector('.message-scroller'); return box ? box.scrollHeight - box.scrollTop - box.clientHeight : -1; })()`);
+    await page.getByLabel('Message history').hover();
+    await page.mouse.wheel(0, -2_000);
+    await expect.poll(fromEnd).toBeGreaterThan(300);
+    const sent = await bob.messages.send.mutate({ conversationId: dm.id, body: 'Are you still there?', clientId: crypto.randomUUID() });
+    const notice = page.getByRole('button', { name: '1 new message ↓' });
+    await notice.waitFor();
+    expect(await fromEnd()).toBeGreaterThan(300);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(await aliceReadUpTo()).toBeLessThan(sent.seq);
+
+    // Taken to the end, she has read it.
+    await notice.click();
+    await expect.poll(aliceReadUpTo).toBe(sent.seq);
+    expect(await notice.count()).toBe(0);
+  });
 });

@@ -1,4 +1,4 @@
-import { Fragment, useLayoutEffect, useRef } from 'react';
+import { Fragment, useLayoutEffect, useRef, useState } from 'react';
 import { deliveryLabel } from '../read-receipts.ts';
 import { dayKey, dayLabel, type PendingSend } from '../thread-state.ts';
 import type { ConversationDetail, Message } from '../trpc.ts';
@@ -28,6 +28,8 @@ interface MessageListProps {
   onDiscard: (clientId: string) => void;
   onEdit: (message: Message, body: string) => Promise<string | null>;
   onDelete: (message: Message) => Promise<string | null>;
+  /** The reader reached the newest messages (true) or scrolled away from them (false). */
+  onAtEnd?: (atEnd: boolean) => void;
 }
 
 /**
@@ -62,12 +64,25 @@ export function MessageList(props: MessageListProps) {
     if (element) fromEnd.current = element.scrollHeight - element.scrollTop;
   });
 
+  // The newest seq there was when the reader scrolled away from the end, or null while they
+  // are there: what came after it is new to them, and they are told (not moved).
+  const [awayAfter, setAwayAfter] = useState<number | null>(null);
+  const newestSeq = messages.at(-1)?.seq ?? 0;
   const onScroll = () => {
     const element = scroller.current;
     if (!element) return;
     fromEnd.current = element.scrollHeight - element.scrollTop;
     atBottom.current = element.scrollHeight - element.scrollTop - element.clientHeight < STICK_WITHIN_PX;
+    if (atBottom.current !== (awayAfter === null)) {
+      setAwayAfter(atBottom.current ? null : newestSeq);
+      props.onAtEnd?.(atBottom.current);
+    }
     if (element.scrollTop < LOAD_OLDER_WITHIN_PX && hasOlder && !loadingOlder && !olderError) onLoadOlder();
+  };
+  const unseen = awayAfter === null ? 0 : messages.filter((message) => message.seq > awayAfter && message.senderId !== myId && !message.deletedAt).length;
+  const toEnd = () => {
+    const element = scroller.current;
+    if (element) element.scrollTop = element.scrollHeight;
   };
 
   const names = new Map(conversation.participants.map((participant) => [participant.id, participant.displayName]));
@@ -121,6 +136,11 @@ export function MessageList(props: MessageListProps) {
           <PendingItem key={send.clientId} send={send} onRetry={props.onRetry} onDiscard={props.onDiscard} />
         ))}
       </ol>
+      {unseen > 0 && (
+        <button type="button" className="button primary new-messages" onClick={toEnd}>
+          {unseen === 1 ? '1 new message' : `${unseen} new messages`} ↓
+        </button>
+      )}
     </div>
   );
 }

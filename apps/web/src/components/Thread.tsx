@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { useNow } from '../hooks.ts';
 import { useMarkRead } from '../mark-read.ts';
 import { useReadReceipts } from '../read-receipts.ts';
@@ -14,7 +15,9 @@ import { TypingIndicator } from './TypingIndicator.tsx';
 export function Thread({ conversation, me }: { conversation: ConversationDetail; me: Me }) {
   const thread = useThread(conversation, me.id);
   const now = useNow(60_000);
-  useMarkRead(conversation.id, thread.status === 'ready' ? newestSeq(thread.state) : 0);
+  // Read only what the reader can reach: not while they are scrolled up in the history.
+  const [atEnd, setAtEnd] = useState(true);
+  useMarkRead(conversation.id, thread.status === 'ready' && atEnd ? newestSeq(thread.state) : 0);
   const typingIds = useTypingUsers(conversation.id, thread.status === 'ready' && !thread.ended);
   const signalTyping = useTypingSignal(conversation.id);
   // Read receipts in direct messages only: in a group "Seen" would need to say by whom.
@@ -66,6 +69,7 @@ export function Thread({ conversation, me }: { conversation: ConversationDetail;
         onDiscard={thread.discard}
         onEdit={thread.edit}
         onDelete={thread.remove}
+        onAtEnd={setAtEnd}
       />
       {thread.ended ? (
         <p role="status" className="muted thread-status">
