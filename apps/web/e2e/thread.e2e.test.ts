@@ -252,4 +252,31 @@ describe('a conversation, in a real browser', () => {
     await expect.poll(aliceReadUpTo).toBe(sent.seq);
     expect(await notice.count()).toBe(0);
   });
+
+  it('keeps a message written offline when its writer moves to another conversation, and sends it once back online', async () => {
+    await using app = await startApp();
+    await using browser = await launchBrowser();
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const { bob, dm } = await openDmWithBob(page, app.url);
+
+    await context.setOffline(true);
+    const composer = page.getByRole('textbox', { name: 'Message' });
+    await composer.fill('written before leaving');
+    await composer.press('Enter');
+    await expect.poll(() => page.getByTestId('pending-message').getAttribute('data-status')).toBe('failed');
+    await page.getByRole('list', { name: 'Conversations' }).getByRole('listitem', { name: 'Weekend trip' }).click();
+    // Still offline: the other conversation cannot load yet, but the DM's thread is gone.
+    await expect.poll(() => page.getByRole('list', { name: 'Messages' }).count()).toBe(0);
+
+    await context.setOffline(false);
+    await page.getByRole('heading', { level: 2, name: 'Weekend trip' }).waitFor();
+    const storedBodies = async () => (await bob.messages.list.query({ conversationId: dm.id, limit: 10 })).items.map((message) => message.body);
+    await expect.poll(storedBodies).toContain('written before leaving');
+    await page.locator(`[data-conversation-id="${dm.id}"] a`).click();
+    await page.getByRole('list', { name: 'Messages' }).getByText('written before leaving').waitFor();
+    expect(await page.getByRole('list', { name: 'Messages' }).getByText('written before leaving').count()).toBe(1);
+    expect(await page.getByTestId('pending-message').count()).toBe(0);
+    expect((await storedBodies()).filter((body) => body === 'written before leaving')).toHaveLength(1);
+  });
 });

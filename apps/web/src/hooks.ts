@@ -1,11 +1,21 @@
 import { createContext, use, useEffect, useState, useSyncExternalStore } from 'react';
 import type { ConnectionStatus, ConnectionStatusStore } from './connection.ts';
+import type { Outbox } from './outbox.ts';
 import type { Session, SessionState } from './session.ts';
 
 export const SessionContext = createContext<Session | null>(null);
 
 /** The current session's live connection; null when signed out (there is no socket then). */
 export const ConnectionContext = createContext<ConnectionStatusStore | null>(null);
+
+/** The signed-in tab's messages on their way (outbox.ts); provided by Home. */
+export const OutboxContext = createContext<Outbox | null>(null);
+
+export function useOutbox(): Outbox {
+  const outbox = use(OutboxContext);
+  if (!outbox) throw new Error('useOutbox must be used inside <OutboxContext>');
+  return outbox;
+}
 
 const noConnection = () => () => undefined;
 const idle = (): ConnectionStatus => 'idle';

@@ -4,6 +4,7 @@
  * link and the query cache can read and end the session outside of components.
  */
 import { clearDrafts, tabSessionStorage } from './drafts.ts';
+import { clearOutboxes } from './outbox.ts';
 
 export interface SessionState {
   token: string | null;
@@ -31,7 +32,10 @@ export function createSession(storage: Storage | null): Session {
 
   const update = (next: SessionState) => {
     // Signed out (here or in another tab): no unsent text stays behind for the next person.
-    if (!next.token) clearDrafts(tabSessionStorage());
+    if (!next.token) {
+      clearDrafts(tabSessionStorage());
+      clearOutboxes(tabSessionStorage());
+    }
     state = next;
     for (const listener of listeners) listener();
   };

@@ -8,9 +8,6 @@ import {
   withEvent,
   withNewestPage,
   withOlderPage,
-  withRetry,
-  withSendFailed,
-  withSendStarted,
 } from './thread-state.ts';
 import type { ConversationEvent, Message } from './trpc.ts';
 
@@ -27,35 +24,22 @@ function event(type: ConversationEvent['type'], seq: number, payload: Conversati
 
 describe('thread state', () => {
   it('puts an older page above the newest one, in seq order, without duplicates', () => {
-    const newest = withNewestPage(EMPTY_THREAD, { items: [msg(3, BOB, 'c'), msg(4, ME, 'd')], hasMore: true }, ME);
-    const both = withOlderPage(newest, { items: [msg(1, BOB, 'a'), msg(2, ME, 'b'), msg(3, BOB, 'c')], hasMore: false }, ME);
+    const newest = withNewestPage(EMPTY_THREAD, { items: [msg(3, BOB, 'c'), msg(4, ME, 'd')], hasMore: true });
+    const both = withOlderPage(newest, { items: [msg(1, BOB, 'a'), msg(2, ME, 'b'), msg(3, BOB, 'c')], hasMore: false });
     expect(both.messages.map((item) => item.body)).toEqual(['a', 'b', 'c', 'd']);
     expect(both.hasOlder).toBe(false);
   });
 
   it('applies live edits and deletes; a late copy of an older state never undoes them', () => {
-    let state = withNewestPage(EMPTY_THREAD, { items: [msg(1, BOB, 'hi')], hasMore: false }, ME);
-    state = withEvent(state, event('message.edited', 2, msg(1, BOB, 'hi there', { editedAt: new Date().toISOString() })), ME);
+    let state = withNewestPage(EMPTY_THREAD, { items: [msg(1, BOB, 'hi')], hasMore: false });
+    state = withEvent(state, event('message.edited', 2, msg(1, BOB, 'hi there', { editedAt: new Date().toISOString() })));
     expect(state.messages[0]?.body).toBe('hi there');
-    state = withEvent(state, event('message.deleted', 3, msg(1, BOB, '', { deletedAt: new Date().toISOString() })), ME);
+    state = withEvent(state, event('message.deleted', 3, msg(1, BOB, '', { deletedAt: new Date().toISOString() })));
     expect(state.messages[0]?.deletedAt).not.toBeNull();
     // A replayed creation (resume from an earlier seq) leaves the tombstone alone.
     expect(mergeMessages(state.messages, [msg(1, BOB, 'hi')])[0]?.deletedAt).not.toBeNull();
     // Events about members carry no message and change nothing here.
-    expect(withEvent(state, event('conversation.renamed', 4, null), ME)).toBe(state);
-  });
-
-  it('takes a send from pending to failed, back to pending on retry with the same clientId, then to sent', () => {
-    let state = withSendStarted(EMPTY_THREAD, 'uuid-1', 'hello');
-    expect(state.pending).toEqual([{ clientId: 'uuid-1', body: 'hello', status: 'pending', error: null, resend: null }]);
-    state = withSendFailed(state, 'uuid-1', 'Cannot reach Parley.', 'when-online');
-    expect(state.pending[0]).toMatchObject({ clientId: 'uuid-1', status: 'failed', error: 'Cannot reach Parley.', resend: 'when-online' });
-    state = withRetry(state, 'uuid-1');
-    expect(state.pending[0]).toMatchObject({ clientId: 'uuid-1', status: 'pending', resend: null });
-    // The server's copy (from the send's answer or the live event, whichever comes first) replaces it.
-    state = withEvent(state, event('message.created', 5, msg(5, ME, 'hello', { clientId: 'uuid-1' })), ME);
-    expect(state.pending).toEqual([]);
-    expect(state.messages.map((item) => item.body)).toEqual(['hello']);
+    expect(withEvent(state, event('conversation.renamed', 4, null))).toBe(state);
   });
 });
 

@@ -1,10 +1,10 @@
 /**
- * Pure rules of an open thread: merging pages, live events and my own sends into one list
- * ordered by seq, and the life of an optimistic send. No React, easy to test.
+ * Pure rules of an open thread: merging pages and live events into one list ordered by seq
+ * (my sends on their way are outbox.ts's). No React, easy to test.
  */
 import type { ConversationEvent, Message } from './trpc.ts';
 
-/** A message I sent that the server has not confirmed: shown at once, retried with the same clientId. */
+/** A message I sent that the server has not confirmed (outbox.ts): shown at once, retried with the same clientId. */
 export interface PendingSend {
   clientId: string;
   body: string;
@@ -24,11 +24,9 @@ export interface ThreadState {
   messages: Message[];
   /** Whether the server has messages older than the first one here. */
   hasOlder: boolean;
-  /** My sends not yet confirmed, oldest first. */
-  pending: PendingSend[];
 }
 
-export const EMPTY_THREAD: ThreadState = { messages: [], hasOlder: false, pending: [] };
+export const EMPTY_THREAD: ThreadState = { messages: [], hasOlder: false };
 
 /** How far along a message's life a copy is: a later copy never gives way to an earlier one. */
 function stage(message: Message): number {
@@ -46,51 +44,23 @@ export function mergeMessages(messages: readonly Message[], incoming: readonly M
   return [...byId.values()].sort((a, b) => a.seq - b.seq);
 }
 
-/** A confirmed message of mine replaces its pending copy. */
-function confirm(state: ThreadState, messages: readonly Message[]): PendingSend[] {
-  const confirmed = new Set(messages.map((message) => message.clientId));
-  return state.pending.filter((send) => !confirmed.has(send.clientId));
-}
-
-export function withMessages(state: ThreadState, incoming: readonly Message[], myId: number): ThreadState {
-  const mine = incoming.filter((message) => message.senderId === myId);
-  return { ...state, messages: mergeMessages(state.messages, incoming), pending: mine.length ? confirm(state, mine) : state.pending };
+export function withMessages(state: ThreadState, incoming: readonly Message[]): ThreadState {
+  return { ...state, messages: mergeMessages(state.messages, incoming) };
 }
 
 /** The first page (the newest messages). */
-export function withNewestPage(state: ThreadState, page: { items: Message[]; hasMore: boolean }, myId: number): ThreadState {
-  return { ...withMessages(state, page.items, myId), hasOlder: page.hasMore };
+export function withNewestPage(state: ThreadState, page: { items: Message[]; hasMore: boolean }): ThreadState {
+  return { ...withMessages(state, page.items), hasOlder: page.hasMore };
 }
 
 /** A page loaded above the oldest message shown. */
-export function withOlderPage(state: ThreadState, page: { items: Message[]; hasMore: boolean }, myId: number): ThreadState {
-  return { ...withMessages(state, page.items, myId), hasOlder: page.hasMore };
+export function withOlderPage(state: ThreadState, page: { items: Message[]; hasMore: boolean }): ThreadState {
+  return { ...withMessages(state, page.items), hasOlder: page.hasMore };
 }
 
 /** A durable event from conversations.onEvent; events about members or the title leave the list alone. */
-export function withEvent(state: ThreadState, event: ConversationEvent, myId: number): ThreadState {
-  return event.message ? withMessages(state, [event.message], myId) : state;
-}
-
-export function withSendStarted(state: ThreadState, clientId: string, body: string): ThreadState {
-  const others = state.pending.filter((send) => send.clientId !== clientId);
-  return { ...state, pending: [...others, { clientId, body, status: 'pending', error: null, resend: null }] };
-}
-
-/** A retry keeps the pending entry (and its clientId), so the server can never store it twice. */
-export function withRetry(state: ThreadState, clientId: string): ThreadState {
-  return {
-    ...state,
-    pending: state.pending.map((send) => (send.clientId === clientId ? { ...send, status: 'pending', error: null, resend: null } : send)),
-  };
-}
-
-export function withSendFailed(state: ThreadState, clientId: string, error: string, resend: PendingSend['resend'] = null): ThreadState {
-  return { ...state, pending: state.pending.map((send) => (send.clientId === clientId ? { ...send, status: 'failed', error, resend } : send)) };
-}
-
-export function withSendDiscarded(state: ThreadState, clientId: string): ThreadState {
-  return { ...state, pending: state.pending.filter((send) => send.clientId !== clientId) };
+export function withEvent(state: ThreadState, event: ConversationEvent): ThreadState {
+  return event.message ? withMessages(state, [event.message]) : state;
 }
 
 export function newestSeq(state: ThreadState): number {

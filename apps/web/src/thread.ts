@@ -1,28 +1,25 @@
 import { skipToken } from '@tanstack/react-query';
-import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { reconnectDelayMs } from './connection.ts';
-import { useConnectionStatus } from './hooks.ts';
-import { describeError, describeSendError, resendOf } from './errors.ts';
+import { describeError } from './errors.ts';
+import { useOutbox } from './hooks.ts';
 import {
   EMPTY_THREAD,
   withEvent,
   withMessages,
   withNewestPage,
   withOlderPage,
-  withRetry,
-  withSendDiscarded,
-  withSendFailed,
-  withSendStarted,
+  type PendingSend,
   type ThreadState,
 } from './thread-state.ts';
 import { isApiError, trpc, type ConversationDetail, type Message } from './trpc.ts';
 
 export const PAGE_SIZE = 50;
-/** How long a send may wait for its answer before it shows as not sent (with Retry). */
-export const SEND_TIMEOUT_MS = 15_000;
 
 export interface Thread {
   state: ThreadState;
+  /** My messages on their way here, oldest first. */
+  pending: readonly PendingSend[];
   status: 'loading' | 'ready' | 'error';
   error: string | null;
   loadingOlder: boolean;
@@ -40,7 +37,6 @@ export interface Thread {
 
 const errorText = (error: unknown) => (isApiError(error) ? describeError(error) : 'Something went wrong. Please try again.');
 
-
 /**
  * One open conversation's messages: the newest page first, older pages on demand, kept live
  * by conversations.onEvent, which resumes exactly after the newest seq loaded (the socket
@@ -48,6 +44,7 @@ const errorText = (error: unknown) => (isApiError(error) ? describeError(error) 
  */
 export function useThread(conversation: ConversationDetail, myId: number): Thread {
   const conversationId = conversation.id;
+  const outbox = useOutbox();
   const utils = trpc.useUtils();
   const [state, setState] = useState<ThreadState>(EMPTY_THREAD);
   const [status, setStatus] = useState<Thread['status']>('loading');
@@ -70,7 +67,8 @@ export function useThread(conversation: ConversationDetail, myId: number): Threa
       .query({ conversationId, limit: PAGE_SIZE })
       .then((page) => {
         if (cancelled) return;
-        setState((current) => withNewestPage(current, page, myId));
+        setState((current) => withNewestPage(current, page));
+        outbox.confirm(page.items.filter((message) => message.senderId === myId));
         setResumeAfter(String(page.items.at(-1)?.seq ?? 0));
         setStatus('ready');
       })
@@ -82,7 +80,7 @@ export function useThread(conversation: ConversationDetail, myId: number): Threa
     return () => {
       cancelled = true;
     };
-  }, [utils, conversationId, myId, attempt]);
+  }, [utils, outbox, conversationId, myId, attempt]);
 
   const failedStreams = useRef(0);
   const restartTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
@@ -96,7 +94,9 @@ export function useThread(conversation: ConversationDetail, myId: number): Threa
       },
       onData: (tracked) => {
         const event = tracked.data;
-        setState((current) => withEvent(current, event, myId));
+        setState((current) => withEvent(current, event));
+        // My message, from here or another tab: whichever copy comes first confirms it.
+        if (event.message?.senderId === myId) outbox.confirm([event.message]);
         if (event.type !== 'message.created' && event.type !== 'message.edited' && event.type !== 'message.deleted') {
           // Members or title changed: the header and names come from conversations.get.
           void utils.conversations.get.invalidate({ id: conversationId });
@@ -125,117 +125,52 @@ export function useThread(conversation: ConversationDetail, myId: number): Threa
     setOlderError(null);
     try {
       const page = await utils.client.messages.list.query({ conversationId, before: oldest.seq, limit: PAGE_SIZE });
-      setState((current) => withOlderPage(current, page, myId));
+      setState((current) => withOlderPage(current, page));
     } catch (caught) {
       setOlderError(errorText(caught));
     } finally {
       setLoadingOlder(false);
     }
-  }, [utils, conversationId, myId]);
+  }, [utils, conversationId]);
 
-  // My sends go one at a time, each after the one before has its answer: the server numbers
-  // messages as their calls arrive, and calls sent together (one HTTP batch, or two requests
-  // racing on two connections) can arrive in either order, so messages typed quickly could be
-  // stored out of the order they were typed. A send that gets no answer in SEND_TIMEOUT_MS
-  // fails (its retry keeps the clientId, so it is never stored twice) and lets the next go.
-  const sendQueue = useRef<Promise<void>>(Promise.resolve());
-  // Failed sends that go again by themselves after a wait; cleared when the thread closes.
-  const resendTimers = useRef(new Set<ReturnType<typeof setTimeout>>());
-  useEffect(() => {
-    const timers = resendTimers.current;
-    return () => timers.forEach(clearTimeout);
-  }, []);
-  const resendLater = useRef<(clientId: string) => void>(() => undefined);
-  const attemptSend = useCallback(
-    (clientId: string, body: string) => {
-      sendQueue.current = sendQueue.current.then(() =>
-        utils.client.messages.send
-          .mutate({ conversationId, body, clientId }, { signal: AbortSignal.timeout(SEND_TIMEOUT_MS) })
-          .then((message) => setState((current) => withMessages(current, [message], myId)))
-          .catch((caught: unknown) => {
-            const resend = isApiError(caught) ? resendOf(caught) : null;
-            setState((current) =>
-              withSendFailed(current, clientId, isApiError(caught) ? describeSendError(caught) : errorText(caught), resend?.when ?? null),
-            );
-            if (resend?.when !== 'after-wait') return;
-            const timer = setTimeout(() => {
-              resendTimers.current.delete(timer);
-              resendLater.current(clientId);
-            }, resend.waitMs);
-            resendTimers.current.add(timer);
-          }),
-      );
-    },
-    [utils, conversationId, myId],
+  // My sends are the tab's outbox's (outbox.ts): one at a time, in order, kept while I am
+  // elsewhere. Here they show, and what it stores shows at once.
+  const pending = useSyncExternalStore(outbox.subscribe, () => outbox.pendingIn(conversationId));
+  useEffect(
+    () =>
+      outbox.onSent((message) => {
+        if (message.conversationId === conversationId) setState((current) => withMessages(current, [message]));
+      }),
+    [outbox, conversationId],
   );
-
-  const send = useCallback(
-    (body: string) => {
-      const clientId = crypto.randomUUID();
-      setState((current) => withSendStarted(current, clientId, body));
-      attemptSend(clientId, body);
-    },
-    [attemptSend],
-  );
-
-  const retry = useCallback(
-    (clientId: string) => {
-      const pending = stateRef.current.pending.find((item) => item.clientId === clientId);
-      // Only a failed send goes again (a timer's resend may find it retried by hand, sent or discarded).
-      if (pending?.status !== 'failed') return;
-      setState((current) => withRetry(current, clientId));
-      attemptSend(clientId, pending.body);
-    },
-    [attemptSend],
-  );
-  useLayoutEffect(() => {
-    resendLater.current = retry;
-  });
-
-  // Sends that got no answer go again, in the order they were written, once the connection
-  // is back: the socket reconnected after it dropped, or the browser says it is online again.
-  const connection = useConnectionStatus();
-  const resendWaiting = useCallback(() => {
-    for (const send of stateRef.current.pending) if (send.status === 'failed' && send.resend === 'when-online') retry(send.clientId);
-  }, [retry]);
-  const wasDown = useRef(false);
-  useEffect(() => {
-    if (connection === 'reconnecting') wasDown.current = true;
-    if (connection !== 'open' || !wasDown.current) return;
-    wasDown.current = false;
-    resendWaiting();
-  }, [connection, resendWaiting]);
-  useEffect(() => {
-    window.addEventListener('online', resendWaiting);
-    return () => window.removeEventListener('online', resendWaiting);
-  }, [resendWaiting]);
-
-  const discard = useCallback((clientId: string) => setState((current) => withSendDiscarded(current, clientId)), []);
+  const send = useCallback((body: string) => outbox.send(conversationId, body), [outbox, conversationId]);
+  const retry = useCallback((clientId: string) => outbox.retry(clientId), [outbox]);
+  const discard = useCallback((clientId: string) => outbox.discard(clientId), [outbox]);
 
   const edit = useCallback(
     async (message: Message, body: string) => {
       try {
         const edited = await utils.client.messages.edit.mutate({ id: message.id, body });
-        setState((current) => withMessages(current, [edited], myId));
+        setState((current) => withMessages(current, [edited]));
         return null;
       } catch (caught) {
         return errorText(caught);
       }
     },
-    [utils, myId],
+    [utils],
   );
 
   const remove = useCallback(
     async (message: Message) => {
       try {
         const tombstone = await utils.client.messages.delete.mutate({ id: message.id });
-        setState((current) => withMessages(current, [tombstone], myId));
+        setState((current) => withMessages(current, [tombstone]));
         return null;
       } catch (caught) {
         return errorText(caught);
       }
     },
-    [utils, myId],
+    [utils],
   );
 
   const reload = useCallback(() => {
@@ -244,5 +179,5 @@ export function useThread(conversation: ConversationDetail, myId: number): Threa
     setAttempt((count) => count + 1);
   }, []);
 
-  return { state, status, error, loadingOlder, olderError, ended, reload, loadOlder, send, retry, discard, edit, remove };
+  return { state, pending, status, error, loadingOlder, olderError, ended, reload, loadOlder, send, retry, discard, edit, remove };
 }

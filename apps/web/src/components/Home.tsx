@@ -1,5 +1,6 @@
 import { isUnauthorized } from '../errors.ts';
-import { useSession } from '../hooks.ts';
+import { OutboxContext, useSession } from '../hooks.ts';
+import { useTabOutbox } from '../tab-outbox.ts';
 import { useLiveInbox, useUnreadTitle } from '../live-inbox.ts';
 import { trpc, type Me } from '../trpc.ts';
 import { ConnectionBanner } from './ConnectionBanner.tsx';
@@ -17,6 +18,8 @@ export function Home({ me }: { me: Me }) {
   const route = useRoute();
   useLiveInbox();
   useUnreadTitle();
+  // Mine while signed in: messages on their way outlive the conversation they were written in.
+  const outbox = useTabOutbox(me.id);
   const logout = trpc.auth.logout.useMutation({
     // Signing out must always work on this device, even when the server cannot be reached.
     onSuccess: () => session.end(),
@@ -24,54 +27,56 @@ export function Home({ me }: { me: Me }) {
   });
 
   return (
-    <div className="app">
-      <div className="masthead">
-        <header className="topbar">
-          <p className="brand">Parley</p>
-          <div className="account">
-            {me.role === 'admin' && (
-              <a className="button" href="/admin" onClick={followLink} aria-current={route.name === 'admin' ? 'page' : undefined}>
-                Admin
+    <OutboxContext value={outbox}>
+      <div className="app">
+        <div className="masthead">
+          <header className="topbar">
+            <p className="brand">Parley</p>
+            <div className="account">
+              {me.role === 'admin' && (
+                <a className="button" href="/admin" onClick={followLink} aria-current={route.name === 'admin' ? 'page' : undefined}>
+                  Admin
+                </a>
+              )}
+              <span className="me" data-testid="current-user">
+                <span className="visually-hidden">Signed in as </span>
+                <bdi>{me.displayName}</bdi>
+              </span>
+              <button
+                type="button"
+                className="button"
+                onClick={() => logout.mutate()}
+                disabled={logout.isPending}
+                aria-busy={logout.isPending || undefined}
+              >
+                {logout.isPending ? 'Signing out…' : 'Sign out'}
+              </button>
+            </div>
+          </header>
+          <ConnectionBanner />
+        </div>
+        {/* Narrow screens show one pane at a time (styles.css), chosen by the route. */}
+        <main className={route.name === 'inbox' ? 'content showing-inbox' : 'content showing-thread'}>
+          {route.name !== 'admin' && <Inbox me={me} currentId={route.name === 'conversation' ? route.id : null} />}
+          {route.name === 'admin' ? (
+            <AdminPage me={me} />
+          ) : route.name === 'conversation' ? (
+            // Keyed: another conversation starts from fresh state (scroll, drafts, streams).
+            <ConversationPane key={route.id} id={route.id} me={me} />
+          ) : route.name === 'not-found' ? (
+            <section className="thread-pane placeholder" aria-label="Not found">
+              <p role="alert">There is nothing at this address.</p>
+              <a className="button" href="/" onClick={followLink}>
+                Back to conversations
               </a>
-            )}
-            <span className="me" data-testid="current-user">
-              <span className="visually-hidden">Signed in as </span>
-              <bdi>{me.displayName}</bdi>
-            </span>
-            <button
-              type="button"
-              className="button"
-              onClick={() => logout.mutate()}
-              disabled={logout.isPending}
-              aria-busy={logout.isPending || undefined}
-            >
-              {logout.isPending ? 'Signing out…' : 'Sign out'}
-            </button>
-          </div>
-        </header>
-        <ConnectionBanner />
+            </section>
+          ) : (
+            <section className="thread-pane placeholder" aria-label="No conversation open">
+              <p className="muted">Pick a conversation to read it here.</p>
+            </section>
+          )}
+        </main>
       </div>
-      {/* Narrow screens show one pane at a time (styles.css), chosen by the route. */}
-      <main className={route.name === 'inbox' ? 'content showing-inbox' : 'content showing-thread'}>
-        {route.name !== 'admin' && <Inbox me={me} currentId={route.name === 'conversation' ? route.id : null} />}
-        {route.name === 'admin' ? (
-          <AdminPage me={me} />
-        ) : route.name === 'conversation' ? (
-          // Keyed: another conversation starts from fresh state (scroll, drafts, streams).
-          <ConversationPane key={route.id} id={route.id} me={me} />
-        ) : route.name === 'not-found' ? (
-          <section className="thread-pane placeholder" aria-label="Not found">
-            <p role="alert">There is nothing at this address.</p>
-            <a className="button" href="/" onClick={followLink}>
-              Back to conversations
-            </a>
-          </section>
-        ) : (
-          <section className="thread-pane placeholder" aria-label="No conversation open">
-            <p className="muted">Pick a conversation to read it here.</p>
-          </section>
-        )}
-      </main>
-    </div>
+    </OutboxContext>
   );
 }

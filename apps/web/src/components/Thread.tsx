@@ -55,7 +55,7 @@ export function Thread({ conversation, me }: { conversation: ConversationDetail;
     <>
       <MessageList
         messages={thread.state.messages}
-        pending={thread.state.pending}
+        pending={thread.pending}
         myId={me.id}
         otherReadUpTo={otherReadUpTo}
         conversation={conversation}

@@ -1,0 +1,156 @@
+import { TRPCClientError } from '@trpc/client';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { clearOutboxes, Outbox, type SendMessage } from './outbox.ts';
+import { message } from './test-fixtures.ts';
+import type { Message } from './trpc.ts';
+import type { AppRouter } from '@parley/api';
+
+const ME = 1;
+const DM = 7;
+
+/** A server that stores what it is sent, in arrival order, unless `refuse` says otherwise for that call. */
+function fakeServer(refuse: (call: number, body: string) => TRPCClientError<AppRouter> | null = () => null) {
+  const stored: Message[] = [];
+  const calls: string[] = [];
+  const sendMessage: SendMessage = async ({ conversationId, body, clientId }) => {
+    calls.push(body);
+    await Promise.resolve();
+    const refusal = refuse(calls.length, body);
+    if (refusal) throw refusal;
+    const known = stored.find((item) => item.clientId === clientId);
+    if (known) return known;
+    const stored1 = { ...message(ME, body), id: stored.length + 1, seq: stored.length + 1, conversationId, clientId };
+    stored.push(stored1);
+    return stored1;
+  };
+  return { stored, calls, sendMessage, bodies: () => stored.map((item) => item.body) };
+}
+
+/** A refusal as the tRPC client rejects with it. */
+const refusal = (code: 'TOO_MANY_REQUESTS' | 'BAD_REQUEST', retryAfterMs: number | null) =>
+  TRPCClientError.from<AppRouter>({ error: { code: -32600, message: 'refused', data: { code, httpStatus: 400, path: 'messages.send', zodError: null, retryAfterMs } } });
+const tooFast = (retryAfterMs: number) => refusal('TOO_MANY_REQUESTS', retryAfterMs);
+const noAnswer = () => TRPCClientError.from<AppRouter>(new TypeError('Failed to fetch'));
+const settle = () => vi.advanceTimersByTimeAsync(0);
+
+describe('Outbox', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('sends one at a time, in the order written, and forgets each once stored', async () => {
+    const server = fakeServer();
+    const outbox = new Outbox(server.sendMessage, null, ME);
+    const sent: string[] = [];
+    outbox.onSent((stored) => sent.push(stored.body));
+    for (const body of ['one', 'two', 'three']) outbox.send(DM, body);
+    expect(outbox.pendingIn(DM).map((send) => [send.body, send.status])).toEqual([
+      ['one', 'pending'],
+      ['two', 'pending'],
+      ['three', 'pending'],
+    ]);
+    await settle();
+    expect(server.bodies()).toEqual(['one', 'two', 'three']);
+    expect(sent).toEqual(['one', 'two', 'three']);
+    expect(outbox.pendingIn(DM)).toEqual([]);
+  });
+
+  it('holds every later send behind one the rate limit refused, and sends them all in order after the longest wait', async () => {
+    // m3's first call is refused for 9 s. (Had m4 and m5 been tried, the limit would have named
+    // shorter and shorter waits, and timers of their own would have sent them before m3.)
+    let refused = false;
+    const server = fakeServer((_call, body) => {
+      if (body !== 'm3' || refused) return null;
+      refused = true;
+      return tooFast(9_000);
+    });
+    const outbox = new Outbox(server.sendMessage, null, ME);
+    for (const body of ['m1', 'm2', 'm3', 'm4', 'm5']) outbox.send(DM, body);
+    await settle();
+    expect(server.bodies()).toEqual(['m1', 'm2']);
+    // m4 and m5 were not even tried: they wait with m3.
+    expect(server.calls).toEqual(['m1', 'm2', 'm3']);
+    expect(outbox.pendingIn(DM).map((send) => [send.body, send.status, send.resend])).toEqual([
+      ['m3', 'failed', 'after-wait'],
+      ['m4', 'failed', 'after-wait'],
+      ['m5', 'failed', 'after-wait'],
+    ]);
+    // Written during the wait: behind them too.
+    outbox.send(DM, 'm6');
+    await settle();
+    expect(server.calls).toHaveLength(3);
+
+    await vi.advanceTimersByTimeAsync(9_000);
+    expect(server.bodies()).toEqual(['m1', 'm2', 'm3', 'm4', 'm5', 'm6']);
+    expect(outbox.pendingIn(DM)).toEqual([]);
+  });
+
+  it('sends again once online what got no answer, in order, and lets a refused one not hold the others', async () => {
+    let online = false;
+    const server = fakeServer((_call, body) =>
+      body === 'refused' ? refusal('BAD_REQUEST', null) : online ? null : noAnswer(),
+    );
+    const outbox = new Outbox(server.sendMessage, null, ME);
+    outbox.send(DM, 'refused');
+    await settle();
+    expect(outbox.pendingIn(DM)[0]).toMatchObject({ status: 'failed', resend: null });
+    outbox.send(DM, 'offline 1');
+    outbox.send(DM, 'offline 2');
+    await settle();
+    expect(outbox.pendingIn(DM).map((send) => send.resend)).toEqual([null, 'when-online', 'when-online']);
+
+    online = true;
+    outbox.resendWaiting('when-online');
+    await settle();
+    expect(server.bodies()).toEqual(['offline 1', 'offline 2']);
+    // The refusal waits for the user: Retry or Discard.
+    expect(outbox.pendingIn(DM).map((send) => send.body)).toEqual(['refused']);
+    outbox.discard(outbox.pendingIn(DM)[0]?.clientId ?? '');
+    expect(outbox.pendingIn(DM)).toEqual([]);
+  });
+
+  it('keeps what is unsent over a reload of the tab and sends it then, with the same clientIds; sign-out forgets it', async () => {
+    const storage = window.sessionStorage;
+    storage.clear();
+    const offline = fakeServer(() => noAnswer());
+    const before = new Outbox(offline.sendMessage, storage, ME);
+    before.start();
+    before.send(DM, 'written offline');
+    before.send(DM + 1, 'elsewhere');
+    await settle();
+    const clientIds = [...before.pendingIn(DM), ...before.pendingIn(DM + 1)].map((send) => send.clientId);
+
+    const server = fakeServer();
+    const after = new Outbox(server.sendMessage, storage, ME);
+    after.start();
+    await settle();
+    expect(server.stored.map((item) => [item.body, item.clientId])).toEqual([
+      ['written offline', clientIds[0]],
+      ['elsewhere', clientIds[1]],
+    ]);
+    // Another user of the same tab never sends them.
+    const other = fakeServer();
+    before.send(DM, 'still unsent');
+    await settle();
+    const someoneElse = new Outbox(other.sendMessage, storage, ME + 1);
+    someoneElse.start();
+    await settle();
+    expect(other.calls).toEqual([]);
+
+    clearOutboxes(storage);
+    const afterSignOut = fakeServer();
+    const next = new Outbox(afterSignOut.sendMessage, storage, ME);
+    next.start();
+    await settle();
+    expect(afterSignOut.calls).toEqual([]);
+  });
+
+  it('confirms a send whose copy came first from the live stream', async () => {
+    const server = fakeServer(() => noAnswer());
+    const outbox = new Outbox(server.sendMessage, null, ME);
+    outbox.send(DM, 'hello');
+    await settle();
+    const [send] = outbox.pendingIn(DM);
+    outbox.confirm([{ ...message(ME, 'hello'), clientId: send?.clientId ?? '' }]);
+    expect(outbox.pendingIn(DM)).toEqual([]);
+  });
+});

@@ -1,0 +1,44 @@
+import { useEffect, useRef, useState } from 'react';
+import { tabSessionStorage } from './drafts.ts';
+import { useConnectionStatus } from './hooks.ts';
+import { Outbox } from './outbox.ts';
+import { trpc } from './trpc.ts';
+
+/** How long a send may wait for its answer before it shows as not sent (and goes again once online). */
+export const SEND_TIMEOUT_MS = 15_000;
+
+/**
+ * The signed-in tab's outbox: made once, sending through the API, and told when the
+ * connection is back (the socket reconnected after it dropped, or the browser's online
+ * event), which is when sends that got no answer go again.
+ */
+export function useTabOutbox(userId: number): Outbox {
+  const utils = trpc.useUtils();
+  const [outbox] = useState(
+    () =>
+      new Outbox(
+        (input) => utils.client.messages.send.mutate(input, { signal: AbortSignal.timeout(SEND_TIMEOUT_MS) }),
+        tabSessionStorage(),
+        userId,
+      ),
+  );
+  useEffect(() => {
+    outbox.start();
+    return () => outbox.dispose();
+  }, [outbox]);
+
+  const connection = useConnectionStatus();
+  const wasDown = useRef(false);
+  useEffect(() => {
+    if (connection === 'reconnecting') wasDown.current = true;
+    if (connection !== 'open' || !wasDown.current) return;
+    wasDown.current = false;
+    outbox.resendWaiting('when-online');
+  }, [connection, outbox]);
+  useEffect(() => {
+    const backOnline = () => outbox.resendWaiting('when-online');
+    window.addEventListener('online', backOnline);
+    return () => window.removeEventListener('online', backOnline);
+  }, [outbox]);
+  return outbox;
+}
