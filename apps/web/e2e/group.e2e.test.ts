@@ -120,6 +120,20 @@ describe('groups, notes and long histories in a real browser', () => {
     await bobPage.getByRole('button', { name: 'Rename' }).waitFor();
     expect(await bobPage.getByRole('button', { name: /^Make admin / }).count()).toBe(0);
     await screenshot(bobPage, 'group-details');
+
+    // Alice thinks of leaving and stays: Escape or Stay puts the keyboard back on "Leave group".
+    const leaveGroup = page.getByRole('button', { name: 'Leave group' });
+    const confirmLeave = page.getByRole('group', { name: 'Leave this group?' });
+    const leaveFocused = () => leaveGroup.and(page.locator(':focus')).count();
+    await leaveGroup.click();
+    await confirmLeave.waitFor();
+    await page.keyboard.press('Escape');
+    await expect.poll(() => confirmLeave.count()).toBe(0);
+    await expect.poll(leaveFocused).toBe(1);
+    await leaveGroup.click();
+    await confirmLeave.getByRole('button', { name: 'Stay' }).click();
+    await expect.poll(() => confirmLeave.count()).toBe(0);
+    await expect.poll(leaveFocused).toBe(1);
   });
 
   it('gives a member removed and added back, or who left and came back, the group again: history, composer and live messages', async () => {

@@ -121,12 +121,33 @@ describe('hasVisibleText', () => {
       '\u3164\u115F\u1160\uFFA0\u2800',
       '\u034F',
       '\u0007\u0085',
+      // Format characters, a stand-in for an object, combining marks with no base.
+      '\uFFF9\uFFFA\uFFFB',
+      '\uFFFC',
+      '\u{13430}',
+      '\u0301',
+      ' \u0301\u0308 ',
     ];
     for (const text of invisible) expect({ text, visible: hasVisibleText(text) }).toEqual({ text, visible: false });
   });
 
-  it('finds letters, emoji and marks, whatever invisible characters surround them', () => {
-    for (const text of ['a', '\u200Bx\u200B', '👩‍👩‍👧', 'שלום', '\u202Eevil\u202C', '\u0301', '.']) {
+  it('finds letters, emoji and marks on a base, whatever invisible characters surround them', () => {
+    const visible = [
+      'a',
+      '\u200Bx\u200B',
+      '👩‍👩‍👧',
+      '🇫🇷',
+      'שלום',
+      'नमस्ते',
+      '\u202Eevil\u202C',
+      'e\u0301',
+      '.',
+      // A replacement character, the tatweel and the end-of-ayah sign each draw a glyph.
+      '\uFFFD',
+      '\u0640\u0640',
+      '\u06DD',
+    ];
+    for (const text of visible) {
       expect({ text, visible: hasVisibleText(text) }).toEqual({ text, visible: true });
     }
   });

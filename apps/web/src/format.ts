@@ -79,11 +79,14 @@ function listNames(names: string[], total: number): string {
 
 /**
  * A character someone can see: not whitespace, not default-ignorable (zero-width spaces and
- * joiners, BOM, soft hyphen, bidi marks and controls, Hangul fillers…), not a control, not
- * the blank Braille pattern. A copy of the API's rule (packages/api/src/schemas.ts, which
- * the web app may not import at run time); the API's text-edges test fails if they differ.
+ * joiners, BOM, soft hyphen, bidi marks and controls, Hangul fillers…), not a control or other
+ * format character (U+FFF9–U+FFFB), not a combining mark (it draws only on a base), not the
+ * object replacement character U+FFFC or the blank Braille pattern; the prepended
+ * concatenation marks (U+0600–U+0605, U+06DD…) draw a glyph, so they count. A copy of the
+ * API's rule (packages/api/src/schemas.ts, which the web app may not import at run time);
+ * the API's text-edges test fails if they differ.
  */
-export const VISIBLE_CHARACTER = /[^\p{White_Space}\p{Default_Ignorable_Code_Point}\p{Cc}\u2800]/u;
+export const VISIBLE_CHARACTER = /[^\p{White_Space}\p{Default_Ignorable_Code_Point}\p{Cc}\p{Cf}\p{M}\u2800\uFFFC]|[\u0600-\u0605\u06DD\u070F\u0890\u0891\u08E2\u{110BD}\u{110CD}]/u;
 
 /** Whether text shows anything: the API refuses a message, name or title that does not. */
 export function hasVisibleText(text: string): boolean {

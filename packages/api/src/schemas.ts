@@ -30,12 +30,18 @@ export const hasNoNul = (value: string) => !value.includes('\u0000');
 /**
  * A character someone can see. Whitespace, default-ignorable characters (zero-width spaces
  * and joiners, BOM, soft hyphen, bidi marks and controls, Hangul fillers, variation
- * selectors, the combining grapheme joiner…), C0/C1 controls and the blank Braille pattern
- * U+2800 draw nothing, so text made only of them is empty: an empty bubble, a blank name.
+ * selectors, the combining grapheme joiner…), C0/C1 controls, the other format characters
+ * (\p{Cf}: the interlinear annotation marks U+FFF9–U+FFFB, hieroglyph format controls), the
+ * object replacement character U+FFFC (a stand-in for an embedded object a message never
+ * has) and the blank Braille pattern U+2800 draw nothing, so text made only of them is
+ * empty: an empty bubble, a blank name. A combining mark (\p{M}) draws only on a base
+ * character, so marks alone are empty too ("e\u0301" is visible by its "e"). The prepended
+ * concatenation marks (U+0600–U+0605, U+06DD end of ayah…) are format characters with a
+ * glyph of their own, so they count as visible; U+FFFD and the tatweel U+0640 draw a glyph too.
  * The web app keeps a copy (apps/web/src/format.ts, `VISIBLE_CHARACTER`); keep the two equal
  * (test/text-edges.test.ts compares them).
  */
-export const VISIBLE_CHARACTER = /[^\p{White_Space}\p{Default_Ignorable_Code_Point}\p{Cc}\u2800]/u;
+export const VISIBLE_CHARACTER = /[^\p{White_Space}\p{Default_Ignorable_Code_Point}\p{Cc}\p{Cf}\p{M}\u2800\uFFFC]|[\u0600-\u0605\u06DD\u070F\u0890\u0891\u08E2\u{110BD}\u{110CD}]/u;
 
 export const hasVisibleCharacter = (value: string) => VISIBLE_CHARACTER.test(value);
 
@@ -67,9 +73,24 @@ export function text(label: string, max: number, { allowEmpty = false } = {}) {
   );
 }
 
-/** A name others see beside their own text: no direction controls to disguise it. */
+/**
+ * Controls and line breaks: C0/C1 controls (tab, newline, BEL, NEL…) and the line and
+ * paragraph separators U+2028/U+2029. A name is shown on one line beside others' text; a
+ * break in it splits a header or an inbox row, a control draws nothing or a box.
+ */
+export const LINE_BREAK_OR_CONTROL = /[\p{Cc}\u2028\u2029]/u;
+
+export const hasNoLineBreakOrControl = (value: string) => !LINE_BREAK_OR_CONTROL.test(value);
+
+/**
+ * A name others see beside their own text (display names and group titles, one rule for
+ * both): one line, no controls, no direction controls to disguise it. Message bodies keep
+ * newlines and tabs.
+ */
 function nameText(label: string, max: number) {
-  return text(label, max).refine(hasNoBidiControl, `${label} cannot contain text-direction controls (U+202A–U+202E, U+2066–U+2069)`);
+  return text(label, max)
+    .refine(hasNoLineBreakOrControl, `${label} cannot contain line breaks, tabs or control characters`)
+    .refine(hasNoBidiControl, `${label} cannot contain text-direction controls (U+202A–U+202E, U+2066–U+2069)`);
 }
 
 export const displayName = nameText('A display name', INPUT_LIMITS.displayNameMax);

@@ -5,7 +5,8 @@
  * later read and the stored row; what is refused is a BAD_REQUEST naming the field.
  * Limits count code points, as people count characters: an emoji is one, a combining mark is one.
  * Text with nothing visible in it is empty. Names and titles refuse direction controls that
- * could disguise them; message bodies keep them (the web app isolates each body).
+ * could disguise them, and line breaks, tabs and other controls; message bodies keep them
+ * (the web app isolates each body).
  */
 import { readFileSync } from 'node:fs';
 import { ConversationSchema, MessageSchema, testDialects, UserSchema } from '@parley/db';
@@ -27,7 +28,12 @@ function accepted(max: number): [string, string][] {
     ['a family emoji alone (visible, joined by ZWJ)', '👩‍👩‍👧'],
     ['zero-width characters inside', 'a\u200Bb\u200Dc'],
     ['invisible characters around a visible one', '\u200B\u2060x\uFEFF\u00AD'],
-    ['CRLF and tabs inside', 'one\r\ntwo\tthree'],
+    ['flags (regional indicators)', '🇫🇷🇯🇵'],
+    ['Arabic, Hebrew and Devanagari', 'مرحبا שלום नमस्ते'],
+    ['a lone decomposed é (e + combining acute)', 'e\u0301'],
+    ['a replacement character (it draws a glyph)', '\uFFFD'],
+    ['only tatweels (they draw a line)', '\u0640\u0640'],
+    ['an end-of-ayah sign (a format character with a glyph)', '\u06DD'],
     ['markup', '<img src=x onerror=alert(1)>'],
     ['the limit between spaces (trimmed to the limit)', ` \n${'b'.repeat(max)}\t `],
   ];
@@ -49,7 +55,13 @@ const INVISIBLE_ONLY: [string, string][] = [
   ['only a combining grapheme joiner', '\u034F'],
   ['only variation selectors and tags', '\uFE0F\u{E0041}\u{E007F}'],
   ['only control characters', '\u0007\u001B\u0085'],
-  ['a mix of all of them', '\u200B \u2800\u3164\n\u202E\u034F\u00AD'],
+  ['only interlinear annotation characters', '\uFFF9\uFFFA\uFFFB'],
+  ['only an interlinear annotation anchor', '\uFFF9'],
+  ['only an object replacement character', '\uFFFC'],
+  ['only an Egyptian hieroglyph format control', '\u{13430}'],
+  ['only a combining mark, with no base', '\u0301'],
+  ['only combining marks between spaces', ' \u0301\u0308\u20DD '],
+  ['a mix of all of them', '\u200B \u2800\u3164\n\u202E\u034F\u00AD\uFFFA\uFFFC\u0301'],
 ];
 
 /** Texts a field of `max` characters must refuse. */
@@ -75,6 +87,17 @@ const WITH_BIDI_CONTROLS: [string, string][] = [
   ['a right-to-left override disguising a name', 'Erin \u202Eevil\u202C Q'],
   ['right-to-left text wrapped in controls', '\u202Bשלום\u202C \u2067مرحبا\u2069'],
   ...BIDI_CONTROLS.map((control): [string, string] => [`U+${control.codePointAt(0)?.toString(16).toUpperCase()} inside`, `a${control}b`]),
+];
+
+/** Line breaks and controls: a message keeps them, a one-line name or title may not. */
+const WITH_LINE_BREAKS_OR_CONTROLS: [string, string][] = [
+  ['CRLF and tabs inside', 'one\r\ntwo\tthree'],
+  ['a newline inside', 'Erin\nQ'],
+  ['a tab inside', 'Erin\tQ'],
+  ['a BEL at the end', 'Erin\u0007'],
+  ['a NEL (C1 control) inside', 'Erin\u0085Q'],
+  ['a line separator inside', 'Erin\u2028Q'],
+  ['a paragraph separator inside', 'Erin\u2029Q'],
 ];
 
 /** The messages a refused call gives for `field`, as the sign-up form and composer would show them. */
@@ -116,7 +139,7 @@ describe.each(testDialects())('text edges on %s', (dialect) => {
   describe('message body', () => {
     const max = INPUT_LIMITS.bodyMax;
 
-    it.each([...accepted(max), ...WITH_BIDI_CONTROLS])('keeps %s: sent, listed, edited and stored exactly', async (_what, text) => {
+    it.each([...accepted(max), ...WITH_BIDI_CONTROLS, ...WITH_LINE_BREAKS_OR_CONTROLS])('keeps %s: sent, listed, edited and stored exactly', async (_what, text) => {
       const api = getApi();
       const expected = text.trim();
       const sent = await ann.api.messages.send({ conversationId: notesId, body: text, clientId: nextClientId() });
@@ -153,6 +176,16 @@ describe.each(testDialects())('text edges on %s', (dialect) => {
   describe('group title', () => {
     const max = INPUT_LIMITS.titleMax;
 
+    it('says why a title with a line break or a control is refused, as for a display name', async () => {
+      const create = (title: string) => ann.api.conversations.create({ kind: 'group', title, participantIds: [ben.id] });
+      for (const title of ['Plans\tQ', 'Plans\nQ', 'Plans\u0085Q', 'Plans\u2029Q']) {
+        expect({ title, messages: await fieldMessages(create(title), 'title') }).toEqual({
+          title,
+          messages: ['A title cannot contain line breaks, tabs or control characters'],
+        });
+      }
+    });
+
     it.each(accepted(max))('keeps %s: created, renamed, read and stored exactly', async (_what, text) => {
       const api = getApi();
       const expected = text.trim();
@@ -168,7 +201,7 @@ describe.each(testDialects())('text edges on %s', (dialect) => {
       expect(await stored.title(api, group.id)).toBe(expected);
     });
 
-    it.each([...refused(max), ...WITH_BIDI_CONTROLS])('refuses %s, at creation and in a rename', async (_what, text) => {
+    it.each([...refused(max), ...WITH_BIDI_CONTROLS, ...WITH_LINE_BREAKS_OR_CONTROLS])('refuses %s, at creation and in a rename', async (_what, text) => {
       const api = getApi();
       await expectFieldError(ann.api.conversations.create({ kind: 'group', title: text, participantIds: [ben.id] }), 'title');
       const group = await ann.api.conversations.create({ kind: 'group', title: 'Kept', participantIds: [ben.id] });
@@ -187,6 +220,12 @@ describe.each(testDialects())('text edges on %s', (dialect) => {
         'A display name cannot contain text-direction controls (U+202A–U+202E, U+2066–U+2069)',
       ]);
       expect(await fieldMessages(register('\u200B'), 'displayName')).toEqual(['A display name cannot be empty']);
+      for (const name of ['Erin\u0007', 'Erin\nQ', 'Erin\u0085Q', 'Erin\u2028Q']) {
+        expect({ name, messages: await fieldMessages(register(name), 'displayName') }).toEqual({
+          name,
+          messages: ['A display name cannot contain line breaks, tabs or control characters'],
+        });
+      }
     });
 
     it('keeps every accepted edge at sign-up: returned, shown to others and stored exactly', async () => {
@@ -207,7 +246,7 @@ describe.each(testDialects())('text edges on %s', (dialect) => {
       }
     });
 
-    it.each([...refused(max), ...WITH_BIDI_CONTROLS])('refuses %s at sign-up, before any account is made', async (_what, text) => {
+    it.each([...refused(max), ...WITH_BIDI_CONTROLS, ...WITH_LINE_BREAKS_OR_CONTROLS])('refuses %s at sign-up, before any account is made', async (_what, text) => {
       const api = getApi();
       const username = `edge_refused_${(serial += 1)}`;
       await expectFieldError(api.anonymous.auth.register({ username, password: 'edge password', displayName: text }), 'displayName');

@@ -52,8 +52,10 @@ describe('Composer', () => {
     const input = screen.getByRole('textbox', { name: 'Message' });
     const send = screen.getByRole<HTMLButtonElement>('button', { name: 'Send' });
 
-    // Zero-width space, joiners, BOM, soft hyphen, bidi controls, Hangul filler, Braille blank, CGJ.
-    for (const invisible of ['\u200B', '\u200C\u200D\u2060\uFEFF\u00AD', '\u202E\u2066\u200F', '\u3164\u2800\u034F']) {
+    // Zero-width space, joiners, BOM, soft hyphen, bidi controls, Hangul filler, Braille blank, CGJ,
+    // interlinear annotation characters, the object replacement character, a mark with no base.
+    const invisibles = ['\u200B', '\u200C\u200D\u2060\uFEFF\u00AD', '\u202E\u2066\u200F', '\u3164\u2800\u034F', '\uFFF9', '\uFFFA\uFFFB', '\uFFFC', '\u0301'];
+    for (const invisible of invisibles) {
       await user.clear(input);
       await user.click(input);
       await user.paste(invisible);

@@ -1,4 +1,4 @@
-import { useId, useState } from 'react';
+import { useId, useRef, useState } from 'react';
 import { describeError, formErrorsOf } from '../errors.ts';
 import { hasVisibleText } from '../format.ts';
 import { canManage, canRemove, canSetRole } from '../group-rules.ts';
@@ -14,6 +14,13 @@ export function GroupDetails({ conversation, me }: { conversation: ConversationD
   const titleId = useId();
   const [title, setTitle] = useState(conversation.title ?? '');
   const [confirmingLeave, setConfirmingLeave] = useState(false);
+  // Staying puts the keyboard back on "Leave group", not the top of the page; after the next
+  // frame, as the button is rendered again only once the question is gone.
+  const leaveButton = useRef<HTMLButtonElement | null>(null);
+  const stay = () => {
+    setConfirmingLeave(false);
+    requestAnimationFrame(() => leaveButton.current?.focus());
+  };
   const refresh = () => utils.conversations.get.invalidate({ id: conversation.id });
   const rename = trpc.conversations.update.useMutation({ onSuccess: refresh });
   const add = trpc.conversations.addParticipants.useMutation({ onSuccess: refresh });
@@ -110,7 +117,7 @@ export function GroupDetails({ conversation, me }: { conversation: ConversationD
           role="group"
           aria-label="Leave this group?"
           onKeyDown={(event) => {
-            if (event.key === 'Escape') setConfirmingLeave(false);
+            if (event.key === 'Escape') stay();
           }}
         >
           <span>Leave this group? You will no longer see its messages unless someone adds you back.</span>
@@ -118,12 +125,12 @@ export function GroupDetails({ conversation, me }: { conversation: ConversationD
             Leave
           </button>
           {/* The safe choice has the focus: Enter or Escape right away keeps you in. */}
-          <button type="button" className="button" autoFocus onClick={() => setConfirmingLeave(false)}>
+          <button type="button" className="button" autoFocus onClick={stay}>
             Stay
           </button>
         </div>
       ) : (
-        <button type="button" className="button danger" onClick={() => setConfirmingLeave(true)}>
+        <button ref={leaveButton} type="button" className="button danger" onClick={() => setConfirmingLeave(true)}>
           Leave group
         </button>
       )}

@@ -21,13 +21,19 @@ export function MessageItem({ message, mine, senderName, delivery, onEdit, onDel
   const [mode, setMode] = useState<'view' | 'edit' | 'confirm-delete'>('view');
   const [error, setError] = useState<string | null>(null);
   const deleted = Boolean(message.deletedAt);
-  // Where the keyboard goes back to when the question closes: the Delete it came from, or the
-  // message itself once deleted (its actions are gone), never the top of the page.
+  // Where the keyboard goes back to when the question or the editor closes: the Delete or Edit
+  // it came from, or the message itself once deleted (its actions are gone), never the top of
+  // the page. After the next frame: the button is rendered again only once the mode is 'view'.
   const deleteButton = useRef<HTMLButtonElement | null>(null);
+  const editButton = useRef<HTMLButtonElement | null>(null);
   const item = useRef<HTMLLIElement | null>(null);
   const keep = () => {
     setMode('view');
     requestAnimationFrame(() => deleteButton.current?.focus());
+  };
+  const closeEditor = () => {
+    setMode('view');
+    requestAnimationFrame(() => editButton.current?.focus());
   };
   const created = new Date(message.createdAt);
 
@@ -53,10 +59,10 @@ export function MessageItem({ message, mine, senderName, delivery, onEdit, onDel
         ) : mode === 'edit' ? (
           <MessageEditor
             initial={message.body}
-            onCancel={() => setMode('view')}
+            onCancel={closeEditor}
             onSave={async (body) => {
               const failure = await onEdit(message, body);
-              if (!failure) setMode('view');
+              if (!failure) closeEditor();
               return failure;
             }}
           />
@@ -74,7 +80,7 @@ export function MessageItem({ message, mine, senderName, delivery, onEdit, onDel
         {mine && delivery && !deleted && <span className="delivery"> · {delivery}</span>}
         {mine && !deleted && mode === 'view' && (
           <span className="message-actions">
-            <button type="button" className="link-button" onClick={() => setMode('edit')} aria-label={`Edit message: ${message.body.slice(0, 40)}`}>
+            <button ref={editButton} type="button" className="link-button" onClick={() => setMode('edit')} aria-label={`Edit message: ${message.body.slice(0, 40)}`}>
               Edit
             </button>
             <button

@@ -162,3 +162,31 @@ describe('MessageList', () => {
     await waitFor(() => expect(document.activeElement).toBe(screen.getByTestId('message')));
   });
 });
+
+describe('MessageList: the message editor', () => {
+  it('gives the keyboard back to the message\'s Edit after Escape, Cancel and a save', async () => {
+    const user = userEvent.setup();
+    const mine = msg(9, alice.id, 'draft', now);
+    const handlers = renderList({ messages: [mine] });
+    const editAction = () => screen.getByRole('button', { name: /Edit message/ });
+    const editor = () => screen.queryByRole('textbox', { name: 'Edit message' });
+
+    await user.click(editAction());
+    expect(document.activeElement).toBe(editor());
+    await user.keyboard('{Escape}');
+    expect(editor()).toBeNull();
+    await waitFor(() => expect(document.activeElement).toBe(editAction()));
+
+    await user.click(editAction());
+    await user.click(screen.getByRole('button', { name: 'Cancel' }));
+    expect(editor()).toBeNull();
+    await waitFor(() => expect(document.activeElement).toBe(editAction()));
+
+    await user.click(editAction());
+    await user.type(editor() ?? document.body, ' saved{Enter}');
+    expect(handlers.onEdit).toHaveBeenCalledExactlyOnceWith(mine, 'draft saved');
+    await waitFor(() => expect(editor()).toBeNull());
+    await waitFor(() => expect(document.activeElement).toBe(editAction()));
+    expect(handlers.onDelete).not.toHaveBeenCalled();
+  });
+});
