@@ -64,7 +64,8 @@ export function ConversationPane({ id, me }: { id: number; me: Me }) {
         )}
       </header>
       {showDetails && detail.kind === 'group' && <GroupDetails conversation={detail} me={me} />}
-      <Thread conversation={detail} me={me} />
+      {/* Keyed on when I joined: added back after a removal, I get a fresh thread (and stream). */}
+      <Thread key={detail.participants.find((participant) => participant.id === me.id)?.joinedAt} conversation={detail} me={me} />
     </section>
   );
 }
