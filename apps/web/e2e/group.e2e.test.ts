@@ -227,5 +227,11 @@ describe('groups, notes and long histories in a real browser', () => {
     await expect.poll(() => bobsMessage.locator('.sender').innerText()).toBe('Bob Marley');
     await expect.poll(() => preview.innerText()).toBe('Bob Marley: One love, see you all');
     expect(await page.getByText('Former member').count()).toBe(0);
+
+    // Alice leaves it on another device while this page shows it: the page says so by the
+    // group's name, not as if the group had never existed.
+    await alice.conversations.leave.mutate({ id: group.id });
+    await page.getByText('You are no longer a member of “Farewells”.').waitFor();
+    expect(await page.getByText('does not exist').count()).toBe(0);
   });
 });

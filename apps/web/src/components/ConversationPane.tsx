@@ -22,9 +22,16 @@ export function ConversationPane({ id, me }: { id: number; me: Me }) {
   }
   if (conversation.isError) {
     const missing = conversation.error.data?.code === 'NOT_FOUND';
+    // Open here a moment ago (the last answer is kept): I was removed or left elsewhere.
+    const wasOpen = conversation.data;
+    const why = !missing
+      ? describeError(conversation.error)
+      : wasOpen
+        ? `You are no longer a member of “${conversationName(wasOpen, me.id)}”.`
+        : 'This conversation does not exist, or you are not a member of it.';
     return (
       <section className="thread-pane placeholder" aria-label="Conversation">
-        <p role="alert">{missing ? 'This conversation does not exist, or you are not a member of it.' : describeError(conversation.error)}</p>
+        <p role="alert">{why}</p>
         <div className="actions">
           {!missing && (
             <button type="button" className="button" onClick={() => void conversation.refetch()}>

@@ -17,7 +17,7 @@ export function Thread({ conversation, me }: { conversation: ConversationDetail;
   const now = useNow(60_000);
   // Read only what the reader can reach: not while they are scrolled up in the history.
   const [atEnd, setAtEnd] = useState(true);
-  useMarkRead(conversation.id, thread.status === 'ready' && atEnd ? newestSeq(thread.state) : 0);
+  useMarkRead(conversation.id, thread.status === 'ready' && atEnd && !thread.ended ? newestSeq(thread.state) : 0);
   const typingIds = useTypingUsers(conversation.id, thread.status === 'ready' && !thread.ended);
   const signalTyping = useTypingSignal(conversation.id);
   // Read receipts in direct messages only: in a group "Seen" would need to say by whom.
