@@ -1,4 +1,4 @@
-import type { Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { holdableNetwork, launchBrowser, screenshot, startApp } from './browser.ts';
 import { dmWithAlice, signInElsewhere, signInOnPage } from './people.ts';
@@ -14,6 +14,13 @@ async function openDmWithBob(page: Page, url: string) {
   await page.locator(`[data-conversation-id="${dm.id}"] a`).click();
   await page.getByRole('list', { name: 'Messages' }).waitFor();
   return { bob, dm };
+}
+
+/** The same in a browser context of its own (to take it offline). */
+async function openDmWithBobInContext(browser: Browser, url: string) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  return { context, page, ...(await openDmWithBob(page, url)) };
 }
 
 async function signIn(page: Page, url: string, username: string) {
@@ -185,9 +192,7 @@ describe('a conversation, in a real browser', () => {
   it('sends by itself, in order and once, what was written offline, when the browser is back online', async () => {
     await using app = await startApp();
     await using browser = await launchBrowser();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
-    const { bob, dm } = await openDmWithBob(page, app.url);
+    const { context, page, bob, dm } = await openDmWithBobInContext(browser, app.url);
 
     await context.setOffline(true);
     const composer = page.getByRole('textbox', { name: 'Message' });
@@ -256,9 +261,7 @@ describe('a conversation, in a real browser', () => {
   it('keeps a message written offline when its writer moves to another conversation, and sends it once back online', async () => {
     await using app = await startApp();
     await using browser = await launchBrowser();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
-    const { bob, dm } = await openDmWithBob(page, app.url);
+    const { context, page, bob, dm } = await openDmWithBobInContext(browser, app.url);
 
     await context.setOffline(true);
     const composer = page.getByRole('textbox', { name: 'Message' });

@@ -4,6 +4,7 @@ import { hasVisibleText } from '../format.ts';
 import { canManage, canRemove, canSetRole } from '../group-rules.ts';
 import { navigate } from '../router.ts';
 import { trpc, type ConversationDetail, type Me } from '../trpc.ts';
+import { ConfirmQuestion } from './ConfirmQuestion.tsx';
 import { UserSearch } from './UserSearch.tsx';
 
 const TITLE_MAX = 100;
@@ -112,23 +113,16 @@ export function GroupDetails({ conversation, me }: { conversation: ConversationD
         </p>
       )}
       {confirmingLeave ? (
-        <div
-          className="confirm"
-          role="group"
-          aria-label="Leave this group?"
-          onKeyDown={(event) => {
-            if (event.key === 'Escape') stay();
-          }}
+        <ConfirmQuestion
+          label="Leave this group?"
+          confirm="Leave"
+          cancel="Stay"
+          onConfirm={() => leave.mutate({ id: conversation.id })}
+          onCancel={stay}
+          busy={leave.isPending}
         >
-          <span>Leave this group? You will no longer see its messages unless someone adds you back.</span>
-          <button type="button" className="button danger" disabled={leave.isPending} onClick={() => leave.mutate({ id: conversation.id })}>
-            Leave
-          </button>
-          {/* The safe choice has the focus: Enter or Escape right away keeps you in. */}
-          <button type="button" className="button" autoFocus onClick={stay}>
-            Stay
-          </button>
-        </div>
+          Leave this group? You will no longer see its messages unless someone adds you back.
+        </ConfirmQuestion>
       ) : (
         <button ref={leaveButton} type="button" className="button danger" onClick={() => setConfirmingLeave(true)}>
           Leave group

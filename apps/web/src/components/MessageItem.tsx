@@ -1,5 +1,6 @@
 import { useRef, useState } from 'react';
 import type { Message } from '../trpc.ts';
+import { ConfirmQuestion } from './ConfirmQuestion.tsx';
 import { MessageEditor } from './MessageEditor.tsx';
 
 const timeFormat = new Intl.DateTimeFormat('en', { hour: 'numeric', minute: '2-digit' });
@@ -96,23 +97,9 @@ export function MessageItem({ message, mine, senderName, delivery, onEdit, onDel
         )}
       </p>
       {mode === 'confirm-delete' && (
-        <div
-          className="confirm"
-          role="group"
-          aria-label="Delete this message?"
-          onKeyDown={(event) => {
-            if (event.key === 'Escape') keep();
-          }}
-        >
-          <span>Delete this message for everyone?</span>
-          <button type="button" className="button danger" onClick={() => void remove()}>
-            Delete
-          </button>
-          {/* The safe choice has the focus: Enter or Escape right away keeps the message. */}
-          <button type="button" className="button" autoFocus onClick={keep}>
-            Keep
-          </button>
-        </div>
+        <ConfirmQuestion label="Delete this message?" confirm="Delete" cancel="Keep" onConfirm={() => void remove()} onCancel={keep}>
+          Delete this message for everyone?
+        </ConfirmQuestion>
       )}
       {error && (
         <p role="alert" className="inline-error">
