@@ -4,6 +4,7 @@
  * shared computer keeps nothing. Every storage call may throw (private modes, a full quota):
  * then drafts simply are not kept, and the composer works as before.
  */
+import { keysWithPrefix, removeKeysWithPrefix } from './tab-storage.ts';
 
 export interface DraftKey {
   userId: number;
@@ -74,35 +75,11 @@ export function createDraftStore(storage: Storage | null, limits: DraftLimits, n
 
 /** Removes every draft in `storage` (all users), e.g. when this tab signs out. */
 export function clearDrafts(storage: Storage | null): void {
-  if (!storage) return;
-  try {
-    for (const id of draftIds(storage)) storage.removeItem(id);
-  } catch {
-    // Storage blocked: there is nothing stored to clear.
-  }
-}
-
-/** The tab's sessionStorage, or null where touching it throws (some privacy settings). */
-export function tabSessionStorage(): Storage | null {
-  try {
-    return typeof window === 'undefined' ? null : window.sessionStorage;
-  } catch {
-    return null;
-  }
-}
-
-function draftIds(storage: Storage): string[] {
-  // Collected first: removing while walking by index would skip keys.
-  const ids: string[] = [];
-  for (let i = 0; i < storage.length; i++) {
-    const id = storage.key(i);
-    if (id?.startsWith(DRAFT_PREFIX)) ids.push(id);
-  }
-  return ids;
+  removeKeysWithPrefix(storage, DRAFT_PREFIX);
 }
 
 function dropOldest(storage: Storage, maxDrafts: number): void {
-  const ids = draftIds(storage);
+  const ids = keysWithPrefix(storage, DRAFT_PREFIX);
   if (ids.length <= maxDrafts) return;
   // Unreadable entries count as oldest, so they go first.
   const byAge = ids.map((id) => ({ id, savedAt: parse(storage.getItem(id))?.savedAt ?? 0 })).sort((a, b) => a.savedAt - b.savedAt);

@@ -11,8 +11,23 @@
  * (resend null) holds nothing: the user decides about it.
  */
 import { describeSendError, resendOf } from './errors.ts';
-import type { PendingSend } from './thread-state.ts';
+import { removeKeysWithPrefix } from './tab-storage.ts';
 import { isApiError, type Message } from './trpc.ts';
+
+/** A message I sent that the server has not confirmed: shown at once, retried with the same clientId. */
+export interface PendingSend {
+  clientId: string;
+  body: string;
+  status: 'pending' | 'failed';
+  /** Why the last attempt failed, in words. */
+  error: string | null;
+  /**
+   * Whether a failed send goes again by itself: once the connection is back (it got no
+   * answer), or after the wait the server asked for (a rate limit, the database briefly
+   * down); null when the server refused it and only the user can decide.
+   */
+  resend: 'when-online' | 'after-wait' | null;
+}
 
 export interface OutboxEntry extends PendingSend {
   conversationId: number;
@@ -69,7 +84,7 @@ export class Outbox {
     let view = this.#views.get(conversationId);
     if (!view) {
       const entries = this.#entries.filter((entry) => entry.conversationId === conversationId);
-      view = entries.length === 0 ? NOTHING : entries.map(({ clientId, body, status, error, resend }) => ({ clientId, body, status, error, resend }));
+      view = entries.length === 0 ? NOTHING : entries;
       this.#views.set(conversationId, view);
     }
     return view;
@@ -210,16 +225,5 @@ const isKept = (item: unknown): item is Kept =>
 
 /** Removes every kept outbox of this tab (all users), as on sign-out. */
 export function clearOutboxes(storage: Storage | null): void {
-  if (!storage) return;
-  try {
-    const ids: string[] = [];
-    for (let i = 0; i < storage.length; i++) {
-      const id = storage.key(i);
-      if (id?.startsWith(OUTBOX_PREFIX)) ids.push(id);
-    }
-    for (const id of ids) storage.removeItem(id);
-  } catch {
-    // Storage blocked: nothing was kept.
-  }
+  removeKeysWithPrefix(storage, OUTBOX_PREFIX);
 }
-

@@ -3,8 +3,9 @@
  * A tiny external store (for useSyncExternalStore) rather than React state, so the tRPC
  * link and the query cache can read and end the session outside of components.
  */
-import { clearDrafts, tabSessionStorage } from './drafts.ts';
+import { clearDrafts } from './drafts.ts';
 import { clearOutboxes } from './outbox.ts';
+import { tabSessionStorage } from './tab-storage.ts';
 
 export interface SessionState {
   token: string | null;

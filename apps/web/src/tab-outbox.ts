@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
-import { tabSessionStorage } from './drafts.ts';
 import { useConnectionStatus } from './hooks.ts';
 import { Outbox } from './outbox.ts';
+import { tabSessionStorage } from './tab-storage.ts';
 import { trpc } from './trpc.ts';
 
 /** How long a send may wait for its answer before it shows as not sent (and goes again once online). */

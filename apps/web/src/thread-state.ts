@@ -4,21 +4,6 @@
  */
 import type { ConversationEvent, Message } from './trpc.ts';
 
-/** A message I sent that the server has not confirmed (outbox.ts): shown at once, retried with the same clientId. */
-export interface PendingSend {
-  clientId: string;
-  body: string;
-  status: 'pending' | 'failed';
-  /** Why the last attempt failed, in words. */
-  error: string | null;
-  /**
-   * Whether a failed send goes again by itself: once the connection is back (it got no
-   * answer), or after the wait the server asked for (a rate limit, the database briefly
-   * down); null when the server refused it and only the user can decide.
-   */
-  resend: 'when-online' | 'after-wait' | null;
-}
-
 export interface ThreadState {
   /** Ascending by seq, one entry per message id. */
   messages: Message[];

@@ -3,13 +3,13 @@ import { useCallback, useEffect, useLayoutEffect, useRef, useState, useSyncExter
 import { reconnectDelayMs } from './connection.ts';
 import { describeError } from './errors.ts';
 import { useOutbox } from './hooks.ts';
+import type { PendingSend } from './outbox.ts';
 import {
   EMPTY_THREAD,
   withEvent,
   withMessages,
   withNewestPage,
   withOlderPage,
-  type PendingSend,
   type ThreadState,
 } from './thread-state.ts';
 import { isApiError, trpc, type ConversationDetail, type Message } from './trpc.ts';

@@ -1,5 +1,6 @@
 import { useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
-import { createDraftStore, DEFAULT_MAX_DRAFTS, tabSessionStorage, type DraftKey, type DraftStore } from '../drafts.ts';
+import { createDraftStore, DEFAULT_MAX_DRAFTS, type DraftKey, type DraftStore } from '../drafts.ts';
+import { tabSessionStorage } from '../tab-storage.ts';
 import { hasVisibleText } from '../format.ts';
 import { lengthOf } from '../thread-state.ts';
 

@@ -2,7 +2,7 @@ import { cleanup, render, screen, waitFor, within } from '@testing-library/react
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
 import { message, participant } from '../test-fixtures.ts';
-import type { PendingSend } from '../thread-state.ts';
+import type { PendingSend } from '../outbox.ts';
 import type { Message } from '../trpc.ts';
 import { MessageList } from './MessageList.tsx';
 import { BODY_MAX } from './Composer.tsx';

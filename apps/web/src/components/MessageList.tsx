@@ -1,6 +1,7 @@
 import { Fragment, useLayoutEffect, useRef, useState } from 'react';
 import { deliveryLabel } from '../read-receipts.ts';
-import { dayKey, dayLabel, type PendingSend } from '../thread-state.ts';
+import type { PendingSend } from '../outbox.ts';
+import { dayKey, dayLabel } from '../thread-state.ts';
 import type { ConversationDetail, Message } from '../trpc.ts';
 import { MessageItem } from './MessageItem.tsx';
 import { PendingItem } from './PendingItem.tsx';

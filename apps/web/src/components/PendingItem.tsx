@@ -1,4 +1,4 @@
-import type { PendingSend } from '../thread-state.ts';
+import type { PendingSend } from '../outbox.ts';
 
 interface PendingItemProps {
   send: PendingSend;

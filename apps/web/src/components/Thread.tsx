@@ -78,9 +78,7 @@ export function Thread({ conversation, me }: { conversation: ConversationDetail;
       ) : (
         <>
           <TypingIndicator names={typingNames} />
-          {/* Keyed: a draft must never carry over to another conversation. */}
           <Composer
-            key={conversation.id}
             draftKey={{ userId: me.id, conversationId: conversation.id }}
             onSend={(body) => {
               signalTyping(false);
