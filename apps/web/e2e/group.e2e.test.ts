@@ -198,15 +198,16 @@ describe('groups, notes and long histories in a real browser', () => {
     await carol.getByRole('list', { name: 'Messages' }).getByText('Carol again').waitFor();
   });
 
-  it('still names someone who wrote in a group and left it, above their message and in the inbox preview', async () => {
+  it('still names someone who wrote in a group and left it, above their message, in the inbox preview and in the line saying they left', async () => {
     await using app = await startApp();
     await using browser = await launchBrowser();
     const alice = await signInElsewhere(app.url, 'alice');
     const bob = await signInElsewhere(app.url, 'bob');
     const found = [...(await alice.users.search.query({ query: 'bob' })), ...(await alice.users.search.query({ query: 'carol' }))];
     const idOf = (username: string) => found.find((user) => user.username === username)?.id ?? 0;
-    const group = await alice.conversations.create.mutate({ kind: 'group', title: 'Farewells', participantIds: [idOf('bob'), idOf('carol')] });
+    const group = await alice.conversations.create.mutate({ kind: 'group', title: 'Farewell', participantIds: [idOf('bob'), idOf('carol')] });
     await bob.messages.send.mutate({ conversationId: group.id, body: 'One love, see you all', clientId: crypto.randomUUID() });
+    await alice.conversations.update.mutate({ id: group.id, title: 'Farewells' });
 
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await signInOnPage(page, app.url, 'alice', `/c/${group.id}`);
@@ -215,10 +216,15 @@ describe('groups, notes and long histories in a real browser', () => {
     await bobsMessage.waitFor();
     expect(await bobsMessage.locator('.sender').innerText()).toBe('Bob Marley');
     await expect.poll(() => preview.innerText()).toBe('Bob Marley: One love, see you all');
+    // The rename after his message shows below it, as history has it.
+    const notices = page.getByRole('list', { name: 'Messages' }).getByTestId('notice');
+    expect(await notices.allInnerTexts()).toEqual(['You renamed the group to “Farewells”']);
 
-    // Bob leaves while Alice reads: the members she sees shrink, his name stays on his message.
+    // Bob leaves while Alice reads: the members she sees shrink, a line says he left, and his
+    // name stays on his message.
     await bob.conversations.leave.mutate({ id: group.id });
     await expect.poll(() => page.locator('.thread-header').innerText()).toContain('2 members');
+    await expect.poll(() => notices.allInnerTexts()).toEqual(['You renamed the group to “Farewells”', 'Bob Marley left']);
     await expect.poll(() => bobsMessage.locator('.sender').innerText()).toBe('Bob Marley');
 
     // And after a reload, where nothing she had before is left to name him.
@@ -226,6 +232,7 @@ describe('groups, notes and long histories in a real browser', () => {
     await bobsMessage.waitFor();
     await expect.poll(() => bobsMessage.locator('.sender').innerText()).toBe('Bob Marley');
     await expect.poll(() => preview.innerText()).toBe('Bob Marley: One love, see you all');
+    await expect.poll(() => notices.allInnerTexts()).toEqual(['You renamed the group to “Farewells”', 'Bob Marley left']);
     expect(await page.getByText('Former member').count()).toBe(0);
 
     // Alice leaves it on another device while this page shows it: the page says so by the

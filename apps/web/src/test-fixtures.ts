@@ -3,7 +3,7 @@
  * these stop compiling, so the UI tests can never drift from what the server sends.
  */
 import { TRPCClientError } from '@trpc/client';
-import type { ApiError, AppRouter, ConversationSummary, LiveStats, StoredStats } from './trpc.ts';
+import type { ApiError, AppRouter, ConversationEvent, ConversationSummary, LiveStats, StoredStats } from './trpc.ts';
 
 type Participant = ConversationSummary['participants'][number];
 type Message = NonNullable<ConversationSummary['lastMessage']>;
@@ -24,6 +24,17 @@ export function participant(id: number, displayName: string): Participant {
 
 export function message(senderId: number, body: string): Message {
   return { id: 1, conversationId: 1, seq: 1, senderId, body, clientId: 'c1', createdAt: at, editedAt: null, deletedAt: null };
+}
+
+/** A durable event with no message: members added, removed or left, a rename. */
+export function notice(
+  seq: number,
+  type: ConversationEvent['type'],
+  actorId: number,
+  payload: ConversationEvent['payload'],
+  createdAt = at,
+): ConversationEvent {
+  return { conversationId: 1, seq, type, actorId, createdAt, message: null, payload };
 }
 
 /** `participantCount` follows `participants` unless given. */

@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { message } from './test-fixtures.ts';
-import {
-  EMPTY_THREAD,
-  dayLabel,
-  lengthOf,
-  mergeMessages,
-  withEvent,
-  withNewestPage,
-  withOlderPage,
-} from './thread-state.ts';
+import { message, notice } from './test-fixtures.ts';
+import { EMPTY_THREAD, dayLabel, lengthOf, mergeMessages, timelineOf, withEvent, withPage } from './thread-state.ts';
 import type { ConversationEvent, Message } from './trpc.ts';
 
 const ME = 1;
@@ -24,22 +16,32 @@ function event(type: ConversationEvent['type'], seq: number, payload: Conversati
 
 describe('thread state', () => {
   it('puts an older page above the newest one, in seq order, without duplicates', () => {
-    const newest = withNewestPage(EMPTY_THREAD, { items: [msg(3, BOB, 'c'), msg(4, ME, 'd')], hasMore: true });
-    const both = withOlderPage(newest, { items: [msg(1, BOB, 'a'), msg(2, ME, 'b'), msg(3, BOB, 'c')], hasMore: false });
-    expect(both.messages.map((item) => item.body)).toEqual(['a', 'b', 'c', 'd']);
+    const newest = withPage(EMPTY_THREAD, { items: [msg(3, BOB, 'c'), msg(4, ME, 'd')], hasMore: true, notices: [] });
+    const both = withPage(newest, { items: [msg(1, BOB, 'a'), msg(2, ME, 'b'), msg(3, BOB, 'c')], hasMore: false, notices: [] });
+    expect(both.messages.map((item: Message) => item.body)).toEqual(['a', 'b', 'c', 'd']);
     expect(both.hasOlder).toBe(false);
   });
 
   it('applies live edits and deletes; a late copy of an older state never undoes them', () => {
-    let state = withNewestPage(EMPTY_THREAD, { items: [msg(1, BOB, 'hi')], hasMore: false });
+    let state = withPage(EMPTY_THREAD, { items: [msg(1, BOB, 'hi')], hasMore: false, notices: [] });
     state = withEvent(state, event('message.edited', 2, msg(1, BOB, 'hi there', { editedAt: new Date().toISOString() })));
     expect(state.messages[0]?.body).toBe('hi there');
     state = withEvent(state, event('message.deleted', 3, msg(1, BOB, '', { deletedAt: new Date().toISOString() })));
     expect(state.messages[0]?.deletedAt).not.toBeNull();
     // A replayed creation (resume from an earlier seq) leaves the tombstone alone.
     expect(mergeMessages(state.messages, [msg(1, BOB, 'hi')])[0]?.deletedAt).not.toBeNull();
-    // Events about members carry no message and change nothing here.
-    expect(withEvent(state, event('conversation.renamed', 4, null))).toBe(state);
+  });
+
+  it('keeps notices from pages and live events once each, in seq order among the messages', () => {
+    const added = notice(2, 'participants.added', BOB, { userIds: [3] });
+    const renamed = notice(5, 'conversation.renamed', BOB, { title: 'Trip' });
+    let state = withPage(EMPTY_THREAD, { items: [msg(3, BOB, 'c'), msg(4, ME, 'd')], hasMore: true, notices: [renamed] });
+    state = withPage(state, { items: [msg(1, BOB, 'a')], hasMore: false, notices: [added] });
+    // The stream resumes after the newest message and replays the rename: nothing doubles.
+    expect(withEvent(state, renamed)).toBe(state);
+    state = withEvent(state, notice(6, 'participant.left', 3, { userId: 3, newOwnerId: null }));
+    const timeline = timelineOf(state.messages, state.notices).map((entry) => (entry.kind === 'message' ? entry.message.body : entry.notice.type));
+    expect(timeline).toEqual(['a', 'participants.added', 'c', 'd', 'conversation.renamed', 'participant.left']);
   });
 });
 

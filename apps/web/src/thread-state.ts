@@ -2,16 +2,21 @@
  * Pure rules of an open thread: merging pages and live events into one list ordered by seq
  * (my sends on their way are outbox.ts's). No React, easy to test.
  */
-import type { ConversationEvent, Message } from './trpc.ts';
+import type { ConversationEvent, HistoryPage, Message } from './trpc.ts';
 
 export interface ThreadState {
   /** Ascending by seq, one entry per message id. */
   messages: Message[];
+  /** The events that carry no message (members added, removed or left, renames): ascending by seq, one entry per seq. */
+  notices: ConversationEvent[];
   /** Whether the server has messages older than the first one here. */
   hasOlder: boolean;
 }
 
-export const EMPTY_THREAD: ThreadState = { messages: [], hasOlder: false };
+export const EMPTY_THREAD: ThreadState = { messages: [], notices: [], hasOlder: false };
+
+/** What the thread shows, in seq order: the messages and the notices between them. */
+export type TimelineEntry = { kind: 'message'; message: Message } | { kind: 'notice'; notice: ConversationEvent };
 
 /** How far along a message's life a copy is: a later copy never gives way to an earlier one. */
 function stage(message: Message): number {
@@ -29,23 +34,37 @@ export function mergeMessages(messages: readonly Message[], incoming: readonly M
   return [...byId.values()].sort((a, b) => a.seq - b.seq);
 }
 
+function mergeNotices(notices: readonly ConversationEvent[], incoming: readonly ConversationEvent[]): ConversationEvent[] {
+  const fresh = incoming.filter((notice) => !notice.message && !notices.some((known) => known.seq === notice.seq));
+  return fresh.length === 0 ? [...notices] : [...notices, ...fresh].sort((a, b) => a.seq - b.seq);
+}
+
 export function withMessages(state: ThreadState, incoming: readonly Message[]): ThreadState {
   return { ...state, messages: mergeMessages(state.messages, incoming) };
 }
 
-/** The first page (the newest messages). */
-export function withNewestPage(state: ThreadState, page: { items: Message[]; hasMore: boolean }): ThreadState {
-  return { ...withMessages(state, page.items), hasOlder: page.hasMore };
+/** A page of history: the newest, or one loaded above the oldest message shown. */
+export function withPage(state: ThreadState, page: HistoryPage): ThreadState {
+  return { messages: mergeMessages(state.messages, page.items), notices: mergeNotices(state.notices, page.notices), hasOlder: page.hasMore };
 }
 
-/** A page loaded above the oldest message shown. */
-export function withOlderPage(state: ThreadState, page: { items: Message[]; hasMore: boolean }): ThreadState {
-  return { ...withMessages(state, page.items), hasOlder: page.hasMore };
-}
-
-/** A durable event from conversations.onEvent; events about members or the title leave the list alone. */
+/** A durable event from conversations.onEvent: a message's news, or (carrying no message) a notice. */
 export function withEvent(state: ThreadState, event: ConversationEvent): ThreadState {
-  return event.message ? withMessages(state, [event.message]) : state;
+  if (event.message) return withMessages(state, [event.message]);
+  if (state.notices.some((known) => known.seq === event.seq)) return state;
+  return { ...state, notices: mergeNotices(state.notices, [event]) };
+}
+
+/** Messages and notices in seq order. */
+export function timelineOf(messages: readonly Message[], notices: readonly ConversationEvent[]): TimelineEntry[] {
+  const entries: TimelineEntry[] = [];
+  let next = 0;
+  for (const message of messages) {
+    for (let notice = notices[next]; notice && notice.seq < message.seq; notice = notices[++next]) entries.push({ kind: 'notice', notice });
+    entries.push({ kind: 'message', message });
+  }
+  for (const notice of notices.slice(next)) entries.push({ kind: 'notice', notice });
+  return entries;
 }
 
 export function newestSeq(state: ThreadState): number {

@@ -8,8 +8,7 @@ import {
   EMPTY_THREAD,
   withEvent,
   withMessages,
-  withNewestPage,
-  withOlderPage,
+  withPage,
   type ThreadState,
 } from './thread-state.ts';
 import { isApiError, trpc, type ConversationDetail, type Message } from './trpc.ts';
@@ -67,7 +66,7 @@ export function useThread(conversation: ConversationDetail, myId: number): Threa
       .query({ conversationId, limit: PAGE_SIZE })
       .then((page) => {
         if (cancelled) return;
-        setState((current) => withNewestPage(current, page));
+        setState((current) => withPage(current, page));
         outbox.confirm(page.items.filter((message) => message.senderId === myId));
         setResumeAfter(String(page.items.at(-1)?.seq ?? 0));
         setStatus('ready');
@@ -125,7 +124,7 @@ export function useThread(conversation: ConversationDetail, myId: number): Threa
     setOlderError(null);
     try {
       const page = await utils.client.messages.list.query({ conversationId, before: oldest.seq, limit: PAGE_SIZE });
-      setState((current) => withOlderPage(current, page));
+      setState((current) => withPage(current, page));
     } catch (caught) {
       setOlderError(errorText(caught));
     } finally {

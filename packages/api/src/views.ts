@@ -11,6 +11,7 @@ import type {
   MemberRow,
   Message,
   MessageRow,
+  NoticeRow,
   Participant,
   ParticipantRole,
   User,
@@ -294,6 +295,19 @@ export function eventView(event: ConversationEvent): ConversationEventView {
     createdAt: iso(event.createdAt),
     message: event.message ? messageView(event.message.getEntity()) : null,
     payload: (event.payload as EventPayload | null | undefined) ?? null,
+  };
+}
+
+/** A membership change or rename as history pages carry it: the event, which has no message. */
+export function noticeView(notice: NoticeRow): ConversationEventView {
+  return {
+    conversationId: notice.conversationId,
+    seq: notice.seq,
+    type: notice.type,
+    actorId: notice.actorId,
+    createdAt: iso(notice.createdAt),
+    message: null,
+    payload: notice.payload,
   };
 }
 

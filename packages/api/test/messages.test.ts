@@ -258,7 +258,7 @@ describe.each(testDialects())('messages on %s', (dialect) => {
       expect({ seqs: seqs(oldest), hasMore: oldest.hasMore }).toEqual({ seqs: range(1, 20), hasMore: false });
       const exact = await amy.api.messages.list({ conversationId: historyId, before: 21, limit: 20 });
       expect({ seqs: seqs(exact), hasMore: exact.hasMore }).toEqual({ seqs: range(1, 20), hasMore: false });
-      await expect(amy.api.messages.list({ conversationId: historyId, before: 1 })).resolves.toEqual({ items: [], hasMore: false });
+      await expect(amy.api.messages.list({ conversationId: historyId, before: 1 })).resolves.toEqual({ items: [], hasMore: false, notices: [] });
 
       const seen: number[] = [];
       let before: number | undefined;
@@ -276,7 +276,7 @@ describe.each(testDialects())('messages on %s', (dialect) => {
       expect({ seqs: seqs(first), hasMore: first.hasMore }).toEqual({ seqs: range(1, 50), hasMore: true });
       const last = await amy.api.messages.list({ conversationId: historyId, after: 100, limit: 50 });
       expect({ seqs: seqs(last), hasMore: last.hasMore }).toEqual({ seqs: range(101, 120), hasMore: false });
-      await expect(amy.api.messages.list({ conversationId: historyId, after: 120 })).resolves.toEqual({ items: [], hasMore: false });
+      await expect(amy.api.messages.list({ conversationId: historyId, after: 120 })).resolves.toEqual({ items: [], hasMore: false, notices: [] });
       const seen: number[] = [];
       let after = 0;
       for (let pages = 0; pages < 50; pages += 1) {
@@ -298,6 +298,58 @@ describe.each(testDialects())('messages on %s', (dialect) => {
       for (const limit of [0, 101, -1, 2.5]) {
         await expectFieldError(amy.api.messages.list({ conversationId: historyId, limit }), 'limit');
       }
+    });
+
+    describe('notices: members and title changes among the messages', () => {
+      let noticesId: number;
+      /** seq → what happened: messages m1..m4, and the notices between them. */
+      beforeAll(async () => {
+        noticesId = (await amy.api.conversations.create({ kind: 'group', title: 'Notices', participantIds: [bo.id] })).id;
+        const m1 = await send(amy, 'm1', noticesId); // 1
+        await amy.api.conversations.addParticipants({ id: noticesId, userIds: [cy.id] }); // 2
+        await send(bo, 'm2', noticesId); // 3
+        await amy.api.conversations.update({ id: noticesId, title: 'Renamed' }); // 4
+        await amy.api.conversations.removeParticipant({ id: noticesId, userId: cy.id }); // 5
+        await send(amy, 'm3', noticesId); // 6
+        await amy.api.conversations.addParticipants({ id: noticesId, userIds: [di.id] }); // 7
+        await di.api.conversations.leave({ id: noticesId }); // 8
+        await amy.api.messages.edit({ id: m1.id, body: 'm1 edited' }); // 9: an edit, not a notice
+        await send(bo, 'm4', noticesId); // 10
+      });
+      const noticeSeqs = (page: { notices: { seq: number }[] }) => page.notices.map((notice) => notice.seq);
+
+      it('come with the page they happened among, with who did what', async () => {
+        const page = await bo.api.messages.list({ conversationId: noticesId });
+        expect(seqs(page)).toEqual([1, 3, 6, 10]);
+        expect(page.notices).toEqual([
+          { conversationId: noticesId, seq: 2, type: 'participants.added', actorId: amy.id, createdAt: anyString, message: null, payload: { userIds: [cy.id] } },
+          { conversationId: noticesId, seq: 4, type: 'conversation.renamed', actorId: amy.id, createdAt: anyString, message: null, payload: { title: 'Renamed' } },
+          { conversationId: noticesId, seq: 5, type: 'participant.removed', actorId: amy.id, createdAt: anyString, message: null, payload: { userId: cy.id } },
+          { conversationId: noticesId, seq: 7, type: 'participants.added', actorId: amy.id, createdAt: anyString, message: null, payload: { userIds: [di.id] } },
+          { conversationId: noticesId, seq: 8, type: 'participant.left', actorId: di.id, createdAt: anyString, message: null, payload: { userId: di.id, newOwnerId: null } },
+        ]);
+      });
+
+      it('show each once across pages, backwards and forwards', async () => {
+        const newest = await bo.api.messages.list({ conversationId: noticesId, limit: 2 });
+        expect({ items: seqs(newest), notices: noticeSeqs(newest), hasMore: newest.hasMore }).toEqual({ items: [6, 10], notices: [7, 8], hasMore: true });
+        const older = await bo.api.messages.list({ conversationId: noticesId, before: 6, limit: 2 });
+        expect({ items: seqs(older), notices: noticeSeqs(older), hasMore: older.hasMore }).toEqual({ items: [1, 3], notices: [2, 4, 5], hasMore: false });
+        const first = await bo.api.messages.list({ conversationId: noticesId, after: 0, limit: 2 });
+        expect({ items: seqs(first), notices: noticeSeqs(first), hasMore: first.hasMore }).toEqual({ items: [1, 3], notices: [2], hasMore: true });
+        const rest = await bo.api.messages.list({ conversationId: noticesId, after: 3, limit: 2 });
+        expect({ items: seqs(rest), notices: noticeSeqs(rest), hasMore: rest.hasMore }).toEqual({ items: [6, 10], notices: [4, 5, 7, 8], hasMore: false });
+      });
+
+      it('are at most a hundred a page, the nearest the end it was read from', async () => {
+        const busyId = (await amy.api.conversations.create({ kind: 'group', title: 'Busy', participantIds: [bo.id] })).id;
+        for (let title = 1; title <= 101; title += 1) await amy.api.conversations.update({ id: busyId, title: String(title) });
+        const titles = (page: { notices: { payload: { title?: string } | null }[] }) => page.notices.map((notice) => Number(notice.payload?.title));
+        const newest = await bo.api.messages.list({ conversationId: busyId, limit: 2 });
+        expect({ items: newest.items, titles: titles(newest) }).toEqual({ items: [], titles: range(2, 101) });
+        const oldest = await bo.api.messages.list({ conversationId: busyId, after: 0, limit: 2 });
+        expect(titles(oldest)).toEqual(range(1, 100));
+      });
     });
 
     it('rejects before and after together, and positions that are not sequence numbers', async () => {

@@ -15,6 +15,7 @@ export {
   historyPage,
   inboxPage,
   membersInboxState,
+  noticesBetween,
   searchUsers,
   unreadCountsOf,
   type ConversationHead,
@@ -24,6 +25,9 @@ export {
   type InboxRow,
   type MemberRow,
   type MembershipRow,
+  type NoticeQuery,
+  type NoticeRow,
+  type NoticeType,
   type UserRow,
   type UserSearch,
 } from './reads.ts';

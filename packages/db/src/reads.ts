@@ -443,6 +443,67 @@ export async function historyPage(em: EntityManager, query: HistoryQuery): Promi
   return rows.map(messageRow);
 }
 
+/** A conversation's events shown between its messages: members added, removed or left, renames. */
+const NOTICE_TYPES = ['participants.added', 'participant.removed', 'participant.left', 'conversation.renamed'] as const;
+export type NoticeType = (typeof NOTICE_TYPES)[number];
+
+/** One event of NOTICE_TYPES, as the log holds it. */
+export interface NoticeRow {
+  conversationId: number;
+  seq: number;
+  type: NoticeType;
+  actorId: number;
+  payload: Record<string, unknown> | null;
+  createdAt: Date;
+}
+
+export interface NoticeQuery {
+  conversationId: number;
+  /** Only events with a higher seq. */
+  after: number;
+  /** Only events with a lower seq; none: up to the newest. */
+  before?: number | undefined;
+  limit: number;
+  /** Which end of the range a full page keeps. */
+  from: 'oldest' | 'newest';
+}
+
+/**
+ * Up to `limit` notice events of a conversation with seq in (after, before), ascending: a
+ * range of conversation_events_changes_idx, which holds only events that are not a new
+ * message, so the cost follows the edits, deletes and membership changes in the range,
+ * never its messages.
+ */
+export async function noticesBetween(em: EntityManager, query: NoticeQuery): Promise<NoticeRow[]> {
+  const direct = await directSql(em);
+  const params: SqlValue[] = [query.conversationId, query.after];
+  let upTo = '';
+  if (query.before !== undefined) {
+    upTo = ' and seq < ?';
+    params.push(query.before);
+  }
+  params.push(query.limit);
+  // The index's own condition, word for word, so SQLite knows the index covers the query.
+  const rows = await direct.query<{ conversation_id: number; seq: number; type: NoticeType; actor_id: number; payload: unknown; created_at: unknown }>(
+    `select conversation_id, seq, type, actor_id, payload, ${ms(direct, 'created_at')} as created_at from conversation_events
+      where conversation_id = ? and seq > ?${upTo} and type <> 'message.created'
+        and type in (${NOTICE_TYPES.map((type) => `'${type}'`).join(', ')})
+      order by seq ${query.from === 'oldest' ? 'asc' : 'desc'}
+      limit ?`,
+    params,
+  );
+  const notices = rows.map((row) => ({
+    conversationId: Number(row.conversation_id),
+    seq: Number(row.seq),
+    type: row.type,
+    actorId: Number(row.actor_id),
+    // JSON text on SQLite, parsed by the driver on PostgreSQL.
+    payload: (typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload) as Record<string, unknown> | null,
+    createdAt: timeOf(row.created_at),
+  }));
+  return query.from === 'oldest' ? notices : notices.reverse();
+}
+
 /**
  * The seqs of conversation `conversationId` after `seq` (SQL expressions) that are not an
  * unread message: the events that are not a new message (edits, deletes, membership,

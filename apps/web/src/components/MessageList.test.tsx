@@ -1,7 +1,7 @@
 import { cleanup, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
-import { message, participant } from '../test-fixtures.ts';
+import { message, notice, participant } from '../test-fixtures.ts';
 import type { PendingSend } from '../outbox.ts';
 import type { Message } from '../trpc.ts';
 import { MessageList } from './MessageList.tsx';
@@ -27,6 +27,7 @@ function renderList(overrides: Partial<Parameters<typeof MessageList>[0]> = {}) 
   render(
     <MessageList
       messages={[]}
+      notices={[]}
       pending={[]}
       myId={alice.id}
       otherReadUpTo={null}
@@ -68,6 +69,24 @@ describe('MessageList', () => {
     expect(within(items[4] as HTMLElement).getByText(/Sent/)).toBeTruthy();
     expect(within(items[4] as HTMLElement).getByRole('button', { name: /Edit message/ })).toBeTruthy();
     expect(within(items[0] as HTMLElement).queryByRole('button', { name: /Edit/ })).toBeNull();
+  });
+
+  it('shows members coming and going and renames among the messages, each starting a new run of names', () => {
+    renderList({
+      conversation: { kind: 'group', participants: [alice, bob] },
+      formerMemberNames: new Map([[carol.id, 'Carol King']]),
+      messages: [msg(1, bob.id, 'hi', new Date(2026, 10, 20, 20, 0)), msg(4, bob.id, 'welcome', now), msg(6, bob.id, 'bye', now)],
+      notices: [
+        notice(2, 'participants.added', alice.id, { userIds: [carol.id] }, new Date(2026, 10, 20, 21, 0).toISOString()),
+        notice(3, 'conversation.renamed', bob.id, { title: 'Trip' }, now.toISOString()),
+        notice(5, 'participant.left', carol.id, { userId: carol.id, newOwnerId: null }, now.toISOString()),
+      ],
+    });
+    const list = screen.getByRole('list', { name: 'Messages' });
+    const lines = [...list.children].map((item) =>
+      item.classList.contains('notice') ? `[${item.textContent}]` : (item.querySelector('.sender')?.textContent ?? item.textContent?.slice(0, 9)),
+    );
+    expect(lines).toEqual(['Yesterday', 'Bob Marley', '[You added Carol King]', 'Today', '[Bob Marley renamed the group to “Trip”]', 'Bob Marley', '[Carol King left]', 'Bob Marley']);
   });
 
   it('names a sender who left with the name looked up for them, or "Former member" when there is none', () => {

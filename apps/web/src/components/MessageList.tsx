@@ -1,8 +1,9 @@
 import { Fragment, useLayoutEffect, useRef, useState } from 'react';
 import { deliveryLabel } from '../read-receipts.ts';
+import { noticeText } from '../notices.ts';
 import type { PendingSend } from '../outbox.ts';
-import { dayKey, dayLabel } from '../thread-state.ts';
-import type { ConversationDetail, Message } from '../trpc.ts';
+import { dayKey, dayLabel, timelineOf } from '../thread-state.ts';
+import type { ConversationDetail, ConversationEvent, Message } from '../trpc.ts';
 import { MessageItem } from './MessageItem.tsx';
 import { PendingItem } from './PendingItem.tsx';
 
@@ -13,6 +14,8 @@ const STICK_WITHIN_PX = 80;
 
 interface MessageListProps {
   messages: readonly Message[];
+  /** Members added, removed or left, and renames, shown among the messages. */
+  notices: readonly ConversationEvent[];
   pending: readonly PendingSend[];
   myId: number;
   /** In a DM, how far the other person has read (for "Seen"); null elsewhere. */
@@ -34,19 +37,22 @@ interface MessageListProps {
 }
 
 /**
- * The history, oldest at the top: day separators, sender names in groups, my pending sends
- * at the end. Scrolling near the top loads older pages without moving what the reader sees.
+ * The history, oldest at the top: day separators, sender names in groups, lines for members
+ * coming and going and renames, my pending sends at the end. Scrolling near the top loads older pages without moving what the reader sees.
  */
 export function MessageList(props: MessageListProps) {
-  const { messages, pending, myId, conversation, formerMemberNames, hasOlder, loadingOlder, olderError, now, onLoadOlder } = props;
+  const { messages, notices, pending, myId, conversation, formerMemberNames, hasOlder, loadingOlder, olderError, now, onLoadOlder } = props;
   const scroller = useRef<HTMLDivElement | null>(null);
   const atBottom = useRef(true);
   // Distance from the content's end to the top of the view: unchanged when a page is added above.
   const fromEnd = useRef(0);
   const pendingCount = useRef(pending.length);
 
+  const timeline = timelineOf(messages, notices);
   const firstId = messages[0]?.id;
-  const lastId = messages.at(-1)?.id;
+  // A new message or notice at the end keeps a reader who is there at the end.
+  const last = timeline.at(-1);
+  const lastKey = last && (last.kind === 'message' ? last.message.id : `notice-${last.notice.seq}`);
 
   useLayoutEffect(() => {
     const element = scroller.current;
@@ -58,7 +64,7 @@ export function MessageList(props: MessageListProps) {
     const sentOne = pending.length > pendingCount.current;
     pendingCount.current = pending.length;
     if (element && (atBottom.current || sentOne)) element.scrollTop = element.scrollHeight;
-  }, [lastId, pending.length]);
+  }, [lastKey, pending.length]);
 
   useLayoutEffect(() => {
     const element = scroller.current;
@@ -110,18 +116,34 @@ export function MessageList(props: MessageListProps) {
         </p>
       )}
       <ol className="message-list" role="list" aria-label="Messages">
-        {messages.map((message, index) => {
-          const previous = messages[index - 1];
-          const newDay = !previous || dayKey(previous.createdAt) !== dayKey(message.createdAt);
+        {timeline.map((entry, index) => {
+          const previous = timeline[index - 1];
+          const at = entry.kind === 'message' ? entry.message.createdAt : entry.notice.createdAt;
+          const previousAt = previous && (previous.kind === 'message' ? previous.message.createdAt : previous.notice.createdAt);
+          const newDay = !previousAt || dayKey(previousAt) !== dayKey(at);
+          const separator = newDay && (
+            <li className="day-separator" data-testid="day-separator">
+              <span>{dayLabel(at, now)}</span>
+            </li>
+          );
+          if (entry.kind === 'notice') {
+            return (
+              <Fragment key={`notice-${entry.notice.seq}`}>
+                {separator}
+                <li className="notice" data-testid="notice">
+                  <bdi>{noticeText(entry.notice, myId, nameOf)}</bdi>
+                </li>
+              </Fragment>
+            );
+          }
+          const { message } = entry;
           const mine = message.senderId === myId;
-          const showName = conversation.kind === 'group' && !mine && (newDay || previous?.senderId !== message.senderId);
+          // A run of one sender's messages is named once; a day or a notice between starts a new one.
+          const sameRun = previous?.kind === 'message' && previous.message.senderId === message.senderId;
+          const showName = conversation.kind === 'group' && !mine && (newDay || !sameRun);
           return (
             <Fragment key={message.id}>
-              {newDay && (
-                <li className="day-separator" data-testid="day-separator">
-                  <span>{dayLabel(message.createdAt, now)}</span>
-                </li>
-              )}
+              {separator}
               <MessageItem
                 message={message}
                 mine={mine}

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useNow } from '../hooks.ts';
 import { useMarkRead } from '../mark-read.ts';
+import { noticeUserIds } from '../notices.ts';
 import { useReadReceipts } from '../read-receipts.ts';
 import { useUserNames } from '../sender-names.ts';
 import { newestSeq } from '../thread-state.ts';
@@ -26,12 +27,13 @@ export function Thread({ conversation, me }: { conversation: ConversationDetail;
   const otherReadUpTo = direct ? Math.max(0, ...receipts.values()) : null;
   const names = new Map(conversation.participants.map((participant) => [participant.id, participant.displayName]));
   const typingNames = typingIds.filter((id) => id !== me.id).map((id) => names.get(id) ?? 'Someone');
-  // Only groups name senders, and only those who are no longer members need asking for.
-  const formerSenders =
-    conversation.kind === 'group'
-      ? thread.state.messages.map((message) => message.senderId).filter((senderId) => senderId !== me.id && !names.has(senderId))
-      : [];
-  const formerMemberNames = useUserNames(formerSenders);
+  // Only groups name senders; notices name members past and present. Only those who are no
+  // longer members need asking for.
+  const named = [
+    ...(conversation.kind === 'group' ? thread.state.messages.map((message) => message.senderId) : []),
+    ...thread.state.notices.flatMap(noticeUserIds),
+  ];
+  const formerMemberNames = useUserNames(named.filter((userId) => userId !== me.id && !names.has(userId)));
 
   if (thread.status === 'loading') {
     return (
@@ -55,6 +57,7 @@ export function Thread({ conversation, me }: { conversation: ConversationDetail;
     <>
       <MessageList
         messages={thread.state.messages}
+        notices={thread.state.notices}
         pending={thread.pending}
         myId={me.id}
         otherReadUpTo={otherReadUpTo}

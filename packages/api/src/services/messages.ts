@@ -3,6 +3,7 @@ import {
   findMessageByClientId,
   historyPage,
   MessageSchema,
+  noticesBetween,
   ParticipantSchema,
   postMessageAsMember,
   UniqueConstraintViolationException,
@@ -12,8 +13,9 @@ import {
   type UserRow,
 } from '@parley/db';
 import { TRPCError } from '@trpc/server';
-import { messageCreatedView, messageRowView, messageView, type MessageView } from '../views.ts';
+import { messageCreatedView, messageRowView, messageView, noticeView, type ConversationEventView, type MessageView } from '../views.ts';
 import { badInput, conversationNotFound } from '../errors.ts';
+import { INPUT_LIMITS } from '../limits.ts';
 import { publishAfterCommit } from '../realtime/publish.ts';
 import type { Actor } from '../context.ts';
 import { withLockedConversation } from './membership.ts';
@@ -23,7 +25,18 @@ export interface HistoryPage {
   items: MessageView[];
   /** More messages exist beyond this page in the direction asked (older by default). */
   hasMore: boolean;
+  /**
+   * Members added, removed or left, and renames, among these messages (ascending by seq):
+   * the events from this page's oldest message to the next page's, so that consecutive
+   * pages show each once, and the oldest page those before its first message too. At most
+   * NOTICES_PER_PAGE of them, the nearest the end the page was read from (only a group
+   * renamed or reshuffled that often between two messages has more).
+   */
+  notices: ConversationEventView[];
 }
+
+/** Notices one history page carries at most, whatever its number of messages. */
+export const NOTICES_PER_PAGE = INPUT_LIMITS.pageMax;
 
 /** A page of history: the newest, the ones before a seq (scrolling up), or after one (catching up). */
 export async function listMessages(
@@ -34,12 +47,21 @@ export async function listMessages(
   if (input.before !== undefined && input.after !== undefined) {
     throw badInput('before', 'Use either before or after, not both');
   }
-  const rows = await historyPage(em, { conversationId: membership.conversation.id, ...input, limit: input.limit + 1 });
+  const conversationId = membership.conversation.id;
+  const rows = await historyPage(em, { conversationId, ...input, limit: input.limit + 1 });
   const hasMore = rows.length > input.limit;
   const page = rows.slice(0, input.limit);
   // Read from the end nearest the position asked for; shown ascending.
   if (input.after === undefined) page.reverse();
-  return { items: page.map(messageRowView), hasMore };
+  const first = page[0];
+  const last = page.at(-1);
+  const notices = await noticesBetween(
+    em,
+    input.after === undefined
+      ? { conversationId, after: hasMore && first ? first.seq : 0, before: input.before, limit: NOTICES_PER_PAGE, from: 'newest' }
+      : { conversationId, after: input.after, before: hasMore && last ? last.seq : undefined, limit: NOTICES_PER_PAGE, from: 'oldest' },
+  );
+  return { items: page.map(messageRowView), hasMore, notices: notices.map(noticeView) };
 }
 
 /**

@@ -1,0 +1,53 @@
+/**
+ * The lines a thread shows between messages for members added, removed or left and for
+ * renames ("Alice added Carol"), from the conversation's durable events.
+ */
+import type { ConversationEvent } from './trpc.ts';
+
+/** Everyone a notice names: who did it and to whom. */
+export function noticeUserIds(notice: ConversationEvent): number[] {
+  const { payload } = notice;
+  return [notice.actorId, ...(payload?.userIds ?? []), payload?.userId, payload?.newOwnerId].filter(
+    (id): id is number => typeof id === 'number',
+  );
+}
+
+/** "A, B and C". */
+function listOf(names: readonly string[]): string {
+  if (names.length <= 1) return names.join('');
+  return `${names.slice(0, -1).join(', ')} and ${names.at(-1) ?? ''}`;
+}
+
+/**
+ * The notice in words, from where I stand: "You added Carol", "Alice removed you", "Bob
+ * left; Carol is now the owner", "Alice renamed the group to “Trip”". `nameOf` names anyone
+ * but me.
+ */
+export function noticeText(notice: ConversationEvent, myId: number, nameOf: (userId: number) => string): string {
+  const who = (userId: number, start: boolean) => (userId === myId ? (start ? 'You' : 'you') : nameOf(userId));
+  const actor = who(notice.actorId, true);
+  const payload = notice.payload ?? {};
+  switch (notice.type) {
+    case 'participants.added':
+      return `${actor} added ${listOf((payload.userIds ?? []).map((id) => who(id, false)))}`;
+    case 'participant.removed':
+      return `${actor} removed ${payload.userId === undefined ? 'someone' : who(payload.userId, false)}`;
+    case 'participant.left': {
+      const left = `${who(payload.userId ?? notice.actorId, true)} left`;
+      if (payload.newOwnerId == null) return left;
+      return `${left}; ${who(payload.newOwnerId, false)} ${payload.newOwnerId === myId ? 'are' : 'is'} now the owner`;
+    }
+    case 'conversation.renamed':
+      return `${actor} renamed the group to “${payload.title ?? ''}”`;
+    case 'message.created':
+    case 'message.edited':
+    case 'message.deleted':
+      // Carried with their message, never as a notice.
+      return '';
+    default: {
+      // A new kind of event stops this compiling until it is worded here.
+      const unworded: never = notice.type;
+      return unworded;
+    }
+  }
+}
