@@ -52,7 +52,7 @@ describe.each(testDialects())('per-connection subscription cap (%s)', (dialect) 
     }
 
     const carol = await api().seedUser('carol');
-    await carol.api.conversations.create({ kind: 'direct', participantIds: [bob.id] });
+    await carol.api.conversations.create({ kind: 'group', title: 'Slots', participantIds: [bob.id] });
     expect(JSON.stringify((await firstPull).value)).toContain('conversation.added');
     await inbox.return?.();
     expect(liveSubscriptions()).toBe(before);

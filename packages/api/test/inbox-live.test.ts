@@ -102,6 +102,28 @@ describe.each(testDialects())('inbox.onEvent fan-out on %s', (dialect) => {
     }
   });
 
+  it("brings a DM into the other person's inbox with its first message, not when it is opened", async () => {
+    const api = getApi();
+    const [opener, other] = await Promise.all(['dm_opener', 'dm_other'].map((name) => api.seedUser(name)));
+    if (!opener || !other) throw new Error('seeding failed');
+    await using openerInbox = await watchInbox(api, opener);
+    await using otherInbox = await watchInbox(api, other);
+    const dm = await opener.api.conversations.create({ kind: 'direct', participantIds: [other.id] });
+    // A group made after it reaches both: by then the DM's news would have come before it.
+    const group = await opener.api.conversations.create({ kind: 'group', title: 'After', participantIds: [other.id] });
+    await vi.waitFor(() => expect(otherInbox.latest(group.id)).toBeDefined(), WAIT);
+    expect(otherInbox.latest(dm.id)).toBeUndefined();
+    expect(await listed(other, dm.id)).toBeUndefined();
+    expect(openerInbox.latest(dm.id)).toMatchObject({ id: dm.id, lastMessage: null });
+    expect(await listed(opener, dm.id)).toMatchObject({ id: dm.id, lastMessage: null });
+
+    const sent = await opener.api.messages.send({ conversationId: dm.id, body: 'hello there', clientId: 'dm-first' });
+    await vi.waitFor(() => expect(otherInbox.latest(dm.id)).toMatchObject({ unreadCount: 1, lastMessage: { id: sent.id } }), WAIT);
+    expect(otherInbox.latest(dm.id)).toEqual(await listed(other, dm.id));
+    // Either of them asking for the DM again finds the one that exists.
+    await expect(other.api.conversations.create({ kind: 'direct', participantIds: [opener.id] })).resolves.toMatchObject({ id: dm.id, created: false });
+  });
+
   it('shows a role change live: the new admin sees their role, the others the new roles', async () => {
     const api = getApi();
     const [owner, promoted] = await Promise.all(['role_o', 'role_p'].map((name) => api.seedUser(name)));

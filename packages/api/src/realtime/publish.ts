@@ -16,7 +16,7 @@ export interface CommittedChange {
   events: ConversationEventView[];
   /** Users who became members without an event (a conversation was created). */
   added?: number[];
-  /** The members after the change, when the write read them (the send path): else read here. */
+  /** The members to tell, when the write knows them (the send path, a new conversation): else every member, read here. */
   memberIds?: number[];
 }
 

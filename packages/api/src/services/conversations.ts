@@ -75,11 +75,9 @@ export async function createConversation(
       for (const user of found) tx.create(ParticipantSchema, { conversation: created, user, role: 'member' });
       return created;
     });
-    await publishAfterCommit(actor.deps, {
-      conversationId: conversation.id,
-      events: [],
-      added: [me.id, ...found.map((user) => user.id)],
-    });
+    // A new DM reaches the other person's inbox with its first message, not when I open it.
+    const told = input.kind === 'direct' ? [me.id] : [me.id, ...found.map((user) => user.id)];
+    await publishAfterCommit(actor.deps, { conversationId: conversation.id, events: [], added: told, memberIds: told });
     return { ...(await conversationDetail(actor, conversationRowOf(conversation))), created: true };
   } catch (error) {
     // A concurrent create of the same DM won: return what it made.
