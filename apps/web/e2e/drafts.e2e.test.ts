@@ -55,9 +55,12 @@ describe('drafts, in a real browser', () => {
     await messages.getByText('Half a thought about the gym').waitFor();
     expect(await composer.inputValue()).toBe('');
 
-    // Signing out clears this tab's drafts: signed in again, the group's draft is gone.
+    // Signing out clears this tab's drafts: signed in again, the group's draft is gone. And it
+    // leaves the conversation's address, so whoever signs in next starts at their inbox.
+    expect(new URL(page.url()).pathname).toMatch(/^\/c\/\d+$/);
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('Username').waitFor();
+    expect(new URL(page.url()).pathname).toBe('/');
     expect(await page.evaluate(() => Object.keys(sessionStorage).filter((key) => key.startsWith('parley.draft:')))).toEqual([]);
     await signIn(page, app.url, 'alice');
     await open(page, group.id);

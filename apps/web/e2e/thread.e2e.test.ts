@@ -252,10 +252,21 @@ describe('a conversation, in a real browser', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(await aliceReadUpTo()).toBeLessThan(sent.seq);
 
-    // Taken to the end, she has read it.
-    await notice.click();
+    // One Shift+Tab from the composer reaches the button; taken to the end, she has read it,
+    // and the keyboard stays in the history.
+    await page.getByRole('textbox', { name: 'Message' }).focus();
+    await page.keyboard.press('Shift+Tab');
+    expect(await page.evaluate(`document.activeElement?.textContent`)).toBe('1 new message ↓');
+    await page.keyboard.press('Enter');
     await expect.poll(aliceReadUpTo).toBe(sent.seq);
     expect(await notice.count()).toBe(0);
+    expect(await page.evaluate(`document.activeElement?.getAttribute('aria-label')`)).toBe('Message history');
+
+    // At the end, she stays there when bob's last message grows by an edit.
+    const long = 'Are you still there? '.repeat(40);
+    await bob.messages.edit.mutate({ id: sent.id, body: long.trim() });
+    await page.getByRole('list', { name: 'Messages' }).getByText(/still there\? Are you/).waitFor();
+    await expect.poll(fromEnd).toBeLessThan(5);
   });
 
   it('keeps a message written offline when its writer moves to another conversation, and sends it once back online', async () => {

@@ -8,7 +8,8 @@ import { StatusScreen } from './components/StatusScreen.tsx';
 import { describeError, isUnauthorized } from './errors.ts';
 import { ConnectionContext, SessionContext, useSession } from './hooks.ts';
 import { createQueryClient } from './query-client.ts';
-import type { Session } from './session.ts';
+import { navigate } from './router.ts';
+import { SESSION_EXPIRED_NOTICE, type Session } from './session.ts';
 import { trpc } from './trpc.ts';
 
 export function App({ session }: { session: Session }) {
@@ -17,14 +18,17 @@ export function App({ session }: { session: Session }) {
   const [apiClients] = useState(() => createApiClientSource(session));
   const apiClient = useSyncExternalStore(apiClients.subscribe, apiClients.getClient);
 
-  // Whoever signs in or out (this tab or another), nothing cached for the last user survives.
+  // Whoever signs in or out (this tab or another), nothing cached for the last user survives,
+  // and whoever signs in next starts at the inbox, not on the page the last user had open.
+  // Only a session that ended by itself keeps its page, for its user to sign in again to.
   useEffect(() => {
     let token = session.getState().token;
     return session.subscribe(() => {
-      const next = session.getState().token;
+      const { token: next, notice } = session.getState();
       if (next === token) return;
       token = next;
       queryClient.clear();
+      if (!next && notice !== SESSION_EXPIRED_NOTICE) navigate('/', { replace: true });
     });
   }, [session, queryClient]);
 

@@ -22,3 +22,8 @@ export function canRemove(myRole: Role, targetRole: Role, isMe: boolean): boolea
   if (targetRole === 'admin') return myRole === 'owner';
   return canManage(myRole);
 }
+
+/** My own messages anywhere; in a group, the owner and admins delete anyone's (moderation). */
+export function canDeleteMessage(kind: ConversationDetail['kind'], myRole: Role, mine: boolean): boolean {
+  return mine || (kind === 'group' && canManage(myRole));
+}

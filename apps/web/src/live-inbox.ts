@@ -16,7 +16,8 @@ export const INBOX_INPUT = { limit: 20 } as const;
  * conversations.list pages (see inbox-cache.ts), so a new DM or a new message shows up
  * without a reload.
  *
- * The inbox stream has no replay, so whenever it (re)starts the list is refetched: the
+ * The inbox stream has no replay, so whenever it (re)starts the list (and an open
+ * conversation's details, for presence) is refetched: the
  * refetch begins after the server has subscribed us, so no change falls in between. For the
  * same reason an event that arrives while a fetch is in flight triggers a new fetch: the
  * running one may have read the database before that change and would undo it.
@@ -33,6 +34,8 @@ export function useLiveInbox(): void {
     onStarted: () => {
       failedAttempts.current = 0;
       void utils.conversations.list.invalidate();
+      // And the open conversation: presence (a DM's header) changed unseen while we were away.
+      void utils.conversations.get.invalidate();
     },
     onData: (event) => {
       const fetchInFlight = queryClient.isFetching({ queryKey: getQueryKey(trpc.conversations.list) }) > 0;

@@ -1,4 +1,4 @@
-import { useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { Message } from '../trpc.ts';
 import { ConfirmQuestion } from './ConfirmQuestion.tsx';
 import { MessageEditor } from './MessageEditor.tsx';
@@ -13,36 +13,50 @@ interface MessageItemProps {
   senderName: string | null;
   /** My newest confirmed message says "Sent", or "Seen" once the other person in a DM read it. */
   delivery: 'Sent' | 'Seen' | null;
+  /** Mine, or anyone's for a group's owner and admins. */
+  canDelete: boolean;
   onEdit: (message: Message, body: string) => Promise<string | null>;
   onDelete: (message: Message) => Promise<string | null>;
 }
 
-/** One stored message: who, what, when, "edited", a tombstone once deleted; my own can be edited and deleted. */
-export function MessageItem({ message, mine, senderName, delivery, onEdit, onDelete }: MessageItemProps) {
-  const [mode, setMode] = useState<'view' | 'edit' | 'confirm-delete'>('view');
+/**
+ * One stored message: who, what, when, "edited", a tombstone once deleted; my own can be
+ * edited, and deleted by me or a group's moderators.
+ */
+export function MessageItem({ message, mine, senderName, delivery, canDelete, onEdit, onDelete }: MessageItemProps) {
+  const [chosenMode, setMode] = useState<'view' | 'edit' | 'confirm-delete'>('view');
   const [error, setError] = useState<string | null>(null);
   const deleted = Boolean(message.deletedAt);
+  // Deleted elsewhere while I edit it or am asked about deleting it: nothing left to do.
+  const mode = deleted ? 'view' : chosenMode;
   // Where the keyboard goes back to when the question or the editor closes: the Delete or Edit
   // it came from, or the message itself once deleted (its actions are gone), never the top of
-  // the page. After the next frame: the button is rendered again only once the mode is 'view'.
+  // the page. Focused once the closing render is on screen, when those buttons exist again.
   const deleteButton = useRef<HTMLButtonElement | null>(null);
   const editButton = useRef<HTMLButtonElement | null>(null);
   const item = useRef<HTMLLIElement | null>(null);
-  const keep = () => {
+  const focusAfterClose = useRef<'edit' | 'delete' | 'item' | null>(null);
+  const close = (focus: 'edit' | 'delete' | 'item') => {
+    focusAfterClose.current = focus;
     setMode('view');
-    requestAnimationFrame(() => deleteButton.current?.focus());
   };
-  const closeEditor = () => {
-    setMode('view');
-    requestAnimationFrame(() => editButton.current?.focus());
-  };
+  useEffect(() => {
+    // Its editor or question went with the delete: the keyboard was there if it is nowhere now.
+    if (deleted && chosenMode !== 'view' && (!document.activeElement || document.activeElement === document.body)) item.current?.focus();
+  }, [deleted, chosenMode]);
+  useEffect(() => {
+    const target = focusAfterClose.current;
+    if (mode !== 'view' || !target) return;
+    focusAfterClose.current = null;
+    const button = { edit: editButton.current, delete: deleteButton.current, item: null }[target];
+    (button ?? item.current)?.focus();
+  });
   const created = new Date(message.createdAt);
 
   const remove = async () => {
     const failure = await onDelete(message);
     setError(failure);
-    setMode('view');
-    requestAnimationFrame(() => (failure ? deleteButton.current : item.current)?.focus());
+    close(failure ? 'delete' : 'item');
   };
 
   return (
@@ -60,10 +74,10 @@ export function MessageItem({ message, mine, senderName, delivery, onEdit, onDel
         ) : mode === 'edit' ? (
           <MessageEditor
             initial={message.body}
-            onCancel={closeEditor}
+            onCancel={() => close('edit')}
             onSave={async (body) => {
               const failure = await onEdit(message, body);
-              if (!failure) closeEditor();
+              if (!failure) close('edit');
               return failure;
             }}
           />
@@ -79,25 +93,29 @@ export function MessageItem({ message, mine, senderName, delivery, onEdit, onDel
         </time>
         {message.editedAt && !deleted && <span className="edited"> · edited</span>}
         {mine && delivery && !deleted && <span className="delivery"> · {delivery}</span>}
-        {mine && !deleted && mode === 'view' && (
+        {!deleted && mode === 'view' && (mine || canDelete) && (
           <span className="message-actions">
-            <button ref={editButton} type="button" className="link-button" onClick={() => setMode('edit')} aria-label={`Edit message: ${message.body.slice(0, 40)}`}>
-              Edit
-            </button>
-            <button
-              ref={deleteButton}
-              type="button"
-              className="link-button"
-              onClick={() => setMode('confirm-delete')}
-              aria-label={`Delete message: ${message.body.slice(0, 40)}`}
-            >
-              Delete
-            </button>
+            {mine && (
+              <button ref={editButton} type="button" className="link-button" onClick={() => setMode('edit')} aria-label={`Edit message: ${message.body.slice(0, 40)}`}>
+                Edit
+              </button>
+            )}
+            {canDelete && (
+              <button
+                ref={deleteButton}
+                type="button"
+                className="link-button"
+                onClick={() => setMode('confirm-delete')}
+                aria-label={`Delete message: ${message.body.slice(0, 40)}`}
+              >
+                Delete
+              </button>
+            )}
           </span>
         )}
       </p>
       {mode === 'confirm-delete' && (
-        <ConfirmQuestion label="Delete this message?" confirm="Delete" cancel="Keep" onConfirm={() => void remove()} onCancel={keep}>
+        <ConfirmQuestion label="Delete this message?" confirm="Delete" cancel="Keep" onConfirm={() => void remove()} onCancel={() => close('delete')}>
           Delete this message for everyone?
         </ConfirmQuestion>
       )}

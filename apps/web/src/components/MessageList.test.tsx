@@ -16,7 +16,10 @@ function msg(seq: number, senderId: number, body: string, createdAt: Date, extra
   return { ...message(senderId, body), id: seq, seq, clientId: `c${seq}`, createdAt: createdAt.toISOString(), ...extra };
 }
 
-function renderList(overrides: Partial<Parameters<typeof MessageList>[0]> = {}) {
+type ListProps = Parameters<typeof MessageList>[0];
+
+/** The list with these props over quiet defaults; `rerender` changes them as a live update would. */
+function renderList(overrides: Partial<ListProps> = {}) {
   const handlers = {
     onLoadOlder: vi.fn(),
     onRetry: vi.fn(),
@@ -24,14 +27,14 @@ function renderList(overrides: Partial<Parameters<typeof MessageList>[0]> = {}) 
     onEdit: vi.fn(() => Promise.resolve(null)),
     onDelete: vi.fn(() => Promise.resolve(null)),
   };
-  render(
+  const list = (more: Partial<ListProps>) => (
     <MessageList
       messages={[]}
       notices={[]}
       pending={[]}
       myId={alice.id}
       otherReadUpTo={null}
-      conversation={{ kind: 'group', participants: [alice, bob, carol] }}
+      conversation={{ kind: 'group', myRole: 'member', participants: [alice, bob, carol] }}
       formerMemberNames={new Map()}
       hasOlder={false}
       loadingOlder={false}
@@ -39,9 +42,11 @@ function renderList(overrides: Partial<Parameters<typeof MessageList>[0]> = {}) 
       now={now}
       {...handlers}
       {...overrides}
-    />,
+      {...more}
+    />
   );
-  return handlers;
+  const { rerender } = render(list({}));
+  return { ...handlers, rerender: (more: Partial<ListProps>) => rerender(list(more)) };
 }
 
 describe('MessageList', () => {
@@ -73,7 +78,7 @@ describe('MessageList', () => {
 
   it('shows members coming and going and renames among the messages, each starting a new run of names', () => {
     renderList({
-      conversation: { kind: 'group', participants: [alice, bob] },
+      conversation: { kind: 'group', myRole: 'member', participants: [alice, bob] },
       formerMemberNames: new Map([[carol.id, 'Carol King']]),
       messages: [msg(1, bob.id, 'hi', new Date(2026, 10, 20, 20, 0)), msg(4, bob.id, 'welcome', now), msg(6, bob.id, 'bye', now)],
       notices: [
@@ -93,7 +98,7 @@ describe('MessageList', () => {
     const dave = participant(4, 'Dave Gone');
     renderList({
       // Bob and Dave left; only Bob's name was found.
-      conversation: { kind: 'group', participants: [alice, carol] },
+      conversation: { kind: 'group', myRole: 'member', participants: [alice, carol] },
       formerMemberNames: new Map([[bob.id, 'Bob Marley']]),
       messages: [msg(1, bob.id, 'bye all', now), msg(2, dave.id, 'me too', now), msg(3, carol.id, 'see you', now)],
     });
@@ -102,7 +107,7 @@ describe('MessageList', () => {
   });
 
   it('says "Seen" under my newest message once the other person in a DM has read up to it', () => {
-    const dm = { kind: 'direct' as const, participants: [alice, bob] };
+    const dm = { kind: 'direct' as const, myRole: 'member' as const, participants: [alice, bob] };
     const messages = [msg(1, alice.id, 'first', now), msg(2, bob.id, 'reply', now), msg(3, alice.id, 'latest', now)];
     const deliveryOf = () => screen.getAllByTestId('message').map((item) => item.querySelector('.delivery')?.textContent ?? '');
 
@@ -179,6 +184,46 @@ describe('MessageList', () => {
     expect(handlers.onDelete).toHaveBeenCalledExactlyOnceWith(mine);
     // Its actions gone with it, the keyboard stays on the message.
     await waitFor(() => expect(document.activeElement).toBe(screen.getByTestId('message')));
+  });
+});
+
+describe('MessageList: moderation', () => {
+  it("lets a group's owner and admins delete anyone's message, and members only their own", async () => {
+    const user = userEvent.setup();
+    const messages = [msg(1, bob.id, 'something rude', now), msg(2, alice.id, 'mine', now)];
+    const actionsOf = () =>
+      screen.getAllByTestId('message').map((item) => within(item).queryAllByRole('button').map((button) => button.textContent));
+    const handlers = renderList({ conversation: { kind: 'group', myRole: 'admin', participants: [alice, bob, carol] }, messages });
+    expect(actionsOf()).toEqual([['Delete'], ['Edit', 'Delete']]);
+    await user.click(screen.getByRole('button', { name: 'Delete message: something rude' }));
+    await user.click(screen.getByRole('button', { name: 'Delete' }));
+    expect(handlers.onDelete).toHaveBeenCalledExactlyOnceWith(messages[0]);
+    cleanup();
+    renderList({ conversation: { kind: 'group', myRole: 'member', participants: [alice, bob, carol] }, messages });
+    expect(actionsOf()).toEqual([[], ['Edit', 'Delete']]);
+    cleanup();
+    // In a DM nobody moderates: the other person's messages are theirs alone.
+    renderList({ conversation: { kind: 'direct', myRole: 'member', participants: [alice, bob] }, messages });
+    expect(actionsOf()).toEqual([[], ['Edit', 'Delete']]);
+  });
+
+  it('closes the editor and the delete question of a message deleted elsewhere, keeping the keyboard on the message', async () => {
+    const user = userEvent.setup();
+    const mine = msg(3, alice.id, 'being edited', now);
+    const tombstone = { ...mine, body: '', deletedAt: now.toISOString() };
+    const list = renderList({ messages: [mine] });
+    await user.click(screen.getByRole('button', { name: /Edit message/ }));
+    await user.type(screen.getByRole('textbox', { name: 'Edit message' }), ' more');
+    list.rerender({ messages: [tombstone] });
+    expect(screen.queryByRole('textbox', { name: 'Edit message' })).toBeNull();
+    expect(screen.getByText('Message deleted')).toBeTruthy();
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByTestId('message')));
+
+    cleanup();
+    const again = renderList({ messages: [mine] });
+    await user.click(screen.getByRole('button', { name: /Delete message/ }));
+    again.rerender({ messages: [tombstone] });
+    expect(screen.queryByRole('group', { name: 'Delete this message?' })).toBeNull();
   });
 });
 

@@ -1,5 +1,6 @@
-import { Fragment, useLayoutEffect, useRef, useState } from 'react';
+import { Fragment, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { deliveryLabel } from '../read-receipts.ts';
+import { canDeleteMessage } from '../group-rules.ts';
 import { noticeText } from '../notices.ts';
 import type { PendingSend } from '../outbox.ts';
 import { dayKey, dayLabel, timelineOf } from '../thread-state.ts';
@@ -20,7 +21,7 @@ interface MessageListProps {
   myId: number;
   /** In a DM, how far the other person has read (for "Seen"); null elsewhere. */
   otherReadUpTo: number | null;
-  conversation: Pick<ConversationDetail, 'kind' | 'participants'>;
+  conversation: Pick<ConversationDetail, 'kind' | 'participants' | 'myRole'>;
   /** Names of senders who are no longer members (they left or were removed), by user id. */
   formerMemberNames: ReadonlyMap<number, string>;
   hasOlder: boolean;
@@ -71,6 +72,19 @@ export function MessageList(props: MessageListProps) {
     if (element) fromEnd.current = element.scrollHeight - element.scrollTop;
   });
 
+  // A reader at the end stays there when what is shown grows without a new entry: an edit
+  // that made a message longer, a wrapped line at a narrower width.
+  const list = useRef<HTMLOListElement | null>(null);
+  useEffect(() => {
+    const element = scroller.current;
+    if (!list.current || !element || typeof ResizeObserver === 'undefined') return;
+    const observer = new ResizeObserver(() => {
+      if (atBottom.current) element.scrollTop = element.scrollHeight;
+    });
+    observer.observe(list.current);
+    return () => observer.disconnect();
+  }, []);
+
   // The newest seq there was when the reader scrolled away from the end, or null while they
   // are there: what came after it is new to them, and they are told (not moved).
   const [awayAfter, setAwayAfter] = useState<number | null>(null);
@@ -87,9 +101,12 @@ export function MessageList(props: MessageListProps) {
     if (element.scrollTop < LOAD_OLDER_WITHIN_PX && hasOlder && !loadingOlder && !olderError) onLoadOlder();
   };
   const unseen = awayAfter === null ? 0 : messages.filter((message) => message.seq > awayAfter && message.senderId !== myId && !message.deletedAt).length;
+  // The button goes once there: the keyboard goes on in the history, not to the top of the page.
   const toEnd = () => {
     const element = scroller.current;
-    if (element) element.scrollTop = element.scrollHeight;
+    if (!element) return;
+    element.scrollTop = element.scrollHeight;
+    element.focus({ preventScroll: true });
   };
 
   const names = new Map(conversation.participants.map((participant) => [participant.id, participant.displayName]));
@@ -97,68 +114,72 @@ export function MessageList(props: MessageListProps) {
   const lastMine = [...messages].reverse().find((message) => message.senderId === myId && !message.deletedAt);
 
   return (
-    <div className="message-scroller" ref={scroller} onScroll={onScroll} tabIndex={0} aria-label="Message history">
-      {hasOlder && (
-        <div className="older">
-          {olderError && (
-            <p role="alert" className="inline-error">
-              Could not load older messages. {olderError}
-            </p>
-          )}
-          <button type="button" className="button" onClick={onLoadOlder} disabled={loadingOlder} aria-busy={loadingOlder || undefined}>
-            {loadingOlder ? 'Loading…' : 'Load older messages'}
-          </button>
-        </div>
-      )}
-      {messages.length === 0 && pending.length === 0 && (
-        <p className="muted empty-thread" data-testid="thread-empty">
-          No messages yet. Say hello!
-        </p>
-      )}
-      <ol className="message-list" role="list" aria-label="Messages">
-        {timeline.map((entry, index) => {
-          const previous = timeline[index - 1];
-          const at = entry.kind === 'message' ? entry.message.createdAt : entry.notice.createdAt;
-          const previousAt = previous && (previous.kind === 'message' ? previous.message.createdAt : previous.notice.createdAt);
-          const newDay = !previousAt || dayKey(previousAt) !== dayKey(at);
-          const separator = newDay && (
-            <li className="day-separator" data-testid="day-separator">
-              <span>{dayLabel(at, now)}</span>
-            </li>
-          );
-          if (entry.kind === 'notice') {
+    <div className="message-pane">
+      <div className="message-scroller" ref={scroller} onScroll={onScroll} tabIndex={0} aria-label="Message history">
+        {hasOlder && (
+          <div className="older">
+            {olderError && (
+              <p role="alert" className="inline-error">
+                Could not load older messages. {olderError}
+              </p>
+            )}
+            <button type="button" className="button" onClick={onLoadOlder} disabled={loadingOlder} aria-busy={loadingOlder || undefined}>
+              {loadingOlder ? 'Loading…' : 'Load older messages'}
+            </button>
+          </div>
+        )}
+        {messages.length === 0 && pending.length === 0 && (
+          <p className="muted empty-thread" data-testid="thread-empty">
+            No messages yet. Say hello!
+          </p>
+        )}
+        <ol ref={list} className="message-list" role="list" aria-label="Messages">
+          {timeline.map((entry, index) => {
+            const previous = timeline[index - 1];
+            const at = entry.kind === 'message' ? entry.message.createdAt : entry.notice.createdAt;
+            const previousAt = previous && (previous.kind === 'message' ? previous.message.createdAt : previous.notice.createdAt);
+            const newDay = !previousAt || dayKey(previousAt) !== dayKey(at);
+            const separator = newDay && (
+              <li className="day-separator" data-testid="day-separator">
+                <span>{dayLabel(at, now)}</span>
+              </li>
+            );
+            if (entry.kind === 'notice') {
+              return (
+                <Fragment key={`notice-${entry.notice.seq}`}>
+                  {separator}
+                  <li className="notice" data-testid="notice">
+                    <bdi>{noticeText(entry.notice, myId, nameOf)}</bdi>
+                  </li>
+                </Fragment>
+              );
+            }
+            const { message } = entry;
+            const mine = message.senderId === myId;
+            // A run of one sender's messages is named once; a day or a notice between starts a new one.
+            const sameRun = previous?.kind === 'message' && previous.message.senderId === message.senderId;
+            const showName = conversation.kind === 'group' && !mine && (newDay || !sameRun);
             return (
-              <Fragment key={`notice-${entry.notice.seq}`}>
+              <Fragment key={message.id}>
                 {separator}
-                <li className="notice" data-testid="notice">
-                  <bdi>{noticeText(entry.notice, myId, nameOf)}</bdi>
-                </li>
+                <MessageItem
+                  message={message}
+                  mine={mine}
+                  senderName={showName ? nameOf(message.senderId) : null}
+                  delivery={message === lastMine && pending.length === 0 ? deliveryLabel(message.seq, props.otherReadUpTo) : null}
+                  canDelete={canDeleteMessage(conversation.kind, conversation.myRole, mine)}
+                  onEdit={props.onEdit}
+                  onDelete={props.onDelete}
+                />
               </Fragment>
             );
-          }
-          const { message } = entry;
-          const mine = message.senderId === myId;
-          // A run of one sender's messages is named once; a day or a notice between starts a new one.
-          const sameRun = previous?.kind === 'message' && previous.message.senderId === message.senderId;
-          const showName = conversation.kind === 'group' && !mine && (newDay || !sameRun);
-          return (
-            <Fragment key={message.id}>
-              {separator}
-              <MessageItem
-                message={message}
-                mine={mine}
-                senderName={showName ? nameOf(message.senderId) : null}
-                delivery={message === lastMine && pending.length === 0 ? deliveryLabel(message.seq, props.otherReadUpTo) : null}
-                onEdit={props.onEdit}
-                onDelete={props.onDelete}
-              />
-            </Fragment>
-          );
-        })}
-        {pending.map((send) => (
-          <PendingItem key={send.clientId} send={send} onRetry={props.onRetry} onDiscard={props.onDiscard} />
-        ))}
-      </ol>
+          })}
+          {pending.map((send) => (
+            <PendingItem key={send.clientId} send={send} onRetry={props.onRetry} onDiscard={props.onDiscard} />
+          ))}
+        </ol>
+      </div>
+      {/* After the history, not in it: one Shift+Tab from the composer, not after every message's buttons. */}
       {unseen > 0 && (
         <button type="button" className="button primary new-messages" onClick={toEnd}>
           {unseen === 1 ? '1 new message' : `${unseen} new messages`} ↓
