@@ -416,33 +416,10 @@ export interface HistoryQuery {
   before?: number | undefined;
   /** Only messages with a higher seq (newer), oldest of them first. */
   after?: number | undefined;
+  /** Messages a page holds at most. */
   limit: number;
-}
-
-/**
- * Up to `limit` messages of a conversation from one end of a seq range: a range of its
- * (conversation_id, seq) key. Descending by seq, except ascending with `after`.
- */
-export async function historyPage(em: EntityManager, query: HistoryQuery): Promise<MessageRow[]> {
-  const direct = await directSql(em);
-  const params: SqlValue[] = [query.conversationId];
-  let range = '';
-  if (query.before !== undefined) {
-    range = ' and seq < ?';
-    params.push(query.before);
-  } else if (query.after !== undefined) {
-    range = ' and seq > ?';
-    params.push(query.after);
-  }
-  params.push(query.limit);
-  const rows = await direct.query<MessageColumns>(
-    `select ${messageColumns(direct, 'messages')} from messages
-      where conversation_id = ?${range}
-      order by seq ${query.after !== undefined ? 'asc' : 'desc'}
-      limit ?`,
-    params,
-  );
-  return rows.map(messageRow);
+  /** Notices a page holds at most. */
+  noticeLimit: number;
 }
 
 /** A conversation's events shown between its messages: members added, removed or left, renames. */
@@ -459,51 +436,88 @@ export interface NoticeRow {
   createdAt: Date;
 }
 
-export interface NoticeQuery {
-  conversationId: number;
-  /** Only events with a higher seq. */
-  after: number;
-  /** Only events with a lower seq; none: up to the newest. */
-  before?: number | undefined;
-  limit: number;
-  /** Which end of the range a full page keeps. */
-  from: 'oldest' | 'newest';
+export interface HistoryRows {
+  /** Descending by seq, except ascending with `after`. */
+  messages: MessageRow[];
+  /** More messages exist beyond these, in the direction read. */
+  hasMore: boolean;
+  /**
+   * The notices from these messages' first to the next page's (for the page that ends the
+   * history, to its end), ascending: consecutive pages carry each once. At most
+   * `noticeLimit`, the nearest the end the page was read from.
+   */
+  notices: NoticeRow[];
 }
 
 /**
- * Up to `limit` notice events of a conversation with seq in (after, before), ascending: a
- * range of conversation_events_changes_idx, which holds only events that are not a new
- * message, so the cost follows the edits, deletes and membership changes in the range,
- * never its messages.
+ * A page of history: up to `limit` messages from one end of a seq range (a range of the
+ * messages' (conversation_id, seq) key), and the notices among them (a range of
+ * conversation_events_changes_idx, which holds only events that are not a new message, so
+ * it costs nothing where only messages happened). One statement, one snapshot: on
+ * PostgreSQL one round trip. The span the notices cover needs the page's far end, so the
+ * statement reads one message more than the page (which also says whether there are more).
  */
-export async function noticesBetween(em: EntityManager, query: NoticeQuery): Promise<NoticeRow[]> {
+export async function historyPage(em: EntityManager, query: HistoryQuery): Promise<HistoryRows> {
   const direct = await directSql(em);
-  const params: SqlValue[] = [query.conversationId, query.after];
-  let upTo = '';
-  if (query.before !== undefined) {
-    upTo = ' and seq < ?';
-    params.push(query.before);
-  }
-  params.push(query.limit);
-  // The index's own condition, word for word, so SQLite knows the index covers the query.
-  const rows = await direct.query<{ conversation_id: number; seq: number; type: NoticeType; actor_id: number; payload: unknown; created_at: unknown }>(
-    `select conversation_id, seq, type, actor_id, payload, ${ms(direct, 'created_at')} as created_at from conversation_events
-      where conversation_id = ? and seq > ?${upTo} and type <> 'message.created'
-        and type in (${NOTICE_TYPES.map((type) => `'${type}'`).join(', ')})
-      order by seq ${query.from === 'oldest' ? 'asc' : 'desc'}
-      limit ?`,
+  const forward = query.after !== undefined;
+  const position = forward ? query.after : query.before;
+  const range = position === undefined ? '' : forward ? ' and seq > ?' : ' and seq < ?';
+  // The seq of the page's last message when a next page exists: the row read beyond it is the next page's.
+  const farEnd = `case when (select count(*) from page) > ? then (select seq from page order by seq ${forward ? 'desc' : 'asc'} limit 1 offset 1) end`;
+  const noticeSpan = forward
+    ? ` and e.seq > ? and ((select far_end from bounds) is null or e.seq < (select far_end from bounds))`
+    : ` and e.seq > coalesce((select far_end from bounds), 0)${position === undefined ? '' : ' and e.seq < ?'}`;
+  const params: SqlValue[] = [query.conversationId];
+  if (position !== undefined) params.push(position);
+  params.push(query.limit + 1, query.limit, query.conversationId);
+  if (position !== undefined) params.push(position);
+  params.push(query.noticeLimit);
+  const rows = await direct.query<MessageColumns & { type: NoticeType | null; payload: unknown }>(
+    `with page as (
+       select ${messageColumns(direct, 'messages')} from messages
+        where conversation_id = ?${range}
+        order by seq ${forward ? 'asc' : 'desc'}
+        limit ?
+     ), bounds as (select ${farEnd} as far_end)
+     select id, conversation_id, seq, sender_id, body, client_id, created_at, edited_at, deleted_at, null as type, null as payload
+       from page
+     union all
+     -- Typed nulls: a subquery's bare null would be text on PostgreSQL, unlike the page's columns.
+     select * from (
+       select cast(null as integer) as id, e.conversation_id, e.seq, e.actor_id as sender_id, cast(null as text) as body,
+              cast(null as text) as client_id, ${ms(direct, 'e.created_at')} as created_at,
+              cast(null as double precision) as edited_at, cast(null as double precision) as deleted_at, e.type, e.payload
+         from conversation_events e
+        where e.conversation_id = ?${noticeSpan}
+          and e.type <> 'message.created' and e.type in (${NOTICE_TYPES.map((type) => `'${type}'`).join(', ')})
+        order by e.seq ${forward ? 'asc' : 'desc'}
+        limit ?
+     ) notices`,
     params,
   );
-  const notices = rows.map((row) => ({
-    conversationId: Number(row.conversation_id),
-    seq: Number(row.seq),
-    type: row.type,
-    actorId: Number(row.actor_id),
-    // JSON text on SQLite, parsed by the driver on PostgreSQL.
-    payload: (typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload) as Record<string, unknown> | null,
-    createdAt: timeOf(row.created_at),
-  }));
-  return query.from === 'oldest' ? notices : notices.reverse();
+  const messages: MessageRow[] = [];
+  const notices: NoticeRow[] = [];
+  for (const row of rows) {
+    // A message's row has no event type.
+    if (row.type === null) {
+      messages.push(messageRow(row));
+      continue;
+    }
+    notices.push({
+      conversationId: Number(row.conversation_id),
+      seq: Number(row.seq),
+      type: row.type,
+      actorId: Number(row.sender_id),
+      // JSON text on SQLite, parsed by the driver on PostgreSQL.
+      payload: (typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload) as Record<string, unknown> | null,
+      createdAt: timeOf(row.created_at),
+    });
+  }
+  const order = forward ? 1 : -1;
+  messages.sort((a, b) => order * (a.seq - b.seq));
+  notices.sort((a, b) => a.seq - b.seq);
+  const hasMore = messages.length > query.limit;
+  return { messages: messages.slice(0, query.limit), hasMore, notices };
 }
 
 /**

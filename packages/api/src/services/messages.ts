@@ -3,7 +3,6 @@ import {
   findMessageByClientId,
   historyPage,
   MessageSchema,
-  noticesBetween,
   ParticipantSchema,
   postMessageAsMember,
   UniqueConstraintViolationException,
@@ -47,21 +46,14 @@ export async function listMessages(
   if (input.before !== undefined && input.after !== undefined) {
     throw badInput('before', 'Use either before or after, not both');
   }
-  const conversationId = membership.conversation.id;
-  const rows = await historyPage(em, { conversationId, ...input, limit: input.limit + 1 });
-  const hasMore = rows.length > input.limit;
-  const page = rows.slice(0, input.limit);
+  const { messages, hasMore, notices } = await historyPage(em, {
+    conversationId: membership.conversation.id,
+    ...input,
+    noticeLimit: NOTICES_PER_PAGE,
+  });
   // Read from the end nearest the position asked for; shown ascending.
-  if (input.after === undefined) page.reverse();
-  const first = page[0];
-  const last = page.at(-1);
-  const notices = await noticesBetween(
-    em,
-    input.after === undefined
-      ? { conversationId, after: hasMore && first ? first.seq : 0, before: input.before, limit: NOTICES_PER_PAGE, from: 'newest' }
-      : { conversationId, after: input.after, before: hasMore && last ? last.seq : undefined, limit: NOTICES_PER_PAGE, from: 'oldest' },
-  );
-  return { items: page.map(messageRowView), hasMore, notices: notices.map(noticeView) };
+  if (input.after === undefined) messages.reverse();
+  return { items: messages.map(messageRowView), hasMore, notices: notices.map(noticeView) };
 }
 
 /**
