@@ -1,15 +1,23 @@
-import { useQueryClient } from '@tanstack/react-query';
+import { useQueryClient, type InfiniteData, type QueryKey } from '@tanstack/react-query';
 import { getQueryKey } from '@trpc/react-query';
 import { useEffect, useRef } from 'react';
 import { reconnectDelayMs } from './connection.ts';
 import { isUnauthorized } from './errors.ts';
 import { useSession } from './hooks.ts';
-import { applyInboxEvent, titleWithUnread, withPresenceOf } from './inbox-cache.ts';
+import { applyInboxEvent, applyToSearchResults, titleWithUnread, withPresenceOf } from './inbox-cache.ts';
 import { SESSION_EXPIRED_NOTICE } from './session.ts';
-import { trpc, type ConversationDetail } from './trpc.ts';
+import { trpc, type ConversationDetail, type InboxPage } from './trpc.ts';
 
 /** The inbox's conversations.list input: the cache entry live events are applied to. */
 export const INBOX_INPUT = { limit: 20 } as const;
+
+/** Whether a conversations.list cache key is a search's (tRPC keys are [path, { input, type }]). */
+function isSearch(key: QueryKey): boolean {
+  const meta = key[1];
+  if (typeof meta !== 'object' || meta === null || !('input' in meta)) return false;
+  const { input } = meta;
+  return typeof input === 'object' && input !== null && 'search' in input;
+}
 
 /**
  * Keeps the inbox live while signed in: every inbox.onEvent is applied to the cached
@@ -40,6 +48,11 @@ export function useLiveInbox(): void {
     onData: (event) => {
       const fetchInFlight = queryClient.isFetching({ queryKey: getQueryKey(trpc.conversations.list) }) > 0;
       utils.conversations.list.setInfiniteData(INBOX_INPUT, (data) => data && { ...data, pages: applyInboxEvent(data.pages, event) });
+      // A search on screen keeps what it found up to date too.
+      queryClient.setQueriesData<InfiniteData<InboxPage>>(
+        { queryKey: getQueryKey(trpc.conversations.list), predicate: (query) => isSearch(query.queryKey) },
+        (data) => data && { ...data, pages: applyToSearchResults(data.pages, event) },
+      );
       if (fetchInFlight) void utils.conversations.list.invalidate();
       // Open conversations show presence too (a DM's header).
       if (event.type === 'presence') {

@@ -23,7 +23,7 @@ export function Inbox({ me, currentId }: { me: Me; currentId: number | null }) {
     const timer = setTimeout(() => setSearch(searchText.trim()), SEARCH_DELAY_MS);
     return () => clearTimeout(timer);
   }, [searchText]);
-  // Without a search this is the cache useLiveInbox keeps live; search results are a snapshot.
+  // Both kept live by useLiveInbox: the inbox wholly, a search for the conversations it found.
   const conversations = trpc.conversations.list.useInfiniteQuery(
     search ? { ...INBOX_INPUT, search } : INBOX_INPUT,
     { getNextPageParam: (page) => page.nextCursor, placeholderData: (previous) => previous },
