@@ -91,6 +91,7 @@ function summary(id: number, group: boolean): ConversationSummary {
     id,
     kind: group ? 'group' : 'direct',
     title: group ? `Group ${id}` : null,
+    createdBy: id * 10,
     createdAt: at(0),
     lastMessageAt: at(lastSeq * 60_000),
     lastSeq,

@@ -216,15 +216,15 @@ describe('groups, notes and long histories in a real browser', () => {
     await bobsMessage.waitFor();
     expect(await bobsMessage.locator('.sender').innerText()).toBe('Bob Marley');
     await expect.poll(() => preview.innerText()).toBe('Bob Marley: One love, see you all');
-    // The rename after his message shows below it, as history has it.
+    // The group's creation opens its history; the rename after his message shows below it.
     const notices = page.getByRole('list', { name: 'Messages' }).getByTestId('notice');
-    expect(await notices.allInnerTexts()).toEqual(['You renamed the group to “Farewells”']);
+    expect(await notices.allInnerTexts()).toEqual(['You created the group', 'You renamed the group to “Farewells”']);
 
     // Bob leaves while Alice reads: the members she sees shrink, a line says he left, and his
     // name stays on his message.
     await bob.conversations.leave.mutate({ id: group.id });
     await expect.poll(() => page.locator('.thread-header').innerText()).toContain('2 members');
-    await expect.poll(() => notices.allInnerTexts()).toEqual(['You renamed the group to “Farewells”', 'Bob Marley left']);
+    await expect.poll(() => notices.allInnerTexts()).toEqual(['You created the group', 'You renamed the group to “Farewells”', 'Bob Marley left']);
     await expect.poll(() => bobsMessage.locator('.sender').innerText()).toBe('Bob Marley');
 
     // And after a reload, where nothing she had before is left to name him.
@@ -232,7 +232,7 @@ describe('groups, notes and long histories in a real browser', () => {
     await bobsMessage.waitFor();
     await expect.poll(() => bobsMessage.locator('.sender').innerText()).toBe('Bob Marley');
     await expect.poll(() => preview.innerText()).toBe('Bob Marley: One love, see you all');
-    await expect.poll(() => notices.allInnerTexts()).toEqual(['You renamed the group to “Farewells”', 'Bob Marley left']);
+    await expect.poll(() => notices.allInnerTexts()).toEqual(['You created the group', 'You renamed the group to “Farewells”', 'Bob Marley left']);
     expect(await page.getByText('Former member').count()).toBe(0);
 
     // Alice leaves it on another device while this page shows it: the page says so by the

@@ -12,6 +12,11 @@ export function noticeUserIds(notice: ConversationEvent): number[] {
   );
 }
 
+/** The first line of a group's history: "Alice created the group", "You created the group". */
+export function createdText(createdBy: number, myId: number, nameOf: (userId: number) => string): string {
+  return `${createdBy === myId ? 'You' : nameOf(createdBy)} created the group`;
+}
+
 /** "A, B and C". */
 function listOf(names: readonly string[]): string {
   if (names.length <= 1) return names.join('');

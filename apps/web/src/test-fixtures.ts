@@ -44,6 +44,7 @@ export function summary(overrides: Partial<ConversationSummary>): ConversationSu
     id: 1,
     kind: 'direct',
     title: null,
+    createdBy: 1,
     createdAt: at,
     lastMessageAt: at,
     lastSeq: 1,

@@ -15,8 +15,16 @@ export interface ThreadState {
 
 export const EMPTY_THREAD: ThreadState = { messages: [], notices: [], hasOlder: false };
 
-/** What the thread shows, in seq order: the messages and the notices between them. */
-export type TimelineEntry = { kind: 'message'; message: Message } | { kind: 'notice'; notice: ConversationEvent };
+/** What the thread shows, in seq order: the group's creation, the messages and the notices between them. */
+export type TimelineEntry = { kind: 'created'; createdBy: number; createdAt: string } | LoggedEntry;
+
+/** A message or a notice: what the log holds. */
+export type LoggedEntry = { kind: 'message'; message: Message } | { kind: 'notice'; notice: ConversationEvent };
+
+/** When an entry happened. */
+export function timeOfEntry(entry: TimelineEntry): string {
+  return entry.kind === 'created' ? entry.createdAt : entry.kind === 'message' ? entry.message.createdAt : entry.notice.createdAt;
+}
 
 /** How far along a message's life a copy is: a later copy never gives way to an earlier one. */
 function stage(message: Message): number {
@@ -56,8 +64,8 @@ export function withEvent(state: ThreadState, event: ConversationEvent): ThreadS
 }
 
 /** Messages and notices in seq order. */
-export function timelineOf(messages: readonly Message[], notices: readonly ConversationEvent[]): TimelineEntry[] {
-  const entries: TimelineEntry[] = [];
+export function timelineOf(messages: readonly Message[], notices: readonly ConversationEvent[]): LoggedEntry[] {
+  const entries: LoggedEntry[] = [];
   let next = 0;
   for (const message of messages) {
     for (let notice = notices[next]; notice && notice.seq < message.seq; notice = notices[++next]) entries.push({ kind: 'notice', notice });

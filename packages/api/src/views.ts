@@ -60,6 +60,8 @@ export interface ConversationView {
   id: number;
   kind: ConversationKind;
   title: string | null;
+  /** Who created it (a group's first owner). */
+  createdBy: number;
   createdAt: string;
   lastMessageAt: string;
   lastSeq: number;
@@ -193,6 +195,7 @@ export function conversationRowOf(conversation: Conversation): ConversationRow {
     id: conversation.id,
     kind: conversation.kind,
     title: conversation.title ?? null,
+    createdBy: conversation.createdBy.id,
     createdAt: conversation.createdAt,
     lastMessageAt: conversation.lastMessageAt,
     lastSeq: conversation.lastSeq,
@@ -226,6 +229,7 @@ export function conversationRowView(
     id: conversation.id,
     kind: conversation.kind,
     title: conversation.title,
+    createdBy: conversation.createdBy,
     createdAt: iso(conversation.createdAt),
     lastMessageAt: iso(conversation.lastMessageAt),
     lastSeq: conversation.lastSeq,

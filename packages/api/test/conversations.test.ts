@@ -51,7 +51,11 @@ describe.each(testDialects())('conversations on %s', (dialect) => {
         title: '  Launch  ',
         participantIds: [pete.id, quinn.id, pete.id, olga.id],
       });
-      expect(team).toMatchObject({ kind: 'group', title: 'Launch', created: true, myRole: 'owner' });
+      expect(team).toMatchObject({ kind: 'group', title: 'Launch', created: true, myRole: 'owner', createdBy: olga.id });
+      // Every member reads who made it, in its details and in their inbox.
+      await expect(pete.api.conversations.get({ id: team.id })).resolves.toMatchObject({ createdBy: olga.id });
+      const listed = (await quinn.api.conversations.list({})).items.find((item) => item.id === team.id);
+      expect(listed).toMatchObject({ createdBy: olga.id });
       expect(Object.fromEntries(team.participants.map((p) => [p.username, p.role]))).toEqual({
         olga: 'owner',
         pete: 'member',

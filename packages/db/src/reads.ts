@@ -25,6 +25,8 @@ export interface ConversationRow {
   id: number;
   kind: ConversationKind;
   title: string | null;
+  /** Who created it (a group's first owner; ownership can pass on, this does not). */
+  createdBy: number;
   createdAt: Date;
   lastMessageAt: Date;
   lastSeq: number;
@@ -183,7 +185,8 @@ const userRow = (columns: UserColumns): UserRow => ({
  */
 const membershipColumns = (direct: DirectSql) =>
   `p.user_id as membership_user_id, p.role as membership_role, p.last_read_seq as membership_last_read_seq, ` +
-  `c.id as membership_id, c.kind as membership_kind, c.title as membership_title, ${ms(direct, 'c.created_at')} as membership_created_at, ` +
+  `c.id as membership_id, c.kind as membership_kind, c.title as membership_title, c.created_by_id as membership_created_by_id, ` +
+  `${ms(direct, 'c.created_at')} as membership_created_at, ` +
   `${ms(direct, 'c.last_message_at')} as membership_last_message_at, c.last_seq as membership_last_seq, c.message_count as membership_message_count`;
 
 type MembershipColumns = {
@@ -198,6 +201,7 @@ function membershipRow(columns: MembershipColumns): MembershipRow {
       id: columns.membership_id,
       kind: columns.membership_kind,
       title: columns.membership_title,
+      created_by_id: columns.membership_created_by_id,
       created_at: columns.membership_created_at,
       last_message_at: columns.membership_last_message_at,
       last_seq: columns.membership_last_seq,
@@ -615,12 +619,13 @@ const idList = (direct: DirectSql, ids: readonly number[]) =>
 
 /** The columns of ConversationColumns from conversations `c`. */
 const conversationColumns = (direct: DirectSql) =>
-  `c.id, c.kind, c.title, ${ms(direct, 'c.created_at')} as created_at, ${ms(direct, 'c.last_message_at')} as last_message_at, c.last_seq, c.message_count`;
+  `c.id, c.kind, c.title, c.created_by_id, ${ms(direct, 'c.created_at')} as created_at, ${ms(direct, 'c.last_message_at')} as last_message_at, c.last_seq, c.message_count`;
 
 interface ConversationColumns {
   id: number;
   kind: ConversationKind;
   title: string | null;
+  created_by_id: number;
   created_at: unknown;
   last_message_at: unknown;
   last_seq: number;
@@ -632,6 +637,7 @@ function conversationRow(columns: ConversationColumns): ConversationRow {
     id: Number(columns.id),
     kind: columns.kind,
     title: columns.title ?? null,
+    createdBy: Number(columns.created_by_id),
     createdAt: timeOf(columns.created_at),
     lastMessageAt: timeOf(columns.last_message_at),
     lastSeq: Number(columns.last_seq),

@@ -17,6 +17,17 @@ function msg(seq: number, senderId: number, body: string, createdAt: Date, extra
 }
 
 type ListProps = Parameters<typeof MessageList>[0];
+type Role = ListProps['conversation']['myRole'];
+
+/** Alice's group, made yesterday at midnight, before any message of these tests. */
+const groupOf = (myRole: Role, participants = [alice, bob, carol]): ListProps['conversation'] => ({
+  kind: 'group',
+  myRole,
+  participants,
+  createdBy: alice.id,
+  createdAt: new Date(2026, 10, 20, 0, 0).toISOString(),
+});
+const dmOf = (participants = [alice, bob]): ListProps['conversation'] => ({ ...groupOf('member', participants), kind: 'direct' });
 
 /** The list with these props over quiet defaults; `rerender` changes them as a live update would. */
 function renderList(overrides: Partial<ListProps> = {}) {
@@ -34,7 +45,7 @@ function renderList(overrides: Partial<ListProps> = {}) {
       pending={[]}
       myId={alice.id}
       otherReadUpTo={null}
-      conversation={{ kind: 'group', myRole: 'member', participants: [alice, bob, carol] }}
+      conversation={groupOf('member', [alice, bob, carol])}
       formerMemberNames={new Map()}
       hasOlder={false}
       loadingOlder={false}
@@ -78,7 +89,7 @@ describe('MessageList', () => {
 
   it('shows members coming and going and renames among the messages, each starting a new run of names', () => {
     renderList({
-      conversation: { kind: 'group', myRole: 'member', participants: [alice, bob] },
+      conversation: groupOf('member', [alice, bob]),
       formerMemberNames: new Map([[carol.id, 'Carol King']]),
       messages: [msg(1, bob.id, 'hi', new Date(2026, 10, 20, 20, 0)), msg(4, bob.id, 'welcome', now), msg(6, bob.id, 'bye', now)],
       notices: [
@@ -91,14 +102,21 @@ describe('MessageList', () => {
     const lines = [...list.children].map((item) =>
       item.classList.contains('notice') ? `[${item.textContent}]` : (item.querySelector('.sender')?.textContent ?? item.textContent?.slice(0, 9)),
     );
-    expect(lines).toEqual(['Yesterday', 'Bob Marley', '[You added Carol King]', 'Today', '[Bob Marley renamed the group to “Trip”]', 'Bob Marley', '[Carol King left]', 'Bob Marley']);
+    expect(lines).toEqual(['Yesterday', '[You created the group]', 'Bob Marley', '[You added Carol King]', 'Today', '[Bob Marley renamed the group to “Trip”]', 'Bob Marley', '[Carol King left]', 'Bob Marley']);
+    // Only the history's true beginning starts with the creation; by someone else, named.
+    cleanup();
+    renderList({ conversation: { ...groupOf('member', [alice, bob]), createdBy: carol.id }, formerMemberNames: new Map([[carol.id, 'Carol King']]), messages: [msg(1, bob.id, 'hi', now)] });
+    expect(screen.getAllByTestId('notice').map((item) => item.textContent)).toEqual(['Carol King created the group']);
+    cleanup();
+    renderList({ messages: [msg(51, bob.id, 'hi', now)], hasOlder: true });
+    expect(screen.queryAllByTestId('notice')).toEqual([]);
   });
 
   it('names a sender who left with the name looked up for them, or "Former member" when there is none', () => {
     const dave = participant(4, 'Dave Gone');
     renderList({
       // Bob and Dave left; only Bob's name was found.
-      conversation: { kind: 'group', myRole: 'member', participants: [alice, carol] },
+      conversation: groupOf('member', [alice, carol]),
       formerMemberNames: new Map([[bob.id, 'Bob Marley']]),
       messages: [msg(1, bob.id, 'bye all', now), msg(2, dave.id, 'me too', now), msg(3, carol.id, 'see you', now)],
     });
@@ -107,7 +125,7 @@ describe('MessageList', () => {
   });
 
   it('says "Seen" under my newest message once the other person in a DM has read up to it', () => {
-    const dm = { kind: 'direct' as const, myRole: 'member' as const, participants: [alice, bob] };
+    const dm = dmOf([alice, bob]);
     const messages = [msg(1, alice.id, 'first', now), msg(2, bob.id, 'reply', now), msg(3, alice.id, 'latest', now)];
     const deliveryOf = () => screen.getAllByTestId('message').map((item) => item.querySelector('.delivery')?.textContent ?? '');
 
@@ -193,17 +211,17 @@ describe('MessageList: moderation', () => {
     const messages = [msg(1, bob.id, 'something rude', now), msg(2, alice.id, 'mine', now)];
     const actionsOf = () =>
       screen.getAllByTestId('message').map((item) => within(item).queryAllByRole('button').map((button) => button.textContent));
-    const handlers = renderList({ conversation: { kind: 'group', myRole: 'admin', participants: [alice, bob, carol] }, messages });
+    const handlers = renderList({ conversation: groupOf('admin', [alice, bob, carol]), messages });
     expect(actionsOf()).toEqual([['Delete'], ['Edit', 'Delete']]);
     await user.click(screen.getByRole('button', { name: 'Delete message: something rude' }));
     await user.click(screen.getByRole('button', { name: 'Delete' }));
     expect(handlers.onDelete).toHaveBeenCalledExactlyOnceWith(messages[0]);
     cleanup();
-    renderList({ conversation: { kind: 'group', myRole: 'member', participants: [alice, bob, carol] }, messages });
+    renderList({ conversation: groupOf('member', [alice, bob, carol]), messages });
     expect(actionsOf()).toEqual([[], ['Edit', 'Delete']]);
     cleanup();
     // In a DM nobody moderates: the other person's messages are theirs alone.
-    renderList({ conversation: { kind: 'direct', myRole: 'member', participants: [alice, bob] }, messages });
+    renderList({ conversation: dmOf([alice, bob]), messages });
     expect(actionsOf()).toEqual([[], ['Edit', 'Delete']]);
   });
 

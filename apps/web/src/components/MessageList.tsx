@@ -1,9 +1,9 @@
 import { Fragment, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { deliveryLabel } from '../read-receipts.ts';
 import { canDeleteMessage } from '../group-rules.ts';
-import { noticeText } from '../notices.ts';
+import { createdText, noticeText } from '../notices.ts';
 import type { PendingSend } from '../outbox.ts';
-import { dayKey, dayLabel, timelineOf } from '../thread-state.ts';
+import { dayKey, dayLabel, timelineOf, timeOfEntry, type TimelineEntry } from '../thread-state.ts';
 import type { ConversationDetail, ConversationEvent, Message } from '../trpc.ts';
 import { MessageItem } from './MessageItem.tsx';
 import { PendingItem } from './PendingItem.tsx';
@@ -21,7 +21,7 @@ interface MessageListProps {
   myId: number;
   /** In a DM, how far the other person has read (for "Seen"); null elsewhere. */
   otherReadUpTo: number | null;
-  conversation: Pick<ConversationDetail, 'kind' | 'participants' | 'myRole'>;
+  conversation: Pick<ConversationDetail, 'kind' | 'participants' | 'myRole' | 'createdBy' | 'createdAt'>;
   /** Names of senders who are no longer members (they left or were removed), by user id. */
   formerMemberNames: ReadonlyMap<number, string>;
   hasOlder: boolean;
@@ -49,11 +49,14 @@ export function MessageList(props: MessageListProps) {
   const fromEnd = useRef(0);
   const pendingCount = useRef(pending.length);
 
-  const timeline = timelineOf(messages, notices);
+  // A group's whole history begins with its creation.
+  const created: TimelineEntry[] =
+    conversation.kind === 'group' && !hasOlder ? [{ kind: 'created', createdBy: conversation.createdBy, createdAt: conversation.createdAt }] : [];
+  const timeline = [...created, ...timelineOf(messages, notices)];
   const firstId = messages[0]?.id;
   // A new message or notice at the end keeps a reader who is there at the end.
   const last = timeline.at(-1);
-  const lastKey = last && (last.kind === 'message' ? last.message.id : `notice-${last.notice.seq}`);
+  const lastKey = last && (last.kind === 'message' ? last.message.id : last.kind === 'notice' ? `notice-${last.notice.seq}` : 'created');
 
   useLayoutEffect(() => {
     const element = scroller.current;
@@ -136,20 +139,21 @@ export function MessageList(props: MessageListProps) {
         <ol ref={list} className="message-list" role="list" aria-label="Messages">
           {timeline.map((entry, index) => {
             const previous = timeline[index - 1];
-            const at = entry.kind === 'message' ? entry.message.createdAt : entry.notice.createdAt;
-            const previousAt = previous && (previous.kind === 'message' ? previous.message.createdAt : previous.notice.createdAt);
+            const at = timeOfEntry(entry);
+            const previousAt = previous && timeOfEntry(previous);
             const newDay = !previousAt || dayKey(previousAt) !== dayKey(at);
             const separator = newDay && (
               <li className="day-separator" data-testid="day-separator">
                 <span>{dayLabel(at, now)}</span>
               </li>
             );
-            if (entry.kind === 'notice') {
+            if (entry.kind !== 'message') {
+              const notice = entry.kind === 'notice';
               return (
-                <Fragment key={`notice-${entry.notice.seq}`}>
+                <Fragment key={notice ? `notice-${entry.notice.seq}` : 'created'}>
                   {separator}
                   <li className="notice" data-testid="notice">
-                    <bdi>{noticeText(entry.notice, myId, nameOf)}</bdi>
+                    <bdi>{notice ? noticeText(entry.notice, myId, nameOf) : createdText(entry.createdBy, myId, nameOf)}</bdi>
                   </li>
                 </Fragment>
               );

@@ -30,7 +30,7 @@ export function Thread({ conversation, me }: { conversation: ConversationDetail;
   // Only groups name senders; notices name members past and present. Only those who are no
   // longer members need asking for.
   const named = [
-    ...(conversation.kind === 'group' ? thread.state.messages.map((message) => message.senderId) : []),
+    ...(conversation.kind === 'group' ? [conversation.createdBy, ...thread.state.messages.map((message) => message.senderId)] : []),
     ...thread.state.notices.flatMap(noticeUserIds),
   ];
   const formerMemberNames = useUserNames(named.filter((userId) => userId !== me.id && !names.has(userId)));
