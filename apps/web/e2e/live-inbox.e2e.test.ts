@@ -65,14 +65,16 @@ describe('the inbox, live in a real browser', () => {
     expect(inbox.notReloaded()).toBe(true);
     await screenshot(page, 'live-inbox');
 
-    // A search keeps what it found live: bob's next message shows in the found row, and a
-    // conversation the search did not find stays out.
+    // A search stays true while things change: bob's next message shows in the found row, a
+    // conversation the search does not match stays out, and a rename away from it drops it.
     await page.getByLabel('Search conversations').fill('surprise');
     await expect.poll(() => inbox.rows.count()).toBe(1);
     await bob.messages.send.mutate({ conversationId: group.id, body: 'Bring a cake', clientId: randomUUID() });
     await bob.messages.send.mutate({ conversationId: dm.id, body: 'Or a pie', clientId: randomUUID() });
     await expect.poll(() => inbox.row(group.id).getByTestId('conversation-preview').innerText()).toBe('Bob Marley: Bring a cake');
     expect(await inbox.rows.count()).toBe(1);
+    await bob.conversations.update.mutate({ id: group.id, title: 'Birthday' });
+    await page.getByText('No conversations match “surprise”.').waitFor();
   });
 
   it('says it is reconnecting while the server restarts, then shows what was sent while it was away', async () => {

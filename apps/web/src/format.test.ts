@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { conversationName, formerSenderOf, hasVisibleText, initialsOf, memberCount, messagePreview, relativeTime, unreadBadge } from './format.ts';
+import { conversationName, formerSenderOf, hasVisibleText, initialsOf, memberCount, messagePreview, plainText, relativeTime, unreadBadge } from './format.ts';
 import { message, participant, summary } from './test-fixtures.ts';
 import type { ConversationSummary } from './trpc.ts';
 
@@ -70,13 +70,13 @@ describe('conversationName', () => {
 describe('messagePreview', () => {
   it('says who wrote the last message where the row does not already say it', () => {
     const dm = { kind: 'direct', participants: [alice, bob] } satisfies Partial<ConversationSummary>;
-    expect(messagePreview(summary({ ...dm, lastMessage: message(alice.id, 'See you at 5') }), alice.id)).toBe('You: See you at 5');
-    expect(messagePreview(summary({ ...dm, lastMessage: message(bob.id, 'On my way') }), alice.id)).toBe('On my way');
+    expect(plainText(messagePreview(summary({ ...dm, lastMessage: message(alice.id, 'See you at 5') }), alice.id))).toBe('You: See you at 5');
+    expect(plainText(messagePreview(summary({ ...dm, lastMessage: message(bob.id, 'On my way') }), alice.id))).toBe('On my way');
     const group = { kind: 'group', title: 'Trip', participants: [alice, bob, carol] } satisfies Partial<ConversationSummary>;
-    expect(messagePreview(summary({ ...group, lastMessage: message(carol.id, 'Tickets booked') }), alice.id)).toBe(
+    expect(plainText(messagePreview(summary({ ...group, lastMessage: message(carol.id, 'Tickets booked') }), alice.id))).toBe(
       'Carol Danvers: Tickets booked',
     );
-    expect(messagePreview(summary({ kind: 'self', participants: [alice], lastMessage: message(alice.id, 'milk') }), alice.id)).toBe(
+    expect(plainText(messagePreview(summary({ kind: 'self', participants: [alice], lastMessage: message(alice.id, 'milk') }), alice.id))).toBe(
       'milk',
     );
   });
@@ -85,8 +85,8 @@ describe('messagePreview', () => {
     // Bob wrote last, then left: the summary no longer names him.
     const left = summary({ kind: 'group', title: 'Band', participants: [alice, carol], lastMessage: message(bob.id, 'One love') });
     expect(formerSenderOf(left, alice.id)).toBe(bob.id);
-    expect(messagePreview(left, alice.id, new Map([[bob.id, 'Bob Marley']]))).toBe('Bob Marley: One love');
-    expect(messagePreview(left, alice.id, new Map())).toBe('Former member: One love');
+    expect(plainText(messagePreview(left, alice.id, new Map([[bob.id, 'Bob Marley']])))).toBe('Bob Marley: One love');
+    expect(plainText(messagePreview(left, alice.id, new Map()))).toBe('Former member: One love');
     // Nobody to ask for: a member, me, a DM, no message.
     const group = { kind: 'group', title: 'Trip', participants: [alice, bob, carol] } satisfies Partial<ConversationSummary>;
     expect(formerSenderOf(summary({ ...group, lastMessage: message(carol.id, 'hi') }), alice.id)).toBeNull();
@@ -97,13 +97,19 @@ describe('messagePreview', () => {
 
   it('keeps a deleted message deleted and an empty conversation honest', () => {
     const deleted = { ...message(bob.id, ''), deletedAt: now.toISOString() };
-    expect(messagePreview(summary({ participants: [alice, bob], lastMessage: deleted }), alice.id)).toBe('Message deleted');
-    expect(messagePreview(summary({ participants: [alice, bob], lastMessage: null }), alice.id)).toBe('No messages yet');
+    expect(plainText(messagePreview(summary({ participants: [alice, bob], lastMessage: deleted }), alice.id))).toBe('Message deleted');
+    expect(plainText(messagePreview(summary({ participants: [alice, bob], lastMessage: null }), alice.id))).toBe('No messages yet');
+  });
+
+  it('sets names and bodies apart from the words around them, so right-to-left ones reorder only themselves', () => {
+    const group = { kind: 'group', title: 'Trip', participants: [alice, participant(9, 'محمد عبد الرحمن')] } satisfies Partial<ConversationSummary>;
+    expect(messagePreview(summary({ ...group, lastMessage: message(9, 'مرحبا') }), alice.id)).toEqual([{ isolate: 'محمد عبد الرحمن' }, ': ', { isolate: 'مرحبا' }]);
+    expect(messagePreview(summary({ ...group, lastMessage: message(alice.id, 'hi') }), alice.id)).toEqual(['You: ', { isolate: 'hi' }]);
   });
 
   it('fits a long, multi-line message on one line without splitting an emoji', () => {
     const body = `first line\n\nsecond   line ${'🎉'.repeat(200)}`;
-    const preview = messagePreview(summary({ participants: [alice, bob], lastMessage: message(bob.id, body) }), alice.id);
+    const preview = plainText(messagePreview(summary({ participants: [alice, bob], lastMessage: message(bob.id, body) }), alice.id));
     expect(preview.startsWith('first line second line 🎉')).toBe(true);
     expect([...preview]).toHaveLength(120);
     expect(preview.endsWith('🎉…')).toBe(true);

@@ -117,6 +117,17 @@ export function initialsOf(name: string, kind: ConversationSummary['kind']): str
     .join('');
 }
 
+/**
+ * A line in the interface's language with pieces people wrote (names, titles, bodies) set
+ * apart: shown in <bdi> (TextParts), so a right-to-left name reorders only itself, not the
+ * sentence around it ("محمد added Bob", not "added Bob محمد").
+ */
+export type TextPart = string | { isolate: string };
+
+export function plainText(parts: readonly TextPart[]): string {
+  return parts.map((part) => (typeof part === 'string' ? part : part.isolate)).join('');
+}
+
 const PREVIEW_MAX = 120;
 
 type Previewed = Pick<ConversationSummary, 'kind' | 'participants' | 'lastMessage'>;
@@ -125,15 +136,15 @@ type Previewed = Pick<ConversationSummary, 'kind' | 'participants' | 'lastMessag
  * One line about the last message: "You: see you", "Bob: ok", "Message deleted", "No messages yet".
  * `formerMemberNames`: names of senders no longer in the group (formerSenderOf says whom to ask for).
  */
-export function messagePreview(conversation: Previewed, myId: number, formerMemberNames: ReadonlyMap<number, string> = new Map()): string {
+export function messagePreview(conversation: Previewed, myId: number, formerMemberNames: ReadonlyMap<number, string> = new Map()): TextPart[] {
   const message = conversation.lastMessage;
-  if (!message) return 'No messages yet';
-  const text = message.deletedAt ? 'Message deleted' : shorten(message.body.replace(/\s+/g, ' ').trim(), PREVIEW_MAX);
-  if (message.senderId === myId) return conversation.kind === 'self' ? text : `You: ${text}`;
+  if (!message) return ['No messages yet'];
+  const text: TextPart = message.deletedAt ? 'Message deleted' : { isolate: shorten(message.body.replace(/\s+/g, ' ').trim(), PREVIEW_MAX) };
+  if (message.senderId === myId) return conversation.kind === 'self' ? [text] : ['You: ', text];
   // In a DM the row already names the sender.
-  if (conversation.kind !== 'group') return text;
+  if (conversation.kind !== 'group') return [text];
   const sender = conversation.participants.find((participant) => participant.id === message.senderId);
-  return `${sender?.displayName ?? formerMemberNames.get(message.senderId) ?? 'Former member'}: ${text}`;
+  return [{ isolate: sender?.displayName ?? formerMemberNames.get(message.senderId) ?? 'Former member' }, ': ', text];
 }
 
 /**

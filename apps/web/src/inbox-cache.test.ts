@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyInboxEvent, applyToSearchResults, inboxItems, titleWithUnread } from './inbox-cache.ts';
+import { applyInboxEvent, inboxItems, titleWithUnread } from './inbox-cache.ts';
 import { participant, summary } from './test-fixtures.ts';
 import type { ConversationSummary, InboxPage } from './trpc.ts';
 
@@ -112,19 +112,6 @@ describe('applyInboxEvent', () => {
 
     const offline = applyInboxEvent(next, { type: 'presence', userId: bob.id, online: false });
     expect(onlineOf(offline[0]?.items[1])).toEqual([[1, false], [2, false], [3, false]]);
-  });
-});
-
-describe('applyToSearchResults', () => {
-  it('keeps the conversations a search found up to date, and adds none it did not find', () => {
-    const found = [page([row(1, 1, { title: 'Weekend trip' }), row(2, 5, { title: 'Weekend plans' })])];
-    const moved = applyToSearchResults(found, { type: 'conversation.changed', conversation: row(2, 0, { title: 'Weekend plans', unreadCount: 1 }) });
-    expect(ids(moved)).toEqual([[2, 1]]);
-    expect(moved[0]?.items[0]?.unreadCount).toBe(1);
-    // Whether another conversation matches is the server's to say.
-    expect(ids(applyToSearchResults(found, { type: 'conversation.changed', conversation: row(3, 0) }))).toEqual([[1, 2]]);
-    expect(ids(applyToSearchResults(found, { type: 'conversation.added', conversation: row(4, 0) }))).toEqual([[1, 2]]);
-    expect(ids(applyToSearchResults(found, { type: 'conversation.removed', conversationId: 1 }))).toEqual([[2]]);
   });
 });
 

@@ -28,17 +28,6 @@ export function applyInboxEvent(pages: readonly InboxPage[], event: InboxEvent):
   }
 }
 
-/**
- * The same event applied to search results: they show what the server matched, so a
- * conversation they do not show stays out (whether it matches is the server's to say), and
- * one they show is kept up to date, moved or dropped as in the inbox.
- */
-export function applyToSearchResults(pages: readonly InboxPage[], event: InboxEvent): InboxPage[] {
-  const shown = 'conversation' in event && inboxItems(pages).some((item) => item.id === event.conversation.id);
-  if ((event.type === 'conversation.changed' || event.type === 'conversation.added') && !shown) return [...pages];
-  return applyInboxEvent(pages, event);
-}
-
 /** The tab's title with how many messages wait unread in my loaded conversations: "(3) Parley". */
 export function titleWithUnread(pages: readonly InboxPage[], title: string): string {
   const unread = inboxItems(pages).reduce((sum, item) => sum + item.unreadCount, 0);

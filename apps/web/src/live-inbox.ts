@@ -4,7 +4,7 @@ import { useEffect, useRef } from 'react';
 import { reconnectDelayMs } from './connection.ts';
 import { isUnauthorized } from './errors.ts';
 import { useSession } from './hooks.ts';
-import { applyInboxEvent, applyToSearchResults, titleWithUnread, withPresenceOf } from './inbox-cache.ts';
+import { applyInboxEvent, titleWithUnread, withPresenceOf } from './inbox-cache.ts';
 import { SESSION_EXPIRED_NOTICE } from './session.ts';
 import { trpc, type ConversationDetail, type InboxPage } from './trpc.ts';
 
@@ -48,11 +48,14 @@ export function useLiveInbox(): void {
     onData: (event) => {
       const fetchInFlight = queryClient.isFetching({ queryKey: getQueryKey(trpc.conversations.list) }) > 0;
       utils.conversations.list.setInfiniteData(INBOX_INPUT, (data) => data && { ...data, pages: applyInboxEvent(data.pages, event) });
-      // A search on screen keeps what it found up to date too.
-      queryClient.setQueriesData<InfiniteData<InboxPage>>(
-        { queryKey: getQueryKey(trpc.conversations.list), predicate: (query) => isSearch(query.queryKey) },
-        (data) => data && { ...data, pages: applyToSearchResults(data.pages, event) },
-      );
+      // A search on screen shows what the server matches now: a changed conversation may have
+      // come to match it or stopped (a rename), so it is asked again; presence only marks rows.
+      const searches = { queryKey: getQueryKey(trpc.conversations.list), predicate: (query: { queryKey: QueryKey }) => isSearch(query.queryKey) };
+      if (event.type === 'presence') {
+        queryClient.setQueriesData<InfiniteData<InboxPage>>(searches, (data) => data && { ...data, pages: applyInboxEvent(data.pages, event) });
+      } else {
+        void queryClient.invalidateQueries(searches, { cancelRefetch: false });
+      }
       if (fetchInFlight) void utils.conversations.list.invalidate();
       // Open conversations show presence too (a DM's header).
       if (event.type === 'presence') {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { noticeText, noticeUserIds } from './notices.ts';
+import { plainText } from './format.ts';
+import { createdParts, noticeParts, noticeUserIds } from './notices.ts';
 import { notice } from './test-fixtures.ts';
 
 const ME = 1;
@@ -9,7 +10,7 @@ const names = new Map([
   [4, 'Carol'],
 ]);
 const nameOf = (id: number) => names.get(id) ?? 'Former member';
-const text = (...args: Parameters<typeof notice>) => noticeText(notice(...args), ME, nameOf);
+const text = (...args: Parameters<typeof notice>) => plainText(noticeParts(notice(...args), ME, nameOf));
 
 describe('notices', () => {
   it('say who did what, and "you" where it was me', () => {
@@ -22,6 +23,15 @@ describe('notices', () => {
     expect(text(1, 'participant.left', 2, { userId: 2, newOwnerId: ME })).toBe('Alice left; you are now the owner');
     expect(text(1, 'participant.left', ME, { userId: ME, newOwnerId: 3 })).toBe('You left; Bob is now the owner');
     expect(text(1, 'conversation.renamed', 3, { title: 'Weekend trip' })).toBe('Bob renamed the group to “Weekend trip”');
+  });
+
+  it('set names and titles apart, so a right-to-left name reorders only itself', () => {
+    const arabic = new Map([[7, 'محمد عبد الرحمن']]);
+    const parts = noticeParts(notice(1, 'participants.added', 7, { userIds: [3, 4] }), ME, (id) => arabic.get(id) ?? nameOf(id));
+    expect(parts).toEqual([{ isolate: 'محمد عبد الرحمن' }, ' added ', { isolate: 'Bob' }, ' and ', { isolate: 'Carol' }]);
+    expect(noticeParts(notice(1, 'conversation.renamed', ME, { title: 'رحلة' }), ME, nameOf)).toEqual(['You', ' renamed the group to “', { isolate: 'رحلة' }, '”']);
+    expect(plainText(createdParts(2, ME, nameOf))).toBe('Alice created the group');
+    expect(plainText(createdParts(ME, ME, nameOf))).toBe('You created the group');
   });
 
   it('name everyone they mention, so their names can be looked up', () => {

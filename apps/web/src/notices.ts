@@ -2,6 +2,7 @@
  * The lines a thread shows between messages for members added, removed or left and for
  * renames ("Alice added Carol"), from the conversation's durable events.
  */
+import type { TextPart } from './format.ts';
 import type { ConversationEvent } from './trpc.ts';
 
 /** Everyone a notice names: who did it and to whom. */
@@ -13,42 +14,41 @@ export function noticeUserIds(notice: ConversationEvent): number[] {
 }
 
 /** The first line of a group's history: "Alice created the group", "You created the group". */
-export function createdText(createdBy: number, myId: number, nameOf: (userId: number) => string): string {
-  return `${createdBy === myId ? 'You' : nameOf(createdBy)} created the group`;
+export function createdParts(createdBy: number, myId: number, nameOf: (userId: number) => string): TextPart[] {
+  return [createdBy === myId ? 'You' : { isolate: nameOf(createdBy) }, ' created the group'];
 }
 
 /** "A, B and C". */
-function listOf(names: readonly string[]): string {
-  if (names.length <= 1) return names.join('');
-  return `${names.slice(0, -1).join(', ')} and ${names.at(-1) ?? ''}`;
+function listOf(names: readonly TextPart[]): TextPart[] {
+  return names.flatMap((name, index) => [index === 0 ? '' : index === names.length - 1 ? ' and ' : ', ', name]).filter((part) => part !== '');
 }
 
 /**
  * The notice in words, from where I stand: "You added Carol", "Alice removed you", "Bob
  * left; Carol is now the owner", "Alice renamed the group to “Trip”". `nameOf` names anyone
- * but me.
+ * but me; names and titles are set apart (TextPart).
  */
-export function noticeText(notice: ConversationEvent, myId: number, nameOf: (userId: number) => string): string {
-  const who = (userId: number, start: boolean) => (userId === myId ? (start ? 'You' : 'you') : nameOf(userId));
+export function noticeParts(notice: ConversationEvent, myId: number, nameOf: (userId: number) => string): TextPart[] {
+  const who = (userId: number, start: boolean): TextPart => (userId === myId ? (start ? 'You' : 'you') : { isolate: nameOf(userId) });
   const actor = who(notice.actorId, true);
   const payload = notice.payload ?? {};
   switch (notice.type) {
     case 'participants.added':
-      return `${actor} added ${listOf((payload.userIds ?? []).map((id) => who(id, false)))}`;
+      return [actor, ' added ', ...listOf((payload.userIds ?? []).map((id) => who(id, false)))];
     case 'participant.removed':
-      return `${actor} removed ${payload.userId === undefined ? 'someone' : who(payload.userId, false)}`;
+      return [actor, ' removed ', payload.userId === undefined ? 'someone' : who(payload.userId, false)];
     case 'participant.left': {
-      const left = `${who(payload.userId ?? notice.actorId, true)} left`;
+      const left = [who(payload.userId ?? notice.actorId, true), ' left'];
       if (payload.newOwnerId == null) return left;
-      return `${left}; ${who(payload.newOwnerId, false)} ${payload.newOwnerId === myId ? 'are' : 'is'} now the owner`;
+      return [...left, '; ', who(payload.newOwnerId, false), payload.newOwnerId === myId ? ' are now the owner' : ' is now the owner'];
     }
     case 'conversation.renamed':
-      return `${actor} renamed the group to “${payload.title ?? ''}”`;
+      return [actor, ' renamed the group to “', { isolate: payload.title ?? '' }, '”'];
     case 'message.created':
     case 'message.edited':
     case 'message.deleted':
       // Carried with their message, never as a notice.
-      return '';
+      return [];
     default: {
       // A new kind of event stops this compiling until it is worded here.
       const unworded: never = notice.type;

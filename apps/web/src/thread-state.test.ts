@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { message, notice } from './test-fixtures.ts';
-import { EMPTY_THREAD, dayLabel, lengthOf, mergeMessages, timelineOf, withEvent, withPage } from './thread-state.ts';
+import { EMPTY_THREAD, dayLabel, lengthOf, mergeMessages, oldestSeq, timelineOf, withEvent, withPage } from './thread-state.ts';
 import type { ConversationEvent, Message } from './trpc.ts';
 
 const ME = 1;
@@ -42,6 +42,13 @@ describe('thread state', () => {
     state = withEvent(state, notice(6, 'participant.left', 3, { userId: 3, newOwnerId: null }));
     const timeline = timelineOf(state.messages, state.notices).map((entry) => (entry.kind === 'message' ? entry.message.body : entry.notice.type));
     expect(timeline).toEqual(['a', 'participants.added', 'c', 'd', 'conversation.renamed', 'participant.left']);
+  });
+
+  it('reads the next older page from the lowest seq held, a notice when a page of many notices ended at one', () => {
+    expect(oldestSeq(EMPTY_THREAD)).toBeNull();
+    const page = { items: [msg(140, BOB, 'x')], hasMore: true, notices: [notice(32, 'conversation.renamed', BOB, { title: 'n' })] };
+    expect(oldestSeq(withPage(EMPTY_THREAD, page))).toBe(32);
+    expect(oldestSeq(withPage(EMPTY_THREAD, { ...page, notices: [] }))).toBe(140);
   });
 });
 

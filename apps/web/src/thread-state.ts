@@ -75,6 +75,12 @@ export function timelineOf(messages: readonly Message[], notices: readonly Conve
   return entries;
 }
 
+/** Where the next older page starts: the lowest seq held, message or notice (a page of many notices ends at one). */
+export function oldestSeq(state: ThreadState): number | null {
+  const seqs = [state.messages[0]?.seq, state.notices[0]?.seq].filter((seq) => seq !== undefined);
+  return seqs.length > 0 ? Math.min(...seqs) : null;
+}
+
 export function newestSeq(state: ThreadState): number {
   return state.messages.at(-1)?.seq ?? 0;
 }

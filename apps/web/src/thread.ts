@@ -6,6 +6,7 @@ import { useOutbox } from './hooks.ts';
 import type { PendingSend } from './outbox.ts';
 import {
   EMPTY_THREAD,
+  oldestSeq,
   withEvent,
   withMessages,
   withPage,
@@ -118,12 +119,12 @@ export function useThread(conversation: ConversationDetail, myId: number): Threa
   );
 
   const loadOlder = useCallback(async () => {
-    const oldest = stateRef.current.messages[0];
-    if (!oldest || !stateRef.current.hasOlder) return;
+    const oldest = oldestSeq(stateRef.current);
+    if (oldest === null || !stateRef.current.hasOlder) return;
     setLoadingOlder(true);
     setOlderError(null);
     try {
-      const page = await utils.client.messages.list.query({ conversationId, before: oldest.seq, limit: PAGE_SIZE });
+      const page = await utils.client.messages.list.query({ conversationId, before: oldest, limit: PAGE_SIZE });
       setState((current) => withPage(current, page));
     } catch (caught) {
       setOlderError(errorText(caught));

@@ -341,14 +341,28 @@ describe.each(testDialects())('messages on %s', (dialect) => {
         expect({ items: seqs(rest), notices: noticeSeqs(rest), hasMore: rest.hasMore }).toEqual({ items: [6, 10], notices: [4, 5, 7, 8], hasMore: false });
       });
 
-      it('are at most a hundred a page, the nearest the end it was read from', async () => {
+      it('are at most a hundred a page: a page with more ends at its last one, and the next goes on from there', async () => {
+        // m1 at seq 1, 130 renames (seqs 2-131), then three messages (132-134).
         const busyId = (await amy.api.conversations.create({ kind: 'group', title: 'Busy', participantIds: [bo.id] })).id;
-        for (let title = 1; title <= 101; title += 1) await amy.api.conversations.update({ id: busyId, title: String(title) });
-        const titles = (page: { notices: { payload: { title?: string } | null }[] }) => page.notices.map((notice) => Number(notice.payload?.title));
-        const newest = await bo.api.messages.list({ conversationId: busyId, limit: 2 });
-        expect({ items: newest.items, titles: titles(newest) }).toEqual({ items: [], titles: range(2, 101) });
-        const oldest = await bo.api.messages.list({ conversationId: busyId, after: 0, limit: 2 });
-        expect(titles(oldest)).toEqual(range(1, 100));
+        await send(amy, 'm1', busyId);
+        for (let title = 1; title <= 130; title += 1) await amy.api.conversations.update({ id: busyId, title: `Name ${title}` });
+        for (const body of ['m2', 'm3', 'm4']) await send(bo, body, busyId);
+        const shape = (page: { items: { seq: number }[]; notices: { seq: number }[]; hasMore: boolean }) => ({
+          items: seqs(page),
+          notices: [page.notices[0]?.seq, page.notices.at(-1)?.seq, page.notices.length],
+          hasMore: page.hasMore,
+        });
+
+        const newest = await bo.api.messages.list({ conversationId: busyId });
+        // m1 lies beyond the hundredth rename: it waits for the next page, with the 30 before it.
+        expect(shape(newest)).toEqual({ items: [132, 133, 134], notices: [32, 131, 100], hasMore: true });
+        const older = await bo.api.messages.list({ conversationId: busyId, before: 32 });
+        expect(shape(older)).toEqual({ items: [1], notices: [2, 31, 30], hasMore: false });
+
+        const first = await bo.api.messages.list({ conversationId: busyId, after: 0 });
+        expect(shape(first)).toEqual({ items: [1], notices: [2, 101, 100], hasMore: true });
+        const rest = await bo.api.messages.list({ conversationId: busyId, after: 101 });
+        expect(shape(rest)).toEqual({ items: [132, 133, 134], notices: [102, 131, 30], hasMore: false });
       });
     });
 

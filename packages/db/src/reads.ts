@@ -443,12 +443,14 @@ export interface NoticeRow {
 export interface HistoryRows {
   /** Descending by seq, except ascending with `after`. */
   messages: MessageRow[];
-  /** More messages exist beyond these, in the direction read. */
+  /** More messages or notices exist beyond these, in the direction read. */
   hasMore: boolean;
   /**
    * The notices from these messages' first to the next page's (for the page that ends the
    * history, to its end), ascending: consecutive pages carry each once. At most
-   * `noticeLimit`, the nearest the end the page was read from.
+   * `noticeLimit`, the nearest the end the page was read from; when there are more, the page
+   * ends at its last notice (its messages beyond it are left to the next page) and the next
+   * page is read from there.
    */
   notices: NoticeRow[];
 }
@@ -475,7 +477,7 @@ export async function historyPage(em: EntityManager, query: HistoryQuery): Promi
   if (position !== undefined) params.push(position);
   params.push(query.limit + 1, query.limit, query.conversationId);
   if (position !== undefined) params.push(position);
-  params.push(query.noticeLimit);
+  params.push(query.noticeLimit + 1);
   const rows = await direct.query<MessageColumns & { type: NoticeType | null; payload: unknown }>(
     `with page as (
        select ${messageColumns(direct, 'messages')} from messages
@@ -520,8 +522,13 @@ export async function historyPage(em: EntityManager, query: HistoryQuery): Promi
   const order = forward ? 1 : -1;
   messages.sort((a, b) => order * (a.seq - b.seq));
   notices.sort((a, b) => a.seq - b.seq);
-  const hasMore = messages.length > query.limit;
-  return { messages: messages.slice(0, query.limit), hasMore, notices };
+  const page = messages.slice(0, query.limit);
+  if (notices.length <= query.noticeLimit) return { messages: page, hasMore: messages.length > query.limit, notices };
+  // More notices than a page holds: the page ends at the last one it keeps, and the messages
+  // beyond that come with the next page, which starts there (so none of the rest is skipped).
+  const kept = forward ? notices.slice(0, query.noticeLimit) : notices.slice(-query.noticeLimit);
+  const edge = (forward ? kept.at(-1) : kept[0])?.seq ?? 0;
+  return { messages: page.filter((message) => (forward ? message.seq < edge : message.seq > edge)), hasMore: true, notices: kept };
 }
 
 /**

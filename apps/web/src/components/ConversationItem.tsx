@@ -1,5 +1,6 @@
 import { conversationName, initialsOf, messagePreview, relativeTime, unreadBadge } from '../format.ts';
 import { conversationPath, followLink } from '../router.ts';
+import { TextParts } from './TextParts.tsx';
 import type { ConversationSummary } from '../trpc.ts';
 
 interface ConversationItemProps {
@@ -47,8 +48,8 @@ export function ConversationItem({ conversation, myId, now, formerMemberNames, c
             </time>
           </div>
           <div className="conversation-line">
-            <span className={deleted ? 'preview deleted' : 'preview'} data-testid="conversation-preview" dir="auto">
-              {messagePreview(conversation, myId, formerMemberNames)}
+            <span className={deleted ? 'preview deleted' : 'preview'} data-testid="conversation-preview">
+              <TextParts parts={messagePreview(conversation, myId, formerMemberNames)} />
             </span>
             {unread && (
               <span className="badge" data-testid="unread-badge">

@@ -23,7 +23,7 @@ export function Inbox({ me, currentId }: { me: Me; currentId: number | null }) {
     const timer = setTimeout(() => setSearch(searchText.trim()), SEARCH_DELAY_MS);
     return () => clearTimeout(timer);
   }, [searchText]);
-  // Both kept live by useLiveInbox: the inbox wholly, a search for the conversations it found.
+  // Both kept live by useLiveInbox: the inbox by its events, a search by asking again.
   const conversations = trpc.conversations.list.useInfiniteQuery(
     search ? { ...INBOX_INPUT, search } : INBOX_INPUT,
     { getNextPageParam: (page) => page.nextCursor, placeholderData: (previous) => previous },

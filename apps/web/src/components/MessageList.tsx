@@ -1,12 +1,17 @@
 import { Fragment, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { deliveryLabel } from '../read-receipts.ts';
 import { canDeleteMessage } from '../group-rules.ts';
-import { createdText, noticeText } from '../notices.ts';
+import { createdParts, noticeParts } from '../notices.ts';
 import type { PendingSend } from '../outbox.ts';
 import { dayKey, dayLabel, timelineOf, timeOfEntry, type TimelineEntry } from '../thread-state.ts';
 import type { ConversationDetail, ConversationEvent, Message } from '../trpc.ts';
 import { MessageItem } from './MessageItem.tsx';
 import { PendingItem } from './PendingItem.tsx';
+import { TextParts } from './TextParts.tsx';
+
+/** A timeline entry's React key, unique within the list. */
+const keyOf = (entry: TimelineEntry | undefined): string | undefined =>
+  entry && (entry.kind === 'message' ? `message-${entry.message.id}` : entry.kind === 'notice' ? `notice-${entry.notice.seq}` : 'created');
 
 /** Older history is fetched once the reader is this close to the top. */
 const LOAD_OLDER_WITHIN_PX = 200;
@@ -53,15 +58,15 @@ export function MessageList(props: MessageListProps) {
   const created: TimelineEntry[] =
     conversation.kind === 'group' && !hasOlder ? [{ kind: 'created', createdBy: conversation.createdBy, createdAt: conversation.createdAt }] : [];
   const timeline = [...created, ...timelineOf(messages, notices)];
-  const firstId = messages[0]?.id;
-  // A new message or notice at the end keeps a reader who is there at the end.
-  const last = timeline.at(-1);
-  const lastKey = last && (last.kind === 'message' ? last.message.id : last.kind === 'notice' ? `notice-${last.notice.seq}` : 'created');
+  // An older page above keeps what the reader sees in place; a new entry at the end keeps a
+  // reader who is there at the end.
+  const firstKey = keyOf(timeline[0]);
+  const lastKey = keyOf(timeline.at(-1));
 
   useLayoutEffect(() => {
     const element = scroller.current;
     if (element) element.scrollTop = element.scrollHeight - fromEnd.current;
-  }, [firstId]);
+  }, [firstKey]);
 
   useLayoutEffect(() => {
     const element = scroller.current;
@@ -131,11 +136,6 @@ export function MessageList(props: MessageListProps) {
             </button>
           </div>
         )}
-        {messages.length === 0 && pending.length === 0 && (
-          <p className="muted empty-thread" data-testid="thread-empty">
-            No messages yet. Say hello!
-          </p>
-        )}
         <ol ref={list} className="message-list" role="list" aria-label="Messages">
           {timeline.map((entry, index) => {
             const previous = timeline[index - 1];
@@ -150,10 +150,10 @@ export function MessageList(props: MessageListProps) {
             if (entry.kind !== 'message') {
               const notice = entry.kind === 'notice';
               return (
-                <Fragment key={notice ? `notice-${entry.notice.seq}` : 'created'}>
+                <Fragment key={keyOf(entry)}>
                   {separator}
                   <li className="notice" data-testid="notice">
-                    <bdi>{notice ? noticeText(entry.notice, myId, nameOf) : createdText(entry.createdBy, myId, nameOf)}</bdi>
+                    <TextParts parts={notice ? noticeParts(entry.notice, myId, nameOf) : createdParts(entry.createdBy, myId, nameOf)} />
                   </li>
                 </Fragment>
               );
@@ -164,7 +164,7 @@ export function MessageList(props: MessageListProps) {
             const sameRun = previous?.kind === 'message' && previous.message.senderId === message.senderId;
             const showName = conversation.kind === 'group' && !mine && (newDay || !sameRun);
             return (
-              <Fragment key={message.id}>
+              <Fragment key={keyOf(entry)}>
                 {separator}
                 <MessageItem
                   message={message}
@@ -182,6 +182,12 @@ export function MessageList(props: MessageListProps) {
             <PendingItem key={send.clientId} send={send} onRetry={props.onRetry} onDiscard={props.onDiscard} />
           ))}
         </ol>
+        {/* After the group's creation and any notices: where the first message will go. */}
+        {messages.length === 0 && pending.length === 0 && (
+          <p className="muted empty-thread" data-testid="thread-empty">
+            No messages yet. Say hello!
+          </p>
+        )}
       </div>
       {/* After the history, not in it: one Shift+Tab from the composer, not after every message's buttons. */}
       {unseen > 0 && (

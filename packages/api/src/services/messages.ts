@@ -22,14 +22,18 @@ import { withLockedConversation } from './membership.ts';
 export interface HistoryPage {
   /** Ascending by seq. */
   items: MessageView[];
-  /** More messages exist beyond this page in the direction asked (older by default). */
+  /**
+   * More exists beyond this page in the direction asked (older by default): the next page
+   * is read from the furthest seq this one holds, message or notice (`before` the lowest,
+   * `after` the highest).
+   */
   hasMore: boolean;
   /**
    * Members added, removed or left, and renames, among these messages (ascending by seq):
    * the events from this page's oldest message to the next page's, so that consecutive
    * pages show each once, and the oldest page those before its first message too. At most
-   * NOTICES_PER_PAGE of them, the nearest the end the page was read from (only a group
-   * renamed or reshuffled that often between two messages has more).
+   * NOTICES_PER_PAGE of them: a span with more (a group renamed or reshuffled that often
+   * between two messages) is cut at the last one kept, and the next page starts there.
    */
   notices: ConversationEventView[];
 }
