@@ -1,8 +1,10 @@
+import type { ReactNode } from 'react';
+
 interface ConfirmQuestionProps {
   /** The question, short, as its group's accessible name ("Delete this message?"). */
   label: string;
   /** What is asked, in full. */
-  children: string;
+  children: ReactNode;
   confirm: string;
   cancel: string;
   onConfirm: () => void;

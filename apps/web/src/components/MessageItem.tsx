@@ -15,6 +15,8 @@ interface MessageItemProps {
   delivery: 'Sent' | 'Seen' | null;
   /** Mine, or anyone's for a group's owner and admins. */
   canDelete: boolean;
+  /** Who wrote it, for a moderator's delete question ("Delete Bob’s message…"); null for mine. */
+  authorName: string | null;
   onEdit: (message: Message, body: string) => Promise<string | null>;
   onDelete: (message: Message) => Promise<string | null>;
 }
@@ -23,7 +25,7 @@ interface MessageItemProps {
  * One stored message: who, what, when, "edited", a tombstone once deleted; my own can be
  * edited, and deleted by me or a group's moderators.
  */
-export function MessageItem({ message, mine, senderName, delivery, canDelete, onEdit, onDelete }: MessageItemProps) {
+export function MessageItem({ message, mine, senderName, delivery, canDelete, authorName, onEdit, onDelete }: MessageItemProps) {
   const [chosenMode, setMode] = useState<'view' | 'edit' | 'confirm-delete'>('view');
   const [error, setError] = useState<string | null>(null);
   const deleted = Boolean(message.deletedAt);
@@ -116,7 +118,13 @@ export function MessageItem({ message, mine, senderName, delivery, canDelete, on
       </p>
       {mode === 'confirm-delete' && (
         <ConfirmQuestion label="Delete this message?" confirm="Delete" cancel="Keep" onConfirm={() => void remove()} onCancel={() => close('delete')}>
-          Delete this message for everyone?
+          {authorName ? (
+            <>
+              Delete <bdi>{authorName}</bdi>’s message for everyone?
+            </>
+          ) : (
+            'Delete this message for everyone?'
+          )}
         </ConfirmQuestion>
       )}
       {error && (

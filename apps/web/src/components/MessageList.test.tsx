@@ -214,6 +214,8 @@ describe('MessageList: moderation', () => {
     const handlers = renderList({ conversation: groupOf('admin', [alice, bob, carol]), messages });
     expect(actionsOf()).toEqual([['Delete'], ['Edit', 'Delete']]);
     await user.click(screen.getByRole('button', { name: 'Delete message: something rude' }));
+    // The question says whose message it is.
+    expect(screen.getByRole('group', { name: 'Delete this message?' }).textContent).toContain('Delete Bob Marley’s message for everyone?');
     await user.click(screen.getByRole('button', { name: 'Delete' }));
     expect(handlers.onDelete).toHaveBeenCalledExactlyOnceWith(messages[0]);
     cleanup();

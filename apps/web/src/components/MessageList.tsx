@@ -172,6 +172,7 @@ export function MessageList(props: MessageListProps) {
                   senderName={showName ? nameOf(message.senderId) : null}
                   delivery={message === lastMine && pending.length === 0 ? deliveryLabel(message.seq, props.otherReadUpTo) : null}
                   canDelete={canDeleteMessage(conversation.kind, conversation.myRole, mine)}
+                  authorName={mine ? null : nameOf(message.senderId)}
                   onEdit={props.onEdit}
                   onDelete={props.onDelete}
                 />
