@@ -198,6 +198,42 @@ describe('groups, notes and long histories in a real browser', () => {
     await carol.getByRole('list', { name: 'Messages' }).getByText('Carol again').waitFor();
   });
 
+  it('shows every one of 130 renames between two messages once, paging back through them, and replays none live', async () => {
+    await using app = await startApp();
+    await using browser = await launchBrowser();
+    const alice = await signInElsewhere(app.url, 'alice');
+    const [bob] = await alice.users.search.query({ query: 'bob' });
+    const group = await alice.conversations.create.mutate({ kind: 'group', title: 'Name 0', participantIds: [bob?.id ?? 0] });
+    await alice.messages.send.mutate({ conversationId: group.id, body: 'before the renames', clientId: crypto.randomUUID() });
+    for (let name = 1; name <= 130; name += 1) await alice.conversations.update.mutate({ id: group.id, title: `Name ${name}` });
+
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    // Renames the live stream delivers: it resumes after the newest seq the first page holds, so none.
+    let renamesStreamed = 0;
+    page.on('websocket', (socket) =>
+      socket.on('framereceived', ({ payload }) => {
+        if (typeof payload === 'string' && payload.includes('"conversation.renamed"')) renamesStreamed += 1;
+      }),
+    );
+    await signInOnPage(page, app.url, 'alice', `/c/${group.id}`);
+    const notices = page.getByRole('list', { name: 'Messages' }).getByTestId('notice');
+    await expect.poll(() => notices.count()).toBe(100);
+    // Older pages as the reader scrolls up: the thirty other renames, the message and the group's creation.
+    const scroller = page.getByLabel('Message history');
+    await scroller.hover();
+    await expect
+      .poll(async () => {
+        await page.mouse.wheel(0, -100_000);
+        return notices.count();
+      })
+      .toBe(131);
+    const texts = await notices.allInnerTexts();
+    expect(texts[0]).toBe('You created the group');
+    expect(texts.slice(1)).toEqual(Array.from({ length: 130 }, (_, index) => `You renamed the group to “Name ${index + 1}”`));
+    await page.getByRole('list', { name: 'Messages' }).getByText('before the renames').waitFor();
+    expect(renamesStreamed).toBe(0);
+  });
+
   it('still names someone who wrote in a group and left it, above their message, in the inbox preview and in the line saying they left', async () => {
     await using app = await startApp();
     await using browser = await launchBrowser();

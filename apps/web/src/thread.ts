@@ -69,7 +69,8 @@ export function useThread(conversation: ConversationDetail, myId: number): Threa
         if (cancelled) return;
         setState((current) => withPage(current, page));
         outbox.confirm(page.items.filter((message) => message.senderId === myId));
-        setResumeAfter(String(page.items.at(-1)?.seq ?? 0));
+        // After the newest seq the page holds, message or notice: its notices reach to the end.
+        setResumeAfter(String(Math.max(page.items.at(-1)?.seq ?? 0, page.notices.at(-1)?.seq ?? 0)));
         setStatus('ready');
       })
       .catch((caught: unknown) => {
