@@ -22,6 +22,7 @@ describe.each(testDialects())('the caller look-up on %s', (dialect) => {
         id,
         kind: 'group',
         title: conversation.title,
+        createdBy: alice.id,
         createdAt: conversation.createdAt,
         lastMessageAt: conversation.lastMessageAt,
         lastSeq: 1,
