@@ -347,7 +347,7 @@ describe.each(testDialects())('messages on %s', (dialect) => {
         await send(amy, 'm1', busyId);
         for (let title = 1; title <= 130; title += 1) await amy.api.conversations.update({ id: busyId, title: `Name ${title}` });
         for (const body of ['m2', 'm3', 'm4']) await send(bo, body, busyId);
-        const shape = (page: { items: { seq: number }[]; notices: { seq: number }[]; hasMore: boolean }) => ({
+        const shape = (page: { items: { seq: number; body: string }[]; notices: { seq: number }[]; hasMore: boolean }) => ({
           items: seqs(page),
           notices: [page.notices[0]?.seq, page.notices.at(-1)?.seq, page.notices.length],
           hasMore: page.hasMore,
