@@ -136,6 +136,8 @@ describe.each(testDialects())('stored statistics under concurrent sends and dele
     // Admins asking at the same time share one computation.
     const together = await Promise.all(Array.from({ length: 5 }, () => boss.api.admin.stats()));
     expect(new Set(together.map((result) => result.stored.generatedAt)).size).toBe(1);
+    // And say for how long, so the admin view can tell why a refresh brought the same figures.
+    expect(together[0]?.storedMaxAgeMs).toBe(STORED_STATS_TTL_MS);
     const before = together[0]?.stored;
 
     // A message sent now shows up only once the figures are computed again.

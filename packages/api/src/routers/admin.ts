@@ -1,12 +1,16 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { liveStatsStream } from '../services/admin-live.ts';
-import { storedStatsCache } from '../services/stats-cache.ts';
+import { STORED_STATS_TTL_MS, storedStatsCache } from '../services/stats-cache.ts';
 import { adminProcedure, neverAborted } from '../trpc.ts';
 
 export const adminRouter = {
-  /** Usage figures from the database, and the live figures of every running instance. */
+  /**
+   * Usage figures from the database (computed at most every `storedMaxAgeMs`, so a view can
+   * say why a refresh brought the same ones), and the live figures of every running instance.
+   */
   stats: adminProcedure.query(async ({ ctx }) => ({
     stored: await storedStatsCache(ctx.deps.db).get(),
+    storedMaxAgeMs: STORED_STATS_TTL_MS,
     live: await ctx.deps.liveStats.current(),
   })),
 

@@ -29,7 +29,7 @@ export default function AdminStats() {
             <h2 id="stored-heading">Usage</h2>
             <p className="freshness muted" data-testid="stored-freshness">
               As of <time dateTime={stats.data.stored.generatedAt}>{formatUtcTime(stats.data.stored.generatedAt)}</time> (
-              {formatAge(stats.data.stored.generatedAt, now)})
+              {formatAge(stats.data.stored.generatedAt, now)}; recomputed at most every {Math.round(stats.data.storedMaxAgeMs / 1000)} s)
             </p>
             <button type="button" className="button" onClick={() => void stats.refetch()} disabled={stats.isFetching} aria-busy={stats.isFetching || undefined}>
               {stats.isFetching ? 'Refreshing…' : 'Refresh'}
