@@ -99,12 +99,23 @@ describe('a conversation, in a real browser', () => {
     await messages.waitFor();
     await bob.messages.send.mutate({ conversationId: dm.id, body: 'Before the restart', clientId: crypto.randomUUID() });
     await messages.getByText('Before the restart').waitFor();
+    const composer = page.getByRole('textbox', { name: 'Message' });
+    await composer.fill('Mine, to delete while away');
+    await composer.press('Enter');
+    const written = messages.getByTestId('message').filter({ hasText: 'Mine, to delete while away' });
+    await written.getByText(/Sent/).waitFor();
+    // By id: once deleted, its text is gone.
+    const mine = messages.locator(`[data-message-id="${await written.getAttribute('data-message-id')}"]`);
 
-    // The server restarts while alice is offline; bob writes twice before she is back.
+    // The server restarts while alice is offline; she tries to delete her message meanwhile,
+    // and bob writes twice before she is back.
     const reconnecting = page.getByRole('status').filter({ hasText: 'Reconnecting…' });
     network.hold();
     await app.restart(async () => {
       await expect.poll(() => reconnecting.count()).toBe(1);
+      await mine.getByRole('button', { name: /Delete message/ }).click();
+      await mine.getByRole('button', { name: 'Delete', exact: true }).click();
+      await mine.getByRole('alert').waitFor();
     });
     const bobAgain = await signInElsewhere(app.url, 'bob');
     await bobAgain.messages.send.mutate({ conversationId: dm.id, body: 'While you were away 1', clientId: crypto.randomUUID() });
@@ -112,6 +123,11 @@ describe('a conversation, in a real browser', () => {
     network.release();
     await expect.poll(() => reconnecting.count(), { timeout: 10_000 }).toBe(0);
     await messages.getByText('While you were away 2').waitFor();
+    // Back: the failure that came of being away is no longer shown, and the message can go now.
+    expect(await mine.getByRole('alert').count()).toBe(0);
+    await mine.getByRole('button', { name: /Delete message/ }).click();
+    await mine.getByRole('button', { name: 'Delete', exact: true }).click();
+    await mine.getByText('Message deleted').waitFor();
 
     // Exactly what the server has, in its order: nothing lost, nothing twice.
     const stored = await bobAgain.messages.list.query({ conversationId: dm.id, limit: 50 });

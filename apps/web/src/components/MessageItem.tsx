@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import type { Message } from '../trpc.ts';
+import { useConnectionStatus } from '../hooks.ts';
 import { ConfirmQuestion } from './ConfirmQuestion.tsx';
 import { MessageEditor } from './MessageEditor.tsx';
 
@@ -27,7 +28,10 @@ interface MessageItemProps {
  */
 export function MessageItem({ message, mine, senderName, delivery, canDelete, authorName, onEdit, onDelete }: MessageItemProps) {
   const [chosenMode, setMode] = useState<'view' | 'edit' | 'confirm-delete'>('view');
-  const [error, setError] = useState<string | null>(null);
+  const status = useConnectionStatus();
+  // A failure while the connection was away ("Cannot reach Parley") is stale once it is back.
+  const [failure, setFailure] = useState<{ text: string; whileAway: boolean } | null>(null);
+  const error = failure && !(failure.whileAway && status === 'open') ? failure.text : null;
   const deleted = Boolean(message.deletedAt);
   // Deleted elsewhere while I edit it or am asked about deleting it: nothing left to do.
   const mode = deleted ? 'view' : chosenMode;
@@ -56,9 +60,9 @@ export function MessageItem({ message, mine, senderName, delivery, canDelete, au
   const created = new Date(message.createdAt);
 
   const remove = async () => {
-    const failure = await onDelete(message);
-    setError(failure);
-    close(failure ? 'delete' : 'item');
+    const refused = await onDelete(message);
+    setFailure(refused === null ? null : { text: refused, whileAway: status !== 'open' });
+    close(refused ? 'delete' : 'item');
   };
 
   return (
