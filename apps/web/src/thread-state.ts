@@ -42,9 +42,11 @@ export function mergeMessages(messages: readonly Message[], incoming: readonly M
   return [...byId.values()].sort((a, b) => a.seq - b.seq);
 }
 
+/** `incoming`'s notices (events with no message) added to `notices` (ascending by seq, unique by seq). */
 function mergeNotices(notices: readonly ConversationEvent[], incoming: readonly ConversationEvent[]): ConversationEvent[] {
-  const fresh = incoming.filter((notice) => !notice.message && !notices.some((known) => known.seq === notice.seq));
-  return fresh.length === 0 ? [...notices] : [...notices, ...fresh].sort((a, b) => a.seq - b.seq);
+  const known = new Set(notices.map((notice) => notice.seq));
+  const fresh = incoming.filter((notice) => !notice.message && !known.has(notice.seq));
+  return [...notices, ...fresh].sort((a, b) => a.seq - b.seq);
 }
 
 export function withMessages(state: ThreadState, incoming: readonly Message[]): ThreadState {

@@ -44,7 +44,8 @@ interface MessageListProps {
 
 /**
  * The history, oldest at the top: day separators, sender names in groups, lines for members
- * coming and going and renames, my pending sends at the end. Scrolling near the top loads older pages without moving what the reader sees.
+ * coming and going and renames, my pending sends at the end. Scrolling near the top loads
+ * older pages without moving what the reader sees.
  */
 export function MessageList(props: MessageListProps) {
   const { messages, notices, pending, myId, conversation, formerMemberNames, hasOlder, loadingOlder, olderError, now, onLoadOlder } = props;
