@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { conversationName, formerSenderOf, hasVisibleText, initialsOf, memberCount, messagePreview, plainText, relativeTime, unreadBadge } from './format.ts';
-import { message, participant, summary } from './test-fixtures.ts';
+import { conversationName, formerSenderOf, hasVisibleText, initialsOf, memberCount, messagePreview, relativeTime, unreadBadge } from './format.ts';
+import { message, participant, plainText, summary } from './test-fixtures.ts';
 import type { ConversationSummary } from './trpc.ts';
 
 // Local-time constructors, so calendar rules ("yesterday") hold in every time zone.

@@ -124,10 +124,6 @@ export function initialsOf(name: string, kind: ConversationSummary['kind']): str
  */
 export type TextPart = string | { isolate: string };
 
-export function plainText(parts: readonly TextPart[]): string {
-  return parts.map((part) => (typeof part === 'string' ? part : part.isolate)).join('');
-}
-
 const PREVIEW_MAX = 120;
 
 type Previewed = Pick<ConversationSummary, 'kind' | 'participants' | 'lastMessage'>;

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { plainText } from './format.ts';
 import { createdParts, noticeParts, noticeUserIds } from './notices.ts';
-import { notice } from './test-fixtures.ts';
+import { notice, plainText } from './test-fixtures.ts';
 
 const ME = 1;
 const names = new Map([

@@ -3,6 +3,7 @@
  * these stop compiling, so the UI tests can never drift from what the server sends.
  */
 import { TRPCClientError } from '@trpc/client';
+import type { TextPart } from './format.ts';
 import type { ApiError, AppRouter, ConversationEvent, ConversationSummary, LiveStats, StoredStats } from './trpc.ts';
 
 type Participant = ConversationSummary['participants'][number];
@@ -117,4 +118,9 @@ export function liveStats(generatedAt: string, instances: InstanceLive[], latenc
     },
     instances,
   };
+}
+
+/** A line of TextParts as it reads on screen. */
+export function plainText(parts: readonly TextPart[]): string {
+  return parts.map((part) => (typeof part === 'string' ? part : part.isolate)).join('');
 }

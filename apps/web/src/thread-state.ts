@@ -42,10 +42,10 @@ export function mergeMessages(messages: readonly Message[], incoming: readonly M
   return [...byId.values()].sort((a, b) => a.seq - b.seq);
 }
 
-/** `incoming`'s notices (events with no message) added to `notices` (ascending by seq, unique by seq). */
+/** `incoming` added to `notices` (ascending by seq, unique by seq). */
 function mergeNotices(notices: readonly ConversationEvent[], incoming: readonly ConversationEvent[]): ConversationEvent[] {
   const known = new Set(notices.map((notice) => notice.seq));
-  const fresh = incoming.filter((notice) => !notice.message && !known.has(notice.seq));
+  const fresh = incoming.filter((notice) => !known.has(notice.seq));
   return [...notices, ...fresh].sort((a, b) => a.seq - b.seq);
 }
 
