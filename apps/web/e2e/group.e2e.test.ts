@@ -115,10 +115,18 @@ describe('groups, notes and long histories in a real browser', () => {
     await page.getByRole('button', { name: 'Remove Carol Danvers' }).click();
     await expect.poll(() => bobPage.locator('.thread-header').innerText()).toContain('2 members');
 
-    // The owner makes bob an admin: his page offers what an admin may do, without a reload.
+    // The owner makes bob an admin: his page offers what an admin may do, without a reload,
+    // and his history says who made him one.
     await page.getByRole('button', { name: 'Make admin Bob Marley' }).click();
     await bobPage.getByRole('button', { name: 'Rename' }).waitFor();
     expect(await bobPage.getByRole('button', { name: /^Make admin / }).count()).toBe(0);
+    const bobNotices = bobPage.getByRole('list', { name: 'Messages' }).getByTestId('notice');
+    // (The newest 50 of its 60 messages are on his screen: the group's creation is further back.)
+    await expect.poll(async () => (await bobNotices.allInnerTexts()).slice(-3)).toEqual([
+      'Alice Liddell renamed the group to “Readers”',
+      'Alice Liddell removed Carol Danvers',
+      'Alice Liddell made you an admin',
+    ]);
     await screenshot(bobPage, 'group-details');
 
     // Alice thinks of leaving and stays: Escape or Stay puts the keyboard back on "Leave group".

@@ -64,7 +64,7 @@ export function useLiveInbox(): void {
         );
       }
       // Added (back) to a conversation that may be open: its page reloads as a member's. A
-      // changed role of mine changes what its page offers (roles are not events of the log).
+      // changed role of mine changes what its page offers.
       const open = 'conversation' in event ? utils.conversations.get.getData({ id: event.conversation.id }) : undefined;
       if (event.type === 'conversation.added' || (open && event.type === 'conversation.changed' && open.myRole !== event.conversation.myRole)) {
         void utils.conversations.get.invalidate({ id: event.conversation.id });

@@ -21,6 +21,10 @@ describe('notices', () => {
     expect(text(1, 'participant.left', 4, { userId: 4, newOwnerId: null })).toBe('Carol left');
     expect(text(1, 'participant.left', 2, { userId: 2, newOwnerId: ME })).toBe('Alice left; you are now the owner');
     expect(text(1, 'participant.left', ME, { userId: ME, newOwnerId: 3 })).toBe('You left; Bob is now the owner');
+    expect(text(1, 'participant.role_changed', 2, { userId: 3, role: 'admin' })).toBe('Alice made Bob an admin');
+    expect(text(1, 'participant.role_changed', 2, { userId: ME, role: 'admin' })).toBe('Alice made you an admin');
+    expect(text(1, 'participant.role_changed', ME, { userId: 4, role: 'member' })).toBe('You removed Carol’s admin role');
+    expect(text(1, 'participant.role_changed', 2, { userId: ME, role: 'member' })).toBe('Alice removed your admin role');
     expect(text(1, 'conversation.renamed', 3, { title: 'Weekend trip' })).toBe('Bob renamed the group to “Weekend trip”');
   });
 
@@ -37,5 +41,6 @@ describe('notices', () => {
     expect(noticeUserIds(notice(1, 'participants.added', 2, { userIds: [3, 4] }))).toEqual([2, 3, 4]);
     expect(noticeUserIds(notice(1, 'participant.left', 2, { userId: 2, newOwnerId: 5 }))).toEqual([2, 2, 5]);
     expect(noticeUserIds(notice(1, 'conversation.renamed', 3, { title: 'x' }))).toEqual([3]);
+    expect(noticeUserIds(notice(1, 'participant.role_changed', 2, { userId: 4, role: 'admin' }))).toEqual([2, 4]);
   });
 });

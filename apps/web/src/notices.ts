@@ -1,6 +1,6 @@
 /**
- * The lines a thread shows between messages for members added, removed or left and for
- * renames ("Alice added Carol"), from the conversation's durable events.
+ * The lines a thread shows between messages for members added, removed or left, role
+ * changes and renames ("Alice added Carol"), from the conversation's durable events.
  */
 import type { TextPart } from './format.ts';
 import type { ConversationEvent } from './trpc.ts';
@@ -41,6 +41,11 @@ export function noticeParts(notice: ConversationEvent, myId: number, nameOf: (us
       const left = [who(payload.userId ?? notice.actorId, true), ' left'];
       if (payload.newOwnerId == null) return left;
       return [...left, '; ', who(payload.newOwnerId, false), payload.newOwnerId === myId ? ' are now the owner' : ' is now the owner'];
+    }
+    case 'participant.role_changed': {
+      const userId = payload.userId ?? notice.actorId;
+      if (payload.role === 'admin') return [actor, ' made ', who(userId, false), ' an admin'];
+      return [actor, ' removed ', ...(userId === myId ? ['your'] : [who(userId, false), '’s']), ' admin role'];
     }
     case 'conversation.renamed':
       return [actor, ' renamed the group to “', { isolate: payload.title ?? '' }, '”'];

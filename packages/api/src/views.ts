@@ -269,8 +269,10 @@ export function conversationSummaryView(
 export interface EventPayload {
   /** participants.added */
   userIds?: number[];
-  /** participant.removed, participant.left */
+  /** participant.removed, participant.left, participant.role_changed */
   userId?: number;
+  /** participant.role_changed: the role they now have */
+  role?: Exclude<ParticipantRole, 'owner'>;
   /** participant.left: who became owner, if the owner left */
   newOwnerId?: number | null;
   /** conversation.renamed */

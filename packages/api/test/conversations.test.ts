@@ -154,10 +154,10 @@ describe.each(testDialects())('conversations on %s', (dialect) => {
       await olga.api.conversations.setRole({ id: team.id, userId: pete.id, role: 'admin' });
       await expect(pete.api.conversations.update({ id: team.id, title: ' Renamed ' })).resolves.toMatchObject({ title: 'Renamed' });
       await pete.api.conversations.update({ id: team.id, title: 'Renamed' });
-      expect(await eventsOf(getApi(), team.id)).toEqual([
-        { seq: 1, type: 'conversation.renamed', messageId: null, actorId: pete.id, payload: { title: 'Renamed' } },
+      expect((await eventsOf(getApi(), team.id)).slice(1)).toEqual([
+        { seq: 2, type: 'conversation.renamed', messageId: null, actorId: pete.id, payload: { title: 'Renamed' } },
       ]);
-      await expect(quinn.api.conversations.get({ id: team.id })).resolves.toMatchObject({ title: 'Renamed', lastSeq: 1 });
+      await expect(quinn.api.conversations.get({ id: team.id })).resolves.toMatchObject({ title: 'Renamed', lastSeq: 2 });
     });
 
     it('validates the title and refuses to rename a DM or notes to self', async () => {
@@ -226,8 +226,10 @@ describe.each(testDialects())('conversations on %s', (dialect) => {
         code: 'NOT_FOUND',
       });
       expect((await eventsOf(getApi(), team.id)).map((event) => [event.seq, event.type, event.payload])).toEqual([
-        [1, 'participant.removed', { userId: rosa.id }],
-        [2, 'participant.removed', { userId: quinn.id }],
+        [1, 'participant.role_changed', { userId: pete.id, role: 'admin' }],
+        [2, 'participant.role_changed', { userId: quinn.id, role: 'admin' }],
+        [3, 'participant.removed', { userId: rosa.id }],
+        [4, 'participant.removed', { userId: quinn.id }],
       ]);
     });
 
@@ -247,6 +249,26 @@ describe.each(testDialects())('conversations on %s', (dialect) => {
       await expectFieldError(olga.api.conversations.setRole({ id: team.id, userId: pete.id, role: 'owner' }), 'role');
       const demoted = await olga.api.conversations.setRole({ id: team.id, userId: pete.id, role: 'member' });
       expect(demoted.participants.find((p) => p.id === pete.id)?.role).toBe('member');
+    });
+
+    it('logs each role change once, as a notice in the history; the same role again changes nothing', async () => {
+      const team = await group([pete, quinn]);
+      await olga.api.conversations.setRole({ id: team.id, userId: pete.id, role: 'admin' });
+      await olga.api.conversations.setRole({ id: team.id, userId: pete.id, role: 'admin' });
+      await olga.api.conversations.setRole({ id: team.id, userId: pete.id, role: 'member' });
+      await olga.api.conversations.setRole({ id: team.id, userId: quinn.id, role: 'member' });
+      expect(await eventsOf(getApi(), team.id)).toEqual([
+        { seq: 1, type: 'participant.role_changed', messageId: null, actorId: olga.id, payload: { userId: pete.id, role: 'admin' } },
+        { seq: 2, type: 'participant.role_changed', messageId: null, actorId: olga.id, payload: { userId: pete.id, role: 'member' } },
+      ]);
+      const page = await quinn.api.messages.list({ conversationId: team.id });
+      expect(page.notices.map((notice) => [notice.seq, notice.type, notice.actorId, notice.payload])).toEqual([
+        [1, 'participant.role_changed', olga.id, { userId: pete.id, role: 'admin' }],
+        [2, 'participant.role_changed', olga.id, { userId: pete.id, role: 'member' }],
+      ]);
+      // Not messages: nobody has anything unread.
+      const listed = (await quinn.api.conversations.list({})).items.find((item) => item.id === team.id);
+      expect(listed).toMatchObject({ lastSeq: 2, unreadCount: 0 });
     });
 
     it('leaves a group with one event; the leaver then sees NOT_FOUND', async () => {
@@ -285,7 +307,7 @@ describe.each(testDialects())('conversations on %s', (dialect) => {
     });
   });
 
-  it('gives every durable change the next seq and one event: rename, add, remove, leave, send, edit, delete', async () => {
+  it('gives every durable change the next seq and one event: rename, add, remove, leave, send, edit, delete, role', async () => {
     const api = getApi();
     const team = await group([pete]);
     await olga.api.conversations.update({ id: team.id, title: 'Log' });
@@ -295,9 +317,9 @@ describe.each(testDialects())('conversations on %s', (dialect) => {
     const sent = await pete.api.messages.send({ conversationId: team.id, body: 'hello', clientId: 'log-1' });
     await pete.api.messages.edit({ id: sent.id, body: 'hello, edited' });
     await olga.api.messages.delete({ id: sent.id });
-    // Not durable changes: no seq taken.
     await olga.api.conversations.setRole({ id: team.id, userId: pete.id, role: 'admin' });
-    await olga.api.conversations.markRead({ id: team.id, seq: 7 });
+    // Not a durable change of the conversation: no seq taken.
+    await olga.api.conversations.markRead({ id: team.id, seq: 8 });
 
     expect(await eventsOf(api, team.id)).toEqual([
       { seq: 1, type: 'conversation.renamed', messageId: null, actorId: olga.id, payload: { title: 'Log' } },
@@ -307,10 +329,11 @@ describe.each(testDialects())('conversations on %s', (dialect) => {
       { seq: 5, type: 'message.created', messageId: sent.id, actorId: pete.id, payload: null },
       { seq: 6, type: 'message.edited', messageId: sent.id, actorId: pete.id, payload: null },
       { seq: 7, type: 'message.deleted', messageId: sent.id, actorId: olga.id, payload: null },
+      { seq: 8, type: 'participant.role_changed', messageId: null, actorId: olga.id, payload: { userId: pete.id, role: 'admin' } },
     ]);
     expect(sent.seq).toBe(5);
     const row = await conversationRow(api, team.id);
-    expect({ lastSeq: row.lastSeq, messageCount: row.messageCount }).toEqual({ lastSeq: 7, messageCount: 0 });
+    expect({ lastSeq: row.lastSeq, messageCount: row.messageCount }).toEqual({ lastSeq: 8, messageCount: 0 });
   });
 
   it('names the field of invalid ids in member procedures', async () => {

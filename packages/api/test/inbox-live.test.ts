@@ -76,10 +76,11 @@ describe.each(testDialects())('inbox.onEvent fan-out on %s', (dialect) => {
     const [owner, admin, member] = await Promise.all(['own_a', 'adm_b', 'mem_c'].map((name) => api.seedUser(name)));
     if (!owner || !admin || !member) throw new Error('seeding failed');
     const group = await owner.api.conversations.create({ kind: 'group', title: 'Roles', participantIds: [admin.id, member.id] });
+    // seq 1: the role change; 2-4 the owner's messages.
     await owner.api.conversations.setRole({ id: group.id, userId: admin.id, role: 'admin' });
     for (const clientId of clientIds('early', 3)) await owner.api.messages.send({ conversationId: group.id, body: 'earlier', clientId });
     // The admin has read two of the three, the member none; the member posted one of their own.
-    await admin.api.conversations.markRead({ id: group.id, seq: 2 });
+    await admin.api.conversations.markRead({ id: group.id, seq: 3 });
     await member.api.messages.send({ conversationId: group.id, body: 'mine', clientId: 'mem-own' });
 
     await using ownerInbox = await watchInbox(api, owner);
@@ -90,12 +91,12 @@ describe.each(testDialects())('inbox.onEvent fan-out on %s', (dialect) => {
     await vi.waitFor(() => {
       for (const inbox of [ownerInbox, adminInbox, memberInbox]) expect(inbox.latest(group.id)?.lastSeq).toBe(sent.seq);
     }, WAIT);
-    const shared = { id: group.id, lastSeq: 5, messageCount: 5, lastMessage: { id: sent.id, body: 'news for all' } };
+    const shared = { id: group.id, lastSeq: 6, messageCount: 5, lastMessage: { id: sent.id, body: 'news for all' } };
     // Sending moves the sender's own marker: nothing is unread for the owner.
     expect(ownerInbox.latest(group.id)).toMatchObject({ ...shared, myRole: 'owner', unreadCount: 0 });
-    // Messages 3, 4 (the member's) and 5.
+    // Seqs 4, 5 (the member's) and 6.
     expect(adminInbox.latest(group.id)).toMatchObject({ ...shared, myRole: 'admin', unreadCount: 3 });
-    // Sending moved the member's marker to 4: only message 5 is new to them.
+    // Sending moved the member's marker to 5: only seq 6 is new to them.
     expect(memberInbox.latest(group.id)).toMatchObject({ ...shared, myRole: 'member', unreadCount: 1 });
     for (const [user, inbox] of [[owner, ownerInbox], [admin, adminInbox], [member, memberInbox]] as const) {
       expect(inbox.latest(group.id)).toEqual(await listed(user, group.id));

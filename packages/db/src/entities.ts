@@ -18,6 +18,7 @@ export const EVENT_TYPES = [
   'participants.added',
   'participant.removed',
   'participant.left',
+  'participant.role_changed',
   'conversation.renamed',
 ] as const;
 

@@ -426,8 +426,14 @@ export interface HistoryQuery {
   noticeLimit: number;
 }
 
-/** A conversation's events shown between its messages: members added, removed or left, renames. */
-const NOTICE_TYPES = ['participants.added', 'participant.removed', 'participant.left', 'conversation.renamed'] as const;
+/** A conversation's events shown between its messages: members added, removed or left, role changes, renames. */
+const NOTICE_TYPES = [
+  'participants.added',
+  'participant.removed',
+  'participant.left',
+  'participant.role_changed',
+  'conversation.renamed',
+] as const;
 export type NoticeType = (typeof NOTICE_TYPES)[number];
 
 /** One event of NOTICE_TYPES, as the log holds it. */

@@ -1,7 +1,16 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createScratchDatabase, migrationsPath, openDatabase, pendingSchemaChanges, testDialects } from '../src/index.ts';
-import { openTestDatabase } from './helpers.ts';
+import {
+  appendEvent,
+  createScratchDatabase,
+  migrationsPath,
+  openDatabase,
+  pendingSchemaChanges,
+  postMessage,
+  testDialects,
+  unreadCountsOf,
+} from '../src/index.ts';
+import { createConversation, createUsers, onLocked, openDatabaseAt, openTestDatabase } from './helpers.ts';
 
 describe.each(testDialects())('migrations on %s', (dialect) => {
   // The drift check: an entity changed without `pnpm db migration:create` fails here (and in
@@ -24,6 +33,49 @@ describe.each(testDialects())('migrations on %s', (dialect) => {
     } finally {
       await reopened.close();
     }
+  });
+});
+
+describe.each(testDialects())('the role changes migration on %s', (dialect) => {
+  it('keeps every event, and the log takes role changes and still moves a sender\'s read marker', async () => {
+    await using db = await openDatabaseAt(dialect, 'Migration20261206163023_users_search_postgres');
+    const { orm } = db;
+    const [ana, ben] = await createUsers(orm.em.fork(), 'ana', 'ben');
+    if (!ana || !ben) throw new Error('users not created');
+    const id = await createConversation(orm.em.fork(), 'group', [ana, ben]);
+    const change = (work: Parameters<typeof onLocked>[2]) => onLocked(orm.em.fork(), id, work);
+    const send = (senderId: number) => change((tx, c) => postMessage(tx, c, { senderId, body: 'hi', clientId: `${c.lastSeq}` }));
+    await send(ana.id);
+    await change((tx, c) => appendEvent(tx, c, { type: 'conversation.renamed', actorId: ana.id, payload: { title: 'New' } }));
+    await send(ben.id);
+    const log = () =>
+      orm.em
+        .fork()
+        .getConnection()
+        .execute<{ seq: number; type: string; actor_id: number }[]>('select seq, type, actor_id from conversation_events where conversation_id = ? order by seq', [id]);
+    const before = await log();
+    expect(before.map((event) => event.type)).toEqual(['message.created', 'conversation.renamed', 'message.created']);
+
+    await orm.migrator.up();
+    expect(await log()).toEqual(before);
+    await change((tx, c) => appendEvent(tx, c, { type: 'participant.role_changed', actorId: ana.id, payload: { userId: ben.id, role: 'admin' } }));
+    // The trigger made again: ana's message moves her marker past everything before it.
+    await send(ana.id);
+    expect((await log()).map((event) => event.type)).toEqual([
+      'message.created',
+      'conversation.renamed',
+      'message.created',
+      'participant.role_changed',
+      'message.created',
+    ]);
+    expect((await unreadCountsOf(orm.em.fork(), ana.id, [id])).get(id)).toBe(0);
+    // ben has read nothing since his own message (seq 3): the role change is not a message.
+    expect((await unreadCountsOf(orm.em.fork(), ben.id, [id])).get(id)).toBe(1);
+    expect(await pendingSchemaChanges(orm)).toBe('');
+
+    // Undone, it drops the role changes, which the old type check refuses, and keeps the rest.
+    await orm.migrator.down({ to: 'Migration20261206163023_users_search_postgres' });
+    expect((await log()).map((event) => event.seq)).toEqual([1, 2, 3, 5]);
   });
 });
 

@@ -128,7 +128,7 @@ export function removeParticipant(actor: Actor, membership: MembershipRow, userI
 }
 
 /** Owner only: makes a member an admin or an admin a member again. */
-export async function setParticipantRole(
+export function setParticipantRole(
   actor: Actor,
   membership: MembershipRow,
   input: { userId: number; role: Exclude<ParticipantRole, 'owner'> },
@@ -136,14 +136,13 @@ export async function setParticipantRole(
   requireGroupManager(membership);
   if (membership.role !== 'owner') throw new TRPCError({ code: 'FORBIDDEN', message: 'Only the owner can change roles' });
   if (input.userId === actor.user.id) throw badInput('userId', 'The owner keeps the owner role');
-  await actor.em.transactional(async (tx) => {
-    const target = await tx.findOne(ParticipantSchema, { conversation: membership.conversation.id, user: input.userId });
+  return changeGroup(actor, membership, async (tx, conversation, log) => {
+    const target = await tx.findOne(ParticipantSchema, { conversation: conversation.id, user: input.userId });
     if (!target) throw new TRPCError({ code: 'NOT_FOUND', message: 'That user is not a member' });
+    if (target.role === input.role) return;
     target.role = input.role;
+    log.append({ type: 'participant.role_changed', actorId: actor.user.id, payload: { userId: input.userId, role: input.role } });
   });
-  // Not an event of the log, but every member's inbox shows roles (and the target's myRole).
-  await publishAfterCommit(actor.deps, { conversationId: membership.conversation.id, events: [] });
-  return conversationDetail(actor, membership.conversation);
 }
 
 /**
