@@ -125,6 +125,25 @@ describe.each(testDialects())('inbox.onEvent fan-out on %s', (dialect) => {
     await expect(other.api.conversations.create({ kind: 'direct', participantIds: [opener.id] })).resolves.toMatchObject({ id: dm.id, created: false });
   });
 
+  it('lists a DM nobody has written in for the other person too once they open it themselves', async () => {
+    const api = getApi();
+    const [opener, other] = await Promise.all(['dm_first', 'dm_second'].map((name) => api.seedUser(name)));
+    if (!opener || !other) throw new Error('seeding failed');
+    await using otherInbox = await watchInbox(api, other);
+    const dm = await opener.api.conversations.create({ kind: 'direct', participantIds: [other.id] });
+    expect(await listed(other, dm.id)).toBeUndefined();
+
+    await expect(other.api.conversations.create({ kind: 'direct', participantIds: [opener.id] })).resolves.toMatchObject({ id: dm.id, created: false });
+    await vi.waitFor(() => expect(otherInbox.latest(dm.id)).toMatchObject({ id: dm.id, lastMessage: null }), WAIT);
+    expect(await listed(other, dm.id)).toEqual(otherInbox.latest(dm.id));
+    // Opening it again tells nothing new: the stream's next frame about it is the first message.
+    await other.api.conversations.create({ kind: 'direct', participantIds: [opener.id] });
+    const sent = await opener.api.messages.send({ conversationId: dm.id, body: 'hi', clientId: 'dm-second-1' });
+    await vi.waitFor(() => expect(otherInbox.latest(dm.id)).toMatchObject({ lastMessage: { id: sent.id } }), WAIT);
+    const aboutDm = otherInbox.events.filter((event) => 'conversation' in event && event.conversation.id === dm.id);
+    expect(aboutDm.map((event) => event.type)).toEqual(['conversation.added', 'conversation.changed']);
+  });
+
   it('shows a role change live: the new admin sees their role, the others the new roles', async () => {
     const api = getApi();
     const [owner, promoted] = await Promise.all(['role_o', 'role_p'].map((name) => api.seedUser(name)));

@@ -95,6 +95,11 @@ export const ParticipantSchema = defineEntity({
      * conversations. Only SQL reads it; never set it (an entity's value may be stale).
      */
     conversationLastMessageAt: p.datetime().nullable().hidden(),
+    /**
+     * Left out of this member's inbox until the conversation has a message: the other person
+     * of a DM someone opened with them, until they open it themselves.
+     */
+    hiddenUntilMessage: p.boolean().default(false),
   },
   indexes: [
     // The primary key (conversation, user) serves member look-ups; this one the inbox, and

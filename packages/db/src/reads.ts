@@ -88,13 +88,13 @@ export interface InboxPageQuery {
  * count (counted as unreadCountsOf does), the members it names with their names and its
  * member count (ranges of participants_join_order_idx, a key probe per named member), all
  * for the rows of the page only, in one statement: on PostgreSQL one round trip. A DM
- * nobody has written in yet is listed only for whoever opened it.
+ * nobody has written in yet is listed only for whoever opened it (`hiddenUntilMessage`).
  */
 export async function inboxPage(em: EntityManager, query: InboxPageQuery): Promise<InboxRow[]> {
   const direct = await directSql(em);
   const params: SqlValue[] = [query.userId];
-  // A DM someone opened with me and wrote nothing in yet is theirs alone until they do.
-  let where = "p.user_id = ? and (c.kind <> 'direct' or c.last_seq > 0 or c.created_by_id = p.user_id)";
+  // A DM someone opened with me and wrote nothing in yet is theirs alone until they do (or I open it).
+  let where = 'p.user_id = ? and (c.last_seq > 0 or not p.hidden_until_message)';
   if (query.after) {
     // A row value compares like the index orders: a range, not a filter.
     where += ' and (p.conversation_last_message_at, p.conversation_id) < (?, ?)';

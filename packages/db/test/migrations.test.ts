@@ -79,6 +79,35 @@ describe.each(testDialects())('the role changes migration on %s', (dialect) => {
   });
 });
 
+describe.each(testDialects())('the hidden-until-message migration on %s', (dialect) => {
+  it('hides a DM nobody has written in from everyone but whoever opened it, and nothing else', async () => {
+    await using db = await openDatabaseAt(dialect, 'Migration20261206234703_role_changes');
+    const { orm } = db;
+    const [ana, ben, cy] = await createUsers(orm.em.fork(), 'ana', 'ben', 'cy');
+    if (!ana || !ben || !cy) throw new Error('users not created');
+    const empty = await createConversation(orm.em.fork(), 'direct', [ana, ben], 'empty');
+    const written = await createConversation(orm.em.fork(), 'direct', [ben, cy], 'written');
+    await onLocked(orm.em.fork(), written, (tx, c) => postMessage(tx, c, { senderId: cy.id, body: 'hi', clientId: 'w1' }));
+    const group = await createConversation(orm.em.fork(), 'group', [cy, ana]);
+
+    await orm.migrator.up();
+    const rows = await orm.em
+      .fork()
+      .getConnection()
+      .execute<{ conversation_id: number; user_id: number; hidden: unknown }[]>(
+        'select conversation_id, user_id, hidden_until_message as hidden from participants order by conversation_id, user_id',
+      );
+    expect(rows.map((row) => [row.conversation_id, row.user_id, Boolean(row.hidden)])).toEqual([
+      [empty, ana.id, false],
+      [empty, ben.id, true],
+      [written, ben.id, false],
+      [written, cy.id, false],
+      [group, ana.id, false],
+      [group, cy.id, false],
+    ]);
+  });
+});
+
 it('every dialect has the same migrations', () => {
   const names = (dialect: 'sqlite' | 'postgresql') =>
     readdirSync(migrationsPath(dialect)).filter((file) => file.endsWith('.ts')).sort();

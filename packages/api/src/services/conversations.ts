@@ -72,10 +72,11 @@ export async function createConversation(
         createdBy: me.id,
       });
       tx.create(ParticipantSchema, { conversation: created, user: me.id, role: input.kind === 'group' ? 'owner' : 'member' });
-      for (const user of found) tx.create(ParticipantSchema, { conversation: created, user, role: 'member' });
+      // A new DM reaches the other person's inbox with its first message, not when I open it.
+      const hiddenUntilMessage = input.kind === 'direct';
+      for (const user of found) tx.create(ParticipantSchema, { conversation: created, user, role: 'member', hiddenUntilMessage });
       return created;
     });
-    // A new DM reaches the other person's inbox with its first message, not when I open it.
     const told = input.kind === 'direct' ? [me.id] : [me.id, ...found.map((user) => user.id)];
     await publishAfterCommit(actor.deps, { conversationId: conversation.id, events: [], added: told, memberIds: told });
     return { ...(await conversationDetail(actor, conversationRowOf(conversation))), created: true };
@@ -105,10 +106,20 @@ function directKeyFor(me: UserRow, kind: ConversationKind, others: number[]): st
   return null;
 }
 
+/** The existing DM or notes to self; a DM someone else opened with me is listed for me from now on. */
 async function findByDirectKey(actor: Actor, directKey: string) {
   const conversation = await actor.em.findOne(ConversationSchema, { directKey });
   if (!conversation) return null;
-  return { ...(await conversationDetail(actor, conversationRowOf(conversation))), created: false };
+  const detail = await conversationDetail(actor, conversationRowOf(conversation));
+  const shown = await actor.em.nativeUpdate(
+    ParticipantSchema,
+    { conversation: conversation.id, user: actor.user.id, hiddenUntilMessage: true },
+    { hiddenUntilMessage: false },
+  );
+  if (shown > 0) {
+    await publishAfterCommit(actor.deps, { conversationId: conversation.id, events: [], added: [actor.user.id], memberIds: [actor.user.id] });
+  }
+  return { ...detail, created: false };
 }
 
 /** A conversation with every member, as I see it (NOT_FOUND unless I am one). */
