@@ -7,7 +7,7 @@
  */
 import { directSql, timeOf, type DirectSql, type SqlValue } from './direct-sql.ts';
 import type { MessageRow } from './conversation-log.ts';
-import type { ConversationKind, ParticipantRole, UserRole } from './entities.ts';
+import { EVENT_TYPES, type ConversationEventType, type ConversationKind, type ParticipantRole, type UserRole } from './entities.ts';
 import type { EntityManager } from './orm.ts';
 
 /** The calling user: what calls check (the token's version) and show of them. */
@@ -426,15 +426,12 @@ export interface HistoryQuery {
   noticeLimit: number;
 }
 
-/** A conversation's events shown between its messages: members added, removed or left, role changes, renames. */
-const NOTICE_TYPES = [
-  'participants.added',
-  'participant.removed',
-  'participant.left',
-  'participant.role_changed',
-  'conversation.renamed',
-] as const;
-export type NoticeType = (typeof NOTICE_TYPES)[number];
+/**
+ * A conversation's events shown between its messages: every event that is not about a
+ * message (members added, removed or left, role changes, renames).
+ */
+export type NoticeType = Exclude<ConversationEventType, `message.${string}`>;
+const NOTICE_TYPES = EVENT_TYPES.filter((type): type is NoticeType => !type.startsWith('message.'));
 
 /** One event of NOTICE_TYPES, as the log holds it. */
 export interface NoticeRow {
