@@ -2,7 +2,7 @@ import { testDialects } from '@parley/db';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z, ZodError } from 'zod';
 import type { TestUser } from './harness.ts';
-import { expectFieldError, rejectionOf, useTestApi } from './helpers.ts';
+import { expectFieldError, MISSING_ID, rejectionOf, useTestApi } from './helpers.ts';
 
 describe.each(testDialects())('users.search on %s', (dialect) => {
   const getApi = useTestApi(dialect);
@@ -60,6 +60,74 @@ describe.each(testDialects())('users.search on %s', (dialect) => {
   it('rejects an empty, blank, overlong or NUL-carrying query', async () => {
     for (const query of ['', '   ', 'q'.repeat(65), 'a\u0000']) {
       await expectFieldError(finder.api.users.search({ query }), 'query');
+    }
+  });
+});
+
+describe.each(testDialects())('users.search({ notInConversationId }) on %s', (dialect) => {
+  const getApi = useTestApi(dialect);
+  let owner: TestUser;
+  let members: TestUser[];
+  let outsider: TestUser;
+  let groupId: number;
+
+  beforeAll(async () => {
+    const api = getApi();
+    owner = await api.seedUser('owner');
+    // Twelve members match "e" and come first by username: more than a page of 10.
+    members = [];
+    for (let index = 1; index <= 12; index++) members.push(await api.seedUser(`member${String(index).padStart(2, '0')}`));
+    outsider = await api.seedUser('neve');
+    await api.seedUser('newbie');
+    await api.seedUser('zed');
+    await api.seedUser('xavi');
+    const group = await owner.api.conversations.create({ kind: 'group', title: 'Crew', participantIds: members.map((member) => member.id) });
+    groupId = group.id;
+  });
+
+  const usernames = async (caller: TestUser, input: { query: string; limit?: number; notInConversationId?: number }) =>
+    (await caller.api.users.search(input)).map((user) => user.username);
+
+  it('finds the people not in the group, the limit counted after its members are left out', async () => {
+    // Without it, the members fill the page.
+    expect(await usernames(owner, { query: 'e', limit: 10 })).toEqual(members.slice(0, 10).map((member) => member.username));
+    expect(await usernames(owner, { query: 'e', limit: 10, notInConversationId: groupId })).toEqual(['neve', 'newbie', 'zed']);
+    expect(await usernames(owner, { query: 'e', limit: 2, notInConversationId: groupId })).toEqual(['neve', 'newbie']);
+    expect(await usernames(owner, { query: 'member', notInConversationId: groupId })).toEqual([]);
+    // Any member may ask, not only who can add people.
+    const [member] = members;
+    if (!member) throw new Error('members not seeded');
+    expect(await usernames(member, { query: 'e', notInConversationId: groupId })).toEqual(['neve', 'newbie', 'zed']);
+  });
+
+  it('follows the membership: someone added is no longer found, someone who left is again', async () => {
+    const [, , leaver] = members;
+    if (!leaver) throw new Error('members not seeded');
+    const zed = (await owner.api.users.search({ query: 'zed' }))[0];
+    if (!zed) throw new Error('zed not found');
+    await owner.api.conversations.addParticipants({ id: groupId, userIds: [zed.id] });
+    await leaver.api.conversations.leave({ id: groupId });
+    try {
+      expect(await usernames(owner, { query: 'e', notInConversationId: groupId })).toEqual([leaver.username, 'neve', 'newbie']);
+    } finally {
+      await owner.api.conversations.removeParticipant({ id: groupId, userId: zed.id });
+      await owner.api.conversations.addParticipants({ id: groupId, userIds: [leaver.id] });
+    }
+  });
+
+  it('answers a non-member NOT_FOUND, exactly as member calls do, as if the conversation did not exist', async () => {
+    const search = await rejectionOf(outsider.api.users.search({ query: 'e', notInConversationId: groupId }));
+    const get = await rejectionOf(outsider.api.conversations.get({ id: groupId }));
+    const missing = await rejectionOf(owner.api.users.search({ query: 'e', notInConversationId: MISSING_ID }));
+    expect({ code: search.code, message: search.message }).toEqual({ code: 'NOT_FOUND', message: get.message });
+    expect({ code: missing.code, message: missing.message }).toEqual({ code: 'NOT_FOUND', message: get.message });
+  });
+
+  it('takes only a valid conversation id', async () => {
+    for (const notInConversationId of [0, -1, 1.5, 2 ** 31, '1', null]) {
+      // Wrong types on purpose: what a client could send.
+      const input = { query: 'e', notInConversationId } as unknown as { query: string; notInConversationId: number };
+      await expectFieldError(owner.api.users.search(input), 'notInConversationId');
     }
   });
 });

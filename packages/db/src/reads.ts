@@ -248,6 +248,9 @@ export interface UserSearch {
   query: string;
   /** Never found (the caller). */
   excludeUserId: number;
+  /** Members of this conversation are never found: whom "Add people" can still add. */
+  notInConversationId?: number;
+  /** Counted after the users left out, so a page is full whenever enough others match. */
   limit: number;
 }
 
@@ -265,8 +268,14 @@ export interface UserSearch {
 export async function searchUsers(em: EntityManager, search: UserSearch): Promise<UserRow[]> {
   const direct = await directSql(em);
   const pattern = containsPattern(search.query);
-  const matches = `u.id <> ? and (lower(u.username) like ? escape '\\' or lower(u.display_name) like ? escape '\\')`;
+  let matches = `u.id <> ? and (lower(u.username) like ? escape '\\' or lower(u.display_name) like ? escape '\\')`;
   const params: SqlValue[] = [search.excludeUserId, pattern, pattern];
+  if (search.notInConversationId !== undefined) {
+    // One probe of participants' primary key (conversation, user) per match. The walk reads
+    // past at most the members (a group has at most 256), so a common query still ends it early.
+    matches += ' and not exists (select 1 from participants p where p.conversation_id = ? and p.user_id = u.id)';
+    params.push(search.notInConversationId);
+  }
   if (direct.dialect === 'sqlite' && [...search.query].length >= 3) {
     // A phrase of the trigram index: the query's text, quoted (its quotes doubled).
     const phrase = `"${search.query.replaceAll('"', '""')}"`;

@@ -1,11 +1,11 @@
 /**
  * users.search (reads.ts, searchUsers): whichever way it finds them (on SQLite the trigram
  * index's candidates, or the walk of the username index), the same users as the plain
- * condition, in username order.
+ * condition, in username order, less a conversation's members when asked.
  */
 import { describe, expect, it } from 'vitest';
 import { searchUsers, statementTimings, testDialects, UserSchema, type StatementTiming } from '../src/index.ts';
-import { createUsers, openTestDatabase, type TestDatabase } from './helpers.ts';
+import { createConversation, createUsers, openTestDatabase, type TestDatabase } from './helpers.ts';
 
 /** The users a search must find, by its definition: one walk, tested user by user. */
 async function byDefinition(db: TestDatabase, query: string, excludeUserId: number, limit: number): Promise<string[]> {
@@ -21,8 +21,8 @@ async function byDefinition(db: TestDatabase, query: string, excludeUserId: numb
   return rows.map((row) => row.username);
 }
 
-const found = async (db: TestDatabase, query: string, excludeUserId: number, limit = 20) =>
-  (await searchUsers(db.em(), { query, excludeUserId, limit })).map((user) => user.username);
+const found = async (db: TestDatabase, query: string, excludeUserId: number, limit = 20, notInConversationId?: number) =>
+  (await searchUsers(db.em(), { query, excludeUserId, limit, notInConversationId })).map((user) => user.username);
 
 describe.each(testDialects())('users.search on %s', (dialect) => {
   it('finds what the plain condition finds, for queries few users match and queries many do', async () => {
@@ -66,6 +66,22 @@ describe.each(testDialects())('users.search on %s', (dialect) => {
     expect(await found(db, 'quote"d', me.id)).toEqual(['quote"d']);
     expect(await found(db, '"a*" or b', me.id)).toEqual([]);
     expect(await found(db, 'user', me.id, 3)).toEqual(['user1', 'user10', 'user100']);
+
+    // A group of the first 25 users the walk finds, and most of what the trigram path finds.
+    const memberNames = [...(await byDefinition(db, 'user', me.id, 25)), 'user149', 'user1490', 'user1491', 'user1492', 'user1493', 'elodie'];
+    const members = await em.find(UserSchema, { username: { $in: memberNames } });
+    const group = await createConversation(em, 'group', [me, ...members]);
+    const notMembers = async (query: string) =>
+      (await byDefinition(db, query, me.id, 2_000)).filter((username) => !memberNames.includes(username)).slice(0, 20);
+    for (const query of queries) {
+      expect(await found(db, query, me.id, 20, group), query).toEqual(await notMembers(query));
+    }
+    // The limit counts the users left once the members are out.
+    expect(await found(db, 'user', me.id, 3, group)).toEqual((await byDefinition(db, 'user', me.id, 28)).slice(25));
+    expect(await found(db, 'user149', me.id, 20, group)).toEqual(['user1494', 'user1495', 'user1496', 'user1497', 'user1498', 'user1499']);
+    expect(await found(db, 'zol', me.id, 20, group)).toEqual([]);
+    // Another conversation's members are found as before.
+    expect(await found(db, 'user149', me.id, 20, group + 1)).toEqual(await found(db, 'user149', me.id));
   });
 
   it('follows renames: found by the new name, no longer by the old', async () => {
@@ -96,28 +112,35 @@ describe.runIf(testDialects().includes('postgresql'))('users.search on postgresq
     const [me] = await createUsers(db.em(), 'me');
     if (!me) throw new Error('user not created');
 
+    const members = await db.em().find(UserSchema, { username: { $in: ['user1', 'user10', 'user49999'] } });
+    const group = await createConversation(db.em(), 'group', [me, ...members]);
+
     // The plan PostgreSQL makes for the statement users.search runs, with that call's values.
-    const planOf = async (query: string) => {
+    const planOf = async (query: string, notInConversationId?: number) => {
       const heard: StatementTiming[] = [];
       const listener = (message: unknown) => heard.push(message as StatementTiming);
       statementTimings.subscribe(listener);
       try {
-        await found(db, query, me.id);
+        await found(db, query, me.id, 20, notInConversationId);
       } finally {
         statementTimings.unsubscribe(listener);
       }
       const search = heard.find((timing) => /from users u where/.test(timing.sql));
       if (!search) throw new Error('no search statement heard');
       const pattern = `%${query}%`;
-      const rows = await connection.execute<{ 'QUERY PLAN': string }[]>(`explain ${search.sql}`, [me.id, pattern, pattern, 20]);
+      const params = notInConversationId === undefined ? [me.id, pattern, pattern, 20] : [me.id, pattern, pattern, notInConversationId, 20];
+      const rows = await connection.execute<{ 'QUERY PLAN': string }[]>(`explain ${search.sql}`, params);
       return rows.map((row) => row['QUERY PLAN']).join('\n');
     };
-    for (const rare of ['zzz', 'user49999', '49999']) {
-      const plan = await planOf(rare);
-      expect(plan, rare).toContain('users_username_trgm_idx');
-      expect(plan, rare).toContain('users_display_name_trgm_idx');
+    // Leaving a group's members out keeps the same ways in, each member a key probe.
+    for (const notInConversationId of [undefined, group]) {
+      for (const rare of ['zzz', 'user49999', '49999']) {
+        const plan = await planOf(rare, notInConversationId);
+        expect(plan, rare).toContain('users_username_trgm_idx');
+        expect(plan, rare).toContain('users_display_name_trgm_idx');
+      }
+      // 50,000 matches: the first 20 in username order are the first 20 users of the walk.
+      expect(await planOf('user', notInConversationId)).toMatch(/Index Scan using users_username_unique/);
     }
-    // 50,000 matches: the first 20 in username order are the first 20 users of the walk.
-    expect(await planOf('user')).toMatch(/Index Scan using users_username_unique/);
   });
 });

@@ -1,4 +1,4 @@
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import { describeError } from '../errors.ts';
 import { trpc, type RouterOutputs } from '../trpc.ts';
 
@@ -13,6 +13,11 @@ interface UserSearchProps {
   onPick: (user: FoundUser) => void;
   /** People already chosen, left out of the results. */
   excludeIds?: readonly number[];
+  /**
+   * The group being added to: the server leaves its members out before it counts the page,
+   * so members never crowd out people who can still be added.
+   */
+  notInConversationId?: number;
   /** What picking does, for the result buttons' names ("Message", "Add"). */
   action: string;
   disabled?: boolean;
@@ -20,7 +25,7 @@ interface UserSearchProps {
 }
 
 /** Finds people by name or username as you type. */
-export function UserSearch({ label, onPick, excludeIds = [], action, disabled = false, autoFocus = true }: UserSearchProps) {
+export function UserSearch({ label, onPick, excludeIds = [], notInConversationId, action, disabled = false, autoFocus = true }: UserSearchProps) {
   const inputId = useId();
   const [text, setText] = useState('');
   const [query, setQuery] = useState('');
@@ -29,20 +34,28 @@ export function UserSearch({ label, onPick, excludeIds = [], action, disabled = 
     return () => clearTimeout(timer);
   }, [text]);
 
-  const search = trpc.users.search.useQuery({ query, limit: 10 }, { enabled: query !== '', placeholderData: (previous) => previous });
+  const search = trpc.users.search.useQuery(
+    { query, limit: 10, notInConversationId },
+    { enabled: query !== '', placeholderData: (previous) => previous },
+  );
   const found = search.data ?? [];
+  // Still needed with notInConversationId: someone added since the answer came is a member now.
   const results = found.filter((user) => !excludeIds.includes(user.id));
-  // Picking starts the next search afresh: the picked name is done with.
+  // Picking starts the next search afresh: the picked name is done with, and the keyboard
+  // goes back to the search box (the button it was on goes with the results).
+  const input = useRef<HTMLInputElement | null>(null);
   const pick = (user: FoundUser) => {
     setText('');
     setQuery('');
     onPick(user);
+    input.current?.focus();
   };
 
   return (
     <div className="user-search">
       <label htmlFor={inputId}>{label}</label>
       <input
+        ref={input}
         id={inputId}
         type="search"
         autoComplete="off"
@@ -62,7 +75,7 @@ export function UserSearch({ label, onPick, excludeIds = [], action, disabled = 
           </p>
         ) : results.length === 0 ? (
           <p role="status" className="muted">
-            {found.length === 0 ? `Nobody found for “${query}”.` : `Everyone found for “${query}” is already in.`}
+            {noneFoundMessage(query, found.length, notInConversationId !== undefined)}
           </p>
         ) : (
           <ul role="list" aria-label="People found" className="people">
@@ -79,4 +92,13 @@ export function UserSearch({ label, onPick, excludeIds = [], action, disabled = 
         ))}
     </div>
   );
+}
+
+/**
+ * What an empty list says. With the group's members left out by the server, nobody else
+ * matched (or whoever it found has been added since); else whoever matched is chosen already.
+ */
+function noneFoundMessage(query: string, foundCount: number, membersLeftOut: boolean): string {
+  if (membersLeftOut) return `Nobody found for “${query}” who isn’t already in.`;
+  return foundCount === 0 ? `Nobody found for “${query}”.` : `Everyone found for “${query}” is already in.`;
 }

@@ -11,6 +11,8 @@ export const usersRouter = {
       z.object({
         query: text('Search text', INPUT_LIMITS.searchMax),
         limit: z.number().int().min(1).max(INPUT_LIMITS.userSearchMax).default(10),
+        /** Leaves out this conversation's members (the caller must be one): "Add people" of a group. */
+        notInConversationId: id.optional(),
       }),
     )
     .query(async ({ ctx, input }) => {

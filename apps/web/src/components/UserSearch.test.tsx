@@ -1,0 +1,63 @@
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import type { TRPCLink } from '@trpc/client';
+import { observable } from '@trpc/server/observable';
+import { render, screen } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it, vi } from 'vitest';
+import { trpc, type AppRouter, type RouterInputs } from '../trpc.ts';
+import { UserSearch, type FoundUser } from './UserSearch.tsx';
+
+type SearchInput = RouterInputs['users']['search'];
+
+const person = (id: number, username: string): FoundUser => ({ id, username, displayName: username, online: false });
+
+/** UserSearch against a server that answers every users.search with `answer`, recording what was asked. */
+function renderSearch(answer: FoundUser[], props: { excludeIds?: number[]; notInConversationId?: number }) {
+  const asked: SearchInput[] = [];
+  const server: TRPCLink<AppRouter> = () => ({ op }) =>
+    observable((observer) => {
+      asked.push(op.input as SearchInput);
+      observer.next({ result: { type: 'data', data: answer } });
+      observer.complete();
+    });
+  const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+  const onPick = vi.fn();
+  render(
+    <trpc.Provider client={trpc.createClient({ links: [server] })} queryClient={queryClient}>
+      <QueryClientProvider client={queryClient}>
+        <UserSearch label="Add people" action="Add" onPick={onPick} {...props} />
+      </QueryClientProvider>
+    </trpc.Provider>,
+  );
+  return { asked, onPick };
+}
+
+describe('UserSearch', () => {
+  it('adding to a group, asks the server to leave its members out, and says when nobody else matched', async () => {
+    const user = userEvent.setup();
+    const { asked } = renderSearch([], { excludeIds: [1, 2], notInConversationId: 7 });
+    await user.type(screen.getByLabelText('Add people'), 'e');
+
+    // After "Searching…", the answer.
+    expect(await screen.findByText('Nobody found for “e” who isn’t already in.')).toBeDefined();
+    expect(asked).toEqual([{ query: 'e', limit: 10, notInConversationId: 7 }]);
+  });
+
+  it('adding to a group, still hides someone found who has been added since', async () => {
+    const user = userEvent.setup();
+    renderSearch([person(3, 'erin'), person(4, 'eve')], { excludeIds: [1, 3], notInConversationId: 7 });
+    await user.type(screen.getByLabelText('Add people'), 'e');
+
+    expect(await screen.findByRole('button', { name: 'Add eve' })).toBeDefined();
+    expect(screen.queryByRole('button', { name: 'Add erin' })).toBeNull();
+  });
+
+  it('for a group not made yet, hides who is chosen on the page and says when everyone found is', async () => {
+    const user = userEvent.setup();
+    const { asked } = renderSearch([person(3, 'erin')], { excludeIds: [3] });
+    await user.type(screen.getByLabelText('Add people'), 'e');
+
+    expect(await screen.findByText('Everyone found for “e” is already in.')).toBeDefined();
+    expect(asked).toEqual([{ query: 'e', limit: 10 }]);
+  });
+});
