@@ -48,6 +48,9 @@ describe('a conversation, in a real browser', () => {
     const history = await bob.messages.list.query({ conversationId: dm.id, limit: 50 });
     if (history.items.length > 0) expect(await messages.getByTestId('message').count()).toBe(history.items.length);
 
+    // The keyboard is in the composer (a mouse here: no on-screen keyboard to raise).
+    await expect.poll(() => page.evaluate("document.activeElement?.classList.contains('composer-input')")).toBe(true);
+
     // Alice writes (Enter sends); it lands in the database once and shows as sent.
     const composer = page.getByRole('textbox', { name: 'Message' });
     await composer.fill('Hello from the browser');
@@ -55,6 +58,15 @@ describe('a conversation, in a real browser', () => {
     await expect.poll(async () => (await bob.messages.list.query({ conversationId: dm.id, limit: 5 })).items.at(-1)?.body).toBe('Hello from the browser');
     await expect.poll(() => page.getByTestId('pending-message').count()).toBe(0);
     await messages.getByText('Hello from the browser').waitFor();
+
+    // Editing it, the editor stays inside the history: nothing sticks out or scrolls sideways.
+    await messages.getByTestId('message').filter({ hasText: 'Hello from the browser' }).getByRole('button', { name: /^Edit message/ }).click();
+    const editorBox = await page.locator('.message-editor textarea').boundingBox();
+    const historyBox = await page.getByLabel('Message history').boundingBox();
+    if (!editorBox || !historyBox) throw new Error('editor or history not on screen');
+    expect(editorBox.x + editorBox.width).toBeLessThanOrEqual(historyBox.x + historyBox.width);
+    expect(await page.evaluate("(() => { const s = document.querySelector('.message-scroller'); return s.scrollWidth - s.clientWidth; })()")).toBe(0);
+    await page.keyboard.press('Escape');
 
     // Bob typing shows under the thread, and his message clears it.
     const typing = page.getByTestId('typing-indicator');
@@ -283,6 +295,45 @@ describe('a conversation, in a real browser', () => {
     await bob.messages.edit.mutate({ id: sent.id, body: long.trim() });
     await page.getByRole('list', { name: 'Messages' }).getByText(/still there\? Are you/).waitFor();
     await expect.poll(fromEnd).toBeLessThan(5);
+  });
+
+  it('opens a conversation with more unread than the view holds at the first of them, under "New messages", and reads them only at the end', async () => {
+    await using app = await startApp();
+    await using browser = await launchBrowser();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await signIn(page, app.url, 'alice');
+    const bob = await signInElsewhere(app.url, 'bob');
+    const { dm } = await dmWithAlice(bob);
+    // Alice reads what the seed left, elsewhere; then bob writes 25 messages of three lines.
+    const alice = await signInElsewhere(app.url, 'alice');
+    await alice.conversations.markRead.mutate({ id: dm.id, seq: dm.lastSeq });
+    const sent = [];
+    for (let index = 1; index <= 25; index += 1) {
+      sent.push(await bob.messages.send.mutate({ conversationId: dm.id, body: `Unread ${index}\nsecond line\nthird line`, clientId: crypto.randomUUID() }));
+    }
+    const aliceReadUpTo = async () => (await bob.conversations.get.query({ id: dm.id })).participants.find((p) => p.username === 'alice')?.lastReadSeq;
+
+    await page.locator(`[data-conversation-id="${dm.id}"] a`).click();
+    const divider = page.getByTestId('unread-divider');
+    await divider.waitFor();
+    // The line is in view near the top, the first unread message under it; the newest is below the view.
+    const history = await page.getByLabel('Message history').boundingBox();
+    const line = await divider.boundingBox();
+    if (!history || !line) throw new Error('history or line not on screen');
+    expect(line.y - history.y).toBeLessThan(50);
+    expect(await page.evaluate(`document.querySelector('[data-testid="unread-divider"]').nextElementSibling.textContent`)).toContain('Unread 1\n');
+    const fromEnd = (): Promise<number> =>
+      page.evaluate(`(() => { const box = document.querySelector('.message-scroller'); return box.scrollHeight - box.scrollTop - box.clientHeight; })()`);
+    expect(await fromEnd()).toBeGreaterThan(300);
+    const toEnd = page.getByRole('button', { name: '25 new messages ↓' });
+    await toEnd.waitFor();
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(await aliceReadUpTo()).toBe(dm.lastSeq);
+
+    // Taken to the end, she has read them all; the line stays where they began.
+    await toEnd.click();
+    await expect.poll(aliceReadUpTo).toBe(sent.at(-1)?.seq);
+    expect(await divider.count()).toBe(1);
   });
 
   it('keeps a message written offline when its writer moves to another conversation, and sends it once back online', async () => {

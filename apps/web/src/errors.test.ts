@@ -15,6 +15,17 @@ describe('describeSendError', () => {
     expect(describeSendError(limited)).toBe('You are sending too fast, try again in 4 s');
   });
 
+  it('says what was wrong with the input in words, not as the validator\'s JSON', () => {
+    const issues = JSON.stringify([{ code: 'custom', path: ['body'], message: 'A message cannot contain NUL characters' }], null, 2);
+    const invalid = apiError(issues, {
+      code: 'BAD_REQUEST',
+      httpStatus: 400,
+      path: 'messages.send',
+      zodError: { formErrors: [], fieldErrors: { body: ['A message cannot contain NUL characters'] } },
+      retryAfterMs: null,
+    });
+    expect(describeSendError(invalid)).toBe('A message cannot contain NUL characters');
+  });
 });
 
 describe('resendOf', () => {

@@ -59,8 +59,15 @@ export function describeError(error: ApiError): string {
     case 'SERVICE_UNAVAILABLE':
       return 'Parley is temporarily unavailable. Please try again shortly.';
     default:
-      return error.message;
+      // Invalid input: tRPC's message is the validator's issues as JSON; say the first one.
+      return firstInputError(error) ?? error.message;
   }
+}
+
+function firstInputError(error: ApiError): string | undefined {
+  const zodError = error.data?.zodError;
+  if (!zodError) return undefined;
+  return zodError.formErrors[0] ?? Object.values(zodError.fieldErrors).find((messages) => messages?.length)?.[0];
 }
 
 export function isUnauthorized(error: ApiError): boolean {

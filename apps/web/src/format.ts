@@ -124,6 +124,78 @@ export function initialsOf(name: string, kind: ConversationSummary['kind']): str
  */
 export type TextPart = string | { isolate: string };
 
+/** A message body cut into what it says as written and the web links in it (linkParts). */
+export type BodyPart = string | { link: string; href: string };
+
+/**
+ * Where a link may start: http(s):// or www., not inside a word, an address (user@www…) or
+ * another URL ("javascript:https://…"). Bare hosts ("example.com", "node.js") are not links:
+ * too many ordinary words and file names look like them. Nor are mailto: and other schemes.
+ * A link ends at whitespace, < or >, and at control and format characters: a URL holds none as
+ * written, and a bidi override inside a link could show an address other than its href.
+ */
+const LINK_CANDIDATE = /(?<![\p{L}\p{N}\p{M}_@./:])(?:https?:\/\/|www\.)[^\s<>\p{Cc}\p{Cf}]*/giu;
+
+/** Punctuation that ends the sentence around a link rather than the link ("see https://x.com."). */
+const SENTENCE_PUNCTUATION = new Set(['.', ',', ';', ':', '!', '?', "'", '"', '…', '。', '、', '，', '！', '？']);
+
+/** Closing brackets a link keeps only when it opened them: "(see https://w.org/Foo_(bar))". */
+const OPENER_OF = new Map([
+  [')', '('],
+  [']', '['],
+]);
+
+/** The candidate without what the sentence put after it. */
+function trimTrailingPunctuation(candidate: string): string {
+  const unmatchedClosers = new Map<string, number>();
+  for (const [closer, opener] of OPENER_OF) {
+    let depth = 0;
+    for (const character of candidate) depth += character === closer ? 1 : character === opener ? -1 : 0;
+    unmatchedClosers.set(closer, depth);
+  }
+  let end = candidate.length;
+  while (end > 0) {
+    const last = candidate.charAt(end - 1);
+    const unmatched = unmatchedClosers.get(last) ?? 0;
+    if (SENTENCE_PUNCTUATION.has(last)) end -= 1;
+    else if (unmatched > 0) {
+      unmatchedClosers.set(last, unmatched - 1);
+      end -= 1;
+    } else break;
+  }
+  return candidate.slice(0, end);
+}
+
+/** The href of a link as written, www. ones over https; null when it is no URL after all. */
+function hrefOf(written: string): string | null {
+  const href = /^www\./i.test(written) ? `https://${written}` : written;
+  try {
+    return new URL(href).hostname ? href : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A message body as text and web links, in order: "see https://x.com/a?b=1." gives
+ * ["see ", { link: "https://x.com/a?b=1", href: "https://x.com/a?b=1" }, "."]. Only http(s)
+ * and www. become links; everything else, "javascript:" and HTML look-alikes included, stays text.
+ */
+export function linkParts(body: string): BodyPart[] {
+  const parts: BodyPart[] = [];
+  let textStart = 0;
+  for (const match of body.matchAll(LINK_CANDIDATE)) {
+    const link = trimTrailingPunctuation(match[0]);
+    const href = hrefOf(link);
+    if (!href) continue;
+    if (match.index > textStart) parts.push(body.slice(textStart, match.index));
+    parts.push({ link, href });
+    textStart = match.index + link.length;
+  }
+  if (textStart < body.length) parts.push(body.slice(textStart));
+  return parts;
+}
+
 const PREVIEW_MAX = 120;
 
 type Previewed = Pick<ConversationSummary, 'kind' | 'participants' | 'lastMessage'>;

@@ -54,7 +54,7 @@ export function withMessages(state: ThreadState, incoming: readonly Message[]): 
 }
 
 /** A page of history: the newest, or one loaded above the oldest message shown. */
-export function withPage(state: ThreadState, page: HistoryPage): ThreadState {
+export function withPage(state: ThreadState, page: Pick<HistoryPage, 'items' | 'notices' | 'hasMore'>): ThreadState {
   return { messages: mergeMessages(state.messages, page.items), notices: mergeNotices(state.notices, page.notices), hasOlder: page.hasMore };
 }
 

@@ -252,13 +252,21 @@ describe.each(testDialects())('messages on %s', (dialect) => {
       expect(page.items.every((m) => m.body === String(m.seq))).toBe(true);
     });
 
+    it("carries the reader's own read marker, as it was before the page was read", async () => {
+      // amy sent the even seqs (her marker moved to each, the last 120); bo the odd ones (his to 119).
+      await expect(amy.api.messages.list({ conversationId: historyId })).resolves.toMatchObject({ lastReadSeq: 120 });
+      await expect(bo.api.messages.list({ conversationId: historyId, before: 10 })).resolves.toMatchObject({ lastReadSeq: 119 });
+      await bo.api.conversations.markRead({ id: historyId, seq: 120 });
+      await expect(bo.api.messages.list({ conversationId: historyId })).resolves.toMatchObject({ lastReadSeq: 120 });
+    });
+
     it('pages backwards with before until hasMore is false', async () => {
       expect(await amy.api.messages.list({ conversationId: historyId, before: 71, limit: 50 })).toMatchObject({ hasMore: true });
       const oldest = await amy.api.messages.list({ conversationId: historyId, before: 21, limit: 50 });
       expect({ seqs: seqs(oldest), hasMore: oldest.hasMore }).toEqual({ seqs: range(1, 20), hasMore: false });
       const exact = await amy.api.messages.list({ conversationId: historyId, before: 21, limit: 20 });
       expect({ seqs: seqs(exact), hasMore: exact.hasMore }).toEqual({ seqs: range(1, 20), hasMore: false });
-      await expect(amy.api.messages.list({ conversationId: historyId, before: 1 })).resolves.toEqual({ items: [], hasMore: false, notices: [] });
+      await expect(amy.api.messages.list({ conversationId: historyId, before: 1 })).resolves.toMatchObject({ items: [], hasMore: false, notices: [] });
 
       const seen: number[] = [];
       let before: number | undefined;
@@ -276,7 +284,7 @@ describe.each(testDialects())('messages on %s', (dialect) => {
       expect({ seqs: seqs(first), hasMore: first.hasMore }).toEqual({ seqs: range(1, 50), hasMore: true });
       const last = await amy.api.messages.list({ conversationId: historyId, after: 100, limit: 50 });
       expect({ seqs: seqs(last), hasMore: last.hasMore }).toEqual({ seqs: range(101, 120), hasMore: false });
-      await expect(amy.api.messages.list({ conversationId: historyId, after: 120 })).resolves.toEqual({ items: [], hasMore: false, notices: [] });
+      await expect(amy.api.messages.list({ conversationId: historyId, after: 120 })).resolves.toMatchObject({ items: [], hasMore: false, notices: [] });
       const seen: number[] = [];
       let after = 0;
       for (let pages = 0; pages < 50; pages += 1) {

@@ -35,6 +35,26 @@ describe('Composer', () => {
     expect(onSend).toHaveBeenLastCalledWith('next one');
   });
 
+  it('takes the keyboard when a conversation opens and when another one does, with a mouse but not on a touch screen', () => {
+    const drafts = createDraftStore(sessionStorage, { maxLength: BODY_MAX, maxDrafts: 5 });
+    const pointer = (fine: boolean) => vi.stubGlobal('matchMedia', (query: string) => ({ matches: fine && query === '(pointer: fine)' }));
+    try {
+      pointer(true);
+      const { rerender } = render(<Composer onSend={vi.fn()} focusOnOpen drafts={drafts} draftKey={{ userId: 1, conversationId: 1 }} />);
+      const input = screen.getByRole('textbox', { name: 'Message' });
+      expect(document.activeElement).toBe(input);
+      input.blur();
+      rerender(<Composer onSend={vi.fn()} focusOnOpen drafts={drafts} draftKey={{ userId: 1, conversationId: 2 }} />);
+      expect(document.activeElement).toBe(input);
+      cleanup();
+      pointer(false);
+      render(<Composer onSend={vi.fn()} focusOnOpen drafts={drafts} draftKey={{ userId: 1, conversationId: 3 }} />);
+      expect(document.activeElement).toBe(document.body);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
   it('does not send blank text', async () => {
     const user = userEvent.setup();
     const onSend = vi.fn();

@@ -1,4 +1,4 @@
-import { useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { createDraftStore, DEFAULT_MAX_DRAFTS, type DraftKey, type DraftStore } from '../drafts.ts';
 import { tabSessionStorage } from '../tab-storage.ts';
 import { hasVisibleText } from '../format.ts';
@@ -35,10 +35,12 @@ interface ComposerProps {
   draftKey?: DraftKey;
   /** Where drafts are kept; tests pass their own. */
   drafts?: DraftStore;
+  /** Take the keyboard when shown and when it changes conversation (with a mouse, not on touch screens). */
+  focusOnOpen?: boolean;
 }
 
 /** Writes a message: Enter sends, Shift+Enter starts a new line, a counter near the limit. */
-export function Composer({ onSend, onTyping, disabled = false, draftKey, drafts = tabDrafts }: ComposerProps) {
+export function Composer({ onSend, onTyping, disabled = false, draftKey, drafts = tabDrafts, focusOnOpen = false }: ComposerProps) {
   // Restoring is not typing: no signal until the user changes the text.
   const [draft, setDraft] = useState(() => (draftKey ? drafts.read(draftKey) : ''));
   // Reused for another conversation or user (not re-mounted): show that one's draft, never
@@ -70,6 +72,13 @@ export function Composer({ onSend, onTyping, disabled = false, draftKey, drafts 
     onTyping?.(false);
     input.current?.focus();
   };
+
+  // Opening a conversation puts the keyboard where the next message is written, as messengers
+  // do (else it was a hundred Tabs away, past every message's buttons); not on touch screens,
+  // where it would raise the on-screen keyboard over the conversation just opened.
+  useEffect(() => {
+    if (focusOnOpen && typeof matchMedia === 'function' && matchMedia('(pointer: fine)').matches) input.current?.focus({ preventScroll: true });
+  }, [focusOnOpen, keyName]);
 
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();

@@ -23,9 +23,27 @@ export function GroupDetails({ conversation, me }: { conversation: ConversationD
     requestAnimationFrame(() => leaveButton.current?.focus());
   };
   const refresh = () => utils.conversations.get.invalidate({ id: conversation.id });
+  // "Add people" leaves members out on the server: its earlier answers are out of date too.
+  const membersChanged = () => Promise.all([refresh(), utils.users.search.invalidate()]);
   const rename = trpc.conversations.update.useMutation({ onSuccess: refresh });
-  const add = trpc.conversations.addParticipants.useMutation({ onSuccess: refresh });
-  const remove = trpc.conversations.removeParticipant.useMutation({ onSuccess: refresh });
+  const add = trpc.conversations.addParticipants.useMutation({ onSuccess: membersChanged });
+  // Removing asks first, as leaving does. Keeping them puts the keyboard back on their
+  // Remove; once they are gone (with the row the keyboard was in), on the members' heading.
+  const [removing, setRemoving] = useState<number | null>(null);
+  const removeButtons = useRef(new Map<number, HTMLButtonElement>());
+  const membersHeading = useRef<HTMLHeadingElement | null>(null);
+  const keep = () => {
+    const asked = removing;
+    setRemoving(null);
+    requestAnimationFrame(() => asked !== null && removeButtons.current.get(asked)?.focus());
+  };
+  const remove = trpc.conversations.removeParticipant.useMutation({
+    onSuccess: async () => {
+      await membersChanged();
+      setRemoving(null);
+      membersHeading.current?.focus();
+    },
+  });
   const setRole = trpc.conversations.setRole.useMutation({ onSuccess: refresh });
   const leave = trpc.conversations.leave.useMutation({
     onSuccess: () => {
@@ -63,7 +81,9 @@ export function GroupDetails({ conversation, me }: { conversation: ConversationD
           {(renameErrors.fields.title ?? renameErrors.form) && <p className="field-error">{renameErrors.fields.title ?? renameErrors.form}</p>}
         </form>
       )}
-      <h3>Members</h3>
+      <h3 ref={membersHeading} tabIndex={-1}>
+        Members
+      </h3>
       <ul role="list" aria-label="Members" className="members">
         {conversation.participants.map((participant) => (
           <li key={participant.id} className="member">
@@ -73,27 +93,45 @@ export function GroupDetails({ conversation, me }: { conversation: ConversationD
             </span>
             {participant.role !== 'member' && <span className="muted">{participant.role}</span>}
             {canSetRole(conversation.myRole, participant.role) && (
+              // Not disabled while the change is on its way: that would drop the keyboard's focus.
               <button
                 type="button"
                 className="link-button"
-                disabled={setRole.isPending}
-                onClick={() => setRole.mutate({ id: conversation.id, userId: participant.id, role: participant.role === 'admin' ? 'member' : 'admin' })}
+                aria-disabled={setRole.isPending || undefined}
+                onClick={() =>
+                  !setRole.isPending && setRole.mutate({ id: conversation.id, userId: participant.id, role: participant.role === 'admin' ? 'member' : 'admin' })
+                }
                 aria-label={`${participant.role === 'admin' ? 'Remove admin role from' : 'Make admin'} ${participant.displayName}`}
               >
                 {participant.role === 'admin' ? 'Remove admin' : 'Make admin'}
               </button>
             )}
-            {canRemove(conversation.myRole, participant.role, participant.id === me.id) && (
-              <button
-                type="button"
-                className="link-button"
-                disabled={remove.isPending}
-                onClick={() => remove.mutate({ id: conversation.id, userId: participant.id })}
-                aria-label={`Remove ${participant.displayName}`}
-              >
-                Remove
-              </button>
-            )}
+            {canRemove(conversation.myRole, participant.role, participant.id === me.id) &&
+              (removing === participant.id ? (
+                <ConfirmQuestion
+                  label="Remove this member?"
+                  confirm="Remove"
+                  cancel="Keep"
+                  onConfirm={() => remove.mutate({ id: conversation.id, userId: participant.id })}
+                  onCancel={keep}
+                  busy={remove.isPending}
+                >
+                  Remove <bdi>{participant.displayName}</bdi> from the group? They will no longer see its messages unless someone adds them back.
+                </ConfirmQuestion>
+              ) : (
+                <button
+                  ref={(button) => {
+                    if (button) removeButtons.current.set(participant.id, button);
+                    else removeButtons.current.delete(participant.id);
+                  }}
+                  type="button"
+                  className="link-button"
+                  onClick={() => setRemoving(participant.id)}
+                  aria-label={`Remove ${participant.displayName}`}
+                >
+                  Remove
+                </button>
+              ))}
           </li>
         ))}
       </ul>
@@ -104,6 +142,7 @@ export function GroupDetails({ conversation, me }: { conversation: ConversationD
           autoFocus={false}
           disabled={add.isPending}
           excludeIds={conversation.participants.map((participant) => participant.id)}
+          notInConversationId={conversation.id}
           onPick={(user) => add.mutate({ id: conversation.id, userIds: [user.id] })}
         />
       )}

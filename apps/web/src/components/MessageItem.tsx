@@ -3,6 +3,7 @@ import type { Message } from '../trpc.ts';
 import { useConnectionStatus } from '../hooks.ts';
 import { ConfirmQuestion } from './ConfirmQuestion.tsx';
 import { MessageEditor } from './MessageEditor.tsx';
+import { LinkedText } from './TextParts.tsx';
 
 const timeFormat = new Intl.DateTimeFormat('en', { hour: 'numeric', minute: '2-digit' });
 const exactFormat = new Intl.DateTimeFormat('en', { dateStyle: 'full', timeStyle: 'short' });
@@ -33,8 +34,10 @@ export function MessageItem({ message, mine, senderName, delivery, canDelete, au
   const [failure, setFailure] = useState<{ text: string; whileAway: boolean } | null>(null);
   const error = failure && !(failure.whileAway && status === 'open') ? failure.text : null;
   const deleted = Boolean(message.deletedAt);
-  // Deleted elsewhere while I edit it or am asked about deleting it: nothing left to do.
-  const mode = deleted ? 'view' : chosenMode;
+  // Deleted elsewhere while I edit it or am asked about deleting it, or my right to delete it
+  // gone (no longer a group's admin) while asked: nothing left to do.
+  const overtaken = deleted || (chosenMode === 'confirm-delete' && !canDelete);
+  const mode = overtaken ? 'view' : chosenMode;
   // Where the keyboard goes back to when the question or the editor closes: the Delete or Edit
   // it came from, or the message itself once deleted (its actions are gone), never the top of
   // the page. Focused once the closing render is on screen, when those buttons exist again.
@@ -47,9 +50,9 @@ export function MessageItem({ message, mine, senderName, delivery, canDelete, au
     setMode('view');
   };
   useEffect(() => {
-    // Its editor or question went with the delete: the keyboard was there if it is nowhere now.
-    if (deleted && chosenMode !== 'view' && (!document.activeElement || document.activeElement === document.body)) item.current?.focus();
-  }, [deleted, chosenMode]);
+    // Its editor or question went with the delete (or the right): the keyboard was there if it is nowhere now.
+    if (overtaken && chosenMode !== 'view' && (!document.activeElement || document.activeElement === document.body)) item.current?.focus();
+  }, [overtaken, chosenMode]);
   useEffect(() => {
     const target = focusAfterClose.current;
     if (mode !== 'view' || !target) return;
@@ -66,7 +69,14 @@ export function MessageItem({ message, mine, senderName, delivery, canDelete, au
   };
 
   return (
-    <li ref={item} tabIndex={-1} className={mine ? 'message mine' : 'message'} data-testid="message" data-seq={message.seq} data-message-id={message.id}>
+    <li
+      ref={item}
+      tabIndex={-1}
+      className={['message', mine && 'mine', mode === 'edit' && 'editing'].filter(Boolean).join(' ')}
+      data-testid="message"
+      data-seq={message.seq}
+      data-message-id={message.id}
+    >
       {/* dir="auto": each name and body takes its own direction (Arabic, Hebrew) and isolates it,
           so direction controls inside end with it instead of reordering what follows. */}
       {senderName && (
@@ -89,7 +99,7 @@ export function MessageItem({ message, mine, senderName, delivery, canDelete, au
           />
         ) : (
           <p className="body" dir="auto">
-            {message.body}
+            <LinkedText text={message.body} />
           </p>
         )}
       </div>

@@ -45,6 +45,7 @@ function renderList(overrides: Partial<ListProps> = {}) {
       pending={[]}
       myId={alice.id}
       otherReadUpTo={null}
+      readUpToAtOpen={null}
       conversation={groupOf('member', [alice, bob, carol])}
       formerMemberNames={new Map()}
       hasOlder={false}
@@ -157,11 +158,42 @@ describe('MessageList', () => {
     expect(handlers.onDiscard).toHaveBeenCalledExactlyOnceWith('two');
   });
 
+  it('draws "New messages" above the first message by someone else after my read marker, once it is sure which that is', () => {
+    const messages = [msg(1, bob.id, 'read', now), msg(2, alice.id, 'mine', now), msg(3, alice.id, 'mine too', now), msg(4, bob.id, 'first new', now), msg(5, bob.id, 'second new', now)];
+    const before = (testId: string) => screen.getByTestId(testId).nextElementSibling?.textContent ?? '';
+    renderList({ messages, readUpToAtOpen: 2 });
+    expect(screen.getAllByTestId('unread-divider')).toHaveLength(1);
+    expect(before('unread-divider')).toContain('first new');
+    cleanup();
+    // Older pages may hold earlier unread messages: no line until they are in.
+    renderList({ messages: messages.slice(3), readUpToAtOpen: 2, hasOlder: true });
+    expect(screen.queryByTestId('unread-divider')).toBeNull();
+    cleanup();
+    renderList({ messages, readUpToAtOpen: 5 });
+    expect(screen.queryByTestId('unread-divider')).toBeNull();
+  });
+
   it('offers older messages while the server has more', async () => {
     const user = userEvent.setup();
     const handlers = renderList({ messages: [msg(51, bob.id, 'page two', now)], hasOlder: true });
     await user.click(screen.getByRole('button', { name: 'Load older messages' }));
     expect(handlers.onLoadOlder).toHaveBeenCalled();
+  });
+
+  it('keeps the keyboard on "Load older messages" while it loads, and in the history once the oldest page is in', async () => {
+    const user = userEvent.setup();
+    const page = [msg(51, bob.id, 'page two', now)];
+    const handlers = renderList({ messages: page, hasOlder: true });
+    const button = screen.getByRole('button', { name: 'Load older messages' });
+    button.focus();
+    await user.keyboard('{Enter}');
+    handlers.rerender({ messages: page, hasOlder: true, loadingOlder: true });
+    expect(document.activeElement?.textContent).toBe('Loading…');
+    // Pressed again while loading: nothing more is asked.
+    await user.keyboard('{Enter}');
+    expect(handlers.onLoadOlder).toHaveBeenCalledOnce();
+    handlers.rerender({ messages: [msg(1, bob.id, 'page one', now), ...page], hasOlder: false, loadingOlder: false });
+    expect(document.activeElement).toBe(screen.getByLabelText('Message history'));
   });
 
   it('says why an edit past the limit cannot be saved', async () => {
@@ -225,6 +257,18 @@ describe('MessageList: moderation', () => {
     // In a DM nobody moderates: the other person's messages are theirs alone.
     renderList({ conversation: dmOf([alice, bob]), messages });
     expect(actionsOf()).toEqual([[], ['Edit', 'Delete']]);
+  });
+
+  it('takes the delete question away when the right to delete goes while it is asked, keeping the keyboard on the message', async () => {
+    const user = userEvent.setup();
+    const messages = [msg(1, bob.id, 'something rude', now)];
+    const handlers = renderList({ conversation: groupOf('admin', [alice, bob, carol]), messages });
+    await user.click(screen.getByRole('button', { name: 'Delete message: something rude' }));
+    expect(screen.getByRole('group', { name: 'Delete this message?' })).toBeDefined();
+    // The owner made me a member again.
+    handlers.rerender({ conversation: groupOf('member', [alice, bob, carol]), messages });
+    expect(screen.queryByRole('group', { name: 'Delete this message?' })).toBeNull();
+    expect(document.activeElement).toBe(screen.getByTestId('message'));
   });
 
   it('closes the editor and the delete question of a message deleted elsewhere, keeping the keyboard on the message', async () => {

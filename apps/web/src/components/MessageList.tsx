@@ -26,6 +26,8 @@ interface MessageListProps {
   myId: number;
   /** In a DM, how far the other person has read (for "Seen"); null elsewhere. */
   otherReadUpTo: number | null;
+  /** My read marker when the conversation opened: "New messages" starts after it (null: unknown). */
+  readUpToAtOpen: number | null;
   conversation: Pick<ConversationDetail, 'kind' | 'participants' | 'myRole' | 'createdBy' | 'createdAt'>;
   /** Names of senders who are no longer members (they left or were removed), by user id. */
   formerMemberNames: ReadonlyMap<number, string>;
@@ -76,13 +78,50 @@ export function MessageList(props: MessageListProps) {
     if (element && (atBottom.current || sentOne)) element.scrollTop = element.scrollHeight;
   }, [lastKey, pending.length]);
 
+  // The newest seq there was when the reader scrolled away from the end, or null while they
+  // are there: what came after it is new to them, and they are told (not moved).
+  const [awayAfter, setAwayAfter] = useState<number | null>(null);
+
+  // Opened with messages I have not read: at the first of them, under a "New messages" line,
+  // when they are more than the view holds (else at the end, where all of them show); when
+  // the first is further back than the page, at the page's top (the older page comes in
+  // above). Nothing is marked read until the reader reaches the end.
+  const readUpTo = props.readUpToAtOpen;
+  const unread = readUpTo === null ? [] : messages.filter((message) => message.seq > readUpTo && message.senderId !== myId && !message.deletedAt);
+  const oldestLoaded = Math.min(messages[0]?.seq ?? Infinity, notices[0]?.seq ?? Infinity);
+  const firstUnreadKnown = readUpTo !== null && (!hasOlder || oldestLoaded <= readUpTo + 1);
+  const firstUnreadId = firstUnreadKnown ? unread[0]?.id : undefined;
+  const divider = useRef<HTMLLIElement | null>(null);
+  const placed = useRef(false);
+  const { onAtEnd } = props;
+  const unreadCount = unread.length;
+  useLayoutEffect(() => {
+    const element = scroller.current;
+    if (placed.current || !element) return;
+    placed.current = true;
+    let top: number | null = null;
+    if (divider.current) {
+      const dividerTop = divider.current.getBoundingClientRect().top - element.getBoundingClientRect().top + element.scrollTop;
+      if (element.scrollHeight - dividerTop > element.clientHeight) top = Math.max(0, dividerTop - 8);
+    } else if (unreadCount > 0) {
+      top = 0;
+    }
+    if (top !== null && readUpTo !== null) {
+      element.scrollTop = top;
+      atBottom.current = false;
+      setAwayAfter(readUpTo);
+    }
+    onAtEnd?.(atBottom.current);
+  }, [readUpTo, unreadCount, onAtEnd]);
+
   useLayoutEffect(() => {
     const element = scroller.current;
     if (element) fromEnd.current = element.scrollHeight - element.scrollTop;
   });
 
-  // A reader at the end stays there when what is shown grows without a new entry: an edit
-  // that made a message longer, a wrapped line at a narrower width.
+  // A reader at the end stays there when what is shown grows without a new entry (an edit
+  // that made a message longer, a wrapped line at a narrower width) or the history's own
+  // height shrinks (the group's details opened above it).
   const list = useRef<HTMLOListElement | null>(null);
   useEffect(() => {
     const element = scroller.current;
@@ -91,12 +130,10 @@ export function MessageList(props: MessageListProps) {
       if (atBottom.current) element.scrollTop = element.scrollHeight;
     });
     observer.observe(list.current);
+    observer.observe(element);
     return () => observer.disconnect();
   }, []);
 
-  // The newest seq there was when the reader scrolled away from the end, or null while they
-  // are there: what came after it is new to them, and they are told (not moved).
-  const [awayAfter, setAwayAfter] = useState<number | null>(null);
   const newestSeq = messages.at(-1)?.seq ?? 0;
   const onScroll = () => {
     const element = scroller.current;
@@ -105,7 +142,7 @@ export function MessageList(props: MessageListProps) {
     atBottom.current = element.scrollHeight - element.scrollTop - element.clientHeight < STICK_WITHIN_PX;
     if (atBottom.current !== (awayAfter === null)) {
       setAwayAfter(atBottom.current ? null : newestSeq);
-      props.onAtEnd?.(atBottom.current);
+      onAtEnd?.(atBottom.current);
     }
     if (element.scrollTop < LOAD_OLDER_WITHIN_PX && hasOlder && !loadingOlder && !olderError) onLoadOlder();
   };
@@ -117,6 +154,14 @@ export function MessageList(props: MessageListProps) {
     element.scrollTop = element.scrollHeight;
     element.focus({ preventScroll: true });
   };
+
+  // The button goes with the oldest page: the keyboard that was on it goes on in the history.
+  const olderFocused = useRef(false);
+  useEffect(() => {
+    if (hasOlder || !olderFocused.current) return;
+    olderFocused.current = false;
+    if (!document.activeElement || document.activeElement === document.body) scroller.current?.focus({ preventScroll: true });
+  }, [hasOlder]);
 
   const names = new Map(conversation.participants.map((participant) => [participant.id, participant.displayName]));
   const nameOf = (senderId: number) => names.get(senderId) ?? formerMemberNames.get(senderId) ?? 'Former member';
@@ -132,7 +177,16 @@ export function MessageList(props: MessageListProps) {
                 Could not load older messages. {olderError}
               </p>
             )}
-            <button type="button" className="button" onClick={onLoadOlder} disabled={loadingOlder} aria-busy={loadingOlder || undefined}>
+            {/* Not disabled while loading: a disabled button drops the keyboard's focus. */}
+            <button
+              type="button"
+              className="button"
+              onClick={() => !loadingOlder && onLoadOlder()}
+              onFocus={() => (olderFocused.current = true)}
+              onBlur={() => (olderFocused.current = false)}
+              aria-disabled={loadingOlder || undefined}
+              aria-busy={loadingOlder || undefined}
+            >
               {loadingOlder ? 'Loading…' : 'Load older messages'}
             </button>
           </div>
@@ -161,12 +215,18 @@ export function MessageList(props: MessageListProps) {
             }
             const { message } = entry;
             const mine = message.senderId === myId;
+            const unreadLine = message.id === firstUnreadId && (
+              <li ref={divider} className="unread-divider" data-testid="unread-divider">
+                <span>New messages</span>
+              </li>
+            );
             // A run of one sender's messages is named once; a day or a notice between starts a new one.
             const sameRun = previous?.kind === 'message' && previous.message.senderId === message.senderId;
             const showName = conversation.kind === 'group' && !mine && (newDay || !sameRun);
             return (
               <Fragment key={keyOf(entry)}>
                 {separator}
+                {unreadLine}
                 <MessageItem
                   message={message}
                   mine={mine}

@@ -16,8 +16,9 @@ import { TypingIndicator } from './TypingIndicator.tsx';
 export function Thread({ conversation, me }: { conversation: ConversationDetail; me: Me }) {
   const thread = useThread(conversation, me.id);
   const now = useNow(60_000);
-  // Read only what the reader can reach: not while they are scrolled up in the history.
-  const [atEnd, setAtEnd] = useState(true);
+  // Read only what the reader can reach: not while they are scrolled up in the history (the
+  // list says where it opened: at the end, or at the first unread message).
+  const [atEnd, setAtEnd] = useState(false);
   useMarkRead(conversation.id, thread.status === 'ready' && atEnd && !thread.ended ? newestSeq(thread.state) : 0);
   const typingIds = useTypingUsers(conversation.id, thread.status === 'ready' && !thread.ended);
   const signalTyping = useTypingSignal(conversation.id);
@@ -61,6 +62,7 @@ export function Thread({ conversation, me }: { conversation: ConversationDetail;
         pending={thread.pending}
         myId={me.id}
         otherReadUpTo={otherReadUpTo}
+        readUpToAtOpen={thread.readUpToAtOpen}
         conversation={conversation}
         formerMemberNames={formerMemberNames}
         hasOlder={thread.state.hasOlder}
@@ -82,6 +84,7 @@ export function Thread({ conversation, me }: { conversation: ConversationDetail;
         <>
           <TypingIndicator names={typingNames} />
           <Composer
+            focusOnOpen
             draftKey={{ userId: me.id, conversationId: conversation.id }}
             onSend={(body) => {
               signalTyping(false);

@@ -36,6 +36,11 @@ export interface HistoryPage {
    * between two messages) is cut at the last one kept, and the next page starts there.
    */
   notices: ConversationEventView[];
+  /**
+   * My read marker as the page was read: a conversation opens at the first message after it
+   * ("New messages"), before opening it marks anything read.
+   */
+  lastReadSeq: number;
 }
 
 /** Notices one history page carries at most, whatever its number of messages. */
@@ -57,7 +62,7 @@ export async function listMessages(
   });
   // Read from the end nearest the position asked for; shown ascending.
   if (input.after === undefined) messages.reverse();
-  return { items: messages.map(messageRowView), hasMore, notices: notices.map(noticeView) };
+  return { items: messages.map(messageRowView), hasMore, notices: notices.map(noticeView), lastReadSeq: membership.lastReadSeq };
 }
 
 /**

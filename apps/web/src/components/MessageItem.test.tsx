@@ -1,0 +1,75 @@
+import { render, screen, within } from '@testing-library/react';
+import { describe, expect, it, vi } from 'vitest';
+import { message, participant, summary } from '../test-fixtures.ts';
+import { ConversationItem } from './ConversationItem.tsx';
+import { MessageItem } from './MessageItem.tsx';
+
+const alice = participant(1, 'Alice Liddell');
+const bob = participant(2, 'Bob Marley');
+
+/** Bob's message with this body, as Alice sees it. */
+function renderBody(text: string) {
+  render(
+    <ul>
+      <MessageItem
+        message={message(bob.id, text)}
+        mine={false}
+        senderName={null}
+        delivery={null}
+        canDelete={false}
+        authorName={bob.displayName}
+        onEdit={vi.fn(() => Promise.resolve(null))}
+        onDelete={vi.fn(() => Promise.resolve(null))}
+      />
+    </ul>,
+  );
+  const item = screen.getByTestId('message');
+  const paragraph = item.querySelector('.body');
+  if (!(paragraph instanceof HTMLElement)) throw new Error('no message body');
+  return paragraph;
+}
+
+describe('MessageItem body', () => {
+  it('makes web links clickable, opening a new tab that cannot reach this page', () => {
+    const body = renderBody('see https://example.com/a?b=1 and www.example.org.');
+    expect(body.textContent).toBe('see https://example.com/a?b=1 and www.example.org.');
+    const [first, second, ...rest] = within(body).getAllByRole('link');
+    expect(rest).toEqual([]);
+    expect(first?.textContent).toBe('https://example.com/a?b=1');
+    expect(first?.getAttribute('href')).toBe('https://example.com/a?b=1');
+    expect(first?.getAttribute('target')).toBe('_blank');
+    expect(first?.getAttribute('rel')).toBe('noopener noreferrer');
+    expect(second?.textContent).toBe('www.example.org');
+    expect(second?.getAttribute('href')).toBe('https://www.example.org');
+    // The body still takes its own direction (dir="auto"); each link reads left to right.
+    expect(body.getAttribute('dir')).toBe('auto');
+    expect(first?.getAttribute('dir')).toBe('ltr');
+  });
+
+  it('keeps line breaks around a link', () => {
+    const body = renderBody('first line\nhttps://example.com\nlast line');
+    expect(body.textContent).toBe('first line\nhttps://example.com\nlast line');
+    expect(within(body).getByRole('link').textContent).toBe('https://example.com');
+  });
+
+  it('shows HTML and other schemes as the text they are', () => {
+    const text = '<a href="javascript:alert(1)">click</a> <img src=x onerror=alert(1)> data:text/html,hi';
+    const body = renderBody(text);
+    expect(body.textContent).toBe(text);
+    expect(within(body).queryByRole('link')).toBeNull();
+    expect(body.querySelector('img')).toBeNull();
+    expect(body.children).toHaveLength(0);
+  });
+
+  it('leaves the inbox preview unlinked (the whole row is already a link)', () => {
+    const dm = summary({ kind: 'direct', participants: [alice, bob], lastMessage: message(bob.id, 'see https://example.com') });
+    render(
+      <ul>
+        <ConversationItem conversation={dm} myId={alice.id} now={new Date(2026, 10, 12, 14, 30)} />
+      </ul>,
+    );
+    const preview = screen.getByTestId('conversation-preview');
+    expect(preview.textContent).toBe('see https://example.com');
+    expect(preview.querySelector('a')).toBeNull();
+  });
+});
