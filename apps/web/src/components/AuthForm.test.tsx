@@ -24,6 +24,11 @@ const badRequest = (fieldErrors: Record<string, string[]>) =>
   });
 
 describe('AuthForm', () => {
+  it('starts with the keyboard in the username field', () => {
+    renderForm('signIn');
+    expect(document.activeElement).toBe(screen.getByLabelText('Username'));
+  });
+
   it('sends what was typed, trimmed, and leaves out an empty display name', async () => {
     const user = userEvent.setup();
     const { onSubmit } = renderForm('signUp');

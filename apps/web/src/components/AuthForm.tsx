@@ -68,6 +68,8 @@ export function AuthForm({ mode, onModeChange, onSubmit, pending, error, notice 
           }}
           id={inputId}
           name={name}
+          // The page is for signing in: the keyboard starts where that starts (after signing out too).
+          autoFocus={name === 'username'}
           type={props.type}
           autoComplete={props.autoComplete}
           autoCapitalize="none"

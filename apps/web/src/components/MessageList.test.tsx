@@ -156,6 +156,8 @@ describe('MessageList', () => {
     expect(handlers.onRetry).toHaveBeenCalledExactlyOnceWith('two');
     await user.click(within(failed).getByRole('button', { name: 'Discard' }));
     expect(handlers.onDiscard).toHaveBeenCalledExactlyOnceWith('two');
+    // Its buttons go with it: the keyboard stays in the history, not on the page's body.
+    expect(document.activeElement).toBe(screen.getByLabelText('Message history'));
   });
 
   it('draws "New messages" above the first message by someone else after my read marker, once it is sure which that is', () => {

@@ -155,6 +155,12 @@ export function MessageList(props: MessageListProps) {
     element.focus({ preventScroll: true });
   };
 
+  // A discarded message goes with its buttons: the keyboard that was on Discard stays in the history.
+  const discard = (clientId: string) => {
+    props.onDiscard(clientId);
+    scroller.current?.focus({ preventScroll: true });
+  };
+
   // The button goes with the oldest page: the keyboard that was on it goes on in the history.
   const olderFocused = useRef(false);
   useEffect(() => {
@@ -241,7 +247,7 @@ export function MessageList(props: MessageListProps) {
             );
           })}
           {pending.map((send) => (
-            <PendingItem key={send.clientId} send={send} onRetry={props.onRetry} onDiscard={props.onDiscard} />
+            <PendingItem key={send.clientId} send={send} onRetry={props.onRetry} onDiscard={discard} />
           ))}
         </ol>
         {/* After the group's creation and any notices: where the first message will go. */}
