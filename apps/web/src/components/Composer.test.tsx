@@ -135,6 +135,18 @@ describe('Composer', () => {
       expect(drafts().read({ userId: 1, conversationId: 8 })).toBe('elsewhere');
     });
 
+    it('keeps a draft over the limit whole, for its writer to cut (the counter says by how much)', async () => {
+      const user = userEvent.setup();
+      const long = `${'a'.repeat(BODY_MAX + 100)}END`;
+      const first = render(<Composer onSend={vi.fn()} draftKey={here} />);
+      await user.click(screen.getByRole('textbox', { name: 'Message' }));
+      await user.paste(long);
+      first.unmount();
+      render(<Composer onSend={vi.fn()} draftKey={here} />);
+      expect(screen.getByRole<HTMLTextAreaElement>('textbox', { name: 'Message' }).value).toBe(long);
+      expect(screen.getByTestId('composer-counter').textContent).toBe('103 over the limit');
+    });
+
     it('keeps what is typed for when it comes back (a switch or a reload re-mounts it)', async () => {
       const user = userEvent.setup();
       const first = render(<Composer onSend={vi.fn()} draftKey={here} />);

@@ -23,8 +23,15 @@ export function BodyCounter({ id, length, testId }: { id: string; length: number
   );
 }
 
+/**
+ * The most the composer takes, and a draft keeps: well past BODY_MAX, so a draft over the
+ * limit (the counter says by how much) survives a reload whole, to be cut by its writer; at
+ * this size the textarea stops taking more, so nothing typed is ever dropped unseen.
+ */
+export const DRAFT_MAX = BODY_MAX * 4;
+
 /** This tab's drafts, kept across conversations and reloads (sessionStorage). */
-const tabDrafts = createDraftStore(tabSessionStorage(), { maxLength: BODY_MAX, maxDrafts: DEFAULT_MAX_DRAFTS });
+const tabDrafts = createDraftStore(tabSessionStorage(), { maxLength: DRAFT_MAX, maxDrafts: DEFAULT_MAX_DRAFTS });
 
 interface ComposerProps {
   onSend: (body: string) => void;
@@ -104,6 +111,8 @@ export function Composer({ onSend, onTyping, disabled = false, draftKey, drafts 
         className="composer-input"
         rows={1}
         placeholder="Write a message"
+        // UTF-16 units: never more code points than the draft keeps.
+        maxLength={DRAFT_MAX}
         value={draft}
         disabled={disabled}
         aria-describedby={length >= COUNTER_FROM ? counterId : undefined}
