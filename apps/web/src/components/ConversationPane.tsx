@@ -59,8 +59,9 @@ export function ConversationPane({ id, me }: { id: number; me: Me }) {
           <span className="visually-hidden">Back to conversations</span>
         </a>
         <div className="thread-title">
-          <h2 id="thread-heading">
-            <bdi>{name}</bdi>
+          {/* dir="auto" on the line itself, as in the inbox: a right-to-left name is cut at its own end, not its start. */}
+          <h2 id="thread-heading" dir="auto">
+            {name}
           </h2>
           {members && <p className="muted">{members}</p>}
         </div>
