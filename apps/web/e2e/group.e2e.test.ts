@@ -135,12 +135,16 @@ describe('groups, notes and long histories in a real browser', () => {
     await page.getByRole('button', { name: 'Make admin Bob Marley' }).click();
     await bobPage.getByRole('button', { name: 'Rename' }).waitFor();
     expect(await bobPage.getByRole('button', { name: /^Make admin / }).count()).toBe(0);
+    // His name field follows a rename made elsewhere while it is open (Rename would undo it).
+    await page.getByLabel('Group name').fill('Readers club');
+    await page.getByRole('button', { name: 'Rename' }).click();
+    await expect.poll(() => bobPage.getByLabel('Group name').inputValue()).toBe('Readers club');
     const bobNotices = bobPage.getByRole('list', { name: 'Messages' }).getByTestId('notice');
     // (The newest 50 of its 60 messages are on his screen: the group's creation is further back.)
     await expect.poll(async () => (await bobNotices.allInnerTexts()).slice(-3)).toEqual([
-      'Alice Liddell renamed the group to “Readers”',
       'Alice Liddell removed Carol Danvers',
       'Alice Liddell made you an admin',
+      'Alice Liddell renamed the group to “Readers club”',
     ]);
     await screenshot(bobPage, 'group-details');
 

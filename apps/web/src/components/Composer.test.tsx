@@ -47,6 +47,14 @@ describe('Composer', () => {
       rerender(<Composer onSend={vi.fn()} focusOnOpen drafts={drafts} draftKey={{ userId: 1, conversationId: 2 }} />);
       expect(document.activeElement).toBe(input);
       cleanup();
+      // Someone typing elsewhere (the inbox search) keeps the keyboard there.
+      const search = document.body.appendChild(document.createElement('input'));
+      search.type = 'search';
+      search.focus();
+      render(<Composer onSend={vi.fn()} focusOnOpen drafts={drafts} draftKey={{ userId: 1, conversationId: 4 }} />);
+      expect(document.activeElement).toBe(search);
+      search.remove();
+      cleanup();
       pointer(false);
       render(<Composer onSend={vi.fn()} focusOnOpen drafts={drafts} draftKey={{ userId: 1, conversationId: 3 }} />);
       expect(document.activeElement).toBe(document.body);

@@ -30,6 +30,13 @@ export function BodyCounter({ id, length, testId }: { id: string; length: number
  */
 export const DRAFT_MAX = BODY_MAX * 4;
 
+/** Whether `element` takes typed text (a text box, not a button, link or radio). */
+function isTypingIn(element: Element | null): boolean {
+  if (element instanceof HTMLTextAreaElement) return true;
+  if (element instanceof HTMLInputElement) return ['text', 'search', 'password', 'email', 'url', 'tel', 'number'].includes(element.type);
+  return element instanceof HTMLElement && element.isContentEditable;
+}
+
 /** This tab's drafts, kept across conversations and reloads (sessionStorage). */
 const tabDrafts = createDraftStore(tabSessionStorage(), { maxLength: DRAFT_MAX, maxDrafts: DEFAULT_MAX_DRAFTS });
 
@@ -82,9 +89,11 @@ export function Composer({ onSend, onTyping, disabled = false, draftKey, drafts 
 
   // Opening a conversation puts the keyboard where the next message is written, as messengers
   // do (else it was a hundred Tabs away, past every message's buttons); not on touch screens,
-  // where it would raise the on-screen keyboard over the conversation just opened.
+  // where it would raise the on-screen keyboard over the conversation just opened, nor away
+  // from a field someone is typing in (the conversation reloaded as I was added back).
   useEffect(() => {
-    if (focusOnOpen && typeof matchMedia === 'function' && matchMedia('(pointer: fine)').matches) input.current?.focus({ preventScroll: true });
+    if (!focusOnOpen || typeof matchMedia !== 'function' || !matchMedia('(pointer: fine)').matches) return;
+    if (!isTypingIn(document.activeElement)) input.current?.focus({ preventScroll: true });
   }, [focusOnOpen, keyName]);
 
   const onSubmit = (event: FormEvent) => {

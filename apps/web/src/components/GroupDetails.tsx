@@ -1,4 +1,4 @@
-import { useId, useRef, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import { describeError, formErrorsOf } from '../errors.ts';
 import { hasVisibleText } from '../format.ts';
 import { canManage, canRemove, canSetRole } from '../group-rules.ts';
@@ -14,6 +14,13 @@ export function GroupDetails({ conversation, me }: { conversation: ConversationD
   const utils = trpc.useUtils();
   const titleId = useId();
   const [title, setTitle] = useState(conversation.title ?? '');
+  // Renamed elsewhere while this is open: the field follows, unless I am editing it (then
+  // Rename still offers my name, knowingly).
+  const [shownTitle, setShownTitle] = useState(conversation.title);
+  if (shownTitle !== conversation.title) {
+    setShownTitle(conversation.title);
+    if (title === (shownTitle ?? '')) setTitle(conversation.title ?? '');
+  }
   const [confirmingLeave, setConfirmingLeave] = useState(false);
   // Staying puts the keyboard back on "Leave group", not the top of the page; after the next
   // frame, as the button is rendered again only once the question is gone.
@@ -37,13 +44,20 @@ export function GroupDetails({ conversation, me }: { conversation: ConversationD
     setRemoving(null);
     requestAnimationFrame(() => asked !== null && removeButtons.current.get(asked)?.focus());
   };
-  const remove = trpc.conversations.removeParticipant.useMutation({
-    onSuccess: async () => {
-      await membersChanged();
-      setRemoving(null);
-      membersHeading.current?.focus();
-    },
-  });
+  const remove = trpc.conversations.removeParticipant.useMutation({ onSuccess: membersChanged });
+  // Gone (removed here or elsewhere, or left) or no longer mine to remove: the question closes
+  // for good, and the keyboard that was in it goes to the members' heading.
+  const stillRemovable =
+    removing !== null &&
+    conversation.participants.some((participant) => participant.id === removing && canRemove(conversation.myRole, participant.role, participant.id === me.id));
+  const [removalsClosed, setRemovalsClosed] = useState(0);
+  if (removing !== null && !stillRemovable) {
+    setRemoving(null);
+    setRemovalsClosed((closed) => closed + 1);
+  }
+  useEffect(() => {
+    if (removalsClosed > 0 && (!document.activeElement || document.activeElement === document.body)) membersHeading.current?.focus();
+  }, [removalsClosed]);
   const setRole = trpc.conversations.setRole.useMutation({ onSuccess: refresh });
   const leave = trpc.conversations.leave.useMutation({
     onSuccess: () => {

@@ -35,9 +35,14 @@ export function MessageItem({ message, mine, senderName, delivery, canDelete, au
   const error = failure && !(failure.whileAway && status === 'open') ? failure.text : null;
   const deleted = Boolean(message.deletedAt);
   // Deleted elsewhere while I edit it or am asked about deleting it, or my right to delete it
-  // gone (no longer a group's admin) while asked: nothing left to do.
-  const overtaken = deleted || (chosenMode === 'confirm-delete' && !canDelete);
-  const mode = overtaken ? 'view' : chosenMode;
+  // gone (no longer a group's admin) while asked: nothing left to do, and closed for good (a
+  // right given back later does not bring the question back).
+  const [overtakenTimes, setOvertakenTimes] = useState(0);
+  if (chosenMode !== 'view' && (deleted || (chosenMode === 'confirm-delete' && !canDelete))) {
+    setMode('view');
+    setOvertakenTimes((times) => times + 1);
+  }
+  const mode = chosenMode;
   // Where the keyboard goes back to when the question or the editor closes: the Delete or Edit
   // it came from, or the message itself once deleted (its actions are gone), never the top of
   // the page. Focused once the closing render is on screen, when those buttons exist again.
@@ -51,8 +56,8 @@ export function MessageItem({ message, mine, senderName, delivery, canDelete, au
   };
   useEffect(() => {
     // Its editor or question went with the delete (or the right): the keyboard was there if it is nowhere now.
-    if (overtaken && chosenMode !== 'view' && (!document.activeElement || document.activeElement === document.body)) item.current?.focus();
-  }, [overtaken, chosenMode]);
+    if (overtakenTimes > 0 && (!document.activeElement || document.activeElement === document.body)) item.current?.focus();
+  }, [overtakenTimes]);
   useEffect(() => {
     const target = focusAfterClose.current;
     if (mode !== 'view' || !target) return;

@@ -173,6 +173,15 @@ describe('MessageList', () => {
     cleanup();
     renderList({ messages, readUpToAtOpen: 5 });
     expect(screen.queryByTestId('unread-divider')).toBeNull();
+    cleanup();
+    // Someone else's notice among them comes first; my own does not count, nor a notice alone.
+    const added = notice(4, 'participants.added', bob.id, { userIds: [carol.id] });
+    const later = [msg(1, bob.id, 'read', now), msg(2, alice.id, 'mine', now), msg(5, bob.id, 'first new', now)];
+    renderList({ messages: later, notices: [added], readUpToAtOpen: 2 });
+    expect(before('unread-divider')).toBe('Bob Marley added Carol King');
+    cleanup();
+    renderList({ messages: later.slice(0, 2), notices: [added], readUpToAtOpen: 2 });
+    expect(screen.queryByTestId('unread-divider')).toBeNull();
   });
 
   it('offers older messages while the server has more', async () => {
@@ -271,6 +280,9 @@ describe('MessageList: moderation', () => {
     handlers.rerender({ conversation: groupOf('member', [alice, bob, carol]), messages });
     expect(screen.queryByRole('group', { name: 'Delete this message?' })).toBeNull();
     expect(document.activeElement).toBe(screen.getByTestId('message'));
+    // Made an admin again: the question stays closed.
+    handlers.rerender({ conversation: groupOf('admin', [alice, bob, carol]), messages });
+    expect(screen.queryByRole('group', { name: 'Delete this message?' })).toBeNull();
   });
 
   it('closes the editor and the delete question of a message deleted elsewhere, keeping the keyboard on the message', async () => {

@@ -90,8 +90,20 @@ export function MessageList(props: MessageListProps) {
   const unread = readUpTo === null ? [] : messages.filter((message) => message.seq > readUpTo && message.senderId !== myId && !message.deletedAt);
   const oldestLoaded = Math.min(messages[0]?.seq ?? Infinity, notices[0]?.seq ?? Infinity);
   const firstUnreadKnown = readUpTo !== null && (!hasOlder || oldestLoaded <= readUpTo + 1);
-  const firstUnreadId = firstUnreadKnown ? unread[0]?.id : undefined;
+  // The line goes above the first thing someone else did after my marker: a message, or a
+  // notice among them ("Alice added Carol") — when there is anything unread at all.
+  const newToMe = (entry: TimelineEntry) =>
+    readUpTo !== null &&
+    (entry.kind === 'message'
+      ? entry.message.seq > readUpTo && entry.message.senderId !== myId && !entry.message.deletedAt
+      : entry.kind === 'notice' && entry.notice.seq > readUpTo && entry.notice.actorId !== myId);
+  const firstNewKey = firstUnreadKnown && unread.length > 0 ? keyOf(timeline.find(newToMe)) : undefined;
   const divider = useRef<HTMLLIElement | null>(null);
+  const unreadLine = (
+    <li ref={divider} className="unread-divider" data-testid="unread-divider">
+      <span>New messages</span>
+    </li>
+  );
   const placed = useRef(false);
   const { onAtEnd } = props;
   const unreadCount = unread.length;
@@ -213,6 +225,7 @@ export function MessageList(props: MessageListProps) {
               return (
                 <Fragment key={keyOf(entry)}>
                   {separator}
+                  {keyOf(entry) === firstNewKey && unreadLine}
                   <li className="notice" data-testid="notice">
                     <TextParts parts={notice ? noticeParts(entry.notice, myId, nameOf) : createdParts(entry.createdBy, myId, nameOf)} />
                   </li>
@@ -221,18 +234,13 @@ export function MessageList(props: MessageListProps) {
             }
             const { message } = entry;
             const mine = message.senderId === myId;
-            const unreadLine = message.id === firstUnreadId && (
-              <li ref={divider} className="unread-divider" data-testid="unread-divider">
-                <span>New messages</span>
-              </li>
-            );
             // A run of one sender's messages is named once; a day or a notice between starts a new one.
             const sameRun = previous?.kind === 'message' && previous.message.senderId === message.senderId;
             const showName = conversation.kind === 'group' && !mine && (newDay || !sameRun);
             return (
               <Fragment key={keyOf(entry)}>
                 {separator}
-                {unreadLine}
+                {keyOf(entry) === firstNewKey && unreadLine}
                 <MessageItem
                   message={message}
                   mine={mine}
