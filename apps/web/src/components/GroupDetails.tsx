@@ -4,6 +4,7 @@ import { hasVisibleText } from '../format.ts';
 import { canManage, canRemove, canSetRole } from '../group-rules.ts';
 import { navigate } from '../router.ts';
 import { trpc, type ConversationDetail, type Me } from '../trpc.ts';
+import { focusIfLost } from '../focus.ts';
 import { ConfirmQuestion } from './ConfirmQuestion.tsx';
 import { UserSearch } from './UserSearch.tsx';
 
@@ -56,7 +57,7 @@ export function GroupDetails({ conversation, me }: { conversation: ConversationD
     setRemovalsClosed((closed) => closed + 1);
   }
   useEffect(() => {
-    if (removalsClosed > 0 && (!document.activeElement || document.activeElement === document.body)) membersHeading.current?.focus();
+    if (removalsClosed > 0) focusIfLost(membersHeading.current);
   }, [removalsClosed]);
   const setRole = trpc.conversations.setRole.useMutation({ onSuccess: refresh });
   const leave = trpc.conversations.leave.useMutation({

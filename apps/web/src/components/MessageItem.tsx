@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { Message } from '../trpc.ts';
 import { useConnectionStatus } from '../hooks.ts';
+import { focusIfLost } from '../focus.ts';
 import { ConfirmQuestion } from './ConfirmQuestion.tsx';
 import { MessageEditor } from './MessageEditor.tsx';
 import { LinkedText } from './TextParts.tsx';
@@ -56,7 +57,7 @@ export function MessageItem({ message, mine, senderName, delivery, canDelete, au
   };
   useEffect(() => {
     // Its editor or question went with the delete (or the right): the keyboard was there if it is nowhere now.
-    if (overtakenTimes > 0 && (!document.activeElement || document.activeElement === document.body)) item.current?.focus();
+    if (overtakenTimes > 0) focusIfLost(item.current);
   }, [overtakenTimes]);
   useEffect(() => {
     const target = focusAfterClose.current;

@@ -5,6 +5,7 @@ import { createdParts, noticeParts } from '../notices.ts';
 import type { PendingSend } from '../outbox.ts';
 import { dayKey, dayLabel, timelineOf, timeOfEntry, type TimelineEntry } from '../thread-state.ts';
 import type { ConversationDetail, ConversationEvent, Message } from '../trpc.ts';
+import { focusIfLost } from '../focus.ts';
 import { MessageItem } from './MessageItem.tsx';
 import { PendingItem } from './PendingItem.tsx';
 import { TextParts } from './TextParts.tsx';
@@ -78,6 +79,9 @@ export function MessageList(props: MessageListProps) {
     if (element && (atBottom.current || sentOne)) element.scrollTop = element.scrollHeight;
   }, [lastKey, pending.length]);
 
+  /** What is new to me after `seq`: someone else's message, not deleted (as unread counts it). */
+  const isNewAfter = (seq: number, message: Message) => message.seq > seq && message.senderId !== myId && !message.deletedAt;
+
   // The newest seq there was when the reader scrolled away from the end, or null while they
   // are there: what came after it is new to them, and they are told (not moved).
   const [awayAfter, setAwayAfter] = useState<number | null>(null);
@@ -87,16 +91,14 @@ export function MessageList(props: MessageListProps) {
   // the first is further back than the page, at the page's top (the older page comes in
   // above). Nothing is marked read until the reader reaches the end.
   const readUpTo = props.readUpToAtOpen;
-  const unread = readUpTo === null ? [] : messages.filter((message) => message.seq > readUpTo && message.senderId !== myId && !message.deletedAt);
+  const unread = readUpTo === null ? [] : messages.filter((message) => isNewAfter(readUpTo, message));
   const oldestLoaded = Math.min(messages[0]?.seq ?? Infinity, notices[0]?.seq ?? Infinity);
   const firstUnreadKnown = readUpTo !== null && (!hasOlder || oldestLoaded <= readUpTo + 1);
   // The line goes above the first thing someone else did after my marker: a message, or a
   // notice among them ("Alice added Carol") — when there is anything unread at all.
   const newToMe = (entry: TimelineEntry) =>
     readUpTo !== null &&
-    (entry.kind === 'message'
-      ? entry.message.seq > readUpTo && entry.message.senderId !== myId && !entry.message.deletedAt
-      : entry.kind === 'notice' && entry.notice.seq > readUpTo && entry.notice.actorId !== myId);
+    (entry.kind === 'message' ? isNewAfter(readUpTo, entry.message) : entry.kind === 'notice' && entry.notice.seq > readUpTo && entry.notice.actorId !== myId);
   const firstNewKey = firstUnreadKnown && unread.length > 0 ? keyOf(timeline.find(newToMe)) : undefined;
   const divider = useRef<HTMLLIElement | null>(null);
   const unreadLine = (
@@ -158,7 +160,7 @@ export function MessageList(props: MessageListProps) {
     }
     if (element.scrollTop < LOAD_OLDER_WITHIN_PX && hasOlder && !loadingOlder && !olderError) onLoadOlder();
   };
-  const unseen = awayAfter === null ? 0 : messages.filter((message) => message.seq > awayAfter && message.senderId !== myId && !message.deletedAt).length;
+  const unseen = awayAfter === null ? 0 : messages.filter((message) => isNewAfter(awayAfter, message)).length;
   // The button goes once there: the keyboard goes on in the history, not to the top of the page.
   const toEnd = () => {
     const element = scroller.current;
@@ -178,7 +180,7 @@ export function MessageList(props: MessageListProps) {
   useEffect(() => {
     if (hasOlder || !olderFocused.current) return;
     olderFocused.current = false;
-    if (!document.activeElement || document.activeElement === document.body) scroller.current?.focus({ preventScroll: true });
+    focusIfLost(scroller.current, { preventScroll: true });
   }, [hasOlder]);
 
   const names = new Map(conversation.participants.map((participant) => [participant.id, participant.displayName]));

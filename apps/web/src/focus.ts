@@ -1,0 +1,8 @@
+/**
+ * Puts the keyboard on `element` if it is nowhere: the button it was on has just gone (a row
+ * removed, a question closed by someone else's change), which leaves it on the page's body
+ * and a keyboard user at the top of the page.
+ */
+export function focusIfLost(element: HTMLElement | null, options?: FocusOptions): void {
+  if (!document.activeElement || document.activeElement === document.body) element?.focus(options);
+}
