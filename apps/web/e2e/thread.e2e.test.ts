@@ -91,10 +91,11 @@ describe('a conversation, in a real browser', () => {
       return detail.participants.find((p) => p.username === 'alice')?.lastReadSeq;
     }).toBeGreaterThanOrEqual(reply.seq);
 
-    // Back goes to the inbox.
+    // Back goes to the inbox, the keyboard on the row of the conversation it came from.
     await page.getByRole('link', { name: 'Back to conversations' }).click();
     await page.getByRole('list', { name: 'Conversations' }).waitFor({ state: 'visible' });
     expect(new URL(page.url()).pathname).toBe('/');
+    await expect.poll(() => page.evaluate(`document.activeElement?.closest('[data-conversation-id]')?.getAttribute('data-conversation-id')`)).toBe(String(dm.id));
   });
 
   it('catches up after a server restart with no lost or repeated message, and keeps history across a reload', async () => {

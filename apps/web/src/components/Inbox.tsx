@@ -6,6 +6,7 @@ import { inboxItems } from '../inbox-cache.ts';
 import { INBOX_INPUT } from '../live-inbox.ts';
 import { useUserNames } from '../sender-names.ts';
 import { trpc, type Me } from '../trpc.ts';
+import { focusIfLost } from '../focus.ts';
 import { ConversationItem } from './ConversationItem.tsx';
 import { NewConversation } from './NewConversation.tsx';
 
@@ -38,6 +39,19 @@ export function Inbox({ me, currentId }: { me: Me; currentId: number | null }) {
     wasLoadingMore.current = isFetchingNextPage;
     if (loadMoreHadFocus && !isFetchingNextPage && !hasNextPage) headingRef.current?.focus();
   }, [isFetchingNextPage, hasNextPage]);
+
+  // Back from a conversation (on a phone, where it had the whole screen): the keyboard goes
+  // back to its row, not to the top of the page with the back link it was on.
+  const list = useRef<HTMLUListElement | null>(null);
+  const [leftId, setLeftId] = useState(currentId);
+  const [backFrom, setBackFrom] = useState<number | null>(null);
+  if (leftId !== currentId) {
+    setLeftId(currentId);
+    setBackFrom(currentId === null ? leftId : null);
+  }
+  useEffect(() => {
+    if (backFrom !== null) focusIfLost(list.current?.querySelector<HTMLElement>(`[data-conversation-id="${backFrom}"] a`) ?? null);
+  }, [backFrom]);
 
   const items = inboxItems(conversations.data?.pages ?? []);
   const formerMemberNames = useUserNames(items.map((conversation) => formerSenderOf(conversation, me.id)).filter((id) => id !== null));
@@ -105,7 +119,7 @@ export function Inbox({ me, currentId }: { me: Me; currentId: number | null }) {
       ) : (
         <>
           {/* role="list" restores list semantics that Safari drops when list-style is none. */}
-          <ul role="list" aria-label="Conversations" className="conversation-list">
+          <ul ref={list} role="list" aria-label="Conversations" className="conversation-list">
             {items.map((conversation) => (
               <ConversationItem
                 key={conversation.id}

@@ -1,4 +1,5 @@
 import type { PendingSend } from '../outbox.ts';
+import { LinkedText } from './TextParts.tsx';
 
 interface PendingItemProps {
   send: PendingSend;
@@ -17,7 +18,10 @@ export function PendingItem({ send, onRetry, onDiscard }: PendingItemProps) {
   return (
     <li className={failed ? 'message mine failed' : 'message mine pending'} data-testid="pending-message" data-status={send.status}>
       <div className="bubble">
-        <p className="body">{send.body}</p>
+        {/* As it will show once stored: its own direction, its links clickable. */}
+        <p className="body" dir="auto">
+          <LinkedText text={send.body} />
+        </p>
       </div>
       {failed ? (
         <div className="meta" role="alert">
