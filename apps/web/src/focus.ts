@@ -6,3 +6,10 @@
 export function focusIfLost(element: HTMLElement | null, options?: FocusOptions): void {
   if (!document.activeElement || document.activeElement === document.body) element?.focus(options);
 }
+
+/** Whether `element` takes typed text (a text box, not a button, link or radio): not to be taken from. */
+export function isTypingIn(element: Element | null): boolean {
+  if (element instanceof HTMLTextAreaElement) return true;
+  if (element instanceof HTMLInputElement) return ['text', 'search', 'password', 'email', 'url', 'tel', 'number'].includes(element.type);
+  return element instanceof HTMLElement && element.isContentEditable;
+}

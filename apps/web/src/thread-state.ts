@@ -78,7 +78,7 @@ export function timelineOf(messages: readonly Message[], notices: readonly Conve
 }
 
 /** Where the next older page starts: the lowest seq held, message or notice (a page of many notices ends at one). */
-export function oldestSeq(state: ThreadState): number | null {
+export function oldestSeq(state: { messages: readonly Message[]; notices: readonly ConversationEvent[] }): number | null {
   const seqs = [state.messages[0]?.seq, state.notices[0]?.seq].filter((seq) => seq !== undefined);
   return seqs.length > 0 ? Math.min(...seqs) : null;
 }

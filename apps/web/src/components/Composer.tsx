@@ -1,6 +1,7 @@
 import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { createDraftStore, DEFAULT_MAX_DRAFTS, type DraftKey, type DraftStore } from '../drafts.ts';
 import { tabSessionStorage } from '../tab-storage.ts';
+import { isTypingIn } from '../focus.ts';
 import { hasVisibleText } from '../format.ts';
 import { lengthOf } from '../thread-state.ts';
 
@@ -29,13 +30,6 @@ export function BodyCounter({ id, length, testId }: { id: string; length: number
  * this size the textarea stops taking more, so nothing typed is ever dropped unseen.
  */
 export const DRAFT_MAX = BODY_MAX * 4;
-
-/** Whether `element` takes typed text (a text box, not a button, link or radio). */
-function isTypingIn(element: Element | null): boolean {
-  if (element instanceof HTMLTextAreaElement) return true;
-  if (element instanceof HTMLInputElement) return ['text', 'search', 'password', 'email', 'url', 'tel', 'number'].includes(element.type);
-  return element instanceof HTMLElement && element.isContentEditable;
-}
 
 /** This tab's drafts, kept across conversations and reloads (sessionStorage). */
 const tabDrafts = createDraftStore(tabSessionStorage(), { maxLength: DRAFT_MAX, maxDrafts: DEFAULT_MAX_DRAFTS });

@@ -3,7 +3,7 @@ import { deliveryLabel } from '../read-receipts.ts';
 import { canDeleteMessage } from '../group-rules.ts';
 import { createdParts, noticeParts } from '../notices.ts';
 import type { PendingSend } from '../outbox.ts';
-import { dayKey, dayLabel, timelineOf, timeOfEntry, type TimelineEntry } from '../thread-state.ts';
+import { dayKey, dayLabel, oldestSeq, timelineOf, timeOfEntry, type TimelineEntry } from '../thread-state.ts';
 import type { ConversationDetail, ConversationEvent, Message } from '../trpc.ts';
 import { focusIfLost } from '../focus.ts';
 import { MessageItem } from './MessageItem.tsx';
@@ -92,8 +92,8 @@ export function MessageList(props: MessageListProps) {
   // above). Nothing is marked read until the reader reaches the end.
   const readUpTo = props.readUpToAtOpen;
   const unread = readUpTo === null ? [] : messages.filter((message) => isNewAfter(readUpTo, message));
-  const oldestLoaded = Math.min(messages[0]?.seq ?? Infinity, notices[0]?.seq ?? Infinity);
-  const firstUnreadKnown = readUpTo !== null && (!hasOlder || oldestLoaded <= readUpTo + 1);
+  const oldestLoaded = oldestSeq({ messages, notices });
+  const firstUnreadKnown = readUpTo !== null && (!hasOlder || (oldestLoaded !== null && oldestLoaded <= readUpTo + 1));
   // The line goes above the first thing someone else did after my marker: a message, or a
   // notice among them ("Alice added Carol") — when there is anything unread at all.
   const newToMe = (entry: TimelineEntry) =>
