@@ -407,6 +407,9 @@ describe.each(testDialects())('inbox.onEvent after a bus outage on %s', (dialect
     const [first] = users;
     if (!first) throw new Error('no users');
 
+    // A server in service has its connections open: on PostgreSQL a new one costs its first
+    // statements 50-110 ms here, and the repairs would pass the call while it opened.
+    await Promise.all(users.slice(0, 4).map((user) => user.api.conversations.list({ limit: 50 })));
     bus.goDown();
     let readsAheadOfIt: number;
     {
@@ -414,8 +417,8 @@ describe.each(testDialects())('inbox.onEvent after a bus outage on %s', (dialect
       bus.comeBack();
       // Made as all thirty streams start their repairs: it does not queue behind all of their reads.
       const page = await first.api.conversations.list({ limit: 50 });
-      // Less its own two statements (the caller, the page).
-      readsAheadOfIt = queries.count() - 2;
+      // Less its own statement (the caller with the page).
+      readsAheadOfIt = queries.count() - 1;
       expect(page.items).toHaveLength(2);
     }
     expect(readsAheadOfIt).toBeLessThan(users.length / 3);
