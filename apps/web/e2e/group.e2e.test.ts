@@ -20,7 +20,7 @@ describe('groups, notes and long histories in a real browser', () => {
     // Picking clears the search for the next person; a name already picked says so.
     expect(await page.getByLabel('Add people').inputValue()).toBe('');
     await page.getByLabel('Add people').fill('bob');
-    await page.getByText('Everyone found for “bob” is already in.').waitFor();
+    await page.getByText('Nobody found for “bob” who isn’t already in.').waitFor();
     await page.getByLabel('Add people').fill('carol');
     await page.getByRole('button', { name: 'Add Carol Danvers' }).click();
     // A name of nothing visible is caught beside the field, before any request.

@@ -85,8 +85,26 @@ describe.each(testDialects())('users.search({ notInConversationId }) on %s', (di
     groupId = group.id;
   });
 
-  const usernames = async (caller: TestUser, input: { query: string; limit?: number; notInConversationId?: number }) =>
+  const usernames = async (caller: TestUser, input: { query: string; limit?: number; notInConversationId?: number; excludeIds?: number[] }) =>
     (await caller.api.users.search(input)).map((user) => user.username);
+
+  it('leaves out the people already picked for a new group, the limit counted after them', async () => {
+    const picked = members.slice(0, 10).map((member) => member.id);
+    expect(await usernames(owner, { query: 'e', limit: 10, excludeIds: picked })).toEqual(['member11', 'member12', 'neve', 'newbie', 'zed']);
+    expect(await usernames(owner, { query: 'e', limit: 3, excludeIds: picked })).toEqual(['member11', 'member12', 'neve']);
+    // With the group's members left out too; ids of nobody change nothing.
+    expect(await usernames(owner, { query: 'e', notInConversationId: groupId, excludeIds: [outsider.id, MISSING_ID] })).toEqual(['newbie', 'zed']);
+    expect(await usernames(owner, { query: 'e', limit: 2, excludeIds: [] })).toEqual(['member01', 'member02']);
+  });
+
+  it('takes at most a group\'s size of valid ids to leave out', async () => {
+    for (const excludeIds of [[0], [1.5], ['1'], 7, Array.from({ length: 257 }, (_, index) => index + 1)]) {
+      // Wrong types on purpose: what a client could send.
+      const input = { query: 'e', excludeIds } as unknown as { query: string; excludeIds: number[] };
+      await expectFieldError(owner.api.users.search(input), 'excludeIds');
+    }
+    await expect(owner.api.users.search({ query: 'e', excludeIds: Array.from({ length: 256 }, (_, index) => index + 1) })).resolves.toBeDefined();
+  });
 
   it('finds the people not in the group, the limit counted after its members are left out', async () => {
     // Without it, the members fill the page.

@@ -288,6 +288,8 @@ export interface UserSearch {
   excludeUserId: number;
   /** Members of this conversation are never found: whom "Add people" can still add. */
   notInConversationId?: number;
+  /** Never found either: the people already picked for a group being made (at most a group's size). */
+  excludeUserIds?: readonly number[];
   /** Counted after the users left out, so a page is full whenever enough others match. */
   limit: number;
 }
@@ -313,6 +315,10 @@ export async function searchUsers(em: EntityManager, search: UserSearch): Promis
     // past at most the members (a group has at most 256), so a common query still ends it early.
     matches += ' and not exists (select 1 from participants p where p.conversation_id = ? and p.user_id = u.id)';
     params.push(search.notInConversationId);
+  }
+  if (search.excludeUserIds?.length) {
+    matches += ` and not (u.id ${inList(direct)})`;
+    params.push(idList(direct, search.excludeUserIds));
   }
   if (direct.dialect === 'sqlite' && [...search.query].length >= 3) {
     // A phrase of the trigram index: the query's text, quoted (its quotes doubled).

@@ -52,12 +52,22 @@ describe('UserSearch', () => {
     expect(screen.queryByRole('button', { name: 'Add erin' })).toBeNull();
   });
 
-  it('for a group not made yet, hides who is chosen on the page and says when everyone found is', async () => {
+  it('for a group not made yet, asks the server to leave the people chosen out, and still hides one chosen since the answer', async () => {
     const user = userEvent.setup();
-    const { asked } = renderSearch([person(3, 'erin')], { excludeIds: [3] });
+    const { asked } = renderSearch([person(3, 'erin'), person(4, 'eve')], { excludeIds: [1, 3] });
     await user.type(screen.getByLabelText('Add people'), 'e');
 
-    expect(await screen.findByText('Everyone found for “e” is already in.')).toBeDefined();
+    expect(await screen.findByRole('button', { name: 'Add eve' })).toBeDefined();
+    expect(screen.queryByRole('button', { name: 'Add erin' })).toBeNull();
+    expect(asked).toEqual([{ query: 'e', limit: 10, excludeIds: [1, 3] }]);
+  });
+
+  it('with nobody chosen yet, asks for the page as it is, and says when nobody matched', async () => {
+    const user = userEvent.setup();
+    const { asked } = renderSearch([], {});
+    await user.type(screen.getByLabelText('Add people'), 'e');
+
+    expect(await screen.findByText('Nobody found for “e”.')).toBeDefined();
     expect(asked).toEqual([{ query: 'e', limit: 10 }]);
   });
 });

@@ -11,11 +11,15 @@ const SEARCH_MAX = 64;
 interface UserSearchProps {
   label: string;
   onPick: (user: FoundUser) => void;
-  /** People already chosen, left out of the results. */
+  /**
+   * People already chosen, left out of the results. For a group not made yet the server
+   * leaves them out before it counts the page, so they never crowd out people still to pick.
+   */
   excludeIds?: readonly number[];
   /**
    * The group being added to: the server leaves its members out before it counts the page,
-   * so members never crowd out people who can still be added.
+   * so members never crowd out people who can still be added (`excludeIds` are then only
+   * hidden here: whoever was added since the answer came).
    */
   notInConversationId?: number;
   /** What picking does, for the result buttons' names ("Message", "Add"). */
@@ -34,12 +38,13 @@ export function UserSearch({ label, onPick, excludeIds = [], notInConversationId
     return () => clearTimeout(timer);
   }, [text]);
 
+  const leftOutByServer = notInConversationId !== undefined ? { notInConversationId } : excludeIds.length > 0 ? { excludeIds: [...excludeIds] } : {};
   const search = trpc.users.search.useQuery(
-    { query, limit: 10, notInConversationId },
+    { query, limit: 10, ...leftOutByServer },
     { enabled: query !== '', placeholderData: (previous) => previous },
   );
   const found = search.data ?? [];
-  // Still needed with notInConversationId: someone added since the answer came is a member now.
+  // Still needed: someone picked or added since the answer came is in now.
   const results = found.filter((user) => !excludeIds.includes(user.id));
   // Picking starts the next search afresh: the picked name is done with, and the keyboard
   // goes back to the search box (the button it was on goes with the results).
@@ -75,7 +80,7 @@ export function UserSearch({ label, onPick, excludeIds = [], notInConversationId
           </p>
         ) : results.length === 0 ? (
           <p role="status" className="muted">
-            {noneFoundMessage(query, found.length, notInConversationId !== undefined)}
+            {noneFoundMessage(query, Object.keys(leftOutByServer).length > 0)}
           </p>
         ) : (
           <ul role="list" aria-label="People found" className="people">
@@ -95,10 +100,9 @@ export function UserSearch({ label, onPick, excludeIds = [], notInConversationId
 }
 
 /**
- * What an empty list says. With the group's members left out by the server, nobody else
- * matched (or whoever it found has been added since); else whoever matched is chosen already.
+ * What an empty list says: with the group's members or the people picked left out by the
+ * server, nobody else matched (or whoever it found is in since).
  */
-function noneFoundMessage(query: string, foundCount: number, membersLeftOut: boolean): string {
-  if (membersLeftOut) return `Nobody found for “${query}” who isn’t already in.`;
-  return foundCount === 0 ? `Nobody found for “${query}”.` : `Everyone found for “${query}” is already in.`;
+function noneFoundMessage(query: string, someLeftOut: boolean): string {
+  return someLeftOut ? `Nobody found for “${query}” who isn’t already in.` : `Nobody found for “${query}”.`;
 }

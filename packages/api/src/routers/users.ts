@@ -13,6 +13,11 @@ export const usersRouter = {
         limit: z.number().int().min(1).max(INPUT_LIMITS.userSearchMax).default(10),
         /** Leaves out this conversation's members (the caller must be one): "Add people" of a group. */
         notInConversationId: id.optional(),
+        /** Leaves out these users (those already picked for a new group), so a page is full of others. */
+        excludeIds: z
+          .array(id)
+          .max(INPUT_LIMITS.groupSizeMax, `At most ${INPUT_LIMITS.groupSizeMax} ids to leave out`)
+          .optional(),
       }),
     )
     .query(async ({ ctx, input }) => {

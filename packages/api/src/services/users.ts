@@ -4,20 +4,27 @@ import { conversationNotFound } from '../errors.ts';
 import { userNameView, userView, type UserNameView, type UserView } from '../views.ts';
 
 /**
- * People other than me whose username or display name contains the query; with
- * `notInConversationId`, only those not in that conversation (whom I could add), which I
- * must be in myself: NOT_FOUND otherwise, as every member call answers.
+ * People other than me whose username or display name contains the query, but for
+ * `excludeIds` (those already picked for a new group); with `notInConversationId`, only
+ * those not in that conversation (whom I could add), which I must be in myself: NOT_FOUND
+ * otherwise, as every member call answers.
  */
 export async function searchUsers(
   actor: Actor,
-  input: { query: string; limit: number; notInConversationId?: number },
+  input: { query: string; limit: number; notInConversationId?: number | undefined; excludeIds?: readonly number[] | undefined },
 ): Promise<UserView[]> {
   const { notInConversationId } = input;
   if (notInConversationId !== undefined) {
     const { membership } = await findCaller(actor.em, actor.user.id, notInConversationId);
     if (!membership) throw conversationNotFound();
   }
-  const users = await findUsers(actor.em, { query: input.query, excludeUserId: actor.user.id, notInConversationId, limit: input.limit });
+  const users = await findUsers(actor.em, {
+    query: input.query,
+    excludeUserId: actor.user.id,
+    notInConversationId,
+    excludeUserIds: input.excludeIds,
+    limit: input.limit,
+  });
   const online = await actor.deps.presence.onlineAmong(users.map((user) => user.id));
   return users.map((user) => userView(user, online));
 }
