@@ -109,6 +109,30 @@ describe('the inbox, live in a real browser', () => {
     expect(inbox.notReloaded()).toBe(true);
   });
 
+  it('says it is reconnecting when the network dies under an open socket, and catches up once it is back', async () => {
+    await using app = await startApp();
+    await using browser = await launchBrowser();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const streaming = inboxStreamStarted(page);
+    const inbox = await signInAsAlice(page, app.url);
+    await streaming;
+    const reconnecting = page.getByRole('status').filter({ hasText: 'Reconnecting…' });
+
+    // No close from anyone: the socket just goes silent, and the browser cannot finish closing
+    // it. The keep-alive (a ping after 10 s, 5 s for its pong, 1 s to close) has to notice.
+    await page.context().setOffline(true);
+    await expect.poll(() => reconnecting.count(), { timeout: 20_000 }).toBe(1);
+    const bob = await signInElsewhere(app.url, 'bob');
+    const { dm } = await dmWithAlice(bob);
+    await bob.messages.send.mutate({ conversationId: dm.id, body: 'Still there?', clientId: randomUUID() });
+
+    await page.context().setOffline(false);
+    // Reconnect attempts back off while the network is down: up to 16 s after this long.
+    await expect.poll(() => reconnecting.count(), { timeout: 35_000 }).toBe(0);
+    await expect.poll(() => inbox.row(dm.id).getByTestId('conversation-preview').innerText()).toBe('Still there?');
+    expect(inbox.notReloaded()).toBe(true);
+  });
+
   it('signs alice out here as soon as she signs out on another device', async () => {
     await using app = await startApp();
     await using browser = await launchBrowser();

@@ -7,13 +7,13 @@
  * socket: the server decides who a socket belongs to once, from its connectionParams.
  */
 import { createWSClient, httpBatchLink, splitLink, wsLink, type TRPCWebSocketClient } from '@trpc/client';
-import { followConnection, reconnectDelayMs, webSocketUrl, type ConnectionStatusStore } from './connection.ts';
+import { followConnection, promptlyClosing, reconnectDelayMs, webSocketUrl, type ConnectionStatusStore } from './connection.ts';
 import type { Session } from './session.ts';
 import { trpc } from './trpc.ts';
 
 /** The server's limit of calls per HTTP batch (MAX_BATCH_SIZE in apps/server): more would be refused. */
 const HTTP_BATCH_MAX_ITEMS = 100;
-/** Ping the server this often when the socket is silent, and drop it if no pong comes back in time: a dead network shows within ~15 s. */
+/** Ping the server this often when the socket is silent, and drop it if no pong comes back in time: a dead network shows within ~16 s (with promptlyClosing). */
 const KEEP_ALIVE = { enabled: true, intervalMs: 10_000, pongTimeoutMs: 5_000 } as const;
 /** With nothing subscribed for this long, the socket closes (it reopens on the next subscription). */
 const IDLE_CLOSE_MS = 10_000;
@@ -40,6 +40,7 @@ export function createApiClient(token: string | null): ApiClient {
 
   const socket: TRPCWebSocketClient = createWSClient({
     url: () => webSocketUrl(window.location),
+    WebSocket: promptlyClosing(WebSocket),
     connectionParams: () => ({ token }),
     retryDelayMs: (attempt) => reconnectDelayMs(attempt),
     keepAlive: KEEP_ALIVE,

@@ -1,8 +1,10 @@
 import { behaviorSubject } from '@trpc/server/observable';
 import type { TRPCWebSocketClient } from '@trpc/client';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
+  CLOSE_WAIT_MS,
   followConnection,
+  promptlyClosing,
   nextConnectionStatus,
   RECONNECT_BASE_MS,
   RECONNECT_MAX_MS,
@@ -88,5 +90,64 @@ describe('connection status', () => {
     report('connecting');
     expect(connection.getStatus()).toBe('open');
     expect(heard).toHaveLength(4);
+  });
+});
+
+/**
+ * A socket whose close is reported only when `report()` says so: a browser's WebSocket on a
+ * dead network, whose closing handshake never completes.
+ */
+class StuckSocket extends EventTarget {
+  static readonly CONNECTING = 0;
+  static readonly OPEN = 1;
+  static readonly CLOSING = 2;
+  static readonly CLOSED = 3;
+  readyState = StuckSocket.OPEN;
+  readonly url: string;
+  constructor(url: string | URL) {
+    super();
+    this.url = String(url);
+  }
+  close(): void {
+    this.readyState = StuckSocket.CLOSING;
+  }
+  report(): void {
+    this.readyState = StuckSocket.CLOSED;
+    this.dispatchEvent(new CloseEvent('close', { code: 1000, wasClean: true }));
+  }
+}
+
+describe('promptlyClosing', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  // The test's stand-in for the browser's class: only what promptlyClosing uses of it.
+  const Socket = promptlyClosing(StuckSocket as unknown as typeof WebSocket);
+
+  it('reports a close the page asked for after CLOSE_WAIT_MS when the browser has not, and never twice', () => {
+    vi.useFakeTimers();
+    const socket = new Socket('ws://parley.test/trpc');
+    const closes: number[] = [];
+    socket.addEventListener('close', (event) => closes.push(event.code));
+    socket.close();
+    vi.advanceTimersByTime(CLOSE_WAIT_MS - 1);
+    expect(closes).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(closes).toEqual([1006]);
+    // The browser's own report, once the network is back, reaches no one.
+    (socket as unknown as StuckSocket).report();
+    expect(closes).toEqual([1006]);
+  });
+
+  it('leaves a close the browser reports in time as it is', () => {
+    vi.useFakeTimers();
+    const socket = new Socket('ws://parley.test/trpc');
+    const closes: number[] = [];
+    socket.addEventListener('close', (event) => closes.push(event.code));
+    socket.close();
+    (socket as unknown as StuckSocket).report();
+    vi.advanceTimersByTime(CLOSE_WAIT_MS * 2);
+    expect(closes).toEqual([1000]);
   });
 });

@@ -23,6 +23,41 @@ export function reconnectDelayMs(attempt: number, random: () => number = Math.ra
   return Math.floor(Math.min(Math.max(random(), 0), 1 - Number.EPSILON) * ceiling);
 }
 
+/** How long a socket the page closes may take to say it closed before it is taken as closed. */
+export const CLOSE_WAIT_MS = 1_000;
+
+/**
+ * `Base` (the browser's WebSocket), except that a close the page asks for is over within
+ * CLOSE_WAIT_MS. On a dead network the closing handshake cannot complete and the browser
+ * reports the close only once the network is back (52 s in a test): tRPC's keep-alive closes
+ * the socket when a pong is late, then waits for that report before it reconnects, so the app
+ * showed a live view that was not, and never said "Reconnecting…". Without the report in time,
+ * the socket reports an abnormal closure itself (1006), and the browser's own, if it comes
+ * later, reaches no one.
+ */
+export function promptlyClosing(Base: typeof WebSocket): typeof WebSocket {
+  return class PromptlyClosingWebSocket extends Base {
+    #reportedClosed = false;
+
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, protocols);
+      // Registered before anyone else's listener, so it can stop a late report from reaching them.
+      this.addEventListener('close', (event) => {
+        if (this.#reportedClosed) event.stopImmediatePropagation();
+      });
+    }
+
+    override close(code?: number, reason?: string): void {
+      super.close(code, reason);
+      setTimeout(() => {
+        if (this.readyState === Base.CLOSED || this.#reportedClosed) return;
+        this.dispatchEvent(new CloseEvent('close', { code: 1006, reason: 'The connection did not close in time', wasClean: false }));
+        this.#reportedClosed = true;
+      }, CLOSE_WAIT_MS);
+    }
+  };
+}
+
 /** The WebSocket endpoint on the page's own origin: the server (or Vite's proxy) serves it at /trpc. */
 export function webSocketUrl(location: Pick<Location, 'protocol' | 'host'>): string {
   return `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/trpc`;
