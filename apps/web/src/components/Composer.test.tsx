@@ -47,6 +47,13 @@ describe('Composer', () => {
       rerender(<Composer onSend={vi.fn()} focusOnOpen drafts={drafts} draftKey={{ userId: 1, conversationId: 2 }} />);
       expect(document.activeElement).toBe(input);
       cleanup();
+      // A restored draft: the caret after it, so what is typed next follows it.
+      drafts.write({ userId: 1, conversationId: 5 }, 'draft text');
+      render(<Composer onSend={vi.fn()} focusOnOpen drafts={drafts} draftKey={{ userId: 1, conversationId: 5 }} />);
+      const restored = screen.getByRole<HTMLTextAreaElement>('textbox', { name: 'Message' });
+      expect(document.activeElement).toBe(restored);
+      expect([restored.selectionStart, restored.selectionEnd]).toEqual([10, 10]);
+      cleanup();
       // Someone typing elsewhere (the inbox search) keeps the keyboard there.
       const search = document.body.appendChild(document.createElement('input'));
       search.type = 'search';

@@ -85,9 +85,14 @@ export function Composer({ onSend, onTyping, disabled = false, draftKey, drafts 
   // do (else it was a hundred Tabs away, past every message's buttons); not on touch screens,
   // where it would raise the on-screen keyboard over the conversation just opened, nor away
   // from a field someone is typing in (the conversation reloaded as I was added back).
+  // The caret goes after a restored draft, where its writer left off (a textarea mounted
+  // with a value has it at the start: what they typed next went in front of the draft).
   useEffect(() => {
     if (!focusOnOpen || typeof matchMedia !== 'function' || !matchMedia('(pointer: fine)').matches) return;
-    if (!isTypingIn(document.activeElement)) input.current?.focus({ preventScroll: true });
+    const field = input.current;
+    if (!field || isTypingIn(document.activeElement)) return;
+    field.focus({ preventScroll: true });
+    field.setSelectionRange(field.value.length, field.value.length);
   }, [focusOnOpen, keyName]);
 
   const onSubmit = (event: FormEvent) => {
