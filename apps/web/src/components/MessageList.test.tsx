@@ -184,6 +184,20 @@ describe('MessageList', () => {
     expect(screen.queryByTestId('unread-divider')).toBeNull();
   });
 
+  it('tells screen readers of each message someone else sends while it is open, not of the history or my own', () => {
+    const at = new Date(2026, 10, 21, 11, 0);
+    const opened = [msg(1, bob.id, 'Old news', at), msg(2, alice.id, 'Mine', at)];
+    const { rerender } = renderList({ messages: opened });
+    const log = screen.getByRole('log', { name: 'New messages as they arrive' });
+    expect(log.textContent).toBe('');
+
+    rerender({ messages: [...opened, msg(3, alice.id, 'Me again', at), msg(4, bob.id, 'announce me', at)] });
+    expect([...log.querySelectorAll('p')].map((line) => line.textContent)).toEqual(['Bob Marley: announce me']);
+    // An older page coming in above is not news.
+    rerender({ messages: [msg(0, carol.id, 'Ancient', at), ...opened, msg(3, alice.id, 'Me again', at), msg(4, bob.id, 'announce me', at)] });
+    expect([...log.querySelectorAll('p')].map((line) => line.textContent)).toEqual(['Bob Marley: announce me']);
+  });
+
   it('offers older messages while the server has more', async () => {
     const user = userEvent.setup();
     const handlers = renderList({ messages: [msg(51, bob.id, 'page two', now)], hasOlder: true });

@@ -18,6 +18,8 @@ const keyOf = (entry: TimelineEntry | undefined): string | undefined =>
 const LOAD_OLDER_WITHIN_PX = 200;
 /** Closer than this to the bottom counts as "at the bottom": new messages keep it there. */
 const STICK_WITHIN_PX = 80;
+/** The latest arrivals the screen readers' log keeps: each is read out as it comes, the rest wait for who asks. */
+const ANNOUNCED_MAX = 3;
 
 interface MessageListProps {
   messages: readonly Message[];
@@ -149,6 +151,10 @@ export function MessageList(props: MessageListProps) {
   }, []);
 
   const newestSeq = messages.at(-1)?.seq ?? 0;
+  // Screen readers are told each message someone else sends while the conversation is open,
+  // in a log of its own: the history as a live region would read out every page loaded above.
+  const [openedAtSeq] = useState(newestSeq);
+  const arrivals = messages.filter((message) => message.seq > openedAtSeq && message.senderId !== myId && !message.deletedAt).slice(-ANNOUNCED_MAX);
   const onScroll = () => {
     const element = scroller.current;
     if (!element) return;
@@ -266,6 +272,13 @@ export function MessageList(props: MessageListProps) {
             No messages yet. Say hello!
           </p>
         )}
+      </div>
+      <div className="visually-hidden" role="log" aria-label="New messages as they arrive">
+        {arrivals.map((message) => (
+          <p key={message.id}>
+            {nameOf(message.senderId)}: {message.body}
+          </p>
+        ))}
       </div>
       {/* After the history, not in it: one Shift+Tab from the composer, not after every message's buttons. */}
       {unseen > 0 && (
