@@ -11,6 +11,14 @@ describe('groups, notes and long histories in a real browser', () => {
     const inbox = page.getByRole('list', { name: 'Conversations' });
     await inbox.waitFor();
 
+    // Signed in, the keyboard starts at the inbox, not on the page's body.
+    await expect.poll(() => page.evaluate('document.activeElement?.id')).toBe('inbox-heading');
+
+    // Changing one's mind: Escape closes the panel and the keyboard is back on New.
+    await page.getByRole('button', { name: 'New conversation' }).click();
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.evaluate('document.activeElement?.textContent')).toBe('New conversation');
+
     // A group: a name and two people found by search.
     await page.getByRole('button', { name: 'New conversation' }).click();
     await page.getByRole('radio', { name: 'Group' }).check();

@@ -53,6 +53,24 @@ export function Inbox({ me, currentId }: { me: Me; currentId: number | null }) {
     if (backFrom !== null) focusIfLost(list.current?.querySelector<HTMLElement>(`[data-conversation-id="${backFrom}"] a`) ?? null);
   }, [backFrom]);
 
+  // Arriving signed in (or reloading), the keyboard starts at the inbox, not on the page's
+  // body; an opening conversation's composer takes it from there.
+  useEffect(() => focusIfLost(headingRef.current, { preventScroll: true }), []);
+
+  // The panel closed (Cancel, Escape) gives back the New button it stood in for: the keyboard
+  // goes there, not to the top of the page. (Closed by creating, the conversation opens and its composer takes it.)
+  const newButton = useRef<HTMLButtonElement | null>(null);
+  const panelClosed = useRef(false);
+  const closePanel = () => {
+    panelClosed.current = true;
+    setStarting(false);
+  };
+  useEffect(() => {
+    if (starting || !panelClosed.current) return;
+    panelClosed.current = false;
+    focusIfLost(newButton.current);
+  }, [starting]);
+
   const items = inboxItems(conversations.data?.pages ?? []);
   const formerMemberNames = useUserNames(items.map((conversation) => formerSenderOf(conversation, me.id)).filter((id) => id !== null));
 
@@ -77,12 +95,12 @@ export function Inbox({ me, currentId }: { me: Me; currentId: number | null }) {
           Conversations
         </h1>
         {!starting && (
-          <button type="button" className="button primary" onClick={() => setStarting(true)}>
+          <button ref={newButton} type="button" className="button primary" onClick={() => setStarting(true)}>
             New<span className="visually-hidden"> conversation</span>
           </button>
         )}
       </div>
-      {starting && <NewConversation onClose={() => setStarting(false)} />}
+      {starting && <NewConversation onClose={closePanel} />}
       <div className="inbox-search">
         <label className="visually-hidden" htmlFor="inbox-search">
           Search conversations
