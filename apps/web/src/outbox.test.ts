@@ -1,6 +1,6 @@
 import { TRPCClientError } from '@trpc/client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { clearOutboxes, Outbox, type SendMessage } from './outbox.ts';
+import { clearOutboxes, Outbox, RESEND_BACKOFF_FIRST_MS, RESEND_BACKOFF_MAX_MS, type SendMessage } from './outbox.ts';
 import { message } from './test-fixtures.ts';
 import type { Message } from './trpc.ts';
 import type { AppRouter } from '@parley/api';
@@ -71,8 +71,8 @@ describe('Outbox', () => {
     expect(server.calls).toEqual(['m1', 'm2', 'm3']);
     expect(outbox.pendingIn(DM).map((send) => [send.body, send.status, send.resend])).toEqual([
       ['m3', 'failed', 'after-wait'],
-      ['m4', 'failed', 'after-wait'],
-      ['m5', 'failed', 'after-wait'],
+      ['m4', 'failed', 'after-earlier'],
+      ['m5', 'failed', 'after-earlier'],
     ]);
     // Written during the wait: behind them too.
     outbox.send(DM, 'm6');
@@ -96,7 +96,7 @@ describe('Outbox', () => {
     outbox.send(DM, 'offline 1');
     outbox.send(DM, 'offline 2');
     await settle();
-    expect(outbox.pendingIn(DM).map((send) => send.resend)).toEqual([null, 'when-online', 'when-online']);
+    expect(outbox.pendingIn(DM).map((send) => send.resend)).toEqual([null, 'when-online', 'after-earlier']);
 
     online = true;
     outbox.resendWaiting('when-online');
@@ -142,6 +142,145 @@ describe('Outbox', () => {
     next.start();
     await settle();
     expect(afterSignOut.calls).toEqual([]);
+  });
+
+  it('sends a message waiting behind a failed one as soon as that one is stored by Retry', async () => {
+    let reachable = false;
+    const server = fakeServer(() => (reachable ? null : noAnswer()));
+    const outbox = new Outbox(server.sendMessage, null, ME);
+    outbox.send(DM, 'blocked C');
+    outbox.send(DM, 'blocked D');
+    await settle();
+    expect(server.calls).toEqual(['blocked C']);
+    expect(outbox.pendingIn(DM).map((send) => [send.body, send.status, send.error, send.resend])).toEqual([
+      ['blocked C', 'failed', 'Cannot reach Parley. Check your connection and try again.', 'when-online'],
+      ['blocked D', 'failed', 'Waiting for the message before it.', 'after-earlier'],
+    ]);
+
+    reachable = true;
+    const [blockedC] = outbox.pendingIn(DM);
+    outbox.retry(blockedC?.clientId ?? '');
+    // While C is on its way again, D still says what it waits for.
+    expect(outbox.pendingIn(DM).map((send) => [send.body, send.status, send.error])).toEqual([
+      ['blocked C', 'pending', null],
+      ['blocked D', 'failed', 'Waiting for the message before it.'],
+    ]);
+    await settle();
+    expect(server.bodies()).toEqual(['blocked C', 'blocked D']);
+    expect(server.stored[0]?.clientId).toBe(blockedC?.clientId);
+    expect(outbox.pendingIn(DM)).toEqual([]);
+  });
+
+  it('lets the waiting ones go when the failed one before them is discarded or confirmed, and Retry on a waiting one sends both in order', async () => {
+    let reachable = false;
+    const server = fakeServer(() => (reachable ? null : noAnswer()));
+    const outbox = new Outbox(server.sendMessage, null, ME);
+    const bodiesOf = () => outbox.pendingIn(DM).map((send) => send.body);
+    const clientIdOf = (body: string) => outbox.pendingIn(DM).find((send) => send.body === body)?.clientId ?? '';
+    for (const body of ['discarded', 'confirmed', 'retried', 'last']) outbox.send(DM, body);
+    await settle();
+    expect(server.calls).toEqual(['discarded']);
+
+    outbox.discard(clientIdOf('discarded'));
+    await settle();
+    expect(server.calls).toEqual(['discarded', 'confirmed']);
+    // Its answer was lost, but the live stream brings the server's copy.
+    outbox.confirm([{ ...message(ME, 'confirmed'), clientId: clientIdOf('confirmed') }]);
+    await settle();
+    expect(server.calls).toEqual(['discarded', 'confirmed', 'retried']);
+    expect(bodiesOf()).toEqual(['retried', 'last']);
+
+    reachable = true;
+    outbox.retry(clientIdOf('last'));
+    await settle();
+    expect(server.bodies()).toEqual(['retried', 'last']);
+    expect(bodiesOf()).toEqual([]);
+  });
+
+  it('sends again by itself, after a growing wait, what got no answer while the socket stayed up; the one behind it follows', async () => {
+    let reachable = false;
+    const server = fakeServer((_call, body) => (reachable || body !== 'C' ? null : noAnswer()));
+    const outbox = new Outbox(server.sendMessage, null, ME);
+    outbox.send(DM, 'C');
+    outbox.send(DM, 'D');
+    await settle();
+    expect(server.calls).toEqual(['C']);
+
+    await vi.advanceTimersByTimeAsync(RESEND_BACKOFF_FIRST_MS);
+    expect(server.calls).toEqual(['C', 'C']);
+    // Still no answer: the next try waits twice as long.
+    await vi.advanceTimersByTimeAsync(RESEND_BACKOFF_FIRST_MS);
+    expect(server.calls).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(RESEND_BACKOFF_FIRST_MS);
+    expect(server.calls).toHaveLength(3);
+    // However long the outage, never more than the cap between two tries.
+    for (let tries = 4; tries <= 10; tries++) {
+      await vi.advanceTimersByTimeAsync(RESEND_BACKOFF_MAX_MS);
+      expect(server.calls).toHaveLength(tries);
+    }
+    expect(outbox.pendingIn(DM).map((send) => send.status)).toEqual(['failed', 'failed']);
+
+    reachable = true;
+    await vi.advanceTimersByTimeAsync(RESEND_BACKOFF_MAX_MS);
+    expect(server.bodies()).toEqual(['C', 'D']);
+    expect(outbox.pendingIn(DM)).toEqual([]);
+    // Stored: the next failure starts again from the first, short wait.
+    reachable = false;
+    outbox.send(DM, 'C');
+    await settle();
+    reachable = true;
+    await vi.advanceTimersByTimeAsync(RESEND_BACKOFF_FIRST_MS);
+    expect(server.bodies()).toEqual(['C', 'D', 'C']);
+  });
+
+  it('after a reload, sends by itself what fails again, without waiting for the socket', async () => {
+    const storage = window.sessionStorage;
+    storage.clear();
+    const before = new Outbox(fakeServer(() => noAnswer()).sendMessage, storage, ME);
+    before.send(DM, 'blocked C');
+    before.send(DM, 'blocked D');
+    await settle();
+    before.dispose();
+
+    let reachable = false;
+    const server = fakeServer(() => (reachable ? null : noAnswer()));
+    const after = new Outbox(server.sendMessage, storage, ME);
+    after.start();
+    await settle();
+    expect(after.pendingIn(DM).map((send) => [send.status, send.resend])).toEqual([
+      ['failed', 'when-online'],
+      ['failed', 'after-earlier'],
+    ]);
+    reachable = true;
+    await vi.advanceTimersByTimeAsync(RESEND_BACKOFF_FIRST_MS);
+    expect(server.bodies()).toEqual(['blocked C', 'blocked D']);
+    storage.clear();
+  });
+
+  it('never sends again by itself one the server refused, while the ones that got no answer go', async () => {
+    let reachable = false;
+    const server = fakeServer((_call, body) => (body === 'refused' ? refusal('BAD_REQUEST', null) : reachable ? null : noAnswer()));
+    const outbox = new Outbox(server.sendMessage, null, ME);
+    outbox.send(DM, 'refused');
+    outbox.send(DM, 'no answer');
+    await settle();
+    reachable = true;
+    await vi.advanceTimersByTimeAsync(10 * 60_000);
+    expect(server.calls).toEqual(['refused', 'no answer', 'no answer']);
+    expect(server.bodies()).toEqual(['no answer']);
+    expect(outbox.pendingIn(DM).map((send) => [send.body, send.status, send.resend])).toEqual([['refused', 'failed', null]]);
+  });
+
+  it('stops sending again by itself once disposed (the page goes or its user signs out)', async () => {
+    let reachable = false;
+    const server = fakeServer(() => (reachable ? null : noAnswer()));
+    const outbox = new Outbox(server.sendMessage, null, ME);
+    outbox.send(DM, 'unsent');
+    await settle();
+    outbox.dispose();
+    reachable = true;
+    await vi.advanceTimersByTimeAsync(10 * 60_000);
+    expect(server.calls).toEqual(['unsent']);
   });
 
   it('confirms a send whose copy came first from the live stream', async () => {

@@ -5,10 +5,12 @@
  * message written offline is never dropped by leaving its conversation. No React here.
  *
  * Order: the server numbers messages as their calls arrive, and calls made together race, so
- * each send waits for the answer to the one before. A send that failed and goes again by
- * itself (no answer: once back online; a rate limit or the database briefly down: after the
- * wait) holds every later one back with it, so they go again together, in order. A refusal
- * (resend null) holds nothing: the user decides about it.
+ * each send waits for the answer to the one before, and the next to go is always the oldest
+ * still pending. A send that failed and goes again by itself (no answer: after a growing wait,
+ * or at once when the connection is back; a rate limit or the database briefly down: after the
+ * wait) holds every later one back; they go right after it once it goes again, whether by
+ * itself or by Retry, or once it is discarded or confirmed. A refusal (resend null) holds
+ * nothing: the user decides about it.
  */
 import { describeSendError, resendOf } from './errors.ts';
 import { removeKeysWithPrefix } from './tab-storage.ts';
@@ -22,11 +24,12 @@ export interface PendingSend {
   /** Why the last attempt failed, in words. */
   error: string | null;
   /**
-   * Whether a failed send goes again by itself: once the connection is back (it got no
-   * answer), or after the wait the server asked for (a rate limit, the database briefly
-   * down); null when the server refused it and only the user can decide.
+   * Whether a failed send goes again by itself: when Parley can be reached again (it got no
+   * answer), after the wait the server asked for (a rate limit, the database briefly down),
+   * or right after an earlier failed one that holds it back; null when the server refused it
+   * and only the user can decide.
    */
-  resend: 'when-online' | 'after-wait' | null;
+  resend: 'when-online' | 'after-wait' | 'after-earlier' | null;
 }
 
 export interface OutboxEntry extends PendingSend {
@@ -38,6 +41,14 @@ export type SendMessage = (input: { conversationId: number; body: string; client
 export const OUTBOX_PREFIX = 'parley.outbox:';
 /** More unsent messages than anyone writes offline; beyond it the oldest are not kept over a reload. */
 export const OUTBOX_KEPT_MAX = 500;
+/**
+ * A send that got no answer goes again this long after, then after twice as long each time
+ * it still gets none: the socket may stay up while calls fail, so its reconnect alone is not
+ * enough, and waiting longer spares a server that is struggling.
+ */
+export const RESEND_BACKOFF_FIRST_MS = 3_000;
+/** ...up to this, so a message goes within half a minute of Parley being reachable again. */
+export const RESEND_BACKOFF_MAX_MS = 30_000;
 const NOTHING: readonly PendingSend[] = [];
 
 export class Outbox {
@@ -46,14 +57,20 @@ export class Outbox {
   readonly #storageKey: string;
   /** In the order written. */
   #entries: OutboxEntry[] = [];
-  #chain: Promise<void> = Promise.resolve();
+  /** A send is on its way: the next goes once it has its answer. */
+  #sending = false;
   #listeners = new Set<() => void>();
   #sentListeners = new Set<(message: Message) => void>();
   /** Each conversation's pending sends, the same array until they change (useSyncExternalStore). */
   #views = new Map<number, readonly PendingSend[]>();
   #waitTimer: ReturnType<typeof setTimeout> | undefined;
   #waitUntil = 0;
+  #backOffTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Sends in a row that got no answer since the last one stored: how long the next wait is. */
+  #noAnswers = 0;
   #started = false;
+  /** Disposed: nothing more goes (the page goes, or its user signs out). */
+  #stopped = false;
 
   constructor(sendMessage: SendMessage, storage: Storage | null, userId: number) {
     this.#sendMessage = sendMessage;
@@ -63,15 +80,16 @@ export class Outbox {
 
   /**
    * Sends what the page before this one left unsent (a reload), in order, with the same
-   * clientIds, so one that did reach the server is not stored twice. Once; later calls do nothing.
+   * clientIds, so one that did reach the server is not stored twice. Restores once; a later
+   * call (after dispose, as React's StrictMode does) only lets sends go again.
    */
   start(): void {
-    if (this.#started) return;
-    this.#started = true;
-    const kept = this.#restore();
-    this.#entries = kept.map((entry) => ({ ...entry, status: 'pending', error: null, resend: null }));
-    if (kept.length > 0) this.#changed();
-    for (const entry of kept) this.#enqueue(entry.clientId);
+    this.#stopped = false;
+    if (!this.#started) {
+      this.#started = true;
+      this.#entries = this.#restore().map((entry) => ({ ...entry, status: 'pending', error: null, resend: null }));
+    }
+    this.#changed();
   }
 
   subscribe = (listener: () => void): (() => void) => {
@@ -100,14 +118,18 @@ export class Outbox {
     const clientId = crypto.randomUUID();
     this.#entries.push({ conversationId, clientId, body, status: 'pending', error: null, resend: null });
     this.#changed();
-    this.#enqueue(clientId);
   }
 
-  /** Sends a failed one again (by hand, or by itself), with its clientId. */
+  /**
+   * Sends a failed one again by hand, with its clientId. One waiting behind an earlier failed
+   * one would only wait again: Retry sends that earlier one now, and this one right after it.
+   */
   retry(clientId: string): void {
-    if (this.#find(clientId)?.status !== 'failed') return;
-    this.#update(clientId, { status: 'pending', error: null, resend: null });
-    this.#enqueue(clientId);
+    const index = this.#entries.findIndex((entry) => entry.clientId === clientId);
+    const entry = this.#entries[index];
+    if (entry?.status !== 'failed') return;
+    const holders = this.#entries.slice(0, index).filter(holdsLaterOnes);
+    this.#sendAgain((candidate) => (entry.resend === 'after-earlier' ? holders.includes(candidate) : candidate === entry));
   }
 
   discard(clientId: string): void {
@@ -121,50 +143,75 @@ export class Outbox {
 
   /** Sends again, in order, the ones that wait for this: the connection back, or their wait over. */
   resendWaiting(reason: 'when-online' | 'after-wait'): void {
-    for (const entry of [...this.#entries]) if (entry.status === 'failed' && entry.resend === reason) this.retry(entry.clientId);
+    this.#sendAgain((entry) => entry.status === 'failed' && entry.resend === reason);
   }
 
-  /** Stops the wait's timer (the page goes); what is unsent stays kept for the next one. */
+  /** Stops the timers and what has yet to go (the page goes); what is unsent stays kept for the next one. */
   dispose(): void {
+    this.#stopped = true;
     clearTimeout(this.#waitTimer);
     this.#waitUntil = 0;
+    clearTimeout(this.#backOffTimer);
   }
 
-  #enqueue(clientId: string): void {
-    this.#chain = this.#chain.then(() => this.#attempt(clientId));
+  #sendAgain(which: (entry: OutboxEntry) => boolean): void {
+    if (!this.#entries.some(which)) return;
+    this.#entries = this.#entries.map((entry) => (which(entry) ? { ...entry, status: 'pending', error: null, resend: null } : entry));
+    this.#changed();
   }
 
-  async #attempt(clientId: string): Promise<void> {
-    const entry = this.#find(clientId);
-    if (entry?.status !== 'pending') return;
-    const before = this.#entries.slice(0, this.#entries.indexOf(entry));
-    const holding = before.find((earlier) => earlier.status === 'failed' && earlier.resend !== null);
-    if (holding) {
-      this.#update(clientId, { status: 'failed', error: 'Waiting for the message before it.', resend: holding.resend });
-      return;
-    }
+  /** Sends the oldest pending one, then the next, until none is left (or one holds the rest). */
+  async #sendPending(): Promise<void> {
+    if (this.#sending) return;
+    this.#sending = true;
     try {
-      const message = await this.#sendMessage({ conversationId: entry.conversationId, body: entry.body, clientId });
-      this.#remove(clientId);
-      for (const listener of this.#sentListeners) listener(message);
+      for (let next = this.#next(); next; next = this.#next()) await this.#attempt(next);
+    } finally {
+      this.#sending = false;
+    }
+  }
+
+  /** Pending ones are never behind one that holds them (#changed sees to it), so the oldest goes first. */
+  #next(): OutboxEntry | undefined {
+    return this.#stopped ? undefined : this.#entries.find((entry) => entry.status === 'pending');
+  }
+
+  async #attempt({ conversationId, body, clientId }: OutboxEntry): Promise<void> {
+    let message: Message;
+    try {
+      message = await this.#sendMessage({ conversationId, body, clientId });
     } catch (caught) {
       const resend = isApiError(caught) ? resendOf(caught) : null;
       const error = isApiError(caught) ? describeSendError(caught) : 'Something went wrong. Please try again.';
       this.#update(clientId, { status: 'failed', error, resend: resend?.when ?? null });
       if (resend?.when === 'after-wait') this.#resendAfter(resend.waitMs);
+      if (resend?.when === 'when-online') this.#resendAfterBackOff();
+      return;
     }
+    this.#noAnswers = 0;
+    this.#remove(clientId);
+    for (const listener of this.#sentListeners) listener(message);
   }
 
   /** One timer for every send that waits: when the longest wait is over, they all go, in order. */
   #resendAfter(waitMs: number): void {
     const until = Date.now() + waitMs;
-    if (until <= this.#waitUntil) return;
+    if (until <= this.#waitUntil || this.#stopped) return;
     clearTimeout(this.#waitTimer);
     this.#waitUntil = until;
     this.#waitTimer = setTimeout(() => {
       this.#waitUntil = 0;
       this.resendWaiting('after-wait');
     }, waitMs);
+  }
+
+  /** Tries again what got no answer after a wait that grows with each failure in a row (capped). */
+  #resendAfterBackOff(): void {
+    if (this.#stopped) return;
+    clearTimeout(this.#backOffTimer);
+    const waitMs = Math.min(RESEND_BACKOFF_MAX_MS, RESEND_BACKOFF_FIRST_MS * 2 ** this.#noAnswers);
+    this.#noAnswers += 1;
+    this.#backOffTimer = setTimeout(() => this.resendWaiting('when-online'), waitMs);
   }
 
   #find(clientId: string): OutboxEntry | undefined {
@@ -181,10 +228,13 @@ export class Outbox {
     this.#changed();
   }
 
+  /** After every change: hold back what waits behind a failed one, show it, keep it, send what can go. */
   #changed(): void {
+    this.#entries = withHolding(this.#entries);
     this.#views.clear();
     this.#save();
     for (const listener of this.#listeners) listener();
+    void this.#sendPending();
   }
 
   #save(): void {
@@ -209,6 +259,31 @@ export class Outbox {
     }
   }
 }
+
+/** A failed send that goes again by itself: every later one waits for it, to keep the order. */
+const holdsLaterOnes = (entry: OutboxEntry): boolean =>
+  entry.status === 'failed' && (entry.resend === 'when-online' || entry.resend === 'after-wait');
+
+/**
+ * Every pending send behind the first that holds later ones waits for it, and says so. One that
+ * waits goes again once nothing before it holds it or is on its way (that one was stored, or
+ * discarded), so its words stay true while the one before it is tried again.
+ */
+function withHolding(entries: OutboxEntry[]): OutboxEntry[] {
+  let holder: OutboxEntry | undefined;
+  let pendingBefore = false;
+  return entries.map((entry) => {
+    if (!holder && holdsLaterOnes(entry)) holder = entry;
+    else if (holder && entry.status === 'pending') return { ...entry, status: 'failed', error: waitingFor(holder, entry), resend: 'after-earlier' };
+    else if (!holder && !pendingBefore && entry.resend === 'after-earlier') entry = { ...entry, status: 'pending', error: null, resend: null };
+    if (entry.status === 'pending') pendingBefore = true;
+    return entry;
+  });
+}
+
+/** "The message before it" only when that one shows in the same thread. */
+const waitingFor = (holder: OutboxEntry, entry: OutboxEntry): string =>
+  holder.conversationId === entry.conversationId ? 'Waiting for the message before it.' : 'Waiting for a message written before it in another conversation.';
 
 /** What is kept of a send over a reload. */
 type Kept = Pick<OutboxEntry, 'conversationId' | 'clientId' | 'body'>;

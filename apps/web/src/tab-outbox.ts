@@ -4,13 +4,14 @@ import { Outbox } from './outbox.ts';
 import { tabSessionStorage } from './tab-storage.ts';
 import { trpc } from './trpc.ts';
 
-/** How long a send may wait for its answer before it shows as not sent (and goes again once online). */
+/** How long a send may wait for its answer before it shows as not sent (and goes again by itself). */
 export const SEND_TIMEOUT_MS = 15_000;
 
 /**
  * The signed-in tab's outbox: made once, sending through the API, and told when the
  * connection is back (the socket reconnected after it dropped, or the browser's online
- * event), which is when sends that got no answer go again.
+ * event), so sends that got no answer go again at once rather than at the end of the
+ * outbox's own growing wait (which also covers calls failing while the socket stays up).
  */
 export function useTabOutbox(userId: number): Outbox {
   const utils = trpc.useUtils();

@@ -10,6 +10,7 @@ interface PendingItemProps {
 const RESEND_NOTE = {
   'when-online': 'It goes by itself once you are back online.',
   'after-wait': 'It goes by itself after the wait.',
+  'after-earlier': 'It goes by itself right after that one.',
 } as const;
 
 /** A message of mine on its way: "Sending…", or "Not sent" with Retry (same clientId) and Discard. */
