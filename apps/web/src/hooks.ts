@@ -26,6 +26,15 @@ export function useConnectionStatus(): ConnectionStatus {
   return useSyncExternalStore(connection?.subscribe ?? noConnection, connection?.getStatus ?? idle);
 }
 
+/**
+ * Whether the app may show who is online or typing: not while the socket that keeps them live
+ * is down ("Reconnecting…"), when their changes are being missed and any "online" or "typing…"
+ * may be untrue. Once it is back, presence is re-read (useLiveInbox) and typing streams start afresh.
+ */
+export function useLiveStateTrusted(): boolean {
+  return useConnectionStatus() !== 'reconnecting';
+}
+
 export function useSession(): { session: Session; state: SessionState } {
   const session = use(SessionContext);
   if (!session) throw new Error('useSession must be used inside <SessionContext>');

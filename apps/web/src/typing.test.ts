@@ -1,11 +1,13 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { TRPCClientError, type TRPCLink } from '@trpc/client';
-import { observable } from '@trpc/server/observable';
+import { TRPCClientError, type TRPCLink, type TRPCWebSocketClient } from '@trpc/client';
+import { behaviorSubject, observable } from '@trpc/server/observable';
 import { act, renderHook } from '@testing-library/react';
 import { createElement, type ReactNode } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { followConnection, type SocketState } from './connection.ts';
+import { ConnectionContext } from './hooks.ts';
 import { trpc, type AppRouter } from './trpc.ts';
-import { typingLabel, useTypingSignal } from './typing.ts';
+import { typingLabel, useTypingSignal, useTypingUsers } from './typing.ts';
 
 describe('typingLabel', () => {
   it('names one or two typists and counts more', () => {
@@ -115,5 +117,60 @@ describe('useTypingSignal', () => {
       // Refused at 300 with 3,850 ms to wait: the first keystroke from 4,150 on.
       { after: 4_200, refused: false },
     ]);
+  });
+});
+
+/**
+ * useTypingUsers(7) on a socket driven by hand: `report` its states (connected at first),
+ * `say` who the server's onTyping stream names, `end` the stream.
+ */
+function renderWatcher() {
+  const states = behaviorSubject<ReturnType<TRPCWebSocketClient['connectionState']['get']>>({ type: 'state', state: 'pending', error: null });
+  const stream = { say: (_userIds: number[]) => {}, end: () => {} };
+  const link: TRPCLink<AppRouter> = () => () =>
+    observable((observer) => {
+      stream.say = (userIds) => observer.next({ result: { type: 'data', data: { userIds } } });
+      stream.end = () => observer.complete();
+      observer.next({ result: { type: 'started' } });
+    });
+  const queryClient = new QueryClient();
+  const client = trpc.createClient({ links: [link] });
+  const wrapper = ({ children }: { children: ReactNode }) =>
+    createElement(
+      ConnectionContext,
+      { value: followConnection(states) },
+      createElement(trpc.Provider, { client, queryClient, children: createElement(QueryClientProvider, { client: queryClient }, children) }),
+    );
+  const { result } = renderHook(() => useTypingUsers(7, true), { wrapper });
+  return {
+    typing: () => result.current,
+    report: (state: SocketState) => act(() => states.next({ type: 'state', state, error: null })),
+    say: (userIds: number[]) => act(() => stream.say(userIds)),
+    end: () => act(() => stream.end()),
+  };
+}
+
+describe('useTypingUsers', () => {
+  it('shows no one typing while the connection is down, and once it is back only what the server says then', () => {
+    const watcher = renderWatcher();
+    watcher.say([2]);
+    expect(watcher.typing()).toEqual([2]);
+
+    watcher.report('connecting');
+    expect(watcher.typing()).toEqual([]);
+
+    // Reconnected: what was said before the drop is not brought back...
+    watcher.report('pending');
+    expect(watcher.typing()).toEqual([]);
+    // ...what the restarted stream says shows.
+    watcher.say([2, 3]);
+    expect(watcher.typing()).toEqual([2, 3]);
+  });
+
+  it('forgets who was typing when the stream ends, since it will not say when they stop', () => {
+    const watcher = renderWatcher();
+    watcher.say([2]);
+    watcher.end();
+    expect(watcher.typing()).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { skipToken } from '@tanstack/react-query';
 import { useCallback, useEffect, useState } from 'react';
+import { useLiveStateTrusted } from './hooks.ts';
 import { trpc } from './trpc.ts';
 
 /** While the draft keeps changing, "still typing" is repeated this often (the server forgets after ~6 s). */
@@ -14,15 +15,28 @@ export function typingLabel(names: readonly string[]): string {
   return `${names.length} people are typing…`;
 }
 
-/** Who else is typing in the conversation now (user ids), from conversations.onTyping. */
+/**
+ * Who else is typing in the conversation now (user ids), from conversations.onTyping. The
+ * server says who is typing only when that changes (it expires a silent typist itself), so
+ * what it said holds only while its stream is live: nobody while the connection is down, and
+ * once it is back only what the restarted stream says.
+ */
 export function useTypingUsers(conversationId: number, enabled: boolean): number[] {
+  const trusted = useLiveStateTrusted();
   const [userIds, setUserIds] = useState<number[]>([]);
+  // Forgotten as the connection drops, so the reconnected stream's answer is all that shows.
+  const [wasTrusted, setWasTrusted] = useState(trusted);
+  if (trusted !== wasTrusted) {
+    setWasTrusted(trusted);
+    if (!trusted) setUserIds([]);
+  }
   trpc.conversations.onTyping.useSubscription(enabled ? { conversationId } : skipToken, {
     onData: (data) => setUserIds(data.userIds),
-    // A lost stream must not leave someone "typing" forever.
+    // A lost or ended stream will not say when they stop: no one stays "typing" forever.
     onError: () => setUserIds([]),
+    onComplete: () => setUserIds([]),
   });
-  return enabled ? userIds : [];
+  return enabled && trusted ? userIds : [];
 }
 
 /**

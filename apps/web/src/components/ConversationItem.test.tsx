@@ -1,6 +1,10 @@
-import { render, screen, within } from '@testing-library/react';
+import { act, render, screen, within } from '@testing-library/react';
+import type { TRPCWebSocketClient } from '@trpc/client';
 import userEvent from '@testing-library/user-event';
+import { behaviorSubject } from '@trpc/server/observable';
 import { describe, expect, it } from 'vitest';
+import { followConnection, type SocketState } from '../connection.ts';
+import { ConnectionContext } from '../hooks.ts';
 import { message, participant, summary } from '../test-fixtures.ts';
 import { ConversationItem } from './ConversationItem.tsx';
 
@@ -78,5 +82,29 @@ describe('ConversationItem presence', () => {
     );
     expect(screen.getByTestId('online-dot')).toBeTruthy();
     expect(screen.getByRole('link').textContent).toContain('online');
+  });
+});
+
+describe('ConversationItem presence while reconnecting', () => {
+  it('shows no one online while the connection is down, and the dot again once it is back', () => {
+    // The socket's states as the tRPC client reports them, driven by hand.
+    const states = behaviorSubject<ReturnType<TRPCWebSocketClient['connectionState']['get']>>({ type: 'state', state: 'pending', error: null });
+    const report = (state: SocketState) => act(() => states.next({ type: 'state', state, error: null }));
+    const dm = summary({ id: 4, kind: 'direct', participants: [alice, { ...bob, online: true }] });
+    render(
+      <ConnectionContext value={followConnection(states)}>
+        <ul>
+          <ConversationItem conversation={dm} myId={alice.id} now={new Date()} />
+        </ul>
+      </ConnectionContext>,
+    );
+    expect(screen.getByTestId('online-dot')).toBeTruthy();
+
+    report('connecting');
+    expect(screen.queryByTestId('online-dot')).toBeNull();
+    expect(screen.getByRole('link').textContent).not.toContain('online');
+
+    report('pending');
+    expect(screen.getByTestId('online-dot')).toBeTruthy();
   });
 });

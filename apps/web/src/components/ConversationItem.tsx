@@ -1,4 +1,5 @@
 import { conversationName, initialsOf, messagePreview, relativeTime, unreadBadge } from '../format.ts';
+import { useLiveStateTrusted } from '../hooks.ts';
 import { conversationPath, followLink } from '../router.ts';
 import { TextParts } from './TextParts.tsx';
 import type { ConversationSummary } from '../trpc.ts';
@@ -20,8 +21,9 @@ export function ConversationItem({ conversation, myId, now, formerMemberNames, c
   const time = relativeTime(new Date(conversation.lastMessageAt), now);
   const unread = conversation.unreadCount > 0 ? unreadBadge(conversation.unreadCount) : null;
   const deleted = Boolean(conversation.lastMessage?.deletedAt);
-  // In a DM, whether the other person is online now (kept live by inbox.onEvent presence).
-  const online = conversation.kind === 'direct' && conversation.participants.some((person) => person.id !== myId && person.online);
+  // In a DM, whether the other person is online now (kept live by inbox.onEvent presence, so unknown while the connection is down).
+  const trusted = useLiveStateTrusted();
+  const online = trusted && conversation.kind === 'direct' && conversation.participants.some((person) => person.id !== myId && person.online);
 
   return (
     <li

@@ -1,8 +1,9 @@
 import { useState } from 'react';
 import { describeError } from '../errors.ts';
 import { conversationName, memberCount } from '../format.ts';
+import { useLiveStateTrusted } from '../hooks.ts';
 import { followLink } from '../router.ts';
-import { trpc, type Me } from '../trpc.ts';
+import { trpc, type ConversationDetail, type Me } from '../trpc.ts';
 import { GroupDetails } from './GroupDetails.tsx';
 import { Thread } from './Thread.tsx';
 
@@ -48,9 +49,6 @@ export function ConversationPane({ id, me }: { id: number; me: Me }) {
 
   const detail = conversation.data;
   const name = conversationName(detail, me.id);
-  const other = detail.kind === 'direct' ? detail.participants.find((participant) => participant.id !== me.id) : undefined;
-  // Under the name: a group's size, or whether the other side of a DM is here now.
-  const members = detail.kind === 'group' ? memberCount(detail.participants.length) : other ? (other.online ? 'Online' : 'Offline') : null;
   return (
     <section className="thread-pane" aria-labelledby="thread-heading">
       <header className="thread-header">
@@ -63,7 +61,7 @@ export function ConversationPane({ id, me }: { id: number; me: Me }) {
           <h2 id="thread-heading" dir="auto">
             {name}
           </h2>
-          {members && <p className="muted">{members}</p>}
+          <ConversationSubtitle conversation={detail} myId={me.id} />
         </div>
         {detail.kind === 'group' && (
           <button type="button" className="button details-toggle" aria-expanded={showDetails} onClick={() => setShowDetails((shown) => !shown)}>
@@ -76,4 +74,14 @@ export function ConversationPane({ id, me }: { id: number; me: Me }) {
       <Thread key={detail.participants.find((participant) => participant.id === me.id)?.joinedAt} conversation={detail} me={me} />
     </section>
   );
+}
+
+/** Under the name: a group's size, or whether the other side of a DM is here now. */
+export function ConversationSubtitle({ conversation, myId }: { conversation: Pick<ConversationDetail, 'kind' | 'participants'>; myId: number }) {
+  // Presence is kept live by the socket: while it is down, neither "Online" nor "Offline" is known.
+  const trusted = useLiveStateTrusted();
+  const other = conversation.kind === 'direct' ? conversation.participants.find((participant) => participant.id !== myId) : undefined;
+  const line =
+    conversation.kind === 'group' ? memberCount(conversation.participants.length) : other && trusted ? (other.online ? 'Online' : 'Offline') : null;
+  return line === null ? null : <p className="muted">{line}</p>;
 }
