@@ -119,8 +119,9 @@ export async function inboxPage(em: EntityManager, query: InboxPageQuery): Promi
   }
   params.push(query.limit, query.userId);
   // The page joins the user's row (one key probe) as a whole: no user, no rows; a user with
-  // no conversations, one row of nulls beside theirs. Joined, the page keeps its order only
-  // by being sorted again (at most `limit` rows).
+  // no conversations, one row of nulls beside theirs. A join keeps no order, so the page's
+  // rows (at most `limit`) are put back in inbox order here: cheaper than a sort in SQL, which
+  // copies every column of every row.
   const rows = await direct.query<CallerColumns & (InboxColumns | NoColumns<InboxColumns>)>(
     `select ${CALLER_COLUMNS}, page.*
        from users u
@@ -135,23 +136,29 @@ export async function inboxPage(em: EntityManager, query: InboxPageQuery): Promi
           order by p.conversation_last_message_at desc, p.conversation_id desc
           limit ?
        ) page on true
-      where u.id = ?
-      order by page.last_message_at desc, page.id desc`,
+      where u.id = ?`,
     params,
   );
   const [first] = rows;
   return {
     caller: first ? callerRow(first) : null,
-    rows: rows.filter(isInboxRow).map((row) => ({
-      conversation: conversationRow(row),
-      myRole: row.role,
-      lastMessage: newestMessage(row),
-      unreadCount: Number(row.unread),
-      namedMembers: namedMembers(row.id, row.named_members),
-      memberCount: Number(row.member_count),
-    })),
+    rows: rows
+      .filter(isInboxRow)
+      .map((row) => ({
+        conversation: conversationRow(row),
+        myRole: row.role,
+        lastMessage: newestMessage(row),
+        unreadCount: Number(row.unread),
+        namedMembers: namedMembers(row.id, row.named_members),
+        memberCount: Number(row.member_count),
+      }))
+      .sort(inInboxOrder),
   };
 }
+
+/** Newest activity first, then the highest id: participants_inbox_idx's order, backwards. */
+const inInboxOrder = (a: InboxRow, b: InboxRow) =>
+  b.conversation.lastMessageAt.getTime() - a.conversation.lastMessageAt.getTime() || b.conversation.id - a.conversation.id;
 
 /**
  * The caller's user: every signed-in call reads it, to check the token is still theirs. A
