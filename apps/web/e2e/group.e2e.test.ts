@@ -169,6 +169,12 @@ describe('groups, notes and long histories in a real browser', () => {
     await confirmLeave.getByRole('button', { name: 'Stay' }).click();
     await expect.poll(() => confirmLeave.count()).toBe(0);
     await expect.poll(leaveFocused).toBe(1);
+    // The question's Escape kept the details open; Escape now closes them, back on their button.
+    const details = page.getByRole('button', { name: 'Details' });
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByRole('region', { name: 'Group details' }).count()).toBe(0);
+    expect(await details.getAttribute('aria-expanded')).toBe('false');
+    await expect.poll(() => details.and(page.locator(':focus')).count()).toBe(1);
   });
 
   it('gives a member removed and added back, or who left and came back, the group again: history, composer and live messages', async () => {

@@ -23,7 +23,10 @@ export function ConfirmQuestion({ label, children, confirm, cancel, onConfirm, o
       role="group"
       aria-label={label}
       onKeyDown={(event) => {
-        if (event.key === 'Escape') onCancel();
+        if (event.key !== 'Escape') return;
+        // This question's Escape: not also the panel's around it.
+        event.stopPropagation();
+        onCancel();
       }}
     >
       <span>{children}</span>

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { describeError } from '../errors.ts';
 import { conversationName, memberCount } from '../format.ts';
 import { useLiveStateTrusted } from '../hooks.ts';
@@ -11,6 +11,12 @@ import { Thread } from './Thread.tsx';
 export function ConversationPane({ id, me }: { id: number; me: Me }) {
   const conversation = trpc.conversations.get.useQuery({ id });
   const [showDetails, setShowDetails] = useState(false);
+  // Escape closes the details as their button would, and the keyboard goes back to it.
+  const detailsToggle = useRef<HTMLButtonElement | null>(null);
+  const closeDetails = () => {
+    setShowDetails(false);
+    detailsToggle.current?.focus();
+  };
 
   if (conversation.isPending) {
     return (
@@ -64,12 +70,19 @@ export function ConversationPane({ id, me }: { id: number; me: Me }) {
           <ConversationSubtitle conversation={detail} myId={me.id} />
         </div>
         {detail.kind === 'group' && (
-          <button type="button" className="button details-toggle" aria-expanded={showDetails} onClick={() => setShowDetails((shown) => !shown)}>
+          <button
+            ref={detailsToggle}
+            type="button"
+            className="button details-toggle"
+            aria-expanded={showDetails}
+            onClick={() => setShowDetails((shown) => !shown)}
+            onKeyDown={(event) => event.key === 'Escape' && showDetails && closeDetails()}
+          >
             Details
           </button>
         )}
       </header>
-      {showDetails && detail.kind === 'group' && <GroupDetails conversation={detail} me={me} />}
+      {showDetails && detail.kind === 'group' && <GroupDetails conversation={detail} me={me} onClose={closeDetails} />}
       {/* Keyed on when I joined: added back after a removal, I get a fresh thread (and stream). */}
       <Thread key={detail.participants.find((participant) => participant.id === me.id)?.joinedAt} conversation={detail} me={me} />
     </section>

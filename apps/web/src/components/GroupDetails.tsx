@@ -11,7 +11,7 @@ import { UserSearch } from './UserSearch.tsx';
 const TITLE_MAX = 100;
 
 /** A group's name and members; rename, add, remove and leave, each offered only to who may do it. */
-export function GroupDetails({ conversation, me }: { conversation: ConversationDetail; me: Me }) {
+export function GroupDetails({ conversation, me, onClose }: { conversation: ConversationDetail; me: Me; onClose: () => void }) {
   const utils = trpc.useUtils();
   const titleId = useId();
   const [title, setTitle] = useState(conversation.title ?? '');
@@ -71,7 +71,13 @@ export function GroupDetails({ conversation, me }: { conversation: ConversationD
   const failure = add.error ?? remove.error ?? setRole.error ?? leave.error;
 
   return (
-    <section className="group-details" aria-label="Group details">
+    <section
+      className="group-details"
+      aria-label="Group details"
+      // Escape anywhere in them closes them; a question inside answers its own Escape first,
+      // and a search box with text in it is cleared by it first (as browsers do).
+      onKeyDown={(event) => event.key === 'Escape' && !clearsItself(event.target) && onClose()}
+    >
       {manage && (
         <form
           className="group-form"
@@ -185,3 +191,6 @@ export function GroupDetails({ conversation, me }: { conversation: ConversationD
     </section>
   );
 }
+
+/** A search box with text in it: the browser's Escape clears it (the panel around it stays). */
+const clearsItself = (target: EventTarget) => target instanceof HTMLInputElement && target.type === 'search' && target.value !== '';
