@@ -28,6 +28,8 @@ export interface Thread {
   ended: boolean;
   /** My read marker when the conversation opened: "New messages" starts after it. */
   readUpToAtOpen: number | null;
+  /** How many of the messages after it were new to me then, loaded or not (the inbox's count). */
+  unreadAtOpen: number | null;
   reload: () => void;
   loadOlder: () => Promise<void>;
   send: (body: string) => void;
@@ -55,6 +57,7 @@ export function useThread(conversation: ConversationDetail, myId: number): Threa
   const [olderError, setOlderError] = useState<string | null>(null);
   const [ended, setEnded] = useState(false);
   const [readUpToAtOpen, setReadUpToAtOpen] = useState<number | null>(null);
+  const [unreadAtOpen, setUnreadAtOpen] = useState<number | null>(null);
   // Where the live stream resumes: fixed when it (re)starts, advanced by the socket itself after.
   const [resumeAfter, setResumeAfter] = useState<string | null>(null);
   // The latest state for callbacks (retry, loadOlder) without re-creating them on every change.
@@ -72,6 +75,7 @@ export function useThread(conversation: ConversationDetail, myId: number): Threa
         if (cancelled) return;
         setState((current) => withPage(current, page));
         setReadUpToAtOpen(page.lastReadSeq);
+        setUnreadAtOpen(page.unreadCount);
         outbox.confirm(page.items.filter((message) => message.senderId === myId));
         // After the newest seq the page holds, message or notice: its notices reach to the end.
         setResumeAfter(String(Math.max(page.items.at(-1)?.seq ?? 0, page.notices.at(-1)?.seq ?? 0)));
@@ -184,5 +188,5 @@ export function useThread(conversation: ConversationDetail, myId: number): Threa
     setAttempt((count) => count + 1);
   }, []);
 
-  return { state, pending, status, error, loadingOlder, olderError, ended, readUpToAtOpen, reload, loadOlder, send, retry, discard, edit, remove };
+  return { state, pending, status, error, loadingOlder, olderError, ended, readUpToAtOpen, unreadAtOpen, reload, loadOlder, send, retry, discard, edit, remove };
 }

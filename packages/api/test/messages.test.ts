@@ -260,6 +260,26 @@ describe.each(testDialects())('messages on %s', (dialect) => {
       await expect(bo.api.messages.list({ conversationId: historyId })).resolves.toMatchObject({ lastReadSeq: 120 });
     });
 
+    it('counts my unread on the newest page, those not loaded too, and on no other page', async () => {
+      const { id } = await bo.api.conversations.create({ kind: 'group', title: 'Unread', participantIds: [amy.id] });
+      // One of amy's (her marker moves to it), then 60 of bo's (more than the page of 50), one of them deleted.
+      await amy.api.messages.send({ conversationId: id, body: 'mine', clientId: 'unread-count-mine' });
+      const sent = [];
+      for (const clientId of clientIds('unread-count', 60)) sent.push(await bo.api.messages.send({ conversationId: id, body: 'later', clientId }));
+      const deleted = sent[3];
+      if (!deleted) throw new Error('nothing sent');
+      await bo.api.messages.delete({ id: deleted.id });
+
+      const newest = await amy.api.messages.list({ conversationId: id });
+      expect(newest).toMatchObject({ lastReadSeq: 1, unreadCount: 59 });
+      expect(newest.items).toHaveLength(50);
+      // As the inbox counts it.
+      expect((await amy.api.conversations.list({})).items.find((item) => item.id === id)?.unreadCount).toBe(59);
+      expect((await amy.api.messages.list({ conversationId: id, before: 30 })).unreadCount).toBeNull();
+      expect((await amy.api.messages.list({ conversationId: id, after: 30 })).unreadCount).toBeNull();
+      expect((await bo.api.messages.list({ conversationId: id })).unreadCount).toBe(0);
+    });
+
     it('pages backwards with before until hasMore is false', async () => {
       expect(await amy.api.messages.list({ conversationId: historyId, before: 71, limit: 50 })).toMatchObject({ hasMore: true });
       const oldest = await amy.api.messages.list({ conversationId: historyId, before: 21, limit: 50 });

@@ -46,6 +46,7 @@ function renderList(overrides: Partial<ListProps> = {}) {
       myId={alice.id}
       otherReadUpTo={null}
       readUpToAtOpen={null}
+      unreadAtOpen={null}
       conversation={groupOf('member', [alice, bob, carol])}
       formerMemberNames={new Map()}
       hasOlder={false}
@@ -196,6 +197,16 @@ describe('MessageList', () => {
     // An older page coming in above is not news.
     rerender({ messages: [msg(0, carol.id, 'Ancient', at), ...opened, msg(3, alice.id, 'Me again', at), msg(4, bob.id, 'announce me', at)] });
     expect([...log.querySelectorAll('p')].map((line) => line.textContent)).toEqual(['Bob Marley: announce me']);
+  });
+
+  it('opened with more unread than are loaded, counts them all on the way to the end, and what comes since', () => {
+    const at = new Date(2026, 10, 21, 11, 0);
+    // 330 unread after seq 10; the newest hundred are loaded, the rest are further back.
+    const loaded = Array.from({ length: 100 }, (_, index) => msg(241 + index, bob.id, `Unread ${241 + index}`, at));
+    const { rerender } = renderList({ messages: loaded, readUpToAtOpen: 10, unreadAtOpen: 330, hasOlder: true });
+    expect(screen.getByRole('button', { name: '330 new messages ↓' })).toBeDefined();
+    rerender({ messages: [...loaded, msg(341, carol.id, 'One more', at)], readUpToAtOpen: 10, unreadAtOpen: 330, hasOlder: true });
+    expect(screen.getByRole('button', { name: '331 new messages ↓' })).toBeDefined();
   });
 
   it('offers older messages while the server has more', async () => {

@@ -31,6 +31,8 @@ interface MessageListProps {
   otherReadUpTo: number | null;
   /** My read marker when the conversation opened: "New messages" starts after it (null: unknown). */
   readUpToAtOpen: number | null;
+  /** How many messages after it were new to me then, loaded or not (null: unknown). */
+  unreadAtOpen: number | null;
   conversation: Pick<ConversationDetail, 'kind' | 'participants' | 'myRole' | 'createdBy' | 'createdAt'>;
   /** Names of senders who are no longer members (they left or were removed), by user id. */
   formerMemberNames: ReadonlyMap<number, string>;
@@ -154,7 +156,8 @@ export function MessageList(props: MessageListProps) {
   // Screen readers are told each message someone else sends while the conversation is open,
   // in a log of its own: the history as a live region would read out every page loaded above.
   const [openedAtSeq] = useState(newestSeq);
-  const arrivals = messages.filter((message) => message.seq > openedAtSeq && message.senderId !== myId && !message.deletedAt).slice(-ANNOUNCED_MAX);
+  const arrived = messages.filter((message) => message.seq > openedAtSeq && message.senderId !== myId && !message.deletedAt);
+  const arrivals = arrived.slice(-ANNOUNCED_MAX);
   const onScroll = () => {
     const element = scroller.current;
     if (!element) return;
@@ -166,7 +169,11 @@ export function MessageList(props: MessageListProps) {
     }
     if (element.scrollTop < LOAD_OLDER_WITHIN_PX && hasOlder && !loadingOlder && !olderError) onLoadOlder();
   };
-  const unseen = awayAfter === null ? 0 : messages.filter((message) => isNewAfter(awayAfter, message)).length;
+  // New to me after where I was when I looked away. Away since opening (at the first unread),
+  // that is the unread I opened with, the inbox's count, loaded or not, and what came since.
+  const loadedUnseen = awayAfter === null ? 0 : messages.filter((message) => isNewAfter(awayAfter, message)).length;
+  const { unreadAtOpen } = props;
+  const unseen = awayAfter !== null && awayAfter === readUpTo && unreadAtOpen !== null ? Math.max(loadedUnseen, unreadAtOpen + arrived.length) : loadedUnseen;
   // The button goes once there: the keyboard goes on in the history, not to the top of the page.
   const toEnd = () => {
     const element = scroller.current;

@@ -63,6 +63,7 @@ export function Thread({ conversation, me }: { conversation: ConversationDetail;
         myId={me.id}
         otherReadUpTo={otherReadUpTo}
         readUpToAtOpen={thread.readUpToAtOpen}
+        unreadAtOpen={thread.unreadAtOpen}
         conversation={conversation}
         formerMemberNames={formerMemberNames}
         hasOlder={thread.state.hasOlder}

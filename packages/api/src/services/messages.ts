@@ -6,6 +6,7 @@ import {
   ParticipantSchema,
   postMessageAsMember,
   UniqueConstraintViolationException,
+  unreadCountsOf,
   type EntityManager,
   type Message,
   type MembershipRow,
@@ -41,6 +42,12 @@ export interface HistoryPage {
    * ("New messages"), before opening it marks anything read.
    */
   lastReadSeq: number;
+  /**
+   * My unread count as the newest page was read (as the inbox counts it), loaded or not: what
+   * a conversation opened with more unread than a page says is new. Null on a page read from
+   * a position (`before` or `after`).
+   */
+  unreadCount: number | null;
 }
 
 /** Notices one history page carries at most, whatever its number of messages. */
@@ -55,14 +62,21 @@ export async function listMessages(
   if (input.before !== undefined && input.after !== undefined) {
     throw badInput('before', 'Use either before or after, not both');
   }
-  const { messages, hasMore, notices } = await historyPage(em, {
-    conversationId: membership.conversation.id,
-    ...input,
-    noticeLimit: NOTICES_PER_PAGE,
-  });
+  const conversationId = membership.conversation.id;
+  const newest = input.before === undefined && input.after === undefined;
+  const [{ messages, hasMore, notices }, unread] = await Promise.all([
+    historyPage(em, { conversationId, ...input, noticeLimit: NOTICES_PER_PAGE }),
+    newest ? unreadCountsOf(em, membership.userId, [conversationId]) : null,
+  ]);
   // Read from the end nearest the position asked for; shown ascending.
   if (input.after === undefined) messages.reverse();
-  return { items: messages.map(messageRowView), hasMore, notices: notices.map(noticeView), lastReadSeq: membership.lastReadSeq };
+  return {
+    items: messages.map(messageRowView),
+    hasMore,
+    notices: notices.map(noticeView),
+    lastReadSeq: membership.lastReadSeq,
+    unreadCount: unread ? (unread.get(conversationId) ?? 0) : null,
+  };
 }
 
 /**
