@@ -1,8 +1,7 @@
 /**
  * The one place tRPC is initialised. It exports procedure tiers, never `t`:
- *   publicProcedure → protectedProcedure (signed in) → adminProcedure ;
- *   publicProcedure → memberProcedure (signed in, member of the conversation named in the
- *   input) ; publicProcedure → tokenProcedure (a valid token; the call reads and checks its user).
+ *   publicProcedure → protectedProcedure (signed in) → memberProcedure (member of the
+ *   conversation named in the input) ; protectedProcedure → adminProcedure.
  * @see https://trpc.io/docs/server/procedures#reusable-base-procedures
  */
 import { UniqueConstraintViolationException } from '@parley/db';
@@ -182,18 +181,6 @@ export const protectedProcedure = publicProcedure.use(async function isAuthed({ 
   const user = claims ? await findUser(ctx.em, claims.userId) : null;
   // Infers the user as non-nullable for every procedure built on this one.
   return next({ ctx: { user: signedInUser(claims, user) } });
-});
-
-/**
- * A valid token, its user not read yet: for a call whose one statement reads the caller's
- * user beside its answer (conversations.list: on PostgreSQL one round trip instead of two).
- * It hands that user to `ctx.signedIn` before answering, which refuses it as
- * protectedProcedure would.
- */
-export const tokenProcedure = publicProcedure.use(async function hasToken({ ctx, next }) {
-  const claims = await claimsOf(ctx);
-  if (!claims) throw notSignedIn();
-  return next({ ctx: { userId: claims.userId, signedIn: (user: UserRow | null) => signedInUser(claims, user) } });
 });
 
 /** The user a token names while the token is still theirs (not revoked by a logout). */

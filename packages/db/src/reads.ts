@@ -80,13 +80,6 @@ export interface InboxPageQuery {
   firstMembers: number;
 }
 
-/** An inbox page with the user whose page it is, read in the same statement. */
-export interface InboxPage {
-  /** The caller's user, for the call to check its token against before answering; null when there is none. */
-  caller: UserRow | null;
-  rows: InboxRow[];
-}
-
 /**
  * A page of my conversations, newest activity first: a backward range of
  * participants_inbox_idx (user, the conversation's lastMessageAt, conversation), so it
@@ -94,12 +87,10 @@ export interface InboxPage {
  * with its newest message (NEWEST_OF: the end of the messages' key), my unread
  * count (counted as unreadCountsOf does), the members it names with their names and its
  * member count (ranges of participants_join_order_idx, a key probe per named member), all
- * for the rows of the page only. A DM nobody has written in yet is listed only for whoever
- * opened it (`hiddenUntilMessage`). The caller's user comes in the same statement (as
- * findCaller's does with a membership): on PostgreSQL the call is one round trip, where
- * reading the user first made it two.
+ * for the rows of the page only, in one statement: on PostgreSQL one round trip. A DM
+ * nobody has written in yet is listed only for whoever opened it (`hiddenUntilMessage`).
  */
-export async function inboxPage(em: EntityManager, query: InboxPageQuery): Promise<InboxPage> {
+export async function inboxPage(em: EntityManager, query: InboxPageQuery): Promise<InboxRow[]> {
   const direct = await directSql(em);
   const params: SqlValue[] = [query.userId];
   // A DM someone opened with me and wrote nothing in yet is theirs alone until they do (or I open it).
@@ -117,48 +108,28 @@ export async function inboxPage(em: EntityManager, query: InboxPageQuery): Promi
                     and (lower(u.username) like ? escape '\\' or lower(u.display_name) like ? escape '\\')))`;
     params.push(pattern, pattern, pattern);
   }
-  params.push(query.limit, query.userId);
-  // The page joins the user's row (one key probe) as a whole: no user, no rows; a user with
-  // no conversations, one row of nulls beside theirs. A join keeps no order, so the page's
-  // rows (at most `limit`) are put back in inbox order here: cheaper than a sort in SQL, which
-  // copies every column of every row.
-  const rows = await direct.query<CallerColumns & (InboxColumns | NoColumns<InboxColumns>)>(
-    `select ${CALLER_COLUMNS}, page.*
-       from users u
-       left join (
-         select ${conversationColumns(direct)}, p.role, ${UNREAD_OF_P} as unread, ${NAMED_MEMBERS_OF(direct, 'p.conversation_id', query.firstMembers)} as named_members,
-                (select count(*) from participants m where m.conversation_id = p.conversation_id) as member_count,
-                ${messageColumns(direct, 'newest', 'newest_')}
-           from participants p
-           join conversations c on c.id = p.conversation_id
-           ${NEWEST_OF(direct, 'p.conversation_id')}
-          where ${where}
-          order by p.conversation_last_message_at desc, p.conversation_id desc
-          limit ?
-       ) page on true
-      where u.id = ?`,
+  params.push(query.limit);
+  const rows = await direct.query<InboxColumns>(
+    `select ${conversationColumns(direct)}, p.role, ${UNREAD_OF_P} as unread, ${NAMED_MEMBERS_OF(direct, 'p.conversation_id', query.firstMembers)} as named_members,
+            (select count(*) from participants m where m.conversation_id = p.conversation_id) as member_count,
+            ${messageColumns(direct, 'newest', 'newest_')}
+       from participants p
+       join conversations c on c.id = p.conversation_id
+       ${NEWEST_OF(direct, 'p.conversation_id')}
+      where ${where}
+      order by p.conversation_last_message_at desc, p.conversation_id desc
+      limit ?`,
     params,
   );
-  const [first] = rows;
-  return {
-    caller: first ? callerRow(first) : null,
-    rows: rows
-      .filter(isInboxRow)
-      .map((row) => ({
-        conversation: conversationRow(row),
-        myRole: row.role,
-        lastMessage: newestMessage(row),
-        unreadCount: Number(row.unread),
-        namedMembers: namedMembers(row.id, row.named_members),
-        memberCount: Number(row.member_count),
-      }))
-      .sort(inInboxOrder),
-  };
+  return rows.map((row) => ({
+    conversation: conversationRow(row),
+    myRole: row.role,
+    lastMessage: newestMessage(row),
+    unreadCount: Number(row.unread),
+    namedMembers: namedMembers(row.id, row.named_members),
+    memberCount: Number(row.member_count),
+  }));
 }
-
-/** Newest activity first, then the highest id: participants_inbox_idx's order, backwards. */
-const inInboxOrder = (a: InboxRow, b: InboxRow) =>
-  b.conversation.lastMessageAt.getTime() - a.conversation.lastMessageAt.getTime() || b.conversation.id - a.conversation.id;
 
 /**
  * The caller's user: every signed-in call reads it, to check the token is still theirs. A
@@ -205,22 +176,6 @@ const userRow = (columns: UserColumns): UserRow => ({
   role: columns.role,
   tokenVersion: Number(columns.token_version),
 });
-
-/** The caller's user beside another row's columns (`u`'s USER_COLUMNS, each named `caller_…`). */
-const CALLER_COLUMNS = 'u.id as caller_id, u.username as caller_username, u.display_name as caller_display_name, u.role as caller_role, u.token_version as caller_token_version';
-type CallerColumns = { [Column in keyof UserColumns as `caller_${Column}`]: UserColumns[Column] };
-
-const callerRow = (columns: CallerColumns): UserRow =>
-  userRow({
-    id: columns.caller_id,
-    username: columns.caller_username,
-    display_name: columns.caller_display_name,
-    role: columns.caller_role,
-    token_version: columns.caller_token_version,
-  });
-
-/** A left join's row where nothing joined: every column null. */
-type NoColumns<Columns> = { [Column in keyof Columns]: null };
 
 /**
  * My membership of a conversation with the conversation, as findCaller reads it beside
@@ -727,8 +682,6 @@ type InboxColumns = ConversationColumns &
     named_members: string | NamedMember[];
     member_count: number | string;
   };
-
-const isInboxRow = <Row extends InboxColumns | NoColumns<InboxColumns>>(row: Row): row is Row & InboxColumns => row.id != null;
 
 /** The newest message's columns (`messageColumns(direct, 'newest', 'newest_')`), null when there is none. */
 type NewestColumns = { newest_id: number | null } & {

@@ -95,7 +95,7 @@ describe.each(testDialects())('unread counts on %s', (dialect) => {
     expect(Object.fromEntries([...summary].map(([userId, { unreadCount }]) => [userId, unreadCount]))).toEqual(expected);
     for (const user of users) {
       expect((await unreadCountsOf(db.em(), user.id, [id])).get(id)).toBe(expected[user.id]);
-      const [row] = (await inboxPage(db.em(), { userId: user.id, limit: 10, firstMembers: 1 })).rows;
+      const [row] = await inboxPage(db.em(), { userId: user.id, limit: 10, firstMembers: 1 });
       expect(row?.unreadCount).toBe(expected[user.id]);
     }
   });

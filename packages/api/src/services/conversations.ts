@@ -153,29 +153,28 @@ function decodeCursor(cursor: string): { lastMessageAt: Date; conversationId: nu
 }
 
 /**
- * My conversations, newest activity first, one keyset page at a time, with my user as read
- * in the same statement (null: there is no such user, and the page is empty), for the call to
- * check its token against: one statement in plain SQL (@parley/db inboxPage) of index ranges
- * the size of the page, whatever the size of the database or of my inbox.
+ * My conversations, newest activity first, one keyset page at a time: two statements in
+ * plain SQL (@parley/db reads.ts) — the page with each newest message, my unread count and
+ * its first members, then the members each summary names — each reading index ranges the size
+ * of the page, whatever the size of the database or of my inbox.
  */
 export async function listConversations(
-  reader: Pick<Actor, 'em' | 'deps'> & { userId: number },
+  actor: Actor,
   input: { cursor?: string | undefined; limit: number; search?: string | undefined },
-): Promise<{ caller: UserRow | null; items: ConversationSummary[]; nextCursor: string | null }> {
-  const { caller, rows } = await inboxPage(reader.em, {
-    userId: reader.userId,
+): Promise<{ items: ConversationSummary[]; nextCursor: string | null }> {
+  const page = await inboxPage(actor.em, {
+    userId: actor.user.id,
     limit: input.limit + 1,
     after: input.cursor ? decodeCursor(input.cursor) : undefined,
     search: input.search,
     firstMembers: SUMMARY_MEMBERS,
   });
-  const hasMore = rows.length > input.limit;
-  const mine = rows.slice(0, input.limit);
+  const hasMore = page.length > input.limit;
+  const mine = page.slice(0, input.limit);
   const last = mine.at(-1);
-  if (mine.length === 0) return { caller, items: [], nextCursor: null };
-  const online = await reader.deps.presence.onlineAmong([...new Set(mine.flatMap((row) => row.namedMembers.map((member) => member.userId)))]);
+  if (mine.length === 0) return { items: [], nextCursor: null };
+  const online = await actor.deps.presence.onlineAmong([...new Set(mine.flatMap((row) => row.namedMembers.map((member) => member.userId)))]);
   return {
-    caller,
     items: mine.map((row) =>
       conversationSummaryView(
         row.conversation,

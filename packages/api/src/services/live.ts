@@ -3,7 +3,7 @@
  * generator that subscribes to the bus *before* it reads the database, so nothing
  * committed in between can be missed, and that ends when `signal` aborts.
  */
-import { ConversationEventSchema, ParticipantSchema } from '@parley/db';
+import { ConversationEventSchema, findUser, ParticipantSchema } from '@parley/db';
 import type { Actor, ApiDeps } from '../context.ts';
 import { isDatabaseUnavailable } from '../errors.ts';
 import { Mailbox } from '../realtime/mailbox.ts';
@@ -355,8 +355,9 @@ export async function* inboxEvents({ deps, user }: Subscriber, signal: AbortSign
   /** What my inbox is now, as far as lost signals may have changed it: my most recent conversations, and which of the others shown are still mine. */
   const reread = async () => {
     const em = deps.db.em.fork();
-    const recent = await listConversations({ deps, em, userId: user.id }, { limit: INBOX_REFRESH_LIMIT });
-    if (!recent.caller) return null;
+    const me = await findUser(em, user.id);
+    if (!me) return null;
+    const recent = await listConversations({ deps, em, user: me }, { limit: INBOX_REFRESH_LIMIT });
     const recentIds = new Set(recent.items.map((conversation) => conversation.id));
     const others = [...shown.keys()].filter((id) => !recentIds.has(id));
     const stillMine = others.length
