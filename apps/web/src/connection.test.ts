@@ -125,28 +125,30 @@ describe('promptlyClosing', () => {
   // The test's stand-in for the browser's class: only what promptlyClosing uses of it.
   const Socket = promptlyClosing(StuckSocket as unknown as typeof WebSocket);
 
-  it('reports a close the page asked for after CLOSE_WAIT_MS when the browser has not, and never twice', () => {
+  /** A socket the page has just closed, with the close codes its listeners have heard, and the browser's late report. */
+  function closedSocket() {
     vi.useFakeTimers();
     const socket = new Socket('ws://parley.test/trpc');
     const closes: number[] = [];
     socket.addEventListener('close', (event) => closes.push(event.code));
     socket.close();
+    return { closes, browserReports: () => (socket as unknown as StuckSocket).report() };
+  }
+
+  it('reports a close the page asked for after CLOSE_WAIT_MS when the browser has not, and never twice', () => {
+    const { closes, browserReports } = closedSocket();
     vi.advanceTimersByTime(CLOSE_WAIT_MS - 1);
     expect(closes).toEqual([]);
     vi.advanceTimersByTime(1);
     expect(closes).toEqual([1006]);
     // The browser's own report, once the network is back, reaches no one.
-    (socket as unknown as StuckSocket).report();
+    browserReports();
     expect(closes).toEqual([1006]);
   });
 
   it('leaves a close the browser reports in time as it is', () => {
-    vi.useFakeTimers();
-    const socket = new Socket('ws://parley.test/trpc');
-    const closes: number[] = [];
-    socket.addEventListener('close', (event) => closes.push(event.code));
-    socket.close();
-    (socket as unknown as StuckSocket).report();
+    const { closes, browserReports } = closedSocket();
+    browserReports();
     vi.advanceTimersByTime(CLOSE_WAIT_MS * 2);
     expect(closes).toEqual([1000]);
   });
