@@ -27,6 +27,8 @@ interface BoxInPage {
   scrollWidth: number;
   clientWidth: number;
   scrollLeft: number;
+  scrollHeight: number;
+  clientHeight: number;
 }
 interface CellInPage {
   dataset: Record<string, string | undefined>;
@@ -128,6 +130,9 @@ describe('the admin view', () => {
     // The top bar's buttons keep one line each; the name gives way instead.
     const heightOf = async (name: string) => (await admin.locator('.account .button', { hasText: name }).boundingBox())?.height ?? 0;
     expect(await heightOf('Sign out')).toBeLessThanOrEqual((await heightOf('Admin')) + 1);
+    // "Parley Admin" still shows whole, on two lines.
+    const name = admin.getByTestId('current-user');
+    expect(await name.evaluate((box: BoxInPage) => box.scrollWidth <= box.clientWidth && box.scrollHeight <= box.clientHeight)).toBe(true);
     // The instances table is wider than a phone: its box scrolls, and a keyboard can reach it.
     const instances = admin.getByRole('region', { name: /instance/ });
     expect(await instances.evaluate((box: BoxInPage) => box.scrollWidth > box.clientWidth)).toBe(true);
