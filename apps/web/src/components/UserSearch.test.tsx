@@ -1,9 +1,11 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import type { TRPCLink } from '@trpc/client';
-import { observable } from '@trpc/server/observable';
-import { render, screen } from '@testing-library/react';
+import type { TRPCLink, TRPCWebSocketClient } from '@trpc/client';
+import { behaviorSubject, observable } from '@trpc/server/observable';
+import { act, render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
+import { followConnection, type SocketState } from '../connection.ts';
+import { ConnectionContext } from '../hooks.ts';
 import { trpc, type AppRouter, type RouterInputs } from '../trpc.ts';
 import { UserSearch, type FoundUser } from './UserSearch.tsx';
 
@@ -12,7 +14,7 @@ type SearchInput = RouterInputs['users']['search'];
 const person = (id: number, username: string): FoundUser => ({ id, username, displayName: username, online: false });
 
 /** UserSearch against a server that answers every users.search with `answer`, recording what was asked. */
-function renderSearch(answer: FoundUser[], props: { excludeIds?: number[]; notInConversationId?: number }) {
+function renderSearch(answer: FoundUser[], props: { excludeIds?: number[]; notInConversationId?: number }, connection: ReturnType<typeof followConnection> | null = null) {
   const asked: SearchInput[] = [];
   const server: TRPCLink<AppRouter> = () => ({ op }) =>
     observable((observer) => {
@@ -23,11 +25,13 @@ function renderSearch(answer: FoundUser[], props: { excludeIds?: number[]; notIn
   const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } });
   const onPick = vi.fn();
   render(
-    <trpc.Provider client={trpc.createClient({ links: [server] })} queryClient={queryClient}>
-      <QueryClientProvider client={queryClient}>
-        <UserSearch label="Add people" action="Add" onPick={onPick} {...props} />
-      </QueryClientProvider>
-    </trpc.Provider>,
+    <ConnectionContext value={connection}>
+      <trpc.Provider client={trpc.createClient({ links: [server] })} queryClient={queryClient}>
+        <QueryClientProvider client={queryClient}>
+          <UserSearch label="Add people" action="Add" onPick={onPick} {...props} />
+        </QueryClientProvider>
+      </trpc.Provider>
+    </ConnectionContext>,
   );
   return { asked, onPick };
 }
@@ -69,5 +73,21 @@ describe('UserSearch', () => {
 
     expect(await screen.findByText('Nobody found for “e”.')).toBeDefined();
     expect(asked).toEqual([{ query: 'e', limit: 10 }]);
+  });
+
+  it('shows who was online in the answer, and nobody while the connection is down', async () => {
+    const user = userEvent.setup();
+    // The socket's states as the tRPC client reports them, driven by hand.
+    const states = behaviorSubject<ReturnType<TRPCWebSocketClient['connectionState']['get']>>({ type: 'state', state: 'pending', error: null });
+    const report = (state: SocketState) => act(() => states.next({ type: 'state', state, error: null }));
+    renderSearch([{ ...person(3, 'erin'), online: true }, person(4, 'eve')], {}, followConnection(states));
+    await user.type(screen.getByLabelText('Add people'), 'e');
+
+    const erin = await screen.findByRole('button', { name: 'Add erin' });
+    expect(screen.getAllByTestId('online-dot').map((dot) => erin.contains(dot))).toEqual([true]);
+    report('connecting');
+    expect(screen.queryByTestId('online-dot')).toBeNull();
+    report('pending');
+    expect(screen.getAllByTestId('online-dot')).toHaveLength(1);
   });
 });

@@ -1,5 +1,6 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import { describeError } from '../errors.ts';
+import { useLiveStateTrusted } from '../hooks.ts';
 import { trpc, type RouterOutputs } from '../trpc.ts';
 
 export type FoundUser = RouterOutputs['users']['search'][number];
@@ -43,6 +44,8 @@ export function UserSearch({ label, onPick, excludeIds = [], notInConversationId
     { query, limit: 10, ...leftOutByServer },
     { enabled: query !== '', placeholderData: (previous) => previous },
   );
+  // An answer's "online" is as of the answer; while reconnecting nobody shows online anywhere.
+  const presenceTrusted = useLiveStateTrusted();
   const found = search.data ?? [];
   // Still needed: someone picked or added since the answer came is in now.
   const results = found.filter((user) => !excludeIds.includes(user.id));
@@ -89,7 +92,7 @@ export function UserSearch({ label, onPick, excludeIds = [], notInConversationId
                 <button type="button" className="person" disabled={disabled} onClick={() => pick(user)} aria-label={`${action} ${user.displayName}`}>
                   <bdi className="person-name">{user.displayName}</bdi>
                   <span className="muted">@{user.username}</span>
-                  {user.online && <span className="online-dot" title="Online" />}
+                  {presenceTrusted && user.online && <span className="online-dot" title="Online" data-testid="online-dot" />}
                 </button>
               </li>
             ))}
