@@ -66,23 +66,13 @@ export async function createRealtimeBackends(options: RealtimeBackendsOptions): 
 
   if (!redisUrl) {
     const bus = new LocalEventBus({ onListenerError: (error) => logger.error({ error }, 'An event bus listener threw') });
-    const presence = new LocalPresence();
-    const { metrics, liveStats } = liveFigures(options, instanceId, presence, new MemoryLiveStatsStore());
-    return {
+    return assemble(options, instanceId, {
       kind: 'local',
-      instanceId,
       bus,
-      presence,
+      presence: new LocalPresence(),
       rateLimitStore: new MemoryRateLimitStore(),
-      metrics,
-      liveStats,
-      close: async () => {
-        await liveStats.close();
-        metrics.close();
-        await presence.close();
-        await bus.close();
-      },
-    };
+      liveStatsStore: new MemoryLiveStatsStore(),
+    });
   }
 
   if (!/^rediss?:\/\//.test(redisUrl)) {
@@ -115,40 +105,53 @@ export async function createRealtimeBackends(options: RealtimeBackendsOptions): 
     ttlMs: options.presenceTtlMs,
     refreshMs: options.presenceRefreshMs,
   });
-  const { metrics, liveStats } = liveFigures(
-    options,
-    instanceId,
-    presence,
-    new RedisLiveStatsStore({ redis: commands, health, keyPrefix: prefix }),
-  );
   logger.info({ redis: redactRedisUrl(redisUrl), instanceId }, 'Realtime backends: Redis (shared by every instance)');
-  return {
+  return assemble(options, instanceId, {
     kind: 'redis',
-    instanceId,
     bus,
     presence,
     rateLimitStore: new RedisRateLimitStore({ redis: commands, health, keyPrefix: prefix }),
-    metrics,
-    liveStats,
-    close: async () => {
-      // Live figures and presence first: withdrawing them needs the command connection.
-      await liveStats.close();
-      metrics.close();
-      await presence.close();
-      await bus.close();
-      await closeRedis(commands);
-    },
-  };
+    liveStatsStore: new RedisLiveStatsStore({ redis: commands, health, keyPrefix: prefix }),
+    closeConnections: () => closeRedis(commands),
+  });
 }
 
-function liveFigures(options: RealtimeBackendsOptions, instanceId: string, presence: Presence, store: LiveStatsStore) {
+interface BackendParts {
+  kind: RealtimeBackends['kind'];
+  bus: EventBus;
+  presence: Presence;
+  rateLimitStore: RateLimitStore;
+  liveStatsStore: LiveStatsStore;
+  /** Closes what the parts share (Redis' command connection), once they are closed. */
+  closeConnections?: () => Promise<void>;
+}
+
+/** Adds this instance's live figures to the parts, and closes everything in one order for both kinds. */
+function assemble(options: RealtimeBackendsOptions, instanceId: string, parts: BackendParts): RealtimeBackends {
+  const { kind, bus, presence, rateLimitStore, liveStatsStore, closeConnections } = parts;
   const metrics = new InstanceMetrics({ instanceId, localUsers: () => presence.localUserCount() });
   const liveStats = new LiveStatsCollector({
     metrics,
-    store,
+    store: liveStatsStore,
     onlineUsers: () => presence.onlineCount(),
     reportMs: options.liveStatsReportMs,
     ttlMs: options.liveStatsTtlMs,
   });
-  return { metrics, liveStats };
+  return {
+    kind,
+    instanceId,
+    bus,
+    presence,
+    rateLimitStore,
+    metrics,
+    liveStats,
+    close: async () => {
+      // Live figures and presence first: withdrawing them from Redis needs its command connection.
+      await liveStats.close();
+      metrics.close();
+      await presence.close();
+      await bus.close();
+      await closeConnections?.();
+    },
+  };
 }
