@@ -1,15 +1,7 @@
-import type { AppRouter } from '@parley/api';
-import { createTRPCClient, httpLink } from '@trpc/client';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { launchBrowser, screenshot, startApp } from './browser.ts';
-import { DEMO_PASSWORD, signInOnPage } from './people.ts';
-
-async function signIn(browser: Browser, url: string, username: string, path = '/', viewport = { width: 1280, height: 800 }) {
-  const page = await (await browser.newContext({ viewport })).newPage();
-  await signInOnPage(page, url, username, path);
-  return page;
-}
+import { DEMO_PASSWORD, registerElsewhere, signedInPage, signInOnPage } from './people.ts';
 
 /** The figure a tile shows ("1,234" → 1234). */
 async function tileValue(page: Page, testId: string): Promise<number> {
@@ -54,7 +46,7 @@ describe('the admin view', () => {
     const alicePage = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
     const requested: string[] = [];
     alicePage.on('request', (request) => requested.push(new URL(request.url()).pathname));
-    await signInOnPage(alicePage, app.url, 'alice', '/admin');
+    await signInOnPage(alicePage, app.url, 'alice', { path: '/admin' });
     await alicePage.getByTestId('admin-not-allowed').waitFor();
     expect(await alicePage.getByRole('link', { name: 'Admin' }).count()).toBe(0);
     // The statistics view and its chart library are chunks of their own, fetched by admins only.
@@ -62,7 +54,7 @@ describe('the admin view', () => {
     await alicePage.getByRole('link', { name: 'Back to conversations' }).click();
     await alicePage.getByRole('list', { name: 'Conversations' }).waitFor();
 
-    const admin = await signIn(browser, app.url, 'admin');
+    const admin = await signedInPage(browser, app.url, 'admin');
     await admin.getByRole('link', { name: 'Admin' }).click();
     await admin.getByRole('heading', { name: 'Statistics' }).waitFor();
     expect(new URL(admin.url()).pathname).toBe('/admin');
@@ -72,7 +64,7 @@ describe('the admin view', () => {
     await using app = await startApp();
     await using browser = await launchBrowser();
     // Tall enough for the whole view in one screenshot (the view scrolls inside the page).
-    const admin = await signIn(browser, app.url, 'admin', '/admin', { width: 1280, height: 2000 });
+    const admin = await signedInPage(browser, app.url, 'admin', { path: '/admin', viewport: { width: 1280, height: 2000 } });
     await admin.getByRole('heading', { name: 'Usage' }).waitFor();
 
     // The demo seed: 4 users, 4 conversations (2 direct, a group, notes), 354 messages over the last 14 days.
@@ -103,7 +95,7 @@ describe('the admin view', () => {
     await screenshot(admin, 'admin-stats');
 
     // bob signs in on another browser: his socket and presence show up without a reload.
-    const bob = await signIn(browser, app.url, 'bob');
+    const bob = await signedInPage(browser, app.url, 'bob');
     await expect.poll(liveConnections, { timeout: 10_000 }).toBe(2);
     // A socket counts once open; its user once it has signed in on it, a moment later.
     await expect.poll(liveOnline, { timeout: 10_000 }).toBe(2);
@@ -117,7 +109,7 @@ describe('the admin view', () => {
   it('fits a 375 px phone, the wide tables scrolling inside their own box', async () => {
     await using app = await startApp();
     await using browser = await launchBrowser();
-    const admin = await signIn(browser, app.url, 'admin', '/admin', { width: 375, height: 3800 });
+    const admin = await signedInPage(browser, app.url, 'admin', { path: '/admin', viewport: { width: 375, height: 3800 } });
     await admin.getByRole('heading', { name: 'Usage' }).waitFor();
     await admin.getByRole('figure', { name: 'Messages per day' }).locator('canvas').waitFor();
     await admin.getByTestId('live-instance').waitFor();
@@ -145,9 +137,8 @@ describe('the admin view', () => {
   it('on a new install shows zeros and "No messages yet", no empty charts and no NaN', async () => {
     await using app = await startApp({ seedDemo: false, env: { PARLEY_ADMINS: 'root' } });
     await using browser = await launchBrowser();
-    const api = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${app.url}/trpc` })] });
-    await api.auth.register.mutate({ username: 'root', password: DEMO_PASSWORD });
-    const admin = await signIn(browser, app.url, 'root', '/admin', { width: 1280, height: 1600 });
+    await registerElsewhere(app.url, { username: 'root', password: DEMO_PASSWORD });
+    const admin = await signedInPage(browser, app.url, 'root', { path: '/admin', viewport: { width: 1280, height: 1600 } });
     await admin.getByRole('heading', { name: 'Usage' }).waitFor();
 
     expect(await tileValue(admin, 'stat-users-total')).toBe(1);

@@ -1,36 +1,15 @@
-import type { AppRouter } from '@parley/api';
-import { createTRPCClient, httpLink } from '@trpc/client';
 import type { Browser, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { launchBrowser, screenshot, startApp } from './browser.ts';
+import { registerElsewhere, signInOnPage, streamStarted } from './people.ts';
 
 const PASSWORD = 'correct horse battery';
 
-async function register(baseUrl: string, username: string, displayName: string): Promise<void> {
-  const anonymous = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${baseUrl}/trpc` })] });
-  await anonymous.auth.register.mutate({ username, password: PASSWORD, displayName });
-}
-
-/** Resolves when the page's first subscription is running on the server (its "started" frame). */
-function streamStarted(page: Page): Promise<void> {
-  return new Promise((resolve) => {
-    page.on('websocket', (socket) =>
-      socket.on('framereceived', ({ payload }) => {
-        if (typeof payload === 'string' && payload.includes('"type":"started"')) resolve();
-      }),
-    );
-  });
-}
-
-/** A browser context of its own (its own localStorage: its own session), signed in through the form. */
+/** A browser context of its own (its own localStorage: its own session), signed in, its inbox stream running. */
 async function signedIn(browser: Browser, url: string, username: string, width: number) {
-  const context = await browser.newContext({ viewport: { width, height: 760 } });
-  const page = await context.newPage();
+  const page = await (await browser.newContext({ viewport: { width, height: 760 } })).newPage();
   const streaming = streamStarted(page);
-  await page.goto(url);
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await signInOnPage(page, url, username, { password: PASSWORD });
   await page.getByRole('heading', { name: 'Conversations' }).waitFor();
   await streaming;
   return page;
@@ -42,8 +21,8 @@ describe('two people in two browsers', () => {
   it('bob starts a DM from the UI, alice sees it live with an unread badge, they talk both ways, bob sees alice typing', async () => {
     await using app = await startApp({ seedDemo: false });
     await using browser = await launchBrowser();
-    await register(app.url, 'alice', 'Alice');
-    await register(app.url, 'bob', 'Bob');
+    await registerElsewhere(app.url, { username: 'alice', password: PASSWORD, displayName: 'Alice' });
+    await registerElsewhere(app.url, { username: 'bob', password: PASSWORD, displayName: 'Bob' });
     const alice = await signedIn(browser, app.url, 'alice', 1280);
     const bob = await signedIn(browser, app.url, 'bob', 375);
     await alice.getByTestId('inbox-empty').waitFor();

@@ -1,12 +1,7 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { launchBrowser, startApp } from './browser.ts';
-import { dmWithAlice, signInElsewhere, signInOnPage } from './people.ts';
-
-async function signIn(page: Page, url: string, username: string) {
-  await signInOnPage(page, url, username);
-  await page.getByRole('list', { name: 'Conversations' }).waitFor();
-}
+import { dmWithAlice, signInElsewhere, signInToInbox } from './people.ts';
 
 /** Opens a conversation from the inbox and waits for its thread (and so its composer). */
 async function open(page: Page, conversationId: number) {
@@ -20,7 +15,7 @@ describe('drafts, in a real browser', () => {
     await using app = await startApp();
     await using browser = await launchBrowser();
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await signIn(page, app.url, 'alice');
+    await signInToInbox(page, app.url, 'alice');
     const bob = await signInElsewhere(app.url, 'bob');
     const { dm } = await dmWithAlice(bob);
     const { items } = await bob.conversations.list.query({ limit: 20 });
@@ -62,7 +57,7 @@ describe('drafts, in a real browser', () => {
     await page.getByLabel('Username').waitFor();
     expect(new URL(page.url()).pathname).toBe('/');
     expect(await page.evaluate(() => Object.keys(sessionStorage).filter((key) => key.startsWith('parley.draft:')))).toEqual([]);
-    await signIn(page, app.url, 'alice');
+    await signInToInbox(page, app.url, 'alice');
     await open(page, group.id);
     expect(await composer.inputValue()).toBe('');
     await open(page, dm.id);
@@ -74,13 +69,13 @@ describe('drafts, in a real browser', () => {
     await using browser = await launchBrowser();
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const { dm } = await dmWithAlice(await signInElsewhere(app.url, 'bob'));
-    await signIn(page, app.url, 'alice');
+    await signInToInbox(page, app.url, 'alice');
     await open(page, dm.id);
     await page.getByRole('textbox', { name: 'Message' }).fill('Only for alice’s eyes');
 
     // The token goes as a session expiry or another tab's sign-out would take it.
     await page.evaluate(() => localStorage.removeItem('parley.token'));
-    await signIn(page, app.url, 'bob');
+    await signInToInbox(page, app.url, 'bob');
     await open(page, dm.id);
     expect(await page.getByRole('textbox', { name: 'Message' }).inputValue()).toBe('');
   });

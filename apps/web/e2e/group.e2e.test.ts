@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { launchBrowser, screenshot, startApp } from './browser.ts';
-import { DEMO_PASSWORD, signInElsewhere, signInOnPage } from './people.ts';
+import { signedInPage, signInElsewhere, signInOnPage } from './people.ts';
 
 describe('groups, notes and long histories in a real browser', () => {
   it('creates a group from search, reopens the existing notes, and pages a long history up without moving the view', async () => {
@@ -106,11 +106,7 @@ describe('groups, notes and long histories in a real browser', () => {
     expect(await page.getByRole('button', { name: 'Load older messages' }).count()).toBe(0);
 
     // Bob watches the group in his own browser; as a member he is offered no rename or removal.
-    const bobPage = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
-    await bobPage.goto(`${app.url}/c/${groupId}`);
-    await bobPage.getByLabel('Username').fill('bob');
-    await bobPage.getByLabel('Password').fill(DEMO_PASSWORD);
-    await bobPage.getByRole('button', { name: 'Sign in', exact: true }).click();
+    const bobPage = await signedInPage(browser, app.url, 'bob', { path: `/c/${groupId}` });
     await bobPage.getByRole('heading', { level: 2, name: 'Book club' }).waitFor();
     await bobPage.getByRole('button', { name: 'Details' }).click();
     await bobPage.getByRole('list', { name: 'Members' }).waitFor();
@@ -190,8 +186,7 @@ describe('groups, notes and long histories in a real browser', () => {
     await alice.conversations.addParticipants.mutate({ id: group.id, userIds: [idOf('carol')] });
 
     // Carol opens it after coming back: her old removal is in the log after the newest message.
-    const carol = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
-    await signInOnPage(carol, app.url, 'carol', `/c/${group.id}`);
+    const carol = await signedInPage(browser, app.url, 'carol', { path: `/c/${group.id}` });
     const carolMessages = carol.getByRole('list', { name: 'Messages' });
     await carolMessages.getByText('first message').waitFor();
     await carol.getByRole('textbox', { name: 'Message' }).waitFor();
@@ -200,8 +195,7 @@ describe('groups, notes and long histories in a real browser', () => {
     expect(await carol.getByText('You are no longer a member').count()).toBe(0);
 
     // Bob leaves (back to his inbox), is added back, and opens the group from his inbox.
-    const bob = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
-    await signInOnPage(bob, app.url, 'bob', `/c/${group.id}`);
+    const bob = await signedInPage(browser, app.url, 'bob', { path: `/c/${group.id}` });
     await bob.getByRole('list', { name: 'Messages' }).getByText('welcome back, Carol').waitFor();
     await bob.getByRole('button', { name: 'Details' }).click();
     await bob.getByRole('button', { name: 'Leave group' }).click();
@@ -256,7 +250,7 @@ describe('groups, notes and long histories in a real browser', () => {
         if (typeof payload === 'string' && payload.includes('"conversation.renamed"')) renamesStreamed += 1;
       }),
     );
-    await signInOnPage(page, app.url, 'alice', `/c/${group.id}`);
+    await signInOnPage(page, app.url, 'alice', { path: `/c/${group.id}` });
     const notices = page.getByRole('list', { name: 'Messages' }).getByTestId('notice');
     await expect.poll(() => notices.count()).toBe(100);
     // Older pages as the reader scrolls up: the thirty other renames, the message and the group's creation.
@@ -287,7 +281,7 @@ describe('groups, notes and long histories in a real browser', () => {
     await alice.conversations.update.mutate({ id: group.id, title: 'Farewells' });
 
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await signInOnPage(page, app.url, 'alice', `/c/${group.id}`);
+    await signInOnPage(page, app.url, 'alice', { path: `/c/${group.id}` });
     const bobsMessage = page.getByRole('list', { name: 'Messages' }).getByTestId('message').filter({ hasText: 'One love, see you all' });
     const preview = page.getByRole('list', { name: 'Conversations' }).getByRole('listitem', { name: 'Farewells' }).getByTestId('conversation-preview');
     await bobsMessage.waitFor();

@@ -6,11 +6,9 @@
  * Invisible and direction-control characters neither disguise a name, nor reorder anything
  * outside the message that holds them, nor make an empty message.
  */
-import type { AppRouter } from '@parley/api';
-import { createTRPCClient, httpLink } from '@trpc/client';
 import { describe, expect, it } from 'vitest';
 import { launchBrowser, screenshot, startApp } from './browser.ts';
-import { signInOnPage } from './people.ts';
+import { registerElsewhere, signInElsewhere, signInOnPage } from './people.ts';
 
 const NAME = `<img src=x onerror="window.pwned='name'">`;
 const TITLE = `<script>window.pwned='title'</script><b>Bold</b> club`;
@@ -57,11 +55,7 @@ const BIDI_OF = (element: ElementInPage) => ({
 describe('hostile text in a real browser', () => {
   it('shows markup in a message, a display name and a group title as text, and runs none of it', async () => {
     await using app = await startApp();
-    const anonymous = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${app.url}/trpc` })] });
-    const { token } = await anonymous.auth.register.mutate({ username: 'mallory', password: 'mallory password', displayName: NAME });
-    const mallory = createTRPCClient<AppRouter>({
-      links: [httpLink({ url: `${app.url}/trpc`, headers: { Authorization: `Bearer ${token}` } })],
-    });
+    const { api: mallory } = await registerElsewhere(app.url, { username: 'mallory', password: 'mallory password', displayName: NAME });
     const alice = (await mallory.users.search.query({ query: 'alice' })).find((user) => user.username === 'alice');
     if (!alice) throw new Error('the demo seed has alice');
     const group = await mallory.conversations.create.mutate({ kind: 'group', title: TITLE, participantIds: [alice.id] });
@@ -117,11 +111,7 @@ describe('hostile text in a real browser', () => {
     await page.close();
 
     // Erin writes to alice: an override she never closes, then Arabic.
-    const anonymous = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${app.url}/trpc` })] });
-    const { token } = await anonymous.auth.login.mutate({ username: 'erin', password: 'erin password' });
-    const erin = createTRPCClient<AppRouter>({
-      links: [httpLink({ url: `${app.url}/trpc`, headers: { Authorization: `Bearer ${token}` } })],
-    });
+    const erin = await signInElsewhere(app.url, 'erin', 'erin password');
     const alice = (await erin.users.search.query({ query: 'alice' })).find((user) => user.username === 'alice');
     if (!alice) throw new Error('the demo seed has alice');
     const dm = await erin.conversations.create.mutate({ kind: 'direct', participantIds: [alice.id] });

@@ -1,16 +1,9 @@
-import type { AppRouter } from '@parley/api';
-import { createTRPCClient, httpLink } from '@trpc/client';
 import { describe, expect, it } from 'vitest';
 import { launchBrowser, startApp } from './browser.ts';
+import { registerElsewhere, signInOnPage } from './people.ts';
 
 const PASSWORD = 'correct horse battery';
-
-async function register(baseUrl: string, username: string) {
-  const anonymous = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${baseUrl}/trpc` })] });
-  const { token, user } = await anonymous.auth.register.mutate({ username, password: PASSWORD });
-  const client = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${baseUrl}/trpc`, headers: { Authorization: `Bearer ${token}` } })] });
-  return { client, user };
-}
+const register = (baseUrl: string, username: string) => registerElsewhere(baseUrl, { username, password: PASSWORD });
 
 describe('a long inbox in a real browser', () => {
   it('loads the next page as the reader scrolls to the end, without a click', async () => {
@@ -22,14 +15,11 @@ describe('a long inbox in a real browser', () => {
     const friends = [await register(app.url, 'friend1'), await register(app.url, 'friend2')];
     for (let i = 1; i <= 25; i++) {
       const friend = friends[i % 2] ?? friends[0];
-      await friend?.client.conversations.create.mutate({ kind: 'group', title: `Group ${i}`, participantIds: [alice.user.id] });
+      await friend?.api.conversations.create.mutate({ kind: 'group', title: `Group ${i}`, participantIds: [alice.user.id] });
     }
 
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(app.url);
-    await page.getByLabel('Username').fill('alice');
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await signInOnPage(page, app.url, 'alice', { password: PASSWORD });
     const rows = page.getByRole('list', { name: 'Conversations' }).getByTestId('conversation-item');
     await rows.first().waitFor();
     expect(await rows.count()).toBe(20);

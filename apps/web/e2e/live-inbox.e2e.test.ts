@@ -2,18 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { holdableNetwork, launchBrowser, screenshot, startApp } from './browser.ts';
-import { dmWithAlice, signInElsewhere, signInOnPage } from './people.ts';
-
-/** Resolves when the page's inbox stream is running on the server (its "started" frame arrives). */
-function inboxStreamStarted(page: Page): Promise<void> {
-  return new Promise((resolve) => {
-    page.on('websocket', (socket) =>
-      socket.on('framereceived', ({ payload }) => {
-        if (typeof payload === 'string' && payload.includes('"type":"started"')) resolve();
-      }),
-    );
-  });
-}
+import { dmWithAlice, signInElsewhere, signInOnPage, streamStarted } from './people.ts';
 
 async function signInAsAlice(page: Page, url: string) {
   await signInOnPage(page, url, 'alice');
@@ -42,7 +31,7 @@ describe('the inbox, live in a real browser', () => {
     await using app = await startApp();
     await using browser = await launchBrowser();
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    const streaming = inboxStreamStarted(page);
+    const streaming = streamStarted(page);
     const inbox = await signInAsAlice(page, app.url);
     await streaming;
 
@@ -83,7 +72,7 @@ describe('the inbox, live in a real browser', () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     // Alice's network, made controllable: while held, her new sockets hang as on a dead network.
     const network = await holdableNetwork(page);
-    const streaming = inboxStreamStarted(page);
+    const streaming = streamStarted(page);
     const inbox = await signInAsAlice(page, app.url);
     await streaming;
     const reconnecting = page.getByRole('status').filter({ hasText: 'Reconnecting…' });
@@ -113,7 +102,7 @@ describe('the inbox, live in a real browser', () => {
     await using app = await startApp();
     await using browser = await launchBrowser();
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    const streaming = inboxStreamStarted(page);
+    const streaming = streamStarted(page);
     const inbox = await signInAsAlice(page, app.url);
     await streaming;
     const reconnecting = page.getByRole('status').filter({ hasText: 'Reconnecting…' });
@@ -137,7 +126,7 @@ describe('the inbox, live in a real browser', () => {
     await using app = await startApp();
     await using browser = await launchBrowser();
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    const streaming = inboxStreamStarted(page);
+    const streaming = streamStarted(page);
     await signInAsAlice(page, app.url);
     await streaming;
 

@@ -1,14 +1,14 @@
 import type { Browser, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { holdableNetwork, launchBrowser, screenshot, startApp } from './browser.ts';
-import { dmWithAlice, signInElsewhere, signInOnPage } from './people.ts';
+import { dmWithAlice, signedInPage, signInElsewhere, signInToInbox } from './people.ts';
 
 /** Requests that call `procedure`, alone or batched with others (`/trpc/a,b?batch=1`). */
 const callsTo = (procedure: string) => (url: URL) => url.pathname.startsWith('/trpc/') && url.pathname.slice('/trpc/'.length).split(',').includes(procedure);
 
 /** Alice signed in on `page`, her seeded DM with bob open; bob signed in elsewhere (the API over HTTP). */
 async function openDmWithBob(page: Page, url: string) {
-  await signIn(page, url, 'alice');
+  await signInToInbox(page, url, 'alice');
   const bob = await signInElsewhere(url, 'bob');
   const { dm } = await dmWithAlice(bob);
   await page.locator(`[data-conversation-id="${dm.id}"] a`).click();
@@ -23,17 +23,12 @@ async function openDmWithBobInContext(browser: Browser, url: string) {
   return { context, page, ...(await openDmWithBob(page, url)) };
 }
 
-async function signIn(page: Page, url: string, username: string) {
-  await signInOnPage(page, url, username);
-  await page.getByRole('list', { name: 'Conversations' }).waitFor();
-}
-
 describe('a conversation, in a real browser', () => {
   it('opens from the inbox, sends, and shows bob’s new, edited and deleted messages live; at 375 px one pane at a time', async () => {
     await using app = await startApp();
     await using browser = await launchBrowser();
     const page = await browser.newPage({ viewport: { width: 375, height: 740 } });
-    await signIn(page, app.url, 'alice');
+    await signInToInbox(page, app.url, 'alice');
 
     const bob = await signInElsewhere(app.url, 'bob');
     const { dm } = await dmWithAlice(bob);
@@ -104,7 +99,7 @@ describe('a conversation, in a real browser', () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     // Alice's network, made controllable: while held, her new sockets hang as on a dead network.
     const network = await holdableNetwork(page);
-    await signIn(page, app.url, 'alice');
+    await signInToInbox(page, app.url, 'alice');
     const bob = await signInElsewhere(app.url, 'bob');
     const { dm } = await dmWithAlice(bob);
     await page.locator(`[data-conversation-id="${dm.id}"] a`).click();
@@ -250,10 +245,9 @@ describe('a conversation, in a real browser', () => {
     const header = page.locator('.thread-header');
     await expect.poll(() => header.innerText()).toContain('Offline');
 
-    const bobContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    await signIn(await bobContext.newPage(), app.url, 'bob');
+    const bobPage = await signedInPage(browser, app.url, 'bob');
     await expect.poll(() => header.innerText()).toContain('Online');
-    await bobContext.close();
+    await bobPage.context().close();
     await expect.poll(() => header.innerText(), { timeout: 20_000 }).toContain('Offline');
   });
 
@@ -302,7 +296,7 @@ describe('a conversation, in a real browser', () => {
     await using app = await startApp();
     await using browser = await launchBrowser();
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await signIn(page, app.url, 'alice');
+    await signInToInbox(page, app.url, 'alice');
     const bob = await signInElsewhere(app.url, 'bob');
     const { dm } = await dmWithAlice(bob);
     // Alice reads what the seed left, elsewhere; then bob writes 25 messages of three lines.

@@ -1,12 +1,11 @@
 import type { Browser, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { launchBrowser, startApp } from './browser.ts';
-import { dmWithAlice, signInElsewhere, signInOnPage } from './people.ts';
+import { dmWithAlice, signedInPage, signInElsewhere } from './people.ts';
 
 /** A browser context of its own (its own session), signed in with the DM open. */
 async function inTheDm(browser: Browser, url: string, username: string, dmId: number): Promise<Page> {
-  const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
-  await signInOnPage(page, url, username, `/c/${dmId}`);
+  const page = await signedInPage(browser, url, username, { path: `/c/${dmId}` });
   await page.getByRole('list', { name: 'Messages' }).waitFor();
   return page;
 }
