@@ -1,4 +1,4 @@
-import { createContext, use, useEffect, useState, useSyncExternalStore } from 'react';
+import { createContext, use, useCallback, useEffect, useState, useSyncExternalStore } from 'react';
 import type { ConnectionStatus, ConnectionStatusStore } from './connection.ts';
 import type { Outbox } from './outbox.ts';
 import type { Session, SessionState } from './session.ts';
@@ -50,4 +50,25 @@ export function useNow(intervalMs: number): Date {
     return () => clearInterval(timer);
   }, [intervalMs]);
   return now;
+}
+
+/** How long typing in a search box must pause before it is searched for, so each keystroke is not a request. */
+export const SEARCH_DELAY_MS = 200;
+
+/**
+ * A search box: the text as typed, and the query (trimmed) once typing pauses for
+ * SEARCH_DELAY_MS; `clear` empties both at once.
+ */
+export function useSearchBox(): { text: string; setText: (text: string) => void; query: string; clear: () => void } {
+  const [text, setText] = useState('');
+  const [query, setQuery] = useState('');
+  useEffect(() => {
+    const timer = setTimeout(() => setQuery(text.trim()), SEARCH_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [text]);
+  const clear = useCallback(() => {
+    setText('');
+    setQuery('');
+  }, []);
+  return { text, setText, query, clear };
 }

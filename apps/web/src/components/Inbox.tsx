@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { describeError } from '../errors.ts';
 import { formerSenderOf } from '../format.ts';
-import { useNow } from '../hooks.ts';
+import { useNow, useSearchBox } from '../hooks.ts';
 import { inboxItems } from '../inbox-cache.ts';
 import { INBOX_INPUT } from '../live-inbox.ts';
 import { useUserNames } from '../sender-names.ts';
@@ -10,7 +10,6 @@ import { focusIfLost } from '../focus.ts';
 import { ConversationItem } from './ConversationItem.tsx';
 import { NewConversation } from './NewConversation.tsx';
 
-const SEARCH_DELAY_MS = 250;
 const SEARCH_MAX = 64;
 
 /** My conversations, newest activity first, a page at a time, kept live by useLiveInbox. */
@@ -18,12 +17,7 @@ export function Inbox({ me, currentId }: { me: Me; currentId: number | null }) {
   const now = useNow(30_000);
   const [starting, setStarting] = useState(false);
   const headingRef = useRef<HTMLHeadingElement | null>(null);
-  const [searchText, setSearchText] = useState('');
-  const [search, setSearch] = useState('');
-  useEffect(() => {
-    const timer = setTimeout(() => setSearch(searchText.trim()), SEARCH_DELAY_MS);
-    return () => clearTimeout(timer);
-  }, [searchText]);
+  const { text: searchText, setText: setSearchText, query: search } = useSearchBox();
   // Both kept live by useLiveInbox: the inbox by its events, a search by asking again.
   const conversations = trpc.conversations.list.useInfiniteQuery(
     search ? { ...INBOX_INPUT, search } : INBOX_INPUT,

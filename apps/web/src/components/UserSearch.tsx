@@ -1,12 +1,10 @@
-import { useEffect, useId, useRef, useState } from 'react';
+import { useId, useRef } from 'react';
 import { describeError } from '../errors.ts';
-import { useLiveStateTrusted } from '../hooks.ts';
+import { useLiveStateTrusted, useSearchBox } from '../hooks.ts';
 import { trpc, type RouterOutputs } from '../trpc.ts';
 
 export type FoundUser = RouterOutputs['users']['search'][number];
 
-/** Waits for a pause in typing before searching, so each keystroke is not a request. */
-const SEARCH_DELAY_MS = 200;
 const SEARCH_MAX = 64;
 
 interface UserSearchProps {
@@ -32,12 +30,7 @@ interface UserSearchProps {
 /** Finds people by name or username as you type. */
 export function UserSearch({ label, onPick, excludeIds = [], notInConversationId, action, disabled = false, autoFocus = true }: UserSearchProps) {
   const inputId = useId();
-  const [text, setText] = useState('');
-  const [query, setQuery] = useState('');
-  useEffect(() => {
-    const timer = setTimeout(() => setQuery(text.trim()), SEARCH_DELAY_MS);
-    return () => clearTimeout(timer);
-  }, [text]);
+  const { text, setText, query, clear } = useSearchBox();
 
   const leftOutByServer = notInConversationId !== undefined ? { notInConversationId } : excludeIds.length > 0 ? { excludeIds: [...excludeIds] } : {};
   const search = trpc.users.search.useQuery(
@@ -53,8 +46,7 @@ export function UserSearch({ label, onPick, excludeIds = [], notInConversationId
   // goes back to the search box (the button it was on goes with the results).
   const input = useRef<HTMLInputElement | null>(null);
   const pick = (user: FoundUser) => {
-    setText('');
-    setQuery('');
+    clear();
     onPick(user);
     input.current?.focus();
   };
