@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { launchBrowser, startApp } from './browser.ts';
-import { dmWithAlice, signInElsewhere, signInToInbox } from './people.ts';
+import { DEMO_PASSWORD, dmWithAlice, signInElsewhere, signInToInbox } from './people.ts';
 
 /** Opens a conversation from the inbox and waits for its thread (and so its composer). */
 async function open(page: Page, conversationId: number) {
@@ -78,5 +78,44 @@ describe('drafts, in a real browser', () => {
     await signInToInbox(page, app.url, 'bob');
     await open(page, dm.id);
     expect(await page.getByRole('textbox', { name: 'Message' }).inputValue()).toBe('');
+  });
+
+  it('keeps a message sent as the session ends, and sends it once when alice signs in again', async () => {
+    await using app = await startApp();
+    await using browser = await launchBrowser();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const bob = await signInElsewhere(app.url, 'bob');
+    const { dm } = await dmWithAlice(bob);
+    await signInToInbox(page, app.url, 'alice');
+    await open(page, dm.id);
+
+    // Her send is on its way when a sign-out on another device revokes her token.
+    let letSendsGo: () => void = () => undefined;
+    const sendsHeld = new Promise<void>((resolve) => (letSendsGo = resolve));
+    await page.route(
+      (url) => url.pathname.startsWith('/trpc/') && url.pathname.slice('/trpc/'.length).split(',').includes('messages.send'),
+      async (route) => {
+        await sendsHeld;
+        await route.continue();
+      },
+    );
+    const composer = page.getByRole('textbox', { name: 'Message' });
+    await composer.fill('Sent as my session ended');
+    await composer.press('Enter');
+    await page.getByTestId('pending-message').waitFor();
+    await (await signInElsewhere(app.url, 'alice')).auth.logout.mutate();
+    letSendsGo();
+
+    // The sign-in form says it is kept; signing in again sends it, once, in the DM she had open.
+    await expect.poll(() => page.getByText('Your unsent message goes once you do.').count(), { timeout: 15_000 }).toBe(1);
+    await page.unroute('**');
+    await page.getByLabel('Username').fill('alice');
+    await page.getByLabel('Password').fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.getByRole('list', { name: 'Messages' }).getByText('Sent as my session ended').waitFor();
+    expect(new URL(page.url()).pathname).toBe(`/c/${dm.id}`);
+    const bodies = async () => (await bob.messages.list.query({ conversationId: dm.id, limit: 20 })).items.map((message) => message.body);
+    await expect.poll(async () => (await bodies()).filter((body) => body === 'Sent as my session ended').length).toBe(1);
+    await expect.poll(() => page.getByTestId('pending-message').count()).toBe(0);
   });
 });

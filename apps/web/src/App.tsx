@@ -9,7 +9,7 @@ import { describeError, isUnauthorized } from './errors.ts';
 import { ConnectionContext, SessionContext, useSession } from './hooks.ts';
 import { createQueryClient } from './query-client.ts';
 import { navigate } from './router.ts';
-import { SESSION_EXPIRED_NOTICE, type Session } from './session.ts';
+import { userIdOf, type Session } from './session.ts';
 import { trpc } from './trpc.ts';
 
 export function App({ session }: { session: Session }) {
@@ -23,12 +23,20 @@ export function App({ session }: { session: Session }) {
   // Only a session that ended by itself keeps its page, for its user to sign in again to.
   useEffect(() => {
     let token = session.getState().token;
+    let pageKeptFor: number | null = null;
     return session.subscribe(() => {
-      const { token: next, notice } = session.getState();
+      const { token: next, expired } = session.getState();
       if (next === token) return;
+      const previous = token;
       token = next;
       queryClient.clear();
-      if (!next && notice !== SESSION_EXPIRED_NOTICE) navigate('/', { replace: true });
+      if (!next) {
+        pageKeptFor = expired && previous ? userIdOf(previous) : null;
+        if (pageKeptFor === null) navigate('/', { replace: true });
+      } else {
+        if (pageKeptFor !== null && userIdOf(next) !== pageKeptFor) navigate('/', { replace: true });
+        pageKeptFor = null;
+      }
     });
   }, [session, queryClient]);
 

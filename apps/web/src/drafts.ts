@@ -36,7 +36,8 @@ interface StoredDraft {
   savedAt: number;
 }
 
-const storageKey = ({ userId, conversationId }: DraftKey) => `${DRAFT_PREFIX}${userId}:${conversationId}`;
+const userPrefix = (userId: number) => `${DRAFT_PREFIX}${userId}:`;
+const storageKey = ({ userId, conversationId }: DraftKey) => `${userPrefix(userId)}${conversationId}`;
 
 /** `now` is injectable so tests can order drafts without waiting between writes. */
 export function createDraftStore(storage: Storage | null, limits: DraftLimits, now: () => number = Date.now): DraftStore {
@@ -73,9 +74,9 @@ export function createDraftStore(storage: Storage | null, limits: DraftLimits, n
   };
 }
 
-/** Removes every draft in `storage` (all users), e.g. when this tab signs out. */
-export function clearDrafts(storage: Storage | null): void {
-  removeKeysWithPrefix(storage, DRAFT_PREFIX);
+/** Removes the drafts in `storage`: every user's (this tab signs out), or all but `keptUserId`'s. */
+export function clearDrafts(storage: Storage | null, keptUserId: number | null = null): void {
+  removeKeysWithPrefix(storage, DRAFT_PREFIX, (key) => keptUserId !== null && key.startsWith(userPrefix(keptUserId)));
 }
 
 function dropOldest(storage: Storage, maxDrafts: number): void {

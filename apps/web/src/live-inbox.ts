@@ -5,7 +5,6 @@ import { reconnectDelayMs } from './connection.ts';
 import { isUnauthorized } from './errors.ts';
 import { useSession } from './hooks.ts';
 import { applyInboxEvent, titleWithUnread, withPresenceOf } from './inbox-cache.ts';
-import { SESSION_EXPIRED_NOTICE } from './session.ts';
 import { trpc, type ConversationDetail, type InboxPage } from './trpc.ts';
 
 /** The inbox's conversations.list input: the cache entry live events are applied to. */
@@ -73,7 +72,7 @@ export function useLiveInbox(): void {
     onError: (error) => {
       // A dead token (signed out elsewhere) ends the session, as it does for any call.
       if (isUnauthorized(error)) {
-        if (session.getState().token) session.end(SESSION_EXPIRED_NOTICE);
+        if (session.getState().token) session.expire();
         return;
       }
       // Anything else (e.g. the database briefly down) ended the stream: start it again later.

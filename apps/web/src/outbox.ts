@@ -75,7 +75,7 @@ export class Outbox {
   constructor(sendMessage: SendMessage, storage: Storage | null, userId: number) {
     this.#sendMessage = sendMessage;
     this.#storage = storage;
-    this.#storageKey = `${OUTBOX_PREFIX}${userId}`;
+    this.#storageKey = outboxKey(userId);
   }
 
   /**
@@ -251,13 +251,24 @@ export class Outbox {
   }
 
   #restore(): Kept[] {
-    try {
-      const value: unknown = JSON.parse(this.#storage?.getItem(this.#storageKey) ?? '[]');
-      return Array.isArray(value) ? value.filter(isKept) : [];
-    } catch {
-      return [];
-    }
+    return readKept(this.#storage, this.#storageKey);
   }
+}
+
+const outboxKey = (userId: number) => `${OUTBOX_PREFIX}${userId}`;
+
+function readKept(storage: Storage | null, key: string): Kept[] {
+  try {
+    const value: unknown = JSON.parse(storage?.getItem(key) ?? '[]');
+    return Array.isArray(value) ? value.filter(isKept) : [];
+  } catch {
+    return [];
+  }
+}
+
+/** How many of `userId`'s messages this tab keeps unsent (sent when their outbox next starts). */
+export function keptSendCount(storage: Storage | null, userId: number): number {
+  return readKept(storage, outboxKey(userId)).length;
 }
 
 /** A failed send that goes again by itself: every later one waits for it, to keep the order. */
@@ -298,7 +309,7 @@ const isKept = (item: unknown): item is Kept =>
   'body' in item &&
   typeof item.body === 'string';
 
-/** Removes every kept outbox of this tab (all users), as on sign-out. */
-export function clearOutboxes(storage: Storage | null): void {
-  removeKeysWithPrefix(storage, OUTBOX_PREFIX);
+/** Removes the kept outboxes of this tab: every user's (sign-out), or all but `keptUserId`'s. */
+export function clearOutboxes(storage: Storage | null, keptUserId: number | null = null): void {
+  removeKeysWithPrefix(storage, OUTBOX_PREFIX, (key) => keptUserId !== null && key === outboxKey(keptUserId));
 }

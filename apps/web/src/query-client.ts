@@ -1,6 +1,6 @@
 import { MutationCache, QueryCache, QueryClient } from '@tanstack/react-query';
 import { isUnauthorized } from './errors.ts';
-import { SESSION_EXPIRED_NOTICE, type Session } from './session.ts';
+import type { Session } from './session.ts';
 import { isApiError } from './trpc.ts';
 
 /** Retrying cannot fix a request the server rejected as the client's fault (4xx). */
@@ -13,7 +13,7 @@ const MAX_RETRIES = 2;
 export function createQueryClient(session: Session): QueryClient {
   const onError = (error: unknown) => {
     if (isApiError(error) && isUnauthorized(error) && session.getState().token) {
-      session.end(SESSION_EXPIRED_NOTICE);
+      session.expire();
     }
   };
   return new QueryClient({

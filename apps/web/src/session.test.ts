@@ -1,5 +1,30 @@
 import { describe, expect, it } from 'vitest';
-import { createSession, SESSION_EXPIRED_NOTICE, TOKEN_KEY } from './session.ts';
+import { createDraftStore } from './drafts.ts';
+import { Outbox } from './outbox.ts';
+import { createSession, ENDED_KEY, SESSION_EXPIRED_NOTICE, TOKEN_KEY, userIdOf } from './session.ts';
+
+/** A token as the server signs them, for `userId` (its signature is never checked here). */
+const tokenOf = (userId: number) => `eyJhbGciOiJIUzI1NiJ9.${btoa(JSON.stringify({ sub: String(userId), ver: 0 })).replaceAll('=', '')}.signature`;
+
+const drafts = () => createDraftStore(sessionStorage, { maxLength: 4000, maxDrafts: 50 });
+
+/** What `userId` leaves in this tab: a draft in conversation 2 and a message not yet sent in it. */
+function leaveUnsent(userId: number) {
+  drafts().write({ userId, conversationId: 2 }, `half a thought of ${userId}`);
+  const outbox = new Outbox(() => new Promise(() => undefined), sessionStorage, userId);
+  outbox.start();
+  outbox.send(2, `typed before expiry by ${userId}`);
+  outbox.dispose();
+}
+
+/** What this tab still has of `userId`'s: their draft, and the bodies their outbox would send. */
+function unsentOf(userId: number) {
+  const outbox = new Outbox(() => new Promise(() => undefined), sessionStorage, userId);
+  outbox.start();
+  const pending = outbox.pendingIn(2).map((send) => send.body);
+  outbox.dispose();
+  return { draft: drafts().read({ userId, conversationId: 2 }), pending };
+}
 
 describe('session', () => {
   it('keeps the token across a reload and forgets it on sign-out', () => {
@@ -7,10 +32,10 @@ describe('session', () => {
     createSession(localStorage).signIn('token-1');
 
     const afterReload = createSession(localStorage);
-    expect(afterReload.getState()).toEqual({ token: 'token-1', notice: null });
+    expect(afterReload.getState()).toEqual({ token: 'token-1', notice: null, expired: false });
 
-    afterReload.end(SESSION_EXPIRED_NOTICE);
-    expect(afterReload.getState()).toEqual({ token: null, notice: SESSION_EXPIRED_NOTICE });
+    afterReload.expire();
+    expect(afterReload.getState()).toEqual({ token: null, notice: SESSION_EXPIRED_NOTICE, expired: true });
     expect(createSession(localStorage).getState().token).toBeNull();
   });
 
@@ -33,5 +58,57 @@ describe('session', () => {
     const session = createSession(null);
     session.signIn('token-1');
     expect(session.getState().token).toBe('token-1');
+  });
+
+  it('reads whose a token is, and nothing from what is not a token', () => {
+    expect(userIdOf(tokenOf(7))).toBe(7);
+    expect(userIdOf('not a token')).toBeNull();
+    expect(userIdOf(`a.${btoa('{"sub":"0"}')}.c`)).toBeNull();
+  });
+
+  it('keeps what the user had not sent when the session expires, for them alone', () => {
+    localStorage.clear();
+    sessionStorage.clear();
+    const session = createSession(localStorage);
+    session.signIn(tokenOf(7));
+    leaveUnsent(7);
+
+    session.expire();
+    expect(session.getState().notice).toBe(`${SESSION_EXPIRED_NOTICE} Your unsent message goes once you do.`);
+    session.signIn(tokenOf(7));
+    expect(unsentOf(7)).toEqual({ draft: 'half a thought of 7', pending: ['typed before expiry by 7'] });
+
+    // Someone else signing in here after an expiry clears them.
+    session.expire();
+    session.signIn(tokenOf(8));
+    expect(unsentOf(7)).toEqual({ draft: '', pending: [] });
+  });
+
+  it('forgets every unsent text on a sign-out, here or in another tab', () => {
+    localStorage.clear();
+    sessionStorage.clear();
+    const session = createSession(localStorage);
+    session.signIn(tokenOf(7));
+    leaveUnsent(7);
+    session.end();
+    expect(session.getState()).toEqual({ token: null, notice: null, expired: false });
+    expect(unsentOf(7)).toEqual({ draft: '', pending: [] });
+
+    // Another tab: an expiry there keeps them here, a sign-out there does not.
+    const unsubscribe = session.subscribe(() => undefined);
+    const otherTab = (ended: 'expired' | 'signed-out') => {
+      localStorage.setItem(ENDED_KEY, ended);
+      localStorage.removeItem(TOKEN_KEY);
+      window.dispatchEvent(new StorageEvent('storage', { key: TOKEN_KEY, newValue: null }));
+    };
+    session.signIn(tokenOf(7));
+    leaveUnsent(7);
+    otherTab('expired');
+    expect(session.getState().expired).toBe(true);
+    expect(unsentOf(7).pending).toEqual(['typed before expiry by 7']);
+    session.signIn(tokenOf(7));
+    otherTab('signed-out');
+    expect(unsentOf(7)).toEqual({ draft: '', pending: [] });
+    unsubscribe();
   });
 });

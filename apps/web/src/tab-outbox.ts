@@ -1,8 +1,9 @@
 import { useEffect, useRef, useState } from 'react';
-import { useConnectionStatus } from './hooks.ts';
+import { isUnauthorized } from './errors.ts';
+import { useConnectionStatus, useSession } from './hooks.ts';
 import { Outbox } from './outbox.ts';
 import { tabSessionStorage } from './tab-storage.ts';
-import { trpc } from './trpc.ts';
+import { isApiError, trpc } from './trpc.ts';
 
 /** How long a send may wait for its answer before it shows as not sent (and goes again by itself). */
 export const SEND_TIMEOUT_MS = 15_000;
@@ -15,10 +16,16 @@ export const SEND_TIMEOUT_MS = 15_000;
  */
 export function useTabOutbox(userId: number): Outbox {
   const utils = trpc.useUtils();
+  const { session } = useSession();
   const [outbox] = useState(
     () =>
       new Outbox(
-        (input) => utils.client.messages.send.mutate(input, { signal: AbortSignal.timeout(SEND_TIMEOUT_MS) }),
+        (input) =>
+          utils.client.messages.send.mutate(input, { signal: AbortSignal.timeout(SEND_TIMEOUT_MS) }).catch((error: unknown) => {
+            // A dead token ends the session as any call's does; the message stays kept for the user's return.
+            if (isApiError(error) && isUnauthorized(error) && session.getState().token) session.expire();
+            throw error;
+          }),
         tabSessionStorage(),
         userId,
       ),

@@ -24,11 +24,11 @@ export function keysWithPrefix(storage: Storage, prefix: string): string[] {
   return keys;
 }
 
-/** Removes every entry whose key starts with `prefix` (all users'), as on sign-out. */
-export function removeKeysWithPrefix(storage: Storage | null, prefix: string): void {
+/** Removes every entry whose key starts with `prefix` (all users', as on sign-out), but those `kept` (one user's). */
+export function removeKeysWithPrefix(storage: Storage | null, prefix: string, kept: (key: string) => boolean = () => false): void {
   if (!storage) return;
   try {
-    for (const key of keysWithPrefix(storage, prefix)) storage.removeItem(key);
+    for (const key of keysWithPrefix(storage, prefix)) if (!kept(key)) storage.removeItem(key);
   } catch {
     // Storage blocked: nothing was kept.
   }

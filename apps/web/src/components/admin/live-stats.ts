@@ -3,7 +3,6 @@ import { newerLive } from '../../admin-stats.ts';
 import { reconnectDelayMs } from '../../connection.ts';
 import { describeError, isUnauthorized } from '../../errors.ts';
 import { useSession } from '../../hooks.ts';
-import { SESSION_EXPIRED_NOTICE } from '../../session.ts';
 import { trpc, type LiveStats } from '../../trpc.ts';
 import type { LiveStatus } from './LivePanel.tsx';
 
@@ -25,7 +24,7 @@ export function useLiveStats(fromQuery: LiveStats | undefined): { live: LiveStat
     onError: (error) => {
       // A dead token (signed out elsewhere) ends the session, as it does for any call.
       if (isUnauthorized(error)) {
-        if (session.getState().token) session.end(SESSION_EXPIRED_NOTICE);
+        if (session.getState().token) session.expire();
         return;
       }
       const httpStatus = error.data?.httpStatus;
