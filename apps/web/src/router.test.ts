@@ -11,6 +11,12 @@ describe('parseRoute', () => {
     expect(parseRoute('/admin')).toEqual({ name: 'admin' });
     expect(parseRoute('/settings')).toEqual({ name: 'not-found' });
   });
+
+  it('finds nothing past the largest id there can be (2³¹ − 1), as at /c/0, rather than asking the server', () => {
+    expect(parseRoute('/c/2147483647')).toEqual({ name: 'conversation', id: 2147483647 });
+    expect(parseRoute('/c/2147483648')).toEqual({ name: 'not-found' });
+    expect(parseRoute('/c/99999999999')).toEqual({ name: 'not-found' });
+  });
 });
 
 describe('navigate', () => {

@@ -8,12 +8,18 @@ export type Route = { name: 'inbox' } | { name: 'conversation'; id: number } | {
 
 const NAVIGATED = 'parley:navigate';
 
+/** The largest conversation id there can be (a Postgres `integer`). */
+const ID_MAX = 2_147_483_647;
+
 /** What a path shows: `/` the inbox, `/c/:id` a conversation, `/admin` the admin view. */
 export function parseRoute(pathname: string): Route {
   if (pathname === '/' || pathname === '') return { name: 'inbox' };
   if (pathname === '/admin' || pathname === '/admin/') return { name: 'admin' };
   const match = /^\/c\/([1-9][0-9]{0,15})\/?$/.exec(pathname);
-  if (match?.[1]) return { name: 'conversation', id: Number(match[1]) };
+  const id = Number(match?.[1]);
+  // Ids are positive 32-bit integers (the server's rule): any other number is no conversation,
+  // not a request for the server to refuse with its validator's words.
+  if (id >= 1 && id <= ID_MAX) return { name: 'conversation', id };
   return { name: 'not-found' };
 }
 

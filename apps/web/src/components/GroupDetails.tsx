@@ -14,6 +14,7 @@ const TITLE_MAX = 100;
 export function GroupDetails({ conversation, me, onClose }: { conversation: ConversationDetail; me: Me; onClose: () => void }) {
   const utils = trpc.useUtils();
   const titleId = useId();
+  const renameErrorId = useId();
   const [title, setTitle] = useState(conversation.title ?? '');
   // Renamed elsewhere while this is open: the field follows, unless I am editing it (then
   // Rename still offers my name, knowingly).
@@ -68,6 +69,7 @@ export function GroupDetails({ conversation, me, onClose }: { conversation: Conv
   });
   const manage = canManage(conversation.myRole);
   const renameErrors = formErrorsOf(rename.error, ['title'] as const);
+  const renameError = renameErrors.fields.title ?? renameErrors.form;
   const failure = add.error ?? remove.error ?? setRole.error ?? leave.error;
 
   return (
@@ -94,12 +96,18 @@ export function GroupDetails({ conversation, me, onClose }: { conversation: Conv
               maxLength={TITLE_MAX}
               onChange={(event) => setTitle(event.target.value)}
               aria-invalid={Boolean(renameErrors.fields.title) || undefined}
+              // Says why the rename failed, not only that the name is invalid.
+              aria-describedby={renameError ? renameErrorId : undefined}
             />
             <button type="submit" className="button" disabled={rename.isPending || !hasVisibleText(title) || title.trim() === conversation.title}>
               Rename
             </button>
           </div>
-          {(renameErrors.fields.title ?? renameErrors.form) && <p className="field-error">{renameErrors.fields.title ?? renameErrors.form}</p>}
+          {renameError && (
+            <p className="field-error" id={renameErrorId}>
+              {renameError}
+            </p>
+          )}
         </form>
       )}
       <h3 ref={membersHeading} tabIndex={-1}>
@@ -108,16 +116,19 @@ export function GroupDetails({ conversation, me, onClose }: { conversation: Conv
       <ul role="list" aria-label="Members" className="members">
         {conversation.participants.map((participant) => (
           <li key={participant.id} className="member">
-            <span className="person-name">
-              <bdi>{participant.displayName}</bdi>
-              {participant.id === me.id && ' (you)'}
+            {/* The name, cut short if it must, then each action in its own column (styles.css). */}
+            <span className="member-name">
+              <bdi className="member-display-name" title={participant.displayName}>
+                {participant.displayName}
+              </bdi>
+              {participant.id === me.id && <span className="member-tag">(you)</span>}
+              {participant.role !== 'member' && <span className="member-tag muted">{participant.role}</span>}
             </span>
-            {participant.role !== 'member' && <span className="muted">{participant.role}</span>}
             {canSetRole(conversation.myRole, participant.role) && (
               // Not disabled while the change is on its way: that would drop the keyboard's focus.
               <button
                 type="button"
-                className="link-button"
+                className="link-button member-role-action"
                 aria-disabled={setRole.isPending || undefined}
                 onClick={() =>
                   !setRole.isPending && setRole.mutate({ id: conversation.id, userId: participant.id, role: participant.role === 'admin' ? 'member' : 'admin' })
@@ -146,7 +157,7 @@ export function GroupDetails({ conversation, me, onClose }: { conversation: Conv
                     else removeButtons.current.delete(participant.id);
                   }}
                   type="button"
-                  className="link-button"
+                  className="link-button member-remove"
                   onClick={() => setRemoving(participant.id)}
                   aria-label={`Remove ${participant.displayName}`}
                 >

@@ -1,33 +1,56 @@
 import { useId, useState, type KeyboardEvent } from 'react';
 import { hasVisibleText } from '../format.ts';
+import { useConnectionStatus } from '../hooks.ts';
 import { lengthOf } from '../thread-state.ts';
 import { BODY_MAX, BodyCounter, COUNTER_FROM } from './Composer.tsx';
 
 interface MessageEditorProps {
-  initial: string;
+  /** The message's body as stored now; it may change while the editor is open (edited elsewhere). */
+  storedBody: string;
   /** Resolves to an error to show, or null when saved. */
   onSave: (body: string) => Promise<string | null>;
   onCancel: () => void;
 }
 
 /** Edits one of my messages in place: Enter saves, Escape cancels. */
-export function MessageEditor({ initial, onSave, onCancel }: MessageEditorProps) {
-  const [draft, setDraft] = useState(initial);
+export function MessageEditor({ storedBody, onSave, onCancel }: MessageEditorProps) {
+  const [draft, setDraft] = useState(storedBody);
+  // The body my text started from: saving that back unchanged is no edit.
+  const [startedFrom, setStartedFrom] = useState(storedBody);
+  const [seenBody, setSeenBody] = useState(storedBody);
+  const [overtaken, setOvertaken] = useState(false);
   const [saving, setSaving] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const status = useConnectionStatus();
+  // A failure while the connection was away ("Cannot reach Parley") is stale once it is back,
+  // as a failed delete's is (MessageItem).
+  const [failure, setFailure] = useState<{ text: string; whileAway: boolean } | null>(null);
+  const error = failure && !(failure.whileAway && status === 'open') ? failure.text : null;
   const body = draft.trim();
+  // Edited elsewhere while open: untouched text (or text that already says the same, as my own
+  // save coming back does) follows the new body; my changes stay, and Save says what it replaces.
+  if (storedBody !== seenBody) {
+    setSeenBody(storedBody);
+    if (draft === startedFrom || body === storedBody) {
+      setDraft(storedBody);
+      setStartedFrom(storedBody);
+      setOvertaken(false);
+    } else {
+      setOvertaken(true);
+    }
+  }
   // Empty and too long as the server judges them (Composer does the same).
   const length = lengthOf(body);
   const invalid = !hasVisibleText(body) || length > BODY_MAX;
   const counterId = useId();
+  const overtakenId = useId();
 
   const save = async () => {
     if (invalid || saving) return;
-    if (body === initial) return onCancel();
+    if (body === startedFrom) return onCancel();
     setSaving(true);
-    const failure = await onSave(body);
+    const refused = await onSave(body);
     setSaving(false);
-    if (failure) setError(failure);
+    setFailure(refused === null ? null : { text: refused, whileAway: status !== 'open' });
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
@@ -38,11 +61,13 @@ export function MessageEditor({ initial, onSave, onCancel }: MessageEditorProps)
     }
   };
 
+  const describedBy = [length >= COUNTER_FROM && counterId, overtaken && overtakenId].filter(Boolean).join(' ');
+
   return (
     <div className="message-editor">
       <textarea
         aria-label="Edit message"
-        aria-describedby={length >= COUNTER_FROM ? counterId : undefined}
+        aria-describedby={describedBy || undefined}
         aria-invalid={length > BODY_MAX || undefined}
         value={draft}
         autoFocus
@@ -50,6 +75,10 @@ export function MessageEditor({ initial, onSave, onCancel }: MessageEditorProps)
         onKeyDown={onKeyDown}
       />
       <BodyCounter id={counterId} length={length} testId="editor-counter" />
+      {/* Always there, so screen readers hear the notice when it appears. */}
+      <p role="status" id={overtakenId} className="editor-notice">
+        {overtaken && 'This message was edited elsewhere while you were editing. Saving replaces that edit.'}
+      </p>
       {error && (
         <p role="alert" className="inline-error">
           {error}

@@ -73,3 +73,31 @@ describe('MessageItem body', () => {
     expect(preview.querySelector('a')).toBeNull();
   });
 });
+
+describe('MessageItem actions', () => {
+  it('name the message by its first 40 characters, never half of one', () => {
+    // An emoji (two UTF-16 units) and a family (a ZWJ sequence of five code points) across the 40th character.
+    const body = `${'a'.repeat(39)}😀 and more`;
+    const family = `${'b'.repeat(39)}👩‍👩‍👧 and more`;
+    render(
+      <ul>
+        {[body, family].map((text, index) => (
+          <MessageItem
+            key={text}
+            message={{ ...message(alice.id, text), id: index + 1 }}
+            mine
+            senderName={null}
+            delivery={null}
+            canDelete
+            authorName={null}
+            onEdit={vi.fn(() => Promise.resolve(null))}
+            onDelete={vi.fn(() => Promise.resolve(null))}
+          />
+        ))}
+      </ul>,
+    );
+    expect(screen.getByRole('button', { name: `Edit message: ${'a'.repeat(39)}😀` })).toBeDefined();
+    expect(screen.getByRole('button', { name: `Delete message: ${'a'.repeat(39)}😀` })).toBeDefined();
+    expect(screen.getByRole('button', { name: `Edit message: ${'b'.repeat(39)}👩‍👩‍👧` })).toBeDefined();
+  });
+});

@@ -27,6 +27,7 @@ export function NewConversation({ onClose }: { onClose: () => void }) {
   const titleRef = useRef<HTMLInputElement | null>(null);
   const [members, setMembers] = useState<FoundUser[]>([]);
   const titleId = useId();
+  const titleErrorId = useId();
   const utils = trpc.useUtils();
   const create = trpc.conversations.create.useMutation({
     onSuccess: (conversation) => {
@@ -107,8 +108,14 @@ export function NewConversation({ onClose }: { onClose: () => void }) {
               setTitleMissing(false);
             }}
             aria-invalid={Boolean(titleError) || undefined}
+            // Says why it is invalid, not only that it is.
+            aria-describedby={titleError ? titleErrorId : undefined}
           />
-          {titleError && <p className="field-error">{titleError}</p>}
+          {titleError && (
+            <p className="field-error" id={titleErrorId}>
+              {titleError}
+            </p>
+          )}
           {members.length > 0 && (
             <ul role="list" aria-label="Members" className="chips">
               {members.map((member) => (
