@@ -1,7 +1,7 @@
 /**
  * Serves the built web app (apps/web/dist): files with their content types, a long cache
  * for Vite's content-hashed /assets/*, revalidation for everything else, and index.html
- * for any other path so the single-page app can route on the client. Text files go out as
+ * for any other path a browser opens, so the single-page app can route on the client. Text files go out as
  * the Brotli or gzip copy the build wrote beside them (apps/web/precompress.ts) when the
  * browser accepts it: the app's first load is a third of its size on the wire.
  */
@@ -69,10 +69,25 @@ export function createStaticHandler(webRoot: string, logger: Logger) {
       return sendFile(req, res, filePath, stats, cacheControl, logger);
     }
     // A missing asset or file is a real 404: answering with HTML would hide the mistake
-    // behind a "wrong MIME type" error in the browser.
-    if (pathname.startsWith(HASHED_PREFIX) || extname(pathname) !== '') return sendText(res, 404, 'Not found\n');
+    // behind a "wrong MIME type" error in the browser. A page someone opens may still hold a
+    // dot (/c/1.5): it gets the app, which says there is nothing at that address.
+    if (pathname.startsWith(HASHED_PREFIX) || (extname(pathname) !== '' && !acceptsHtml(req.headers.accept))) {
+      return sendText(res, 404, 'Not found\n');
+    }
     return sendFile(req, res, indexFile, index, REVALIDATE, logger);
   };
+}
+
+/**
+ * Whether an Accept header names HTML, as a browser opening a page does. Scripts, images and
+ * fetch() name other types or accept anything: they want the file itself, or a 404.
+ */
+function acceptsHtml(header: string | undefined): boolean {
+  return (header ?? '').split(',').some((range) => {
+    const [type = '', ...params] = range.split(';').map((part) => part.trim().toLowerCase());
+    const weight = params.find((param) => param.startsWith('q='));
+    return type === 'text/html' && (weight === undefined || Number(weight.slice(2)) > 0);
+  });
 }
 
 /** The file a URL path names, or null when it escapes the root or names a hidden file. */

@@ -91,6 +91,34 @@ describe('the web app', () => {
     expect((await fetch(`${t.url}/robots.txt`)).status).toBe(404);
   });
 
+  it('opens the app at an address with a dot, and keeps the 404 for files a page or script asks for', async () => {
+    // What Chromium sends when someone opens or reloads a page.
+    const navigation = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8' };
+    for (const path of ['/c/1.5', '/c/1.5?x=1', '/favicon.ico']) {
+      const page = await rawGet(t.url, path, navigation);
+      expect(page.status, path).toBe(200);
+      expect(page.body.toString(), path).toBe(INDEX_HTML);
+      // The headers index.html has at /: a page, revalidated, never a text 404.
+      const atRoot = await rawGet(t.url, '/', navigation);
+      for (const header of ['content-type', 'cache-control', 'etag', 'content-security-policy']) {
+        expect(page.headers[header], `${path} ${header}`).toBe(atRoot.headers[header]);
+      }
+    }
+    const fileRequests: [string, Record<string, string>][] = [
+      ['/favicon.ico', { accept: 'image/avif,image/webp,image/apng,image/*,*/*;q=0.8' }],
+      ['/robots.txt', { accept: '*/*' }],
+      ['/x.js', { accept: '*/*' }],
+      ['/x.js', {}],
+      ['/c/1.5', { accept: 'text/html;q=0, */*' }],
+      // A missing hashed asset stays a 404 even when opened as a page.
+      ['/assets/index-gone.js', navigation],
+    ];
+    for (const [path, headers] of fileRequests) {
+      const response = await rawGet(t.url, path, headers);
+      expect(response.status, `${path} ${headers.accept ?? '(no Accept)'}`).toBe(404);
+    }
+  });
+
   it('sends the Brotli or gzip copy the browser accepts, and the file itself to one that accepts neither', async () => {
     const vendor = (acceptEncoding?: string) => rawGet(t.url, '/assets/vendor-D4e5.js', acceptEncoding === undefined ? {} : { 'accept-encoding': acceptEncoding });
     const decoded = (response: RawResponse) => {

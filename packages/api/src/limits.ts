@@ -1,6 +1,10 @@
 /** Input limits and rate limits of the API (docs/ARCHITECTURE.md, "Limits"). */
 
 export const INPUT_LIMITS = {
+  /**
+   * The shape of every username, older accounts' included (PARLEY_ADMINS may name them); a new
+   * one also needs a letter or digit (schemas.ts, `username`).
+   */
   usernamePattern: /^[a-z0-9_.-]{3,32}$/,
   passwordMin: 8,
   passwordMax: 128,

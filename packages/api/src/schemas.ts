@@ -2,16 +2,29 @@
 import { z } from 'zod';
 import { INPUT_LIMITS } from './limits.ts';
 
-export const id = z.number().int().positive().max(2 ** 31 - 1);
-export const seq = z.number().int().min(0).max(2 ** 31 - 1);
+// Ids and seqs are int4 columns. Out of range names nothing: said in words, not zod's
+// "Too big: expected number to be <=2147483647".
+const NOT_AN_ID = 'Not a valid id';
+const NOT_A_SEQ = 'Not a valid seq';
+export const id = z.number().int(NOT_AN_ID).positive(NOT_AN_ID).max(2 ** 31 - 1, NOT_AN_ID);
+export const seq = z.number().int(NOT_A_SEQ).min(0, NOT_A_SEQ).max(2 ** 31 - 1, NOT_A_SEQ);
 /** A tracked event id, as tRPC hands it back on reconnect: the seq as a string. */
 export const eventId = z.string().regex(/^\d{1,10}$/, 'An event id is a seq');
 
+const USERNAME_RULE = '3–32 characters: letters, digits, _ . - (at least one letter or digit)';
+
+/**
+ * A username at registration. Punctuation alone ("...", "_-_") reads as a cut-off or loading
+ * name wherever it is shown. Sign-in takes any string (routers/auth.ts), so an account made
+ * before that rule still signs in.
+ */
 export const username = z
   .string()
   .trim()
   .toLowerCase()
-  .regex(INPUT_LIMITS.usernamePattern, '3–32 characters: letters, digits, _ . -');
+  // Aborts on failure, so a name that breaks both rules gets the message once.
+  .regex(INPUT_LIMITS.usernamePattern, { error: USERNAME_RULE, abort: true })
+  .refine((name) => /[a-z0-9]/.test(name), USERNAME_RULE);
 
 export const password = z
   .string()
@@ -109,8 +122,15 @@ export const messageBody = text('A message', INPUT_LIMITS.bodyMax);
 /** The sender's idempotency key for a send. */
 export const clientId = z
   .string()
-  .min(1)
-  .max(INPUT_LIMITS.clientIdMax)
+  .min(1, 'A client id cannot be empty')
+  .max(INPUT_LIMITS.clientIdMax, `At most ${INPUT_LIMITS.clientIdMax} characters`)
   .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only');
 
-export const pageLimit = z.number().int().min(1).max(INPUT_LIMITS.pageMax);
+const PAGE_SIZE = `From 1 to ${INPUT_LIMITS.pageMax} per page`;
+export const pageLimit = z.number().int(PAGE_SIZE).min(1, PAGE_SIZE).max(INPUT_LIMITS.pageMax, PAGE_SIZE);
+
+/**
+ * The people of a new or growing group: as many as the group can hold, said as the service
+ * says it when those already in the group are counted too.
+ */
+export const groupMemberIds = z.array(id).max(INPUT_LIMITS.groupSizeMax, `A group can have at most ${INPUT_LIMITS.groupSizeMax} members`);

@@ -213,11 +213,14 @@ describe.each(testDialects())('conversations on %s', (dialect) => {
       const team = await group([pete, quinn, rosa]);
       await olga.api.conversations.setRole({ id: team.id, userId: pete.id, role: 'admin' });
       await olga.api.conversations.setRole({ id: team.id, userId: quinn.id, role: 'admin' });
+      // One of several admins: the message must not suggest the group has only one.
       await expect(pete.api.conversations.removeParticipant({ id: team.id, userId: quinn.id })).rejects.toMatchObject({
         code: 'FORBIDDEN',
+        message: 'You cannot remove an admin of the group',
       });
       await expect(pete.api.conversations.removeParticipant({ id: team.id, userId: olga.id })).rejects.toMatchObject({
         code: 'FORBIDDEN',
+        message: "You cannot remove the group's owner",
       });
       await pete.api.conversations.removeParticipant({ id: team.id, userId: rosa.id });
       await olga.api.conversations.removeParticipant({ id: team.id, userId: quinn.id });

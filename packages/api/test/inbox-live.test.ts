@@ -421,7 +421,9 @@ describe.each(testDialects())('inbox.onEvent after a bus outage on %s', (dialect
       readsAheadOfIt = queries.count() - 2;
       expect(page.items).toHaveLength(2);
     }
-    expect(readsAheadOfIt).toBeLessThan(users.length / 3);
+    // All thirty repairs are ~two reads each (54-60 ahead of it with them unthrottled); a few
+    // pass it while it runs (2-8 in a quiet hour, up to 15 with the machine under load).
+    expect(readsAheadOfIt).toBeLessThan(users.length);
     // And every stream is repaired: each yields both its conversations as they are.
     await vi.waitFor(() => expect(inboxes.every((inbox) => inbox.events.length >= 2)).toBe(true), WAIT);
     for (const [i, inbox] of inboxes.entries()) {

@@ -3,8 +3,7 @@ export type { TrackedData } from '@trpc/server/unstable-core-do-not-import';
 import { CONVERSATION_KINDS } from '@parley/db';
 import { tracked, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
-import { INPUT_LIMITS } from '../limits.ts';
-import { eventId, id, pageLimit, searchText, seq, title } from '../schemas.ts';
+import { eventId, groupMemberIds, id, pageLimit, searchText, seq, title } from '../schemas.ts';
 import { conversationDetail, createConversation, listConversations } from '../services/conversations.ts';
 import {
   addParticipants,
@@ -22,7 +21,7 @@ export const conversationsRouter = {
     .input(
       z.object({
         kind: z.enum(CONVERSATION_KINDS),
-        participantIds: z.array(id).max(INPUT_LIMITS.groupSizeMax).default([]),
+        participantIds: groupMemberIds.default([]),
         title: title.optional(),
       }),
     )
@@ -35,7 +34,7 @@ export const conversationsRouter = {
   list: protectedProcedure
     .input(
       z.object({
-        cursor: z.string().max(40).nullish(),
+        cursor: z.string().max(40, 'Not a valid cursor').nullish(),
         limit: pageLimit.default(20),
         search: searchText.optional(),
       }),
@@ -57,7 +56,7 @@ export const conversationsRouter = {
     .mutation(({ ctx, input }) => renameConversation(ctx, ctx.membership, input.title)),
 
   addParticipants: memberProcedure
-    .input(z.object({ id, userIds: z.array(id).min(1).max(INPUT_LIMITS.groupSizeMax) }))
+    .input(z.object({ id, userIds: groupMemberIds.min(1, 'Add at least one person') }))
     .mutation(({ ctx, input }) => addParticipants(ctx, ctx.membership, input.userIds)),
 
   removeParticipant: memberProcedure

@@ -5,12 +5,19 @@ import { id, text } from '../schemas.ts';
 import { searchUsers, usersByIds } from '../services/users.ts';
 import { protectedProcedure } from '../trpc.ts';
 
+const RESULTS_PER_SEARCH = `From 1 to ${INPUT_LIMITS.userSearchMax} results`;
+
 export const usersRouter = {
   search: protectedProcedure
     .input(
       z.object({
         query: text('Search text', INPUT_LIMITS.searchMax),
-        limit: z.number().int().min(1).max(INPUT_LIMITS.userSearchMax).default(10),
+        limit: z
+          .number()
+          .int(RESULTS_PER_SEARCH)
+          .min(1, RESULTS_PER_SEARCH)
+          .max(INPUT_LIMITS.userSearchMax, RESULTS_PER_SEARCH)
+          .default(10),
         /** Leaves out this conversation's members (the caller must be one): "Add people" of a group. */
         notInConversationId: id.optional(),
         /** Leaves out these users (those already picked for a new group), so a page is full of others. */

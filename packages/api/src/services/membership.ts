@@ -120,7 +120,9 @@ export function removeParticipant(actor: Actor, membership: MembershipRow, userI
     if (!target) throw new TRPCError({ code: 'NOT_FOUND', message: 'That user is not a member' });
     // Admins manage members; only the owner removes admins; nobody removes the owner.
     if (target.role === 'owner' || (target.role === 'admin' && membership.role !== 'owner')) {
-      throw new TRPCError({ code: 'FORBIDDEN', message: `You cannot remove the group's ${target.role}` });
+      // A group has one owner but may have several admins.
+      const message = target.role === 'owner' ? "You cannot remove the group's owner" : 'You cannot remove an admin of the group';
+      throw new TRPCError({ code: 'FORBIDDEN', message });
     }
     tx.remove(target);
     log.append({ type: 'participant.removed', actorId: actor.user.id, payload: { userId } });
