@@ -9,7 +9,7 @@ import { describeError, isUnauthorized } from './errors.ts';
 import { ConnectionContext, SessionContext, useSession } from './hooks.ts';
 import { createQueryClient } from './query-client.ts';
 import { navigate } from './router.ts';
-import { userIdOf, type Session } from './session.ts';
+import { shouldRenew, userIdOf, type Session } from './session.ts';
 import { trpc } from './trpc.ts';
 
 export function App({ session }: { session: Session }) {
@@ -61,10 +61,22 @@ function SessionGate() {
   return state.token ? <SignedIn key={state.token} /> : <SignIn notice={state.notice} />;
 }
 
-/** Checks the stored token with auth.me before showing anything that needs it. */
+/**
+ * Checks the stored token with auth.me before showing anything that needs it, and swaps it
+ * for a fresh one (auth.renew) once half its life is gone: this component starts afresh with
+ * the new token, which is why it is asked here, as the app opens, and not in the middle of use.
+ */
 function SignedIn() {
-  const { session } = useSession();
+  const { session, state } = useSession();
   const me = trpc.auth.me.useQuery(undefined, { staleTime: Infinity });
+  const renew = trpc.auth.renew.useMutation({ onSuccess: ({ token }) => session.signIn(token) });
+  const { mutate: renewNow } = renew;
+  const checked = me.isSuccess;
+  const { token } = state;
+  useEffect(() => {
+    // A failure other than UNAUTHORIZED (which ends the session) leaves the token as it is, until the next start.
+    if (checked && token !== null && shouldRenew(token, Date.now())) renewNow();
+  }, [checked, token, renewNow]);
 
   if (me.isSuccess) return <Home me={me.data} />;
   // UNAUTHORIZED ends the session (see query-client.ts); the sign-in form takes over.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createDraftStore } from './drafts.ts';
 import { Outbox } from './outbox.ts';
-import { createSession, ENDED_KEY, SESSION_EXPIRED_NOTICE, TOKEN_KEY, userIdOf } from './session.ts';
+import { createSession, ENDED_KEY, SESSION_EXPIRED_NOTICE, shouldRenew, TOKEN_KEY, userIdOf } from './session.ts';
 
 /** A token as the server signs them, for `userId` (its signature is never checked here). */
 const tokenOf = (userId: number) => `eyJhbGciOiJIUzI1NiJ9.${btoa(JSON.stringify({ sub: String(userId), ver: 0 })).replaceAll('=', '')}.signature`;
@@ -58,6 +58,18 @@ describe('session', () => {
     const session = createSession(null);
     session.signIn('token-1');
     expect(session.getState().token).toBe('token-1');
+  });
+
+  it('asks for a fresh token once half of this one’s life is gone, and not for a dead one', () => {
+    // Issued at 1,000 s, expiring at 1,000 s + 30 days (the default TOKEN_TTL).
+    const payload = btoa(JSON.stringify({ sub: '7', iat: 1_000, exp: 1_000 + 30 * 86_400 })).replaceAll('=', '');
+    const token = `eyJhbGciOiJIUzI1NiJ9.${payload}.signature`;
+    const day = 86_400_000;
+    expect(shouldRenew(token, 1_000_000 + 14 * day)).toBe(false);
+    expect(shouldRenew(token, 1_000_000 + 15 * day)).toBe(true);
+    expect(shouldRenew(token, 1_000_000 + 30 * day)).toBe(false);
+    expect(shouldRenew(tokenOf(7), Date.now())).toBe(false);
+    expect(shouldRenew('not a token', Date.now())).toBe(false);
   });
 
   it('reads whose a token is, and nothing from what is not a token', () => {

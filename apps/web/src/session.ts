@@ -106,17 +106,36 @@ function expiredNotice(token: string | null): string {
 }
 
 /**
- * Whose token it is (its `sub`), read without checking it: only to keep that user's unsent
- * texts in this tab. Null for anything unreadable.
+ * What a token says of itself, read without checking it (the server does that): whose it is,
+ * to keep that user's unsent texts in this tab, and its times, to renew it in time. Null for
+ * anything unreadable.
  */
-export function userIdOf(token: string): number | null {
+function claimsOf(token: string): { userId: number; issuedAt: number; expiresAt: number } | null {
   try {
     const payload: unknown = JSON.parse(atob((token.split('.')[1] ?? '').replaceAll('-', '+').replaceAll('_', '/')));
-    const subject = typeof payload === 'object' && payload !== null && 'sub' in payload ? Number(payload.sub) : NaN;
-    return Number.isSafeInteger(subject) && subject > 0 ? subject : null;
+    if (typeof payload !== 'object' || payload === null) return null;
+    const userId = 'sub' in payload ? Number(payload.sub) : NaN;
+    const issuedAt = 'iat' in payload ? Number(payload.iat) * 1000 : NaN;
+    const expiresAt = 'exp' in payload ? Number(payload.exp) * 1000 : NaN;
+    return Number.isSafeInteger(userId) && userId > 0 ? { userId, issuedAt, expiresAt } : null;
   } catch {
     return null;
   }
+}
+
+/** Whose token it is; null for anything unreadable. */
+export function userIdOf(token: string): number | null {
+  return claimsOf(token)?.userId ?? null;
+}
+
+/**
+ * Whether to ask for a fresh token (auth.renew) now: once half of this one's life is gone, so
+ * that anyone who opens Parley at least that often is never signed out by its expiry.
+ */
+export function shouldRenew(token: string, now: number): boolean {
+  const claims = claimsOf(token);
+  if (!claims || !Number.isFinite(claims.issuedAt) || !Number.isFinite(claims.expiresAt)) return false;
+  return now >= claims.issuedAt + (claims.expiresAt - claims.issuedAt) / 2 && now < claims.expiresAt;
 }
 
 const readToken = (storage: Storage | null): string | null => readItem(storage, TOKEN_KEY);

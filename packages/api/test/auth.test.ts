@@ -1,6 +1,7 @@
 import { testDialects, UserSchema } from '@parley/db';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { z, ZodError } from 'zod';
 import type { TestUser } from './harness.ts';
 import { anyNumber, expectFieldError, rejectionOf, useTestApi } from './helpers.ts';
 import { signToken } from '../src/auth/tokens.ts';
@@ -57,6 +58,31 @@ describe.each(testDialects())('auth on %s', (dialect) => {
     }
   });
 
+  it('refuses a new username of punctuation alone, which reads as a cut-off name, yet signs in an account that has one', async () => {
+    const api = getApi();
+    for (const username of ['...', '_-_', '-.-.-']) {
+      const { code, cause } = await rejectionOf(api.anonymous.auth.register({ username, password: PASSWORD }));
+      const fieldErrors: Partial<Record<string, string[]>> = cause instanceof ZodError ? z.flattenError(cause).fieldErrors : {};
+      expect({ username, code, messages: fieldErrors.username }).toEqual({
+        username,
+        code: 'BAD_REQUEST',
+        messages: ['3–32 characters: letters, digits, _ . - (at least one letter or digit)'],
+      });
+    }
+    // One letter among the punctuation is enough.
+    const { user } = await api.anonymous.auth.register({ username: 'a.b', password: PASSWORD });
+    expect(user.username).toBe('a.b');
+
+    // An account made before the rule keeps its name and signs in with it. known's stored
+    // hash, so it has PASSWORD without paying for another hash.
+    const em = api.db.em.fork();
+    const { passwordHash } = await em.findOneOrFail(UserSchema, { username: 'known' }, { populate: ['passwordHash'] });
+    em.create(UserSchema, { username: '_-_', displayName: 'Old timer', passwordHash, role: 'user' });
+    await em.flush();
+    const { token } = await api.anonymous.auth.login({ username: '_-_', password: PASSWORD });
+    await expect(api.as(token).auth.me()).resolves.toMatchObject({ username: '_-_', displayName: 'Old timer' });
+  });
+
   it('requires a password of 8 to 128 characters (both ends are accepted above)', async () => {
     const api = getApi();
     await expectFieldError(api.anonymous.auth.register({ username: 'pw_short', password: 'x'.repeat(7) }), 'password');
@@ -107,6 +133,24 @@ describe.each(testDialects())('auth on %s', (dialect) => {
     const again = await api.anonymous.auth.login({ username: 'known', password: PASSWORD });
     await expect(api.as(again.token).auth.me()).resolves.toMatchObject({ username: 'known' });
     await expect(known.api.auth.me()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+  });
+
+  it('renews a session: a later token for the same user, revoked with the rest by a logout', async () => {
+    const api = getApi();
+    const rena = await api.signUp('rena');
+    const claimsOf = (token: string) => z.object({ sub: z.string(), exp: z.number() }).parse(JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()));
+    // A second later, so the new token's expiry is later too (JWT times are in seconds).
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const renewed = await rena.api.auth.renew();
+    expect(renewed.user).toMatchObject({ id: rena.id, username: 'rena' });
+    expect(claimsOf(renewed.token).sub).toBe(String(rena.id));
+    expect(claimsOf(renewed.token).exp).toBeGreaterThan(claimsOf(rena.token).exp);
+    await expect(api.as(renewed.token).auth.me()).resolves.toEqual(renewed.user);
+
+    await api.as(renewed.token).auth.logout();
+    await expect(api.as(renewed.token).auth.me()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    await expect(rena.api.auth.renew()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    await expect(api.anonymous.auth.renew()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
   });
 
   it('answers UNAUTHORIZED, never a server error, for forged, unsigned, expired and malformed tokens', async () => {

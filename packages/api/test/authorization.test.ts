@@ -58,6 +58,7 @@ const PROCEDURES = {
   'auth.register': { access: 'public', call: (c) => c.auth.register({ username: unique('matrix_new'), password: PASSWORD }) },
   'auth.login': { access: 'public', call: (c) => c.auth.login({ username: 'matrix_login', password: PASSWORD }) },
   'auth.me': { access: 'signedIn', call: (c) => c.auth.me() },
+  'auth.renew': { access: 'signedIn', call: (c) => c.auth.renew() },
   'auth.logout': { access: 'signedIn', call: (c) => c.auth.logout() },
   'users.search': { access: 'signedIn', call: (c) => c.users.search({ query: 'm' }) },
   'users.byIds': { access: 'signedIn', call: (c, t) => c.users.byIds({ ids: [t.memberId] }) },

@@ -29,6 +29,19 @@ describe('AuthForm', () => {
     expect(document.activeElement).toBe(screen.getByLabelText('Username'));
   });
 
+  it('sends a pasted password whole, however long, for the server to judge', async () => {
+    const user = userEvent.setup();
+    const { onSubmit } = renderForm('signUp');
+    const long = 'p'.repeat(129);
+
+    await user.type(screen.getByLabelText('Username'), 'dora');
+    await user.click(screen.getByLabelText('Password'));
+    await user.paste(long);
+    await user.click(screen.getByRole('button', { name: 'Create account' }));
+
+    expect(onSubmit).toHaveBeenCalledWith(expect.objectContaining({ password: long }));
+  });
+
   it('sends what was typed, trimmed, and leaves out an empty display name', async () => {
     const user = userEvent.setup();
     const { onSubmit } = renderForm('signUp');

@@ -9,8 +9,9 @@ export type SignUpValues = RouterInputs['auth']['register'];
 const FIELDS = ['username', 'password', 'displayName'] as const;
 type Field = (typeof FIELDS)[number];
 
-// These mirror the API's limits so a browser cannot type far past them; the server stays the judge.
-const MAX_LENGTH: Record<Field, number> = { username: 32, password: 128, displayName: 64 };
+// No maxLength on the fields: a browser cuts a pasted value silently (129 characters from a
+// password manager made an account its own password could not sign in to); the server's field
+// errors say what is too long.
 
 interface AuthFormProps {
   mode: AuthMode;
@@ -74,7 +75,6 @@ export function AuthForm({ mode, onModeChange, onSubmit, pending, error, notice 
           autoComplete={props.autoComplete}
           autoCapitalize="none"
           spellCheck={false}
-          maxLength={MAX_LENGTH[name]}
           value={props.value}
           onChange={(event) => props.onChange(event.target.value)}
           aria-invalid={message ? true : undefined}
@@ -106,7 +106,7 @@ export function AuthForm({ mode, onModeChange, onSubmit, pending, error, notice 
       {field('username', 'Username', {
         type: 'text',
         autoComplete: 'username',
-        hint: signingUp ? '3–32 characters: letters, digits, _ . -' : undefined,
+        hint: signingUp ? '3–32 characters: letters, digits, _ . - (at least one letter or digit)' : undefined,
         value: username,
         onChange: setUsername,
       })}

@@ -1,7 +1,7 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { displayName, hasNoNul, password, username } from '../schemas.ts';
-import { login, logout, register } from '../services/auth.ts';
+import { login, logout, register, renewSession } from '../services/auth.ts';
 import { meView } from '../views.ts';
 import { protectedProcedure, publicProcedure } from '../trpc.ts';
 
@@ -17,8 +17,8 @@ export const authRouter = {
     // Limits here only bound the work; a wrong value simply fails to sign in.
     .input(
       z.object({
-        username: z.string().trim().toLowerCase().max(64).refine(hasNoNul, 'A username cannot contain NUL characters'),
-        password: z.string().max(1024),
+        username: z.string().trim().toLowerCase().max(64, 'At most 64 characters').refine(hasNoNul, 'A username cannot contain NUL characters'),
+        password: z.string().max(1024, 'At most 1024 characters'),
       }),
     )
     .mutation(async ({ ctx, input }) => {
@@ -31,6 +31,9 @@ export const authRouter = {
     }),
 
   me: protectedProcedure.query(({ ctx }) => meView(ctx.user)),
+
+  /** A new token for my session (the web app asks once half of its token's life is gone). */
+  renew: protectedProcedure.mutation(({ ctx }) => renewSession(ctx)),
 
   logout: protectedProcedure.mutation(async ({ ctx }) => {
     await logout(ctx);

@@ -1,5 +1,5 @@
 /** Accounts and sessions. */
-import { hashPassword, raw, UserSchema, verifyPassword, type EntityManager, type User } from '@parley/db';
+import { hashPassword, raw, UserSchema, verifyPassword, type EntityManager, type User, type UserRow } from '@parley/db';
 import { UniqueConstraintViolationException } from '@parley/db';
 import { TRPCError } from '@trpc/server';
 import { signToken, type TokenConfig } from '../auth/tokens.ts';
@@ -19,7 +19,7 @@ const hashForUnknownUser = () => (unknownUserHash ??= hashPassword('parley: no s
 
 const INVALID_CREDENTIALS = 'Invalid username or password';
 
-async function sessionFor(tokens: TokenConfig, user: User): Promise<Session> {
+async function sessionFor(tokens: TokenConfig, user: User | UserRow): Promise<Session> {
   return { token: await signToken(tokens, { userId: user.id, tokenVersion: user.tokenVersion }), user: meView(user) };
 }
 
@@ -59,6 +59,14 @@ export async function login(
   user.lastSeenAt = new Date();
   await em.flush();
   return sessionFor(tokens, user);
+}
+
+/**
+ * A fresh token for the signed-in user, so a session in use does not end mid-use: the same
+ * tokenVersion, so a logout revokes it with the rest.
+ */
+export function renewSession(actor: Actor): Promise<Session> {
+  return sessionFor(actor.deps.tokens, actor.user);
 }
 
 /** Revokes every token of the user: each carries the old tokenVersion. Open sockets are closed. */
