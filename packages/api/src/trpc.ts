@@ -231,7 +231,7 @@ export const memberProcedure = publicProcedure.use(async function isMember({ ctx
     ? await findCaller(ctx.em, claims.userId, ref.data)
     : { user: await findUser(ctx.em, claims.userId), membership: null };
   const me = signedInUser(claims, user);
-  if (!ref.success) throw new TRPCError({ code: 'BAD_REQUEST', message: 'A conversation id is required', cause: ref.error });
+  if (!ref.success) throw new TRPCError({ code: 'BAD_REQUEST', message: 'A valid conversation id is required', cause: ref.error });
   if (!membership) throw conversationNotFound();
   return next({ ctx: { user: me, membership } });
 });

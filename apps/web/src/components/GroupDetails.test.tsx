@@ -18,7 +18,7 @@ function descriptionOf(field: HTMLElement): string {
 }
 
 describe('GroupDetails rename', () => {
-  it("links the name field to the server's reason it is invalid", async () => {
+  it("links the name field to the server's reason it is invalid, and announces it", async () => {
     const user = userEvent.setup();
     // A server that refuses every rename with a field error on the title.
     const server: TRPCLink<AppRouter> = () => () =>
@@ -55,5 +55,7 @@ describe('GroupDetails rename', () => {
     await screen.findByText('A title cannot contain NUL characters');
     expect(name.getAttribute('aria-invalid')).toBe('true');
     expect(descriptionOf(name)).toBe('A title cannot contain NUL characters');
+    // Announced as it appears: the keyboard is still on Rename, not on the field.
+    expect(screen.getByRole('alert').textContent).toBe('A title cannot contain NUL characters');
   });
 });

@@ -104,7 +104,7 @@ export function GroupDetails({ conversation, me, onClose }: { conversation: Conv
             </button>
           </div>
           {renameError && (
-            <p className="field-error" id={renameErrorId}>
+            <p role="alert" className="field-error" id={renameErrorId}>
               {renameError}
             </p>
           )}
