@@ -1,21 +1,15 @@
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { TRPCClientError, type TRPCLink } from '@trpc/client';
 import { observable } from '@trpc/server/observable';
-import { render, screen } from '@testing-library/react';
+import { screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
 import { participant, summary } from '../test-fixtures.ts';
-import { trpc, type AppRouter } from '../trpc.ts';
+import { descriptionOf, renderWithServer } from '../test-render.tsx';
+import type { AppRouter } from '../trpc.ts';
 import { GroupDetails } from './GroupDetails.tsx';
 
 const alice = { ...participant(1, 'Alice Liddell'), role: 'owner' as const };
 const bob = participant(2, 'Bob Marley');
-
-/** What a field's aria-describedby points at, in words, as a screen reader says it after "invalid". */
-function descriptionOf(field: HTMLElement): string {
-  const ids = field.getAttribute('aria-describedby')?.split(' ') ?? [];
-  return ids.map((id) => document.getElementById(id)?.textContent ?? '').join(' ');
-}
 
 describe('GroupDetails rename', () => {
   it("links the name field to the server's reason it is invalid, and announces it", async () => {
@@ -39,15 +33,9 @@ describe('GroupDetails rename', () => {
           }),
         );
       });
-    const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } });
     const group = summary({ id: 7, kind: 'group', title: 'Tea', myRole: 'owner', participants: [alice, bob] });
-    render(
-      <trpc.Provider client={trpc.createClient({ links: [server] })} queryClient={queryClient}>
-        <QueryClientProvider client={queryClient}>
-          <GroupDetails conversation={group} me={{ id: alice.id, username: alice.username, displayName: alice.displayName, role: 'user' }} onClose={vi.fn()} />
-        </QueryClientProvider>
-      </trpc.Provider>,
-    );
+    const me = { id: alice.id, username: alice.username, displayName: alice.displayName, role: 'user' as const };
+    renderWithServer(<GroupDetails conversation={group} me={me} onClose={vi.fn()} />, server);
     const name = screen.getByLabelText('Group name');
     await user.type(name, ' time');
     await user.click(screen.getByRole('button', { name: 'Rename' }));

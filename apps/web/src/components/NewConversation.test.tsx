@@ -1,17 +1,11 @@
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import type { TRPCLink } from '@trpc/client';
 import { observable } from '@trpc/server/observable';
-import { render, screen } from '@testing-library/react';
+import { screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
-import { trpc, type AppRouter } from '../trpc.ts';
+import { descriptionOf, renderWithServer } from '../test-render.tsx';
+import type { AppRouter } from '../trpc.ts';
 import { NewConversation } from './NewConversation.tsx';
-
-/** What a field's aria-describedby points at, in words, as a screen reader says it after "invalid". */
-function descriptionOf(field: HTMLElement): string {
-  const ids = field.getAttribute('aria-describedby')?.split(' ') ?? [];
-  return ids.map((id) => document.getElementById(id)?.textContent ?? '').join(' ');
-}
 
 describe('NewConversation group form', () => {
   it('links the name field to why it is invalid, and lets go once a name is typed', async () => {
@@ -22,14 +16,7 @@ describe('NewConversation group form', () => {
         observer.next({ result: { type: 'data', data: [{ id: 5, username: 'eve', displayName: 'Eve', online: false }] } });
         observer.complete();
       });
-    const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-    render(
-      <trpc.Provider client={trpc.createClient({ links: [server] })} queryClient={queryClient}>
-        <QueryClientProvider client={queryClient}>
-          <NewConversation onClose={vi.fn()} />
-        </QueryClientProvider>
-      </trpc.Provider>,
-    );
+    renderWithServer(<NewConversation onClose={vi.fn()} />, server);
     await user.click(screen.getByRole('radio', { name: 'Group' }));
     await user.type(screen.getByLabelText('Add people'), 'e');
     await user.click(await screen.findByRole('button', { name: 'Add Eve' }));

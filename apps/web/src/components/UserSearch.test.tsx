@@ -1,12 +1,12 @@
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import type { TRPCLink, TRPCWebSocketClient } from '@trpc/client';
 import { behaviorSubject, observable } from '@trpc/server/observable';
-import { act, render, screen } from '@testing-library/react';
+import { act, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
 import { followConnection, type SocketState } from '../connection.ts';
 import { ConnectionContext } from '../hooks.ts';
-import { trpc, type AppRouter, type RouterInputs } from '../trpc.ts';
+import { renderWithServer } from '../test-render.tsx';
+import type { AppRouter, RouterInputs } from '../trpc.ts';
 import { UserSearch, type FoundUser } from './UserSearch.tsx';
 
 type SearchInput = RouterInputs['users']['search'];
@@ -22,16 +22,12 @@ function renderSearch(answer: FoundUser[], props: { excludeIds?: number[]; notIn
       observer.next({ result: { type: 'data', data: answer } });
       observer.complete();
     });
-  const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } });
   const onPick = vi.fn();
-  render(
+  renderWithServer(
     <ConnectionContext value={connection}>
-      <trpc.Provider client={trpc.createClient({ links: [server] })} queryClient={queryClient}>
-        <QueryClientProvider client={queryClient}>
-          <UserSearch label="Add people" action="Add" onPick={onPick} {...props} />
-        </QueryClientProvider>
-      </trpc.Provider>
+      <UserSearch label="Add people" action="Add" onPick={onPick} {...props} />
     </ConnectionContext>,
+    server,
   );
   return { asked, onPick };
 }
