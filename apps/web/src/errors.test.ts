@@ -4,6 +4,11 @@ import { TRPCClientError } from '@trpc/client';
 import { apiError } from './test-fixtures.ts';
 
 describe('describeSendError', () => {
+  it('says a send refused as not found went while I was not a member, not that the conversation is missing', () => {
+    const refused = apiError('Conversation not found', { code: 'NOT_FOUND', httpStatus: 404, path: 'messages.send', zodError: null, retryAfterMs: null });
+    expect(describeSendError(refused)).toBe('You were not a member of this conversation when you sent it');
+  });
+
   it('says how long to wait when sending too fast', () => {
     const limited = apiError('Too many requests, try again in 4 s', {
       code: 'TOO_MANY_REQUESTS',

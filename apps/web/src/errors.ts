@@ -80,6 +80,8 @@ export function describeSendError(error: ApiError): string {
   if (retryAfterMs !== null && retryAfterMs !== undefined) {
     return `You are sending too fast, try again in ${Math.max(1, Math.ceil(retryAfterMs / 1000))} s`;
   }
+  // Seen in the thread, so I am a member now: I was not when it went (removed as I sent it).
+  if (error.data?.code === 'NOT_FOUND') return 'You were not a member of this conversation when you sent it';
   return describeError(error);
 }
 
