@@ -122,9 +122,13 @@ describe('the admin view', () => {
     // The top bar's buttons keep one line each; the name gives way instead.
     const heightOf = async (name: string) => (await admin.locator('.account .button', { hasText: name }).boundingBox())?.height ?? 0;
     expect(await heightOf('Sign out')).toBeLessThanOrEqual((await heightOf('Admin')) + 1);
-    // "Parley Admin" still shows whole, on two lines.
+    // "Parley Admin" still shows whole, on two lines, and at 320 px (WCAG's reflow width) too.
     const name = admin.getByTestId('current-user');
-    expect(await name.evaluate((box: BoxInPage) => box.scrollWidth <= box.clientWidth && box.scrollHeight <= box.clientHeight)).toBe(true);
+    const nameWhole = () => name.evaluate((box: BoxInPage) => box.scrollWidth <= box.clientWidth && box.scrollHeight <= box.clientHeight);
+    expect(await nameWhole()).toBe(true);
+    await admin.setViewportSize({ width: 320, height: 3800 });
+    expect(await nameWhole()).toBe(true);
+    await admin.setViewportSize({ width: 375, height: 3800 });
     // The instances table is wider than a phone: its box scrolls, and a keyboard can reach it.
     const instances = admin.getByRole('region', { name: /instance/ });
     expect(await instances.evaluate((box: BoxInPage) => box.scrollWidth > box.clientWidth)).toBe(true);
