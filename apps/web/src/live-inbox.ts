@@ -72,7 +72,7 @@ export function useLiveInbox(): void {
     onError: (error) => {
       // A dead token (signed out elsewhere) ends the session, as it does for any call.
       if (isUnauthorized(error)) {
-        if (session.getState().token) session.expire();
+        session.expire();
         return;
       }
       // Anything else (e.g. the database briefly down) ended the stream: start it again later.

@@ -12,9 +12,7 @@ const MAX_RETRIES = 2;
  */
 export function createQueryClient(session: Session): QueryClient {
   const onError = (error: unknown) => {
-    if (isApiError(error) && isUnauthorized(error) && session.getState().token) {
-      session.expire();
-    }
+    if (isApiError(error) && isUnauthorized(error)) session.expire();
   };
   return new QueryClient({
     queryCache: new QueryCache({ onError }),

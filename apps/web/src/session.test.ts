@@ -17,6 +17,16 @@ function leaveUnsent(userId: number) {
   outbox.dispose();
 }
 
+/** A fresh tab's session, `userId` signed in and having left a draft and an unsent message. */
+function signedInWithUnsent(userId: number) {
+  localStorage.clear();
+  sessionStorage.clear();
+  const session = createSession(localStorage);
+  session.signIn(tokenOf(userId));
+  leaveUnsent(userId);
+  return session;
+}
+
 /** What this tab still has of `userId`'s: their draft, and the bodies their outbox would send. */
 function unsentOf(userId: number) {
   const outbox = new Outbox(() => new Promise(() => undefined), sessionStorage, userId);
@@ -79,11 +89,7 @@ describe('session', () => {
   });
 
   it('keeps what the user had not sent when the session expires, for them alone', () => {
-    localStorage.clear();
-    sessionStorage.clear();
-    const session = createSession(localStorage);
-    session.signIn(tokenOf(7));
-    leaveUnsent(7);
+    const session = signedInWithUnsent(7);
 
     session.expire();
     expect(session.getState().notice).toBe(`${SESSION_EXPIRED_NOTICE} Your unsent message goes once you do.`);
@@ -92,16 +98,16 @@ describe('session', () => {
 
     // Someone else signing in here after an expiry clears them.
     session.expire();
+    // Every later call that finds the token dead says so too: nothing changes.
+    const notice = session.getState().notice;
+    session.expire();
+    expect(session.getState()).toEqual({ token: null, notice, expired: true });
     session.signIn(tokenOf(8));
     expect(unsentOf(7)).toEqual({ draft: '', pending: [] });
   });
 
   it('forgets every unsent text on a sign-out, here or in another tab', () => {
-    localStorage.clear();
-    sessionStorage.clear();
-    const session = createSession(localStorage);
-    session.signIn(tokenOf(7));
-    leaveUnsent(7);
+    const session = signedInWithUnsent(7);
     session.end();
     expect(session.getState()).toEqual({ token: null, notice: null, expired: false });
     expect(unsentOf(7)).toEqual({ draft: '', pending: [] });

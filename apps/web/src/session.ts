@@ -26,6 +26,7 @@ export interface Session {
    * The server no longer takes the token (it expired, or a sign-out elsewhere revoked it):
    * forgets it, but keeps this tab's drafts and unsent messages for the same user's return
    * (their outbox sends them once they sign in again; anyone else signing in here clears them).
+   * Nothing when already signed out: every call that finds the token dead may say so.
    */
   expire: () => void;
 }
@@ -83,6 +84,7 @@ export function createSession(storage: Storage | null): Session {
       update({ token: null, notice: notice ?? null, expired: false });
     },
     expire: () => {
+      if (!state.token) return;
       const notice = expiredNotice(state.token);
       writeItem(storage, ENDED_KEY, 'expired');
       writeToken(storage, null);

@@ -23,7 +23,7 @@ export function useTabOutbox(userId: number): Outbox {
         (input) =>
           utils.client.messages.send.mutate(input, { signal: AbortSignal.timeout(SEND_TIMEOUT_MS) }).catch((error: unknown) => {
             // A dead token ends the session as any call's does; the message stays kept for the user's return.
-            if (isApiError(error) && isUnauthorized(error) && session.getState().token) session.expire();
+            if (isApiError(error) && isUnauthorized(error)) session.expire();
             throw error;
           }),
         tabSessionStorage(),

@@ -24,7 +24,7 @@ export function useLiveStats(fromQuery: LiveStats | undefined): { live: LiveStat
     onError: (error) => {
       // A dead token (signed out elsewhere) ends the session, as it does for any call.
       if (isUnauthorized(error)) {
-        if (session.getState().token) session.expire();
+        session.expire();
         return;
       }
       const httpStatus = error.data?.httpStatus;
