@@ -9,18 +9,19 @@ import { describeError, isUnauthorized } from './errors.ts';
 import { ConnectionContext, SessionContext, useSession } from './hooks.ts';
 import { createQueryClient } from './query-client.ts';
 import { navigate } from './router.ts';
-import { shouldRenew, userIdOf, type Session } from './session.ts';
+import { renewalDueAt, sameUser, userIdOf, type Session } from './session.ts';
 import { trpc } from './trpc.ts';
 
 export function App({ session }: { session: Session }) {
   const [queryClient] = useState(() => createQueryClient(session));
-  // One client per session token (its own socket); swapped as the session changes.
+  // One client per signed-in user (its own socket); swapped as the session changes hands.
   const [apiClients] = useState(() => createApiClientSource(session));
   const apiClient = useSyncExternalStore(apiClients.subscribe, apiClients.getClient);
 
   // Whoever signs in or out (this tab or another), nothing cached for the last user survives,
   // and whoever signs in next starts at the inbox, not on the page the last user had open.
-  // Only a session that ended by itself keeps its page, for its user to sign in again to.
+  // Only a session that ended by itself keeps its page, for its user to sign in again to, and
+  // a renewed token (the same user's next one) changes nothing on screen.
   useEffect(() => {
     let token = session.getState().token;
     let pageKeptFor: number | null = null;
@@ -29,6 +30,7 @@ export function App({ session }: { session: Session }) {
       if (next === token) return;
       const previous = token;
       token = next;
+      if (sameUser(previous, next)) return;
       queryClient.clear();
       if (!next) {
         pageKeptFor = expired && previous ? userIdOf(previous) : null;
@@ -57,26 +59,15 @@ export function App({ session }: { session: Session }) {
 
 function SessionGate() {
   const { state } = useSession();
-  // Keyed by token: a new session starts from fresh component state too.
-  return state.token ? <SignedIn key={state.token} /> : <SignIn notice={state.notice} />;
+  // Keyed by user: someone else's session starts from fresh component state; a renewed token keeps it.
+  return state.token ? <SignedIn key={userIdOf(state.token) ?? state.token} /> : <SignIn notice={state.notice} />;
 }
 
-/**
- * Checks the stored token with auth.me before showing anything that needs it, and swaps it
- * for a fresh one (auth.renew) once half its life is gone: this component starts afresh with
- * the new token, which is why it is asked here, as the app opens, and not in the middle of use.
- */
+/** Checks the stored token with auth.me before showing anything that needs it, and keeps it fresh. */
 function SignedIn() {
-  const { session, state } = useSession();
+  const { session } = useSession();
   const me = trpc.auth.me.useQuery(undefined, { staleTime: Infinity });
-  const renew = trpc.auth.renew.useMutation({ onSuccess: ({ token }) => session.signIn(token) });
-  const { mutate: renewNow } = renew;
-  const checked = me.isSuccess;
-  const { token } = state;
-  useEffect(() => {
-    // A failure other than UNAUTHORIZED (which ends the session) leaves the token as it is, until the next start.
-    if (checked && token !== null && shouldRenew(token, Date.now())) renewNow();
-  }, [checked, token, renewNow]);
+  useTokenRenewal(me.isSuccess);
 
   if (me.isSuccess) return <Home me={me.data} />;
   // UNAUTHORIZED ends the session (see query-client.ts); the sign-in form takes over.
@@ -94,4 +85,46 @@ function SignedIn() {
       </div>
     </StatusScreen>
   );
+}
+
+/** Look again at least this often: a sleeping computer's timers may not count the sleep. */
+const RENEWAL_CHECK_MAX_MS = 60 * 60_000;
+/** A renewal that failed (the server away, say) is tried again after this long at the earliest. */
+const RENEWAL_RETRY_MS = 60_000;
+
+/**
+ * Swaps the token for a fresh one (auth.renew) once half its life is gone: as the app opens,
+ * when the page is shown again or the network is back, and on a timer for a tab left open.
+ * The same user's next token keeps everything on screen (see App).
+ */
+function useTokenRenewal(enabled: boolean): void {
+  const { session, state } = useSession();
+  const { mutate: renew } = trpc.auth.renew.useMutation({ onSuccess: ({ token }) => session.signIn(token) });
+  const dueAt = renewalDueAt(state);
+  useEffect(() => {
+    if (!enabled || dueAt === null) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let triedAt = -Infinity;
+    const check = () => {
+      clearTimeout(timer);
+      const now = Date.now();
+      // A renewal that fails other than UNAUTHORIZED (which ends the session, see query-client.ts) is tried again later.
+      if (now >= dueAt && now - triedAt >= RENEWAL_RETRY_MS) {
+        triedAt = now;
+        renew();
+      }
+      timer = setTimeout(check, now >= dueAt ? RENEWAL_RETRY_MS : Math.min(dueAt - now, RENEWAL_CHECK_MAX_MS));
+    };
+    const onShown = () => {
+      if (!document.hidden) check();
+    };
+    check();
+    document.addEventListener('visibilitychange', onShown);
+    window.addEventListener('online', check);
+    return () => {
+      clearTimeout(timer);
+      document.removeEventListener('visibilitychange', onShown);
+      window.removeEventListener('online', check);
+    };
+  }, [enabled, dueAt, renew]);
 }

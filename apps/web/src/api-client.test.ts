@@ -9,13 +9,12 @@ function recordingFactory() {
   const create = (token: string | null): ApiClient => {
     const client = createApiClient(token);
     built.push(client);
-    return {
-      ...client,
-      close: () => {
-        closed.push(token);
-        client.close();
-      },
+    const close = client.close;
+    client.close = () => {
+      closed.push(token);
+      close();
     };
+    return client;
   };
   return { create, built, closed };
 }
@@ -71,5 +70,27 @@ describe('createApiClientSource', () => {
     session.signIn('bob-token');
     expect(notified).toEqual([]);
     second();
+  });
+
+  it('keeps the client of a user whose token is renewed, and its calls carry the new token', () => {
+    const tokenOf = (userId: number, issuedAt: number) =>
+      `eyJhbGciOiJIUzI1NiJ9.${btoa(JSON.stringify({ sub: String(userId), iat: issuedAt })).replaceAll('=', '')}.signature`;
+    const session = createSession(null);
+    const { create, built, closed } = recordingFactory();
+    const source = createApiClientSource(session, create);
+    const unsubscribe = source.subscribe(() => undefined);
+    session.signIn(tokenOf(7, 1));
+    const alice = source.getClient();
+
+    session.signIn(tokenOf(7, 2));
+    expect(source.getClient()).toBe(alice);
+    expect(alice.token).toBe(tokenOf(7, 2));
+
+    // Someone else's token is someone else's client.
+    session.signIn(tokenOf(8, 3));
+    expect(source.getClient()).not.toBe(alice);
+    expect(closed).toEqual([null, tokenOf(7, 1)]);
+    expect(built).toHaveLength(3);
+    unsubscribe();
   });
 });

@@ -2,13 +2,15 @@
  * The tRPC clients: queries and mutations over batched HTTP, subscriptions over one
  * WebSocket per signed-in session.
  *
- * A client belongs to one token. Signing in or out (here or in another tab) closes the old
- * client's socket and builds a new client, so a new user never rides the previous user's
- * socket: the server decides who a socket belongs to once, from its connectionParams.
+ * A client belongs to one signed-in user. Signing in or out (here or in another tab) closes
+ * the old client's socket and builds a new client, so a new user never rides the previous
+ * user's socket: the server decides who a socket belongs to once, from its connectionParams.
+ * The same user's renewed token (auth.renew) goes to the client they have: its calls carry
+ * it at once, and its socket reconnects with it (resuming every stream where it was).
  */
 import { createWSClient, httpBatchLink, splitLink, wsLink, type TRPCWebSocketClient } from '@trpc/client';
 import { followConnection, promptlyClosing, reconnectDelayMs, webSocketUrl, type ConnectionStatusStore } from './connection.ts';
-import type { Session } from './session.ts';
+import { sameUser, type Session } from './session.ts';
 import { trpc } from './trpc.ts';
 
 /** The server's limit of calls per HTTP batch (MAX_BATCH_SIZE in apps/server): more would be refused. */
@@ -19,7 +21,10 @@ const KEEP_ALIVE = { enabled: true, intervalMs: 10_000, pongTimeoutMs: 5_000 } a
 const IDLE_CLOSE_MS = 10_000;
 
 export interface ApiClient {
-  token: string | null;
+  /** The token its calls carry. */
+  readonly token: string | null;
+  /** The same user's next token (a renewal): later calls carry it, and the socket reconnects with it. */
+  renewToken: (token: string) => void;
   trpc: ReturnType<typeof trpc.createClient>;
   /** The socket's state for the UI; null when signed out (no socket then). */
   connection: ConnectionStatusStore | null;
@@ -27,7 +32,8 @@ export interface ApiClient {
   close: () => void;
 }
 
-export function createApiClient(token: string | null): ApiClient {
+export function createApiClient(initialToken: string | null): ApiClient {
+  let token = initialToken;
   const http = httpBatchLink({
     url: '/trpc',
     maxItems: HTTP_BATCH_MAX_ITEMS,
@@ -35,13 +41,13 @@ export function createApiClient(token: string | null): ApiClient {
   });
   if (!token) {
     // Signed out: only auth calls, nothing live, no socket.
-    return { token, trpc: trpc.createClient({ links: [http] }), connection: null, close: () => undefined };
+    return { token, renewToken: () => undefined, trpc: trpc.createClient({ links: [http] }), connection: null, close: () => undefined };
   }
 
   const socket: TRPCWebSocketClient = createWSClient({
     url: () => webSocketUrl(window.location),
     WebSocket: promptlyClosing(WebSocket),
-    connectionParams: () => ({ token }),
+    connectionParams: () => (token === null ? null : { token }),
     retryDelayMs: (attempt) => reconnectDelayMs(attempt),
     keepAlive: KEEP_ALIVE,
     // Lazy: the socket opens with the first subscription, so building a client (React may
@@ -53,7 +59,16 @@ export function createApiClient(token: string | null): ApiClient {
     links: [splitLink({ condition: (op) => op.type === 'subscription', true: wsLink({ client: socket }), false: http })],
   });
   return {
-    token,
+    get token() {
+      return token;
+    },
+    renewToken: (next) => {
+      token = next;
+      // The socket's user was settled by the old token, which the server stops taking at its
+      // expiry; an open socket reconnects now (a socket opening sends the new one anyway).
+      const open = socket.connection;
+      if (open?.state === 'open') open.ws.close();
+    },
     trpc: client,
     connection,
     close: () => {
@@ -70,7 +85,7 @@ export interface ApiClientSource {
 }
 
 /**
- * Keeps one ApiClient per session token. The swap happens in the session's own change
+ * Keeps one ApiClient per signed-in user. The swap happens in the session's own change
  * notification, before React renders anything for the new session, so nothing can
  * subscribe on the old socket in between.
  */
@@ -82,6 +97,7 @@ export function createApiClientSource(session: Session, create: (token: string |
   const followSession = () => {
     const token = session.getState().token;
     if (token === current.token) return;
+    if (token && sameUser(current.token, token)) return current.renewToken(token);
     current.close();
     current = create(token);
     for (const listener of listeners) listener();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createDraftStore } from './drafts.ts';
 import { Outbox } from './outbox.ts';
-import { createSession, ENDED_KEY, SESSION_EXPIRED_NOTICE, shouldRenew, TOKEN_KEY, userIdOf } from './session.ts';
+import { createSession, ENDED_KEY, RECEIVED_AT_KEY, renewalDueAt, sameUser, SESSION_EXPIRED_NOTICE, TOKEN_KEY, userIdOf } from './session.ts';
 
 /** A token as the server signs them, for `userId` (its signature is never checked here). */
 const tokenOf = (userId: number) => `eyJhbGciOiJIUzI1NiJ9.${btoa(JSON.stringify({ sub: String(userId), ver: 0 })).replaceAll('=', '')}.signature`;
@@ -42,11 +42,12 @@ describe('session', () => {
     createSession(localStorage).signIn('token-1');
 
     const afterReload = createSession(localStorage);
-    expect(afterReload.getState()).toEqual({ token: 'token-1', notice: null, expired: false });
+    expect(afterReload.getState()).toEqual({ token: 'token-1', receivedAt: expect.any(Number), notice: null, expired: false });
 
     afterReload.expire();
-    expect(afterReload.getState()).toEqual({ token: null, notice: SESSION_EXPIRED_NOTICE, expired: true });
+    expect(afterReload.getState()).toEqual({ token: null, receivedAt: null, notice: SESSION_EXPIRED_NOTICE, expired: true });
     expect(createSession(localStorage).getState().token).toBeNull();
+    expect(localStorage.getItem(RECEIVED_AT_KEY)).toBeNull();
   });
 
   it('follows a sign-out in another tab', () => {
@@ -70,16 +71,40 @@ describe('session', () => {
     expect(session.getState().token).toBe('token-1');
   });
 
-  it('asks for a fresh token once half of this one’s life is gone, and not for a dead one', () => {
+  it('renews once half of a token’s life is gone, counted from when it arrived here', () => {
     // Issued at 1,000 s, expiring at 1,000 s + 30 days (the default TOKEN_TTL).
     const payload = btoa(JSON.stringify({ sub: '7', iat: 1_000, exp: 1_000 + 30 * 86_400 })).replaceAll('=', '');
     const token = `eyJhbGciOiJIUzI1NiJ9.${payload}.signature`;
     const day = 86_400_000;
-    expect(shouldRenew(token, 1_000_000 + 14 * day)).toBe(false);
-    expect(shouldRenew(token, 1_000_000 + 15 * day)).toBe(true);
-    expect(shouldRenew(token, 1_000_000 + 30 * day)).toBe(false);
-    expect(shouldRenew(tokenOf(7), Date.now())).toBe(false);
-    expect(shouldRenew('not a token', Date.now())).toBe(false);
+    // Arrival unknown (stored before it was recorded): from its issue, on the server's clock.
+    expect(renewalDueAt({ token, receivedAt: null })).toBe(1_000_000 + 15 * day);
+    // A clock 20 days ahead received it "at" day 20: still 15 days later, not at once (and so on, for ever).
+    expect(renewalDueAt({ token, receivedAt: 1_000_000 + 20 * day })).toBe(1_000_000 + 35 * day);
+    // A token that says nothing of its life, or no token.
+    expect(renewalDueAt({ token: tokenOf(7), receivedAt: 5 })).toBeNull();
+    expect(renewalDueAt({ token: 'not a token', receivedAt: 5 })).toBeNull();
+    expect(renewalDueAt({ token: null, receivedAt: null })).toBeNull();
+  });
+
+  it('shares when the token arrived with the other tabs, and tells a renewal from someone else', () => {
+    localStorage.clear();
+    const session = createSession(localStorage);
+    const other = createSession(localStorage);
+    const unsubscribe = other.subscribe(() => undefined);
+    session.signIn(tokenOf(7));
+    const { receivedAt } = session.getState();
+    expect(receivedAt).toBeGreaterThan(0);
+
+    // What the browser does when another tab writes the token.
+    window.dispatchEvent(new StorageEvent('storage', { key: TOKEN_KEY, newValue: tokenOf(7) }));
+    expect(other.getState()).toMatchObject({ token: tokenOf(7), receivedAt });
+    unsubscribe();
+
+    expect(sameUser(tokenOf(7), `${tokenOf(7)}-renewed`)).toBe(true);
+    expect(sameUser(tokenOf(7), tokenOf(8))).toBe(false);
+    expect(sameUser(tokenOf(7), null)).toBe(false);
+    expect(sameUser(null, tokenOf(7))).toBe(false);
+    expect(sameUser('not a token', 'not a token either')).toBe(false);
   });
 
   it('reads whose a token is, and nothing from what is not a token', () => {
@@ -101,7 +126,7 @@ describe('session', () => {
     // Every later call that finds the token dead says so too: nothing changes.
     const notice = session.getState().notice;
     session.expire();
-    expect(session.getState()).toEqual({ token: null, notice, expired: true });
+    expect(session.getState()).toEqual({ token: null, receivedAt: null, notice, expired: true });
     session.signIn(tokenOf(8));
     expect(unsentOf(7)).toEqual({ draft: '', pending: [] });
   });
@@ -109,7 +134,7 @@ describe('session', () => {
   it('forgets every unsent text on a sign-out, here or in another tab', () => {
     const session = signedInWithUnsent(7);
     session.end();
-    expect(session.getState()).toEqual({ token: null, notice: null, expired: false });
+    expect(session.getState()).toEqual({ token: null, receivedAt: null, notice: null, expired: false });
     expect(unsentOf(7)).toEqual({ draft: '', pending: [] });
 
     // Another tab: an expiry there keeps them here, a sign-out there does not.

@@ -9,6 +9,8 @@ import { tabSessionStorage } from './tab-storage.ts';
 
 export interface SessionState {
   token: string | null;
+  /** When this browser received the token (its own clock; null if unknown): renewal counts from here, so a skewed clock cannot make it loop. */
+  receivedAt: number | null;
   /** Why the user is looking at the sign-in form, e.g. after their session expired. */
   notice: string | null;
   /** Signed out because the session ended by itself (expired or revoked), not by a sign-out here. */
@@ -19,6 +21,7 @@ export interface SessionState {
 export interface Session {
   getState: () => SessionState;
   subscribe: (listener: () => void) => () => void;
+  /** A token from the server: a sign-in, or a renewal (the same user's next token, auth.renew). */
   signIn: (token: string) => void;
   /** The user signs out: forgets the token and this tab's unsent texts; `notice` is shown on the sign-in form. */
   end: (notice?: string) => void;
@@ -32,6 +35,8 @@ export interface Session {
 }
 
 export const TOKEN_KEY = 'parley.token';
+/** When this browser received the stored token (epoch ms), shared by its tabs. */
+export const RECEIVED_AT_KEY = 'parley.token-received-at';
 /** How the last session ended ('expired' or 'signed-out'), for the other tabs following it. */
 export const ENDED_KEY = 'parley.session-ended';
 
@@ -39,7 +44,7 @@ export const SESSION_EXPIRED_NOTICE = 'Your session has ended (it expired or you
 
 /** `storage` may be null where storage is unavailable (e.g. blocked): the session then lasts one page load. */
 export function createSession(storage: Storage | null): Session {
-  let state: SessionState = { token: readToken(storage), notice: null, expired: false };
+  let state: SessionState = { ...readStored(storage), notice: null, expired: false };
   const listeners = new Set<() => void>();
 
   /**
@@ -56,11 +61,11 @@ export function createSession(storage: Storage | null): Session {
   // Another tab signed in or out: follow it, so no tab keeps using a dead token.
   const onStorage = (event: StorageEvent) => {
     if (event.key !== TOKEN_KEY && event.key !== null) return;
-    const token = readToken(storage);
-    if (token === state.token) return;
-    if (token) update({ token, notice: null, expired: false });
-    else if (readItem(storage, ENDED_KEY) === 'expired') update({ token: null, notice: expiredNotice(state.token), expired: true });
-    else update({ token: null, notice: null, expired: false });
+    const stored = readStored(storage);
+    if (stored.token === state.token) return;
+    if (stored.token) update({ ...stored, notice: null, expired: false });
+    else if (readItem(storage, ENDED_KEY) === 'expired') update({ ...stored, notice: expiredNotice(state.token), expired: true });
+    else update({ ...stored, notice: null, expired: false });
   };
 
   return {
@@ -74,21 +79,24 @@ export function createSession(storage: Storage | null): Session {
       };
     },
     signIn: (token) => {
-      writeToken(storage, token);
-      update({ token, notice: null, expired: false });
+      const receivedAt = Date.now();
+      // The time first: the other tabs read it as they see the token come.
+      writeItem(storage, RECEIVED_AT_KEY, String(receivedAt));
+      writeItem(storage, TOKEN_KEY, token);
+      update({ token, receivedAt, notice: null, expired: false });
     },
     end: (notice) => {
       // Said first: the other tabs read it as they see the token go.
       writeItem(storage, ENDED_KEY, 'signed-out');
-      writeToken(storage, null);
-      update({ token: null, notice: notice ?? null, expired: false });
+      forgetToken(storage);
+      update({ token: null, receivedAt: null, notice: notice ?? null, expired: false });
     },
     expire: () => {
       if (!state.token) return;
       const notice = expiredNotice(state.token);
       writeItem(storage, ENDED_KEY, 'expired');
-      writeToken(storage, null);
-      update({ token: null, notice, expired: true });
+      forgetToken(storage);
+      update({ token: null, receivedAt: null, notice, expired: true });
     },
   };
 }
@@ -130,20 +138,34 @@ export function userIdOf(token: string): number | null {
   return claimsOf(token)?.userId ?? null;
 }
 
-/**
- * Whether to ask for a fresh token (auth.renew) now: once half of this one's life is gone, so
- * that anyone who opens Parley at least that often is never signed out by its expiry.
- */
-export function shouldRenew(token: string, now: number): boolean {
-  const claims = claimsOf(token);
-  if (!claims || !Number.isFinite(claims.issuedAt) || !Number.isFinite(claims.expiresAt)) return false;
-  return now >= claims.issuedAt + (claims.expiresAt - claims.issuedAt) / 2 && now < claims.expiresAt;
+/** Whether `next` is the same user's next token (a renewal), not someone else's session or none. */
+export function sameUser(previous: string | null, next: string | null): boolean {
+  const user = previous ? userIdOf(previous) : null;
+  return user !== null && next !== null && userIdOf(next) === user;
 }
 
-const readToken = (storage: Storage | null): string | null => readItem(storage, TOKEN_KEY);
+/**
+ * When to ask for a fresh token (auth.renew), on this browser's clock: once half of the
+ * token's life is gone, so that a tab left open, or opened at least that often, is never
+ * signed out by its expiry. Counted from when the token arrived here where that is known
+ * (a clock days off would otherwise ask again for every fresh token), else from when it was
+ * issued. Null when signed out or for a token that says nothing of its life.
+ */
+export function renewalDueAt({ token, receivedAt }: Pick<SessionState, 'token' | 'receivedAt'>): number | null {
+  const claims = token ? claimsOf(token) : null;
+  if (!claims || !Number.isFinite(claims.issuedAt) || !(claims.expiresAt > claims.issuedAt)) return null;
+  return (receivedAt ?? claims.issuedAt) + (claims.expiresAt - claims.issuedAt) / 2;
+}
 
-function writeToken(storage: Storage | null, token: string | null): void {
-  writeItem(storage, TOKEN_KEY, token);
+function readStored(storage: Storage | null): Pick<SessionState, 'token' | 'receivedAt'> {
+  const token = readItem(storage, TOKEN_KEY);
+  const receivedAt = Number(readItem(storage, RECEIVED_AT_KEY));
+  return { token, receivedAt: token && Number.isSafeInteger(receivedAt) && receivedAt > 0 ? receivedAt : null };
+}
+
+function forgetToken(storage: Storage | null): void {
+  writeItem(storage, TOKEN_KEY, null);
+  writeItem(storage, RECEIVED_AT_KEY, null);
 }
 
 function readItem(storage: Storage | null, key: string): string | null {

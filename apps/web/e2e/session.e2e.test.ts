@@ -1,0 +1,52 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { launchBrowser, startApp } from './browser.ts';
+import { dmWithAlice, signInElsewhere, signInToInbox, streamStarted } from './people.ts';
+
+/** The shortest token life the server takes (TOKEN_TTL=60): the tab renews at half of it. */
+const TOKEN_TTL_MS = 60_000;
+
+describe('a session, in a real browser', () => {
+  it('keeps a tab left open signed in past its first token’s expiry: renewed in place, streams and all', { timeout: 150_000 }, async () => {
+    await using app = await startApp({ env: { TOKEN_TTL: String(TOKEN_TTL_MS / 1000) } });
+    await using browser = await launchBrowser();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    let sockets = 0;
+    page.on('websocket', () => sockets++);
+    const streaming = streamStarted(page);
+    await signInToInbox(page, app.url, 'alice');
+    const signedInAt = Date.now();
+    await streaming;
+    let loads = 0;
+    page.on('load', () => loads++);
+    const storedToken = () => page.evaluate(() => localStorage.getItem('parley.token'));
+    const firstToken = await storedToken();
+
+    let bob = await signInElsewhere(app.url, 'bob');
+    const { dm, alice } = await dmWithAlice(bob);
+    const group = await bob.conversations.create.mutate({ kind: 'group', participantIds: [alice.id], title: 'Later' });
+    await page.locator(`[data-conversation-id="${dm.id}"]`).getByRole('link').click();
+    const messages = page.getByRole('list', { name: 'Messages' }).getByTestId('message');
+    await messages.first().waitFor();
+
+    // At half its life the tab swaps the token for a fresh one, and its socket reconnects with it.
+    await expect.poll(storedToken, { timeout: TOKEN_TTL_MS * 0.75 }).not.toBe(firstToken);
+    await expect.poll(() => sockets).toBe(2);
+
+    // Past the first token's expiry, nothing asks alice to sign in again: bob's message arrives
+    // live on the resumed stream, and a conversation she opens now starts a stream of its own.
+    await sleep(Math.max(0, signedInAt + TOKEN_TTL_MS + 2_000 - Date.now()));
+    bob = await signInElsewhere(app.url, 'bob'); // his token expired too
+    await bob.messages.send.mutate({ conversationId: dm.id, body: 'Still there?', clientId: randomUUID() });
+    await messages.filter({ hasText: 'Still there?' }).waitFor();
+    await bob.messages.send.mutate({ conversationId: group.id, body: 'Welcome back', clientId: randomUUID() });
+    await page.locator(`[data-conversation-id="${group.id}"]`).getByRole('link').click();
+    await messages.filter({ hasText: 'Welcome back' }).waitFor();
+    await bob.messages.send.mutate({ conversationId: group.id, body: 'Live too', clientId: randomUUID() });
+    await messages.filter({ hasText: 'Live too' }).waitFor();
+
+    expect(await page.getByLabel('Password').count()).toBe(0);
+    expect(loads).toBe(0);
+  });
+});
