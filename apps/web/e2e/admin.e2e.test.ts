@@ -78,6 +78,11 @@ describe('the admin view', () => {
     for (const chart of ['Messages per day', 'Active users', 'Conversations by kind']) {
       expect(await paintedPixels(admin, chart), chart).toBeGreaterThan(1_000);
     }
+    // Its legend says the hovered day's count, and one kind of dash for both values before that.
+    const legendValues = admin.getByRole('figure', { name: 'Messages per day' }).locator('.u-legend .u-value');
+    expect(await legendValues.allInnerTexts()).toEqual(['–', '–']);
+    await admin.getByRole('figure', { name: 'Messages per day' }).locator('.u-over').hover();
+    expect(await legendValues.last().innerText()).toMatch(/^\d[\d,]*$/);
     // Every seeded message is within the last 30 days, so the heat map holds them all.
     expect(await admin.getByTestId('heat-cell').count()).toBe(7 * 24);
     const heatTotal = await admin.getByTestId('heat-cell').evaluateAll((cells: CellInPage[]) => cells.reduce((sum, cell) => sum + Number(cell.dataset.messages), 0));

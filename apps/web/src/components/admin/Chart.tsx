@@ -90,6 +90,9 @@ function countAxis(colors: ChartColors): uPlot.Axis {
     ticks: { show: false },
   };
 }
+/** A count in the legend: the hovered point's, and the same dash as the x value's when nothing is hovered (uPlot's own is "--"). */
+const countValue = (_plot: uPlot, count: number | null) => (count == null ? '–' : formatCount(count));
+
 const countScale = (UPlot: UPlot): uPlot.Scale => ({ range: (_plot, _min, max) => [0, max > 0 ? UPlot.rangeNum(0, max, 0.1, true)[1] : 1] });
 
 const dayOf = (seconds: number) => new Date(seconds * 1000).toISOString().slice(0, 10);
@@ -114,8 +117,8 @@ export function dailyChart(seriesLabel: string, style: 'bars' | 'line'): ChartOp
     series: [
       { label: 'Day (UTC)', value: (_plot, seconds) => (seconds == null ? '–' : formatDay(dayOf(seconds))) },
       style === 'bars'
-        ? { label: seriesLabel, fill: colors.accent, stroke: colors.accent, width: 0, paths: UPlot.paths.bars?.({ size: [0.7, 28], gap: 1 }), points: { show: false } }
-        : { label: seriesLabel, stroke: colors.accent, width: 2, fill: translucent(colors.accent), points: { show: true, size: 5, fill: colors.accent } },
+        ? { label: seriesLabel, value: countValue, fill: colors.accent, stroke: colors.accent, width: 0, paths: UPlot.paths.bars?.({ size: [0.7, 28], gap: 1 }), points: { show: false } }
+        : { label: seriesLabel, value: countValue, stroke: colors.accent, width: 2, fill: translucent(colors.accent), points: { show: true, size: 5, fill: colors.accent } },
     ],
   });
 }
@@ -140,7 +143,7 @@ export function categoryChart(seriesLabel: string, categories: readonly string[]
     ],
     series: [
       { label: 'Kind', value: (_plot, index) => (index == null ? '–' : (categories[index] ?? '')) },
-      { label: seriesLabel, fill: colors.accent, stroke: colors.accent, width: 0, paths: UPlot.paths.bars?.({ size: [0.5, 120] }), points: { show: false } },
+      { label: seriesLabel, value: countValue, fill: colors.accent, stroke: colors.accent, width: 0, paths: UPlot.paths.bars?.({ size: [0.5, 120] }), points: { show: false } },
     ],
   });
 }
