@@ -30,7 +30,11 @@ describe('a session, in a real browser', () => {
     const messages = page.getByRole('list', { name: 'Messages' }).getByTestId('message');
     await messages.first().waitFor();
 
-    // At half its life the tab swaps the token for a fresh one, and its socket reconnects with it.
+    // At half its life the tab swaps the token for a fresh one, and its socket reconnects with
+    // it, without saying "Reconnecting…" for a reconnect nobody needs to hear of.
+    await page.evaluate(`new MutationObserver(() => {
+      if (document.querySelector('[data-testid="reconnecting-banner"]')) window.sawReconnecting = true;
+    }).observe(document.body, { childList: true, subtree: true })`);
     await expect.poll(storedToken, { timeout: TOKEN_TTL_MS * 0.75 }).not.toBe(firstToken);
     await expect.poll(() => sockets).toBe(2);
 
@@ -46,6 +50,7 @@ describe('a session, in a real browser', () => {
     await bob.messages.send.mutate({ conversationId: group.id, body: 'Live too', clientId: randomUUID() });
     await messages.filter({ hasText: 'Live too' }).waitFor();
 
+    expect(await page.evaluate('window.sawReconnecting === true')).toBe(false);
     expect(await page.getByLabel('Password').count()).toBe(0);
     expect(loads).toBe(0);
   });

@@ -6,7 +6,8 @@
  * the old client's socket and builds a new client, so a new user never rides the previous
  * user's socket: the server decides who a socket belongs to once, from its connectionParams.
  * The same user's renewed token (auth.renew) goes to the client they have: its calls carry
- * it at once, and its socket reconnects with it (resuming every stream where it was).
+ * it at once, and its socket reconnects with it (resuming every stream where it was; the
+ * user is told only if that takes long).
  */
 import { createWSClient, httpBatchLink, splitLink, wsLink, type TRPCWebSocketClient } from '@trpc/client';
 import { followConnection, promptlyClosing, reconnectDelayMs, webSocketUrl, type ConnectionStatusStore } from './connection.ts';
@@ -67,7 +68,9 @@ export function createApiClient(initialToken: string | null): ApiClient {
       // The socket's user was settled by the old token, which the server stops taking at its
       // expiry; an open socket reconnects now (a socket opening sends the new one anyway).
       const open = socket.connection;
-      if (open?.state === 'open') open.ws.close();
+      if (open?.state !== 'open') return;
+      connection.expectReconnect();
+      open.ws.close();
     },
     trpc: client,
     connection,

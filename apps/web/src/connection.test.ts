@@ -91,6 +91,41 @@ describe('connection status', () => {
     expect(connection.getStatus()).toBe('open');
     expect(heard).toHaveLength(4);
   });
+
+  it('keeps quiet about a reconnect it was told of, unless it takes longer than the grace', () => {
+    vi.useFakeTimers();
+    try {
+      const { states, report } = socketStates();
+      const connection = followConnection(states);
+      const heard: ConnectionStatus[] = [];
+      connection.subscribe(() => heard.push(connection.getStatus()));
+      report('connecting');
+      report('pending');
+
+      // A renewed token's reconnect, back in time: nothing to say.
+      connection.expectReconnect(3_000);
+      report('connecting');
+      vi.advanceTimersByTime(400);
+      report('pending');
+      vi.advanceTimersByTime(5_000);
+      expect(heard).toEqual(['connecting', 'open']);
+
+      // One that is not back within the grace is said as any other.
+      connection.expectReconnect(3_000);
+      report('connecting');
+      vi.advanceTimersByTime(2_999);
+      expect(connection.getStatus()).toBe('open');
+      vi.advanceTimersByTime(1);
+      expect(connection.getStatus()).toBe('reconnecting');
+      report('pending');
+      // And a drop after the grace is news at once.
+      report('connecting');
+      expect(heard).toEqual(['connecting', 'open', 'reconnecting', 'open', 'reconnecting']);
+      connection.dispose();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });
 
 /**

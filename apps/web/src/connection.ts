@@ -90,23 +90,40 @@ export function nextConnectionStatus(previous: ConnectionStatus, state: SocketSt
 export interface ConnectionStatusStore {
   getStatus: () => ConnectionStatus;
   subscribe: (listener: () => void) => () => void;
+  /**
+   * The socket is about to reconnect on purpose (with a renewed token): keep saying `open`
+   * unless it is not back within `graceMs`, so a reconnect nobody needs to hear of is not
+   * announced ("Reconnecting…", to screen readers too) every time.
+   */
+  expectReconnect: (graceMs?: number) => void;
   /** Stops following the socket. */
   dispose: () => void;
 }
+
+/** How long a reconnect asked for may take before the user is told (one usually takes well under a second). */
+export const PLANNED_RECONNECT_GRACE_MS = 3_000;
 
 /**
  * Follows a socket's connection states from its creation on, so "was it ever up?" is known
  * even before any component looks. Takes the WsClient's `connectionState` subject.
  */
 export function followConnection(states: TRPCWebSocketClient['connectionState']): ConnectionStatusStore {
-  let status: ConnectionStatus = nextConnectionStatus('idle', states.get().state);
+  let socketState = states.get().state;
+  let status: ConnectionStatus = nextConnectionStatus('idle', socketState);
+  let quietUntil = 0;
+  let graceTimer: ReturnType<typeof setTimeout> | undefined;
   const listeners = new Set<() => void>();
+  const show = (next: ConnectionStatus) => {
+    if (next === status) return;
+    status = next;
+    for (const listener of listeners) listener();
+  };
   const subscription = states.subscribe({
     next: ({ state }) => {
+      socketState = state;
       const next = nextConnectionStatus(status, state);
-      if (next === status) return;
-      status = next;
-      for (const listener of listeners) listener();
+      if (next === 'reconnecting' && status === 'open' && Date.now() < quietUntil) return;
+      show(next);
     },
   });
   return {
@@ -115,7 +132,16 @@ export function followConnection(states: TRPCWebSocketClient['connectionState'])
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    expectReconnect: (graceMs = PLANNED_RECONNECT_GRACE_MS) => {
+      quietUntil = Date.now() + graceMs;
+      clearTimeout(graceTimer);
+      graceTimer = setTimeout(() => {
+        quietUntil = 0;
+        if (socketState === 'connecting') show(nextConnectionStatus(status, socketState));
+      }, graceMs);
+    },
     dispose: () => {
+      clearTimeout(graceTimer);
       subscription.unsubscribe();
       listeners.clear();
     },
