@@ -22,6 +22,15 @@ function socketStates() {
   return { states, report: (state: SocketState) => states.next({ type: 'state', state, error: null }) };
 }
 
+/** A socket's states followed as the app does, and every status its listeners heard. */
+function followedSocket() {
+  const { states, report } = socketStates();
+  const connection = followConnection(states);
+  const heard: ConnectionStatus[] = [];
+  connection.subscribe(() => heard.push(connection.getStatus()));
+  return { connection, report, heard };
+}
+
 describe('reconnectDelayMs', () => {
   it('never waits longer than base · 2^attempt, and never longer than the cap', () => {
     const highest = () => 1 - Number.EPSILON;
@@ -74,11 +83,7 @@ describe('connection status', () => {
   });
 
   it('follows the WebSocket client’s states and tells listeners only about real changes', () => {
-    const { states, report } = socketStates();
-    const connection = followConnection(states);
-    const heard: ConnectionStatus[] = [];
-    connection.subscribe(() => heard.push(connection.getStatus()));
-
+    const { connection, report, heard } = followedSocket();
     report('connecting');
     report('pending');
     report('connecting');
@@ -95,10 +100,7 @@ describe('connection status', () => {
   it('keeps quiet about a reconnect it was told of, unless it takes longer than the grace', () => {
     vi.useFakeTimers();
     try {
-      const { states, report } = socketStates();
-      const connection = followConnection(states);
-      const heard: ConnectionStatus[] = [];
-      connection.subscribe(() => heard.push(connection.getStatus()));
+      const { connection, report, heard } = followedSocket();
       report('connecting');
       report('pending');
 
