@@ -49,10 +49,13 @@ function isField<Field extends string>(fields: readonly Field[], name: string): 
   return (fields as readonly string[]).includes(name);
 }
 
+/** What a call that never got an answer from the API says. */
+export const UNREACHABLE = 'Cannot reach Parley. Check your connection and try again.';
+
 /** One sentence for an error that is not about a particular field. */
 export function describeError(error: ApiError): string {
   // No `data` means the request never got an answer from the API.
-  if (!error.data) return 'Cannot reach Parley. Check your connection and try again.';
+  if (!error.data) return UNREACHABLE;
   switch (error.data.code) {
     case 'INTERNAL_SERVER_ERROR':
       return 'Something went wrong on our side. Please try again.';

@@ -1,5 +1,6 @@
 import { createContext, use, useCallback, useEffect, useState, useSyncExternalStore } from 'react';
 import type { ConnectionStatus, ConnectionStatusStore } from './connection.ts';
+import { UNREACHABLE } from './errors.ts';
 import type { Outbox } from './outbox.ts';
 import type { Session, SessionState } from './session.ts';
 
@@ -24,6 +25,26 @@ const idle = (): ConnectionStatus => 'idle';
 export function useConnectionStatus(): ConnectionStatus {
   const connection = use(ConnectionContext);
   return useSyncExternalStore(connection?.subscribe ?? noConnection, connection?.getStatus ?? idle);
+}
+
+/**
+ * What an action (an edit, a delete) was refused with, to show until it is stale: "Cannot
+ * reach Parley" goes once the live connection has been away and is back since, whether or
+ * not the socket had noticed the drop when the call failed (it may take ~16 s to). Then the
+ * user can simply try again; any other refusal stays until the next try.
+ */
+export function useRefusal(): [string | null, (refused: string | null) => void] {
+  const status = useConnectionStatus();
+  const [refusal, setRefusal] = useState<{ text: string; unreachable: boolean; connectionWasAway: boolean } | null>(null);
+  if (refusal?.unreachable) {
+    if (!refusal.connectionWasAway && status !== 'open') setRefusal({ ...refusal, connectionWasAway: true });
+    else if (refusal.connectionWasAway && status === 'open') setRefusal(null);
+  }
+  const refused = useCallback(
+    (text: string | null) => setRefusal(text === null ? null : { text, unreachable: text === UNREACHABLE, connectionWasAway: status !== 'open' }),
+    [status],
+  );
+  return [refusal?.text ?? null, refused];
 }
 
 /**

@@ -4,6 +4,7 @@ import { act, render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
 import { followConnection, type SocketState } from '../connection.ts';
+import { UNREACHABLE } from '../errors.ts';
 import { ConnectionContext } from '../hooks.ts';
 import { message } from '../test-fixtures.ts';
 import type { Message } from '../trpc.ts';
@@ -92,8 +93,6 @@ describe('MessageEditor, the message edited elsewhere while it is open', () => {
 });
 
 describe('MessageEditor, a save that could not reach the server', () => {
-  const UNREACHABLE = 'Cannot reach Parley. Check your connection and try again.';
-
   it('stops saying so once the connection is back', async () => {
     const { user, editor, report } = await editMine('meet at 5', vi.fn(() => Promise.resolve(UNREACHABLE)));
     report('connecting');
@@ -105,5 +104,20 @@ describe('MessageEditor, a save that could not reach the server', () => {
     expect(screen.queryByRole('alert')).toBeNull();
     // The editor stays open with my text, to save again.
     expect(editor.value).toBe('meet at 5 sharp');
+  });
+
+  it('stops saying so once the connection is back, even when the socket had not yet noticed the drop', async () => {
+    const { user, editor, report } = await editMine('meet at 5', vi.fn(() => Promise.resolve(UNREACHABLE)));
+    await user.type(editor, ' sharp');
+    await user.click(screen.getByRole('button', { name: 'Save' }));
+    // The socket still says open: the failure is news.
+    expect(screen.getByRole('alert').textContent).toBe(UNREACHABLE);
+    report('connecting');
+    expect(screen.getByRole('alert').textContent).toBe(UNREACHABLE);
+    report('pending');
+    expect(screen.queryByRole('alert')).toBeNull();
+    // A later drop does not bring it back.
+    report('connecting');
+    expect(screen.queryByRole('alert')).toBeNull();
   });
 });

@@ -1,6 +1,6 @@
 import { useId, useState, type KeyboardEvent } from 'react';
 import { hasVisibleText } from '../format.ts';
-import { useConnectionStatus } from '../hooks.ts';
+import { useRefusal } from '../hooks.ts';
 import { lengthOf } from '../thread-state.ts';
 import { BODY_MAX, BodyCounter, COUNTER_FROM } from './Composer.tsx';
 
@@ -20,11 +20,7 @@ export function MessageEditor({ storedBody, onSave, onCancel }: MessageEditorPro
   const [seenBody, setSeenBody] = useState(storedBody);
   const [overtaken, setOvertaken] = useState(false);
   const [saving, setSaving] = useState(false);
-  const status = useConnectionStatus();
-  // A failure while the connection was away ("Cannot reach Parley") is stale once it is back,
-  // as a failed delete's is (MessageItem).
-  const [failure, setFailure] = useState<{ text: string; whileAway: boolean } | null>(null);
-  const error = failure && !(failure.whileAway && status === 'open') ? failure.text : null;
+  const [error, setRefused] = useRefusal();
   const body = draft.trim();
   // Edited elsewhere while open: untouched text (or text that already says the same, as my own
   // save coming back does) follows the new body; my changes stay, and Save says what it replaces.
@@ -50,7 +46,7 @@ export function MessageEditor({ storedBody, onSave, onCancel }: MessageEditorPro
     setSaving(true);
     const refused = await onSave(body);
     setSaving(false);
-    setFailure(refused === null ? null : { text: refused, whileAway: status !== 'open' });
+    setRefused(refused);
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {

@@ -1,6 +1,6 @@
 import { memo, useEffect, useRef, useState } from 'react';
 import type { Message } from '../trpc.ts';
-import { useConnectionStatus } from '../hooks.ts';
+import { useRefusal } from '../hooks.ts';
 import { focusIfLost } from '../focus.ts';
 import { ConfirmQuestion } from './ConfirmQuestion.tsx';
 import { MessageEditor } from './MessageEditor.tsx';
@@ -47,10 +47,7 @@ interface MessageItemProps {
  */
 function MessageItemView({ message, mine, senderName, delivery, canDelete, authorName, onEdit, onDelete }: MessageItemProps) {
   const [chosenMode, setMode] = useState<'view' | 'edit' | 'confirm-delete'>('view');
-  const status = useConnectionStatus();
-  // A failure while the connection was away ("Cannot reach Parley") is stale once it is back.
-  const [failure, setFailure] = useState<{ text: string; whileAway: boolean } | null>(null);
-  const error = failure && !(failure.whileAway && status === 'open') ? failure.text : null;
+  const [error, setRefused] = useRefusal();
   const deleted = Boolean(message.deletedAt);
   // Deleted elsewhere while I edit it or am asked about deleting it, or my right to delete it
   // gone (no longer a group's admin) while asked: nothing left to do, and closed for good (a
@@ -89,7 +86,7 @@ function MessageItemView({ message, mine, senderName, delivery, canDelete, autho
 
   const remove = async () => {
     const refused = await onDelete(message);
-    setFailure(refused === null ? null : { text: refused, whileAway: status !== 'open' });
+    setRefused(refused);
     close(refused ? 'delete' : 'item');
   };
 
