@@ -9,7 +9,7 @@ import { describeError, isUnauthorized } from './errors.ts';
 import { ConnectionContext, SessionContext, useSession } from './hooks.ts';
 import { createQueryClient } from './query-client.ts';
 import { navigate } from './router.ts';
-import { renewalDueAt, sameUser, userIdOf, type Session } from './session.ts';
+import { renewalOf, sameUser, userIdOf, type Session } from './session.ts';
 import { trpc } from './trpc.ts';
 
 export function App({ session }: { session: Session }) {
@@ -89,8 +89,6 @@ function SignedIn() {
 
 /** Look again at least this often: a sleeping computer's timers may not count the sleep. */
 const RENEWAL_CHECK_MAX_MS = 60 * 60_000;
-/** A renewal that failed (the server away, say) is tried again after this long at the earliest. */
-const RENEWAL_RETRY_MS = 60_000;
 
 /**
  * Swaps the token for a fresh one (auth.renew) once half its life is gone: as the app opens,
@@ -100,31 +98,46 @@ const RENEWAL_RETRY_MS = 60_000;
 function useTokenRenewal(enabled: boolean): void {
   const { session, state } = useSession();
   const { mutate: renew } = trpc.auth.renew.useMutation({ onSuccess: ({ token }) => session.signIn(token) });
-  const dueAt = renewalDueAt(state);
+  const renewal = renewalOf(state);
+  const dueAt = renewal?.dueAt ?? null;
+  const retryMs = renewal?.retryMs ?? 0;
   useEffect(() => {
     if (!enabled || dueAt === null) return;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let renewing: ReturnType<typeof setTimeout> | undefined;
     let triedAt = -Infinity;
     const check = () => {
       clearTimeout(timer);
       const now = Date.now();
-      // A renewal that fails other than UNAUTHORIZED (which ends the session, see query-client.ts) is tried again later.
-      if (now >= dueAt && now - triedAt >= RENEWAL_RETRY_MS) {
-        triedAt = now;
-        renew();
+      if (now < dueAt) {
+        timer = setTimeout(check, Math.min(dueAt - now, RENEWAL_CHECK_MAX_MS));
+        return;
       }
-      timer = setTimeout(check, now >= dueAt ? RENEWAL_RETRY_MS : Math.min(dueAt - now, RENEWAL_CHECK_MAX_MS));
+      // A renewal that fails other than UNAUTHORIZED (which ends the session, see query-client.ts) is tried again.
+      if (now - triedAt >= retryMs) {
+        triedAt = now;
+        // The tabs of this browser share the token and fall due together: each waits a random
+        // part of the retry, so the first one's new token usually reaches the others (and
+        // moves their due time) before they ask too.
+        renewing = setTimeout(renew, Math.random() * (retryMs / 2));
+      }
+      timer = setTimeout(check, retryMs);
     };
     const onShown = () => {
       if (!document.hidden) check();
     };
+    const onOnline = () => {
+      triedAt = -Infinity;
+      check();
+    };
     check();
     document.addEventListener('visibilitychange', onShown);
-    window.addEventListener('online', check);
+    window.addEventListener('online', onOnline);
     return () => {
       clearTimeout(timer);
+      clearTimeout(renewing);
       document.removeEventListener('visibilitychange', onShown);
-      window.removeEventListener('online', check);
+      window.removeEventListener('online', onOnline);
     };
-  }, [enabled, dueAt, renew]);
+  }, [enabled, dueAt, retryMs, renew]);
 }

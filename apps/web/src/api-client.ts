@@ -10,7 +10,7 @@
  * user is told only if that takes long).
  */
 import { createWSClient, httpBatchLink, splitLink, wsLink, type TRPCWebSocketClient } from '@trpc/client';
-import { followConnection, promptlyClosing, reconnectDelayMs, webSocketUrl, type ConnectionStatusStore } from './connection.ts';
+import { followConnection, promptlyClosing, socketRetryDelayMs, webSocketUrl, type ConnectionStatusStore } from './connection.ts';
 import { sameUser, type Session } from './session.ts';
 import { trpc } from './trpc.ts';
 
@@ -49,7 +49,7 @@ export function createApiClient(initialToken: string | null): ApiClient {
     url: () => webSocketUrl(window.location),
     WebSocket: promptlyClosing(WebSocket),
     connectionParams: () => (token === null ? null : { token }),
-    retryDelayMs: (attempt) => reconnectDelayMs(attempt),
+    retryDelayMs: (attempt) => socketRetryDelayMs(attempt, navigator.onLine),
     keepAlive: KEEP_ALIVE,
     // Lazy: the socket opens with the first subscription, so building a client (React may
     // build one it then discards) never opens a connection by itself.

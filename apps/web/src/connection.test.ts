@@ -8,7 +8,9 @@ import {
   nextConnectionStatus,
   RECONNECT_BASE_MS,
   RECONNECT_MAX_MS,
+  OFFLINE_RETRY_MS,
   reconnectDelayMs,
+  socketRetryDelayMs,
   webSocketUrl,
   type ConnectionStatus,
   type SocketState,
@@ -30,6 +32,15 @@ function followedSocket() {
   connection.subscribe(() => heard.push(connection.getStatus()));
   return { connection, report, heard };
 }
+
+describe('socketRetryDelayMs', () => {
+  it('backs off while online, and tries every second while the browser knows it is offline', () => {
+    const highest = () => 1 - Number.EPSILON;
+    expect(socketRetryDelayMs(10, true, highest)).toBe(RECONNECT_MAX_MS - 1);
+    expect(socketRetryDelayMs(10, false, highest)).toBe(OFFLINE_RETRY_MS);
+    expect(OFFLINE_RETRY_MS).toBeLessThanOrEqual(1_000);
+  });
+});
 
 describe('reconnectDelayMs', () => {
   it('never waits longer than base · 2^attempt, and never longer than the cap', () => {

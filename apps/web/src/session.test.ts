@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createDraftStore } from './drafts.ts';
 import { Outbox } from './outbox.ts';
-import { createSession, ENDED_KEY, RECEIVED_AT_KEY, renewalDueAt, sameUser, SESSION_EXPIRED_NOTICE, TOKEN_KEY, userIdOf } from './session.ts';
+import { createSession, ENDED_KEY, RECEIVED_AT_KEY, renewalOf, sameUser, SESSION_EXPIRED_NOTICE, TOKEN_KEY, userIdOf } from './session.ts';
 
 /** A token as the server signs them, for `userId` (its signature is never checked here). */
 const tokenOf = (userId: number) => `eyJhbGciOiJIUzI1NiJ9.${btoa(JSON.stringify({ sub: String(userId), ver: 0 })).replaceAll('=', '')}.signature`;
@@ -77,13 +77,16 @@ describe('session', () => {
     const token = `eyJhbGciOiJIUzI1NiJ9.${payload}.signature`;
     const day = 86_400_000;
     // Arrival unknown (stored before it was recorded): from its issue, on the server's clock.
-    expect(renewalDueAt({ token, receivedAt: null })).toBe(1_000_000 + 15 * day);
+    expect(renewalOf({ token, receivedAt: null })).toEqual({ dueAt: 1_000_000 + 15 * day, retryMs: 60_000 });
     // A clock 20 days ahead received it "at" day 20: still 15 days later, not at once (and so on, for ever).
-    expect(renewalDueAt({ token, receivedAt: 1_000_000 + 20 * day })).toBe(1_000_000 + 35 * day);
+    expect(renewalOf({ token, receivedAt: 1_000_000 + 20 * day })?.dueAt).toBe(1_000_000 + 35 * day);
+    // The shortest life the server gives (60 s): due at 30 s, and a failure is tried again in 5 s, well before it expires.
+    const short = `eyJhbGciOiJIUzI1NiJ9.${btoa(JSON.stringify({ sub: '7', iat: 1_000, exp: 1_060 })).replaceAll('=', '')}.signature`;
+    expect(renewalOf({ token: short, receivedAt: 2_000_000 })).toEqual({ dueAt: 2_030_000, retryMs: 5_000 });
     // A token that says nothing of its life, or no token.
-    expect(renewalDueAt({ token: tokenOf(7), receivedAt: 5 })).toBeNull();
-    expect(renewalDueAt({ token: 'not a token', receivedAt: 5 })).toBeNull();
-    expect(renewalDueAt({ token: null, receivedAt: null })).toBeNull();
+    expect(renewalOf({ token: tokenOf(7), receivedAt: 5 })).toBeNull();
+    expect(renewalOf({ token: 'not a token', receivedAt: 5 })).toBeNull();
+    expect(renewalOf({ token: null, receivedAt: null })).toBeNull();
   });
 
   it('shares when the token arrived with the other tabs, and tells a renewal from someone else', () => {

@@ -144,17 +144,22 @@ export function sameUser(previous: string | null, next: string | null): boolean 
   return user !== null && next !== null && userIdOf(next) === user;
 }
 
+/** A failed renewal is tried again after a twelfth of the token's life (at least once before it expires), at most a minute. */
+const RENEWAL_RETRY_MAX_MS = 60_000;
+
 /**
  * When to ask for a fresh token (auth.renew), on this browser's clock: once half of the
  * token's life is gone, so that a tab left open, or opened at least that often, is never
  * signed out by its expiry. Counted from when the token arrived here where that is known
  * (a clock days off would otherwise ask again for every fresh token), else from when it was
- * issued. Null when signed out or for a token that says nothing of its life.
+ * issued. With how long to wait before trying again after a failure. Null when signed out or
+ * for a token that says nothing of its life.
  */
-export function renewalDueAt({ token, receivedAt }: Pick<SessionState, 'token' | 'receivedAt'>): number | null {
+export function renewalOf({ token, receivedAt }: Pick<SessionState, 'token' | 'receivedAt'>): { dueAt: number; retryMs: number } | null {
   const claims = token ? claimsOf(token) : null;
   if (!claims || !Number.isFinite(claims.issuedAt) || !(claims.expiresAt > claims.issuedAt)) return null;
-  return (receivedAt ?? claims.issuedAt) + (claims.expiresAt - claims.issuedAt) / 2;
+  const life = claims.expiresAt - claims.issuedAt;
+  return { dueAt: (receivedAt ?? claims.issuedAt) + life / 2, retryMs: Math.min(life / 12, RENEWAL_RETRY_MAX_MS) };
 }
 
 function readStored(storage: Storage | null): Pick<SessionState, 'token' | 'receivedAt'> {
