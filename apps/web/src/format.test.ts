@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { conversationName, formerSenderOf, hasVisibleText, initialsOf, memberCount, messagePreview, relativeTime, unreadBadge } from './format.ts';
+import { conversationName, formerSenderOf, hasVisibleText, initialsOf, memberCount, messagePreview, relativeTime, unreadBadge, unsentCount } from './format.ts';
 import { message, participant, plainText, summary } from './test-fixtures.ts';
 import type { ConversationSummary } from './trpc.ts';
 
@@ -193,5 +193,11 @@ describe('unreadBadge', () => {
 describe('memberCount', () => {
   it('says "member" for one and "members" otherwise', () => {
     expect([1, 2, 256].map(memberCount)).toEqual(['1 member', '2 members', '256 members']);
+  });
+});
+
+describe('unsentCount', () => {
+  it('says "message" for one and "messages" otherwise', () => {
+    expect([1, 2].map(unsentCount)).toEqual(['1 unsent message', '2 unsent messages']);
   });
 });

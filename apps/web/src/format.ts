@@ -58,6 +58,9 @@ type Named = Pick<ConversationSummary, 'kind' | 'title' | 'participants' | 'part
 /** A group's size in its header: "1 member", "12 members". */
 export const memberCount = (count: number): string => (count === 1 ? '1 member' : `${count} members`);
 
+/** My messages not yet stored, as signing out would lose them: "1 unsent message", "3 unsent messages". */
+export const unsentCount = (count: number): string => (count === 1 ? '1 unsent message' : `${count} unsent messages`);
+
 /**
  * What a conversation is called for me: its title, the other person, or my notes. An inbox
  * summary names only a few members; `participantCount` counts them all.

@@ -2,6 +2,7 @@ import { render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
 import { apiError } from '../test-fixtures.ts';
+import { descriptionOf } from '../test-render.tsx';
 import type { ApiError } from '../trpc.ts';
 import { AuthForm, type AuthMode } from './AuthForm.tsx';
 
@@ -95,6 +96,33 @@ describe('AuthForm', () => {
     expect(screen.getByRole('alert').textContent).toBe('Invalid username or password');
     expect(screen.queryByTestId('username-error')).toBeNull();
     expect(screen.queryByTestId('password-error')).toBeNull();
+  });
+
+  it('signing in, says at once which field is empty, without asking the server', async () => {
+    const user = userEvent.setup();
+    const { onSubmit } = renderForm('signIn');
+    const username = screen.getByLabelText('Username');
+    const password = screen.getByLabelText('Password');
+
+    await user.click(screen.getByRole('button', { name: 'Sign in' }));
+    expect(onSubmit).not.toHaveBeenCalled();
+    expect(username.getAttribute('aria-invalid')).toBe('true');
+    expect(descriptionOf(username)).toBe('Enter your username');
+    expect(descriptionOf(password)).toBe('Enter your password');
+    expect(document.activeElement).toBe(username);
+
+    // Spaces are no username either (it is sent trimmed); each message goes once its field changes.
+    await user.type(username, '   ');
+    expect(descriptionOf(username)).toBe('');
+    await user.type(password, 'correct horse');
+    await user.click(screen.getByRole('button', { name: 'Sign in' }));
+    expect(onSubmit).not.toHaveBeenCalled();
+    expect(descriptionOf(username)).toBe('Enter your username');
+    expect(password.getAttribute('aria-invalid')).toBeNull();
+
+    await user.type(username, 'dora');
+    await user.click(screen.getByRole('button', { name: 'Sign in' }));
+    expect(onSubmit).toHaveBeenCalledExactlyOnceWith({ username: 'dora', password: 'correct horse' });
   });
 
   it('tells the user why they are signed out, and offers account creation', async () => {

@@ -8,6 +8,8 @@ export type SignUpValues = RouterInputs['auth']['register'];
 
 const FIELDS = ['username', 'password', 'displayName'] as const;
 type Field = (typeof FIELDS)[number];
+/** What signing in needs: neither may be empty. */
+const SIGN_IN_FIELDS = ['username', 'password'] as const;
 
 // No maxLength on the fields: a browser cuts a pasted value silently (129 characters from a
 // password manager made an account its own password could not sign in to); the server's field
@@ -24,11 +26,13 @@ interface AuthFormProps {
   notice: string | null;
 }
 
-/** Sign in / create account. Server errors appear next to the field they are about. */
+/** Sign in / create account. Server errors appear next to the field they are about; so does an empty sign-in field, at once. */
 export function AuthForm({ mode, onModeChange, onSubmit, pending, error, notice }: AuthFormProps) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [displayName, setDisplayName] = useState('');
+  // Sign-in fields found empty on submit, until they change.
+  const [empty, setEmpty] = useState<readonly Field[]>([]);
   const id = useId();
   const inputs = useRef<Partial<Record<Field, HTMLInputElement | null>>>({});
   const formAlert = useRef<HTMLParagraphElement | null>(null);
@@ -49,14 +53,23 @@ export function AuthForm({ mode, onModeChange, onSubmit, pending, error, notice 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     if (pending) return;
+    const values = { username: username.trim(), password };
+    // Signing in with a field left empty cannot succeed: said at once, beside the field, rather
+    // than after the server's slow password check. Any other rule stays the server's.
+    const blank = signingUp ? [] : SIGN_IN_FIELDS.filter((name) => values[name] === '');
+    if (blank[0]) {
+      setEmpty(blank);
+      inputs.current[blank[0]]?.focus();
+      return;
+    }
     const name = displayName.trim();
     // A name with nothing visible is no name, as a blank one: the account takes the username.
-    onSubmit({ username: username.trim(), password, ...(signingUp && hasVisibleText(name) ? { displayName: name } : {}) });
+    onSubmit({ ...values, ...(signingUp && hasVisibleText(name) ? { displayName: name } : {}) });
   };
 
   const field = (name: Field, label: string, props: { type: string; autoComplete: string; hint?: string | undefined; value: string; onChange: (value: string) => void }) => {
     const inputId = `${id}-${name}`;
-    const message = errors.fields[name];
+    const message = empty.includes(name) ? `Enter your ${label.toLowerCase()}` : errors.fields[name];
     // The error replaces the hint: it says the same thing, about what was actually typed.
     const hint = message ? undefined : props.hint;
     const describedBy = message ? `${inputId}-error` : hint ? `${inputId}-hint` : undefined;
@@ -76,7 +89,10 @@ export function AuthForm({ mode, onModeChange, onSubmit, pending, error, notice 
           autoCapitalize="none"
           spellCheck={false}
           value={props.value}
-          onChange={(event) => props.onChange(event.target.value)}
+          onChange={(event) => {
+            props.onChange(event.target.value);
+            if (empty.includes(name)) setEmpty(empty.filter((other) => other !== name));
+          }}
           aria-invalid={message ? true : undefined}
           aria-describedby={describedBy}
         />
@@ -135,7 +151,14 @@ export function AuthForm({ mode, onModeChange, onSubmit, pending, error, notice 
       </button>
       <p className="switch-mode">
         {signingUp ? 'Already have an account?' : 'New to Parley?'}{' '}
-        <button type="button" className="link-button" onClick={() => onModeChange(signingUp ? 'signIn' : 'signUp')}>
+        <button
+          type="button"
+          className="link-button"
+          onClick={() => {
+            setEmpty([]);
+            onModeChange(signingUp ? 'signIn' : 'signUp');
+          }}
+        >
           {signingUp ? 'Sign in' : 'Create an account'}
         </button>
       </p>

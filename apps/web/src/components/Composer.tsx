@@ -25,6 +25,15 @@ export function BodyCounter({ id, length, testId }: { id: string; length: number
 }
 
 /**
+ * Puts the keyboard in `field` with the caret after its text: a textarea mounted with a value
+ * has it at the start, so what was typed next went in front of the text.
+ */
+export function focusAtEnd(field: HTMLTextAreaElement, options?: FocusOptions): void {
+  field.focus(options);
+  field.setSelectionRange(field.value.length, field.value.length);
+}
+
+/**
  * The most the composer takes, and a draft keeps: well past BODY_MAX, so a draft over the
  * limit (the counter says by how much) survives a reload whole, to be cut by its writer; at
  * this size the textarea stops taking more, so nothing typed is ever dropped unseen.
@@ -85,14 +94,12 @@ export function Composer({ onSend, onTyping, disabled = false, draftKey, drafts 
   // do (else it was a hundred Tabs away, past every message's buttons); not on touch screens,
   // where it would raise the on-screen keyboard over the conversation just opened, nor away
   // from a field someone is typing in (the conversation reloaded as I was added back).
-  // The caret goes after a restored draft, where its writer left off (a textarea mounted
-  // with a value has it at the start: what they typed next went in front of the draft).
+  // The caret goes after a restored draft, where its writer left off.
   useEffect(() => {
     if (!focusOnOpen || typeof matchMedia !== 'function' || !matchMedia('(pointer: fine)').matches) return;
     const field = input.current;
     if (!field || isTypingIn(document.activeElement)) return;
-    field.focus({ preventScroll: true });
-    field.setSelectionRange(field.value.length, field.value.length);
+    focusAtEnd(field, { preventScroll: true });
   }, [focusOnOpen, keyName]);
 
   const onSubmit = (event: FormEvent) => {

@@ -46,4 +46,31 @@ describe('GroupDetails rename', () => {
     // Announced as it appears: the keyboard is still on Rename, not on the field.
     expect(screen.getByRole('alert').textContent).toBe('A title cannot contain NUL characters');
   });
+  it('says a blank name cannot be saved, as the field\'s description, without asking the server', async () => {
+    const user = userEvent.setup();
+    // Records what is asked, and never answers.
+    const asked: string[] = [];
+    const server: TRPCLink<AppRouter> = () => ({ op }) => {
+      asked.push(op.path);
+      return observable(() => undefined);
+    };
+    const group = summary({ id: 7, kind: 'group', title: 'Tea', myRole: 'owner', participants: [alice, bob] });
+    const me = { id: alice.id, username: alice.username, displayName: alice.displayName, role: 'user' as const };
+    renderWithServer(<GroupDetails conversation={group} me={me} onClose={vi.fn()} />, server);
+    const name = screen.getByLabelText('Group name');
+    expect(name.getAttribute('aria-describedby')).toBeNull();
+
+    await user.clear(name);
+    expect(name.getAttribute('aria-invalid')).toBe('true');
+    expect(descriptionOf(name)).toBe('Give the group a name.');
+    // Spaces are no name either; Enter (like the disabled Rename) sends nothing.
+    await user.type(name, '   {Enter}');
+    expect(descriptionOf(name)).toBe('Give the group a name.');
+    expect(screen.getByRole<HTMLButtonElement>('button', { name: 'Rename' }).disabled).toBe(true);
+    expect(asked).toEqual([]);
+
+    await user.type(name, 'Coffee');
+    expect(name.getAttribute('aria-invalid')).toBeNull();
+    expect(name.getAttribute('aria-describedby')).toBeNull();
+  });
 });

@@ -6,6 +6,7 @@ import { navigate } from '../router.ts';
 import { trpc, type ConversationDetail, type Me } from '../trpc.ts';
 import { focusIfLost } from '../focus.ts';
 import { ConfirmQuestion } from './ConfirmQuestion.tsx';
+import { TITLE_MISSING } from './NewConversation.tsx';
 import { UserSearch } from './UserSearch.tsx';
 
 const TITLE_MAX = 100;
@@ -69,7 +70,9 @@ export function GroupDetails({ conversation, me, onClose }: { conversation: Conv
   });
   const manage = canManage(conversation.myRole);
   const renameErrors = formErrorsOf(rename.error, ['title'] as const);
-  const renameError = renameErrors.fields.title ?? renameErrors.form;
+  // A blank name leaves Rename off and Enter doing nothing: this says why.
+  const titleMissing = !hasVisibleText(title);
+  const renameError = titleMissing ? TITLE_MISSING : (renameErrors.fields.title ?? renameErrors.form);
   const failure = add.error ?? remove.error ?? setRole.error ?? leave.error;
 
   return (
@@ -95,11 +98,11 @@ export function GroupDetails({ conversation, me, onClose }: { conversation: Conv
               value={title}
               maxLength={TITLE_MAX}
               onChange={(event) => setTitle(event.target.value)}
-              aria-invalid={Boolean(renameErrors.fields.title) || undefined}
+              aria-invalid={titleMissing || Boolean(renameErrors.fields.title) || undefined}
               // Says why the rename failed, not only that the name is invalid.
               aria-describedby={renameError ? renameErrorId : undefined}
             />
-            <button type="submit" className="button" disabled={rename.isPending || !hasVisibleText(title) || title.trim() === conversation.title}>
+            <button type="submit" className="button" disabled={rename.isPending || titleMissing || title.trim() === conversation.title}>
               Rename
             </button>
           </div>

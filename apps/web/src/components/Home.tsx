@@ -1,30 +1,21 @@
-import { isUnauthorized } from '../errors.ts';
-import { OutboxContext, useSession } from '../hooks.ts';
+import { OutboxContext } from '../hooks.ts';
 import { useTabOutbox } from '../tab-outbox.ts';
 import { useLiveInbox, useUnreadTitle } from '../live-inbox.ts';
-import { trpc, type Me } from '../trpc.ts';
+import type { Me } from '../trpc.ts';
 import { ConnectionBanner } from './ConnectionBanner.tsx';
 import { Inbox } from './Inbox.tsx';
 import { AdminPage } from './AdminPage.tsx';
 import { ConversationPane } from './ConversationPane.tsx';
+import { SignOut } from './SignOut.tsx';
 import { followLink, useRoute } from '../router.ts';
-
-const SIGNED_OUT_OFFLINE =
-  'Signed out on this device. Parley could not be reached to end your session on other devices; sign out again when you are back online.';
 
 /** The signed-in app: who I am, a way out, and my conversations. */
 export function Home({ me }: { me: Me }) {
-  const { session } = useSession();
   const route = useRoute();
   useLiveInbox();
   useUnreadTitle();
   // Mine while signed in: messages on their way outlive the conversation they were written in.
   const outbox = useTabOutbox(me.id);
-  const logout = trpc.auth.logout.useMutation({
-    // Signing out must always work on this device, even when the server cannot be reached.
-    onSuccess: () => session.end(),
-    onError: (error) => session.end(isUnauthorized(error) ? undefined : SIGNED_OUT_OFFLINE),
-  });
 
   return (
     <OutboxContext value={outbox}>
@@ -42,15 +33,7 @@ export function Home({ me }: { me: Me }) {
                 <span className="visually-hidden">Signed in as </span>
                 <bdi>{me.displayName}</bdi>
               </span>
-              <button
-                type="button"
-                className="button"
-                onClick={() => logout.mutate()}
-                disabled={logout.isPending}
-                aria-busy={logout.isPending || undefined}
-              >
-                {logout.isPending ? 'Signing out…' : 'Sign out'}
-              </button>
+              <SignOut userId={me.id} />
             </div>
           </header>
           <ConnectionBanner />

@@ -120,7 +120,7 @@ export function Inbox({ me, currentId }: { me: Me; currentId: number | null }) {
           </button>
         </div>
       ) : items.length === 0 && search ? (
-        <p className="muted" data-testid="inbox-no-results">
+        <p className="muted no-results" data-testid="inbox-no-results">
           No conversations match “{search}”.
         </p>
       ) : items.length === 0 ? (

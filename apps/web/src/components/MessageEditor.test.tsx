@@ -121,3 +121,12 @@ describe('MessageEditor, a save that could not reach the server', () => {
     expect(screen.queryByRole('alert')).toBeNull();
   });
 });
+
+describe('MessageEditor, opening', () => {
+  it('puts the caret after the text, so what I type adds to the end', async () => {
+    const { user, editor } = await editMine('Meet at 6');
+    expect(document.activeElement).toBe(editor);
+    await user.keyboard('pm');
+    expect(editor.value).toBe('Meet at 6pm');
+  });
+});

@@ -1,8 +1,8 @@
-import { useId, useState, type KeyboardEvent } from 'react';
+import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
 import { hasVisibleText } from '../format.ts';
 import { useRefusal } from '../hooks.ts';
 import { lengthOf } from '../thread-state.ts';
-import { BODY_MAX, BodyCounter, COUNTER_FROM } from './Composer.tsx';
+import { BODY_MAX, BodyCounter, COUNTER_FROM, focusAtEnd } from './Composer.tsx';
 
 interface MessageEditorProps {
   /** The message's body as stored now; it may change while the editor is open (edited elsewhere). */
@@ -39,6 +39,11 @@ export function MessageEditor({ storedBody, onSave, onCancel }: MessageEditorPro
   const invalid = !hasVisibleText(body) || length > BODY_MAX;
   const counterId = useId();
   const overtakenId = useId();
+  // Opens with the caret after the text, as chat apps do: what I type adds to the message.
+  const field = useRef<HTMLTextAreaElement | null>(null);
+  useEffect(() => {
+    if (field.current) focusAtEnd(field.current);
+  }, []);
 
   const save = async () => {
     if (invalid || saving) return;
@@ -65,8 +70,8 @@ export function MessageEditor({ storedBody, onSave, onCancel }: MessageEditorPro
         aria-label="Edit message"
         aria-describedby={describedBy || undefined}
         aria-invalid={length > BODY_MAX || undefined}
+        ref={field}
         value={draft}
-        autoFocus
         onChange={(event) => setDraft(event.target.value)}
         onKeyDown={onKeyDown}
       />

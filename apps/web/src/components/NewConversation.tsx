@@ -14,6 +14,8 @@ const KINDS: { kind: Kind; label: string }[] = [
 ];
 
 const TITLE_MAX = 100;
+/** Why a group cannot be created or renamed with a blank name. */
+export const TITLE_MISSING = 'Give the group a name.';
 
 /**
  * Starts a conversation: a DM with someone found by search, a group (title and members),
@@ -37,7 +39,7 @@ export function NewConversation({ onClose }: { onClose: () => void }) {
     },
   });
   const errors = formErrorsOf(create.error, ['title', 'participantIds'] as const);
-  const titleError = titleMissing ? 'Give the group a name.' : errors.fields.title;
+  const titleError = titleMissing ? TITLE_MISSING : errors.fields.title;
   // Outside the group form there is no members field to put a members error next to.
   const generalError = errors.form ?? (kind === 'group' ? null : (errors.fields.participantIds ?? null));
 

@@ -3,12 +3,11 @@
  * lazily), so uPlot and these components never weigh on the app's first load.
  */
 import { describeError } from '../../errors.ts';
-import { formatAge, formatUtcTime } from '../../admin-stats.ts';
 import { useNow } from '../../hooks.ts';
 import { trpc } from '../../trpc.ts';
 import { LivePanel } from './LivePanel.tsx';
 import { useLiveStats } from './live-stats.ts';
-import { StoredStatsView } from './StoredStatsView.tsx';
+import { StoredFreshness, StoredStatsView } from './StoredStatsView.tsx';
 import './admin.css';
 
 /** The stored figures are re-read this often while the view is open (the server may cache them briefly). */
@@ -27,13 +26,17 @@ export default function AdminStats() {
         <section className="stats-section" aria-labelledby="stored-heading">
           <div className="section-head">
             <h2 id="stored-heading">Usage</h2>
-            <p className="freshness muted" data-testid="stored-freshness">
-              As of <time dateTime={stats.data.stored.generatedAt}>{formatUtcTime(stats.data.stored.generatedAt)}</time> (
-              {formatAge(stats.data.stored.generatedAt, now)}; recomputed at most every {Math.round(stats.data.storedMaxAgeMs / 1000)} s)
-            </p>
-            <button type="button" className="button" onClick={() => void stats.refetch()} disabled={stats.isFetching} aria-busy={stats.isFetching || undefined}>
-              {stats.isFetching ? 'Refreshing…' : 'Refresh'}
-            </button>
+            <StoredFreshness
+              generatedAt={stats.data.stored.generatedAt}
+              maxAgeMs={stats.data.storedMaxAgeMs}
+              now={now}
+              refreshing={stats.isFetching}
+              // A failed refetch still holds the last figures: that is no answer.
+              onRefresh={async () => {
+                const result = await stats.refetch();
+                return result.isError ? null : (result.data?.stored.generatedAt ?? null);
+              }}
+            />
           </div>
           {/* A failed refresh keeps the last figures, and says how old they are. */}
           {stats.error && (

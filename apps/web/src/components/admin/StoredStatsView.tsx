@@ -1,12 +1,14 @@
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import type uPlot from 'uplot';
 import {
   CONVERSATION_KINDS,
   conversationsByKind,
   dayToEpochSeconds,
+  formatAge,
   formatCount,
   formatDay,
   formatDecimal,
+  formatUtcTime,
   kindLabel,
   plural,
   seriesSummary,
@@ -29,6 +31,48 @@ export function StoredStatsView({ stored }: { stored: StoredStats }) {
         <TopConversations stored={stored} />
       </div>
       <HeatMap busiestHours={stored.busiestHours} totalMessages={stored.messages.total} />
+    </>
+  );
+}
+
+interface StoredFreshnessProps {
+  /** When the figures shown were computed. */
+  generatedAt: string;
+  /** The server computes them at most this often; asking sooner brings the same ones. */
+  maxAgeMs: number;
+  now: Date;
+  /** The figures are being fetched (a Refresh, or the view's own periodic re-read). */
+  refreshing: boolean;
+  /** Asks the server again: resolves to when its figures were computed, or null if it failed (the view says why). */
+  onRefresh: () => Promise<string | null>;
+}
+
+/**
+ * How old the stored figures are, and Refresh. One that brings the same computation (asked
+ * again within maxAgeMs) changes nothing on screen, so it says they are up to date: else the
+ * click seemed to do nothing.
+ */
+export function StoredFreshness({ generatedAt, maxAgeMs, now, refreshing, onRefresh }: StoredFreshnessProps) {
+  // The computation a Refresh found unchanged: said while it is the one shown.
+  const [confirmed, setConfirmed] = useState<string | null>(null);
+  const refresh = async () => {
+    setConfirmed(null);
+    const answer = await onRefresh();
+    if (answer === generatedAt) setConfirmed(answer);
+  };
+  return (
+    <>
+      <p className="freshness muted" data-testid="stored-freshness">
+        As of <time dateTime={generatedAt}>{formatUtcTime(generatedAt)}</time> ({formatAge(generatedAt, now)}; recomputed at most every{' '}
+        {Math.round(maxAgeMs / 1000)} s)
+      </p>
+      <button type="button" className="button" onClick={() => void refresh()} disabled={refreshing} aria-busy={refreshing || undefined}>
+        {refreshing ? 'Refreshing…' : 'Refresh'}
+      </button>
+      {/* Always there, so screen readers hear it when it is filled. */}
+      <p role="status" className="refresh-status muted">
+        {confirmed === generatedAt && `Up to date (as of ${formatUtcTime(generatedAt)})`}
+      </p>
     </>
   );
 }
