@@ -36,11 +36,24 @@ export class MemoryRateLimitStore implements RateLimitStore {
   }
 }
 
+/**
+ * A wait as a person reads it: seconds under a minute, minutes under an hour, else hours.
+ * Seconds and minutes round up (never too early); hours are "about", to the nearest.
+ */
+function waitInWords(ms: number): string {
+  const seconds = Math.max(1, Math.ceil(ms / 1000));
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.ceil(seconds / 60);
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.round(seconds / 3600);
+  return `about ${hours} ${hours === 1 ? 'hour' : 'hours'}`;
+}
+
 /** Carried as the `cause` of TOO_MANY_REQUESTS, so the error formatter can say when to retry. */
 export class RateLimitedError extends Error {
   readonly retryAfterMs: number;
   constructor(retryAfterMs: number) {
-    super(`Too many requests, try again in ${Math.ceil(retryAfterMs / 1000)} s`);
+    super(`Too many requests, try again in ${waitInWords(retryAfterMs)}`);
     this.retryAfterMs = retryAfterMs;
   }
 }

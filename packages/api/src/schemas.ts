@@ -114,6 +114,14 @@ export const title = nameText('A title', INPUT_LIMITS.titleMax);
 export const searchText = text('Search text', INPUT_LIMITS.searchMax, { allowEmpty: true });
 
 /**
+ * What users.search looks for: search text less one leading "@" (people are shown as
+ * "@bob"), and what is left must still be search text, so "@" alone is empty.
+ */
+export const peopleQuery = text('Search text', INPUT_LIMITS.searchMax)
+  .transform((query) => query.replace(/^@/, ''))
+  .pipe(text('Search text', INPUT_LIMITS.searchMax));
+
+/**
  * A message body: 1–4000 characters after trimming. Direction controls stay (people paste
  * text that holds them); the web app isolates each body so their effect ends with it.
  */

@@ -18,7 +18,9 @@ import {
   MemoryRateLimitStore,
   RateLimiter,
   type ApiDeps,
+  type Presence,
   type RateLimits,
+  type RealtimeBackends,
 } from '../src/index.ts';
 
 const createCaller = createCallerFactory(appRouter);
@@ -27,11 +29,13 @@ export type Caller = ReturnType<typeof createCaller>;
 export interface TestApi extends AsyncDisposable {
   deps: ApiDeps;
   db: Database;
-  presence: LocalPresence;
+  presence: Presence;
   /** A caller with no token. */
   anonymous: Caller;
   /** A caller presenting `token`, from `clientIp`. */
   as(token: string | null, clientIp?: string): Caller;
+  /** The deps of another server instance on the same database, live through its own `realtime` (one Redis, say). */
+  instance(realtime: RealtimeBackends): ApiDeps;
   /** Registers a user and returns a signed-in caller for them. */
   signUp(username: string, opts?: { displayName?: string; password?: string }): Promise<TestUser>;
   /**
@@ -58,22 +62,31 @@ const GENEROUS: RateLimits = Object.fromEntries(
 
 export async function createTestApi(
   dialect: Dialect,
-  opts: { rateLimits?: Partial<RateLimits>; admins?: string[]; bus?: EventBus } = {},
+  opts: {
+    rateLimits?: Partial<RateLimits>;
+    admins?: string[];
+    bus?: EventBus;
+    /** Live fan-out and presence of this instance (closed by whoever made them); in process by default. */
+    realtime?: RealtimeBackends;
+    typingTtlMs?: number;
+  } = {},
 ): Promise<TestApi> {
   const scratch = await createScratchDatabase(dialect);
   const db = await openDatabase(scratch.target);
-  const presence = new LocalPresence();
-  const metrics = new InstanceMetrics({ instanceId: 'api-test', localUsers: () => presence.localUserCount() });
-  const liveStats = new LiveStatsCollector({ metrics, store: new MemoryLiveStatsStore(), onlineUsers: () => presence.onlineCount() });
+  const presence = opts.realtime?.presence ?? new LocalPresence();
+  const metrics = opts.realtime?.metrics ?? new InstanceMetrics({ instanceId: 'api-test', localUsers: () => presence.localUserCount() });
+  const liveStats =
+    opts.realtime?.liveStats ?? new LiveStatsCollector({ metrics, store: new MemoryLiveStatsStore(), onlineUsers: () => presence.onlineCount() });
   const deps: ApiDeps = {
     db,
     tokens: { secret: new TextEncoder().encode('test-secret-test-secret-test-secret!'), ttlSeconds: 3600 },
     rateLimiter: new RateLimiter(new MemoryRateLimitStore()),
     rateLimits: { ...GENEROUS, ...opts.rateLimits },
     presence,
-    bus: opts.bus ?? new LocalEventBus(),
+    bus: opts.bus ?? opts.realtime?.bus ?? new LocalEventBus(),
     logger: silentLogger,
     admins: new Set(opts.admins ?? []),
+    typingTtlMs: opts.typingTtlMs,
     metrics,
     liveStats,
   };
@@ -84,6 +97,13 @@ export async function createTestApi(
     presence,
     anonymous: as(null),
     as,
+    instance: ({ bus, presence: itsPresence, metrics: itsMetrics, liveStats: itsLiveStats }) => ({
+      ...deps,
+      bus,
+      presence: itsPresence,
+      metrics: itsMetrics,
+      liveStats: itsLiveStats,
+    }),
     async signUp(username, { displayName, password = 'correct horse battery' } = {}) {
       const { token, user } = await as(null).auth.register({ username, password, displayName });
       return { id: user.id, username: user.username, token, api: as(token) };
@@ -97,9 +117,11 @@ export async function createTestApi(
       return { id: user.id, username, token, api: as(token) };
     },
     async [Symbol.asyncDispose]() {
-      await liveStats.close();
-      metrics.close();
-      await deps.bus.close();
+      if (!opts.realtime) {
+        await liveStats.close();
+        metrics.close();
+        await deps.bus.close();
+      }
       await db.close();
       await scratch.drop();
     },

@@ -160,6 +160,8 @@ describe.each(testDialects())('inbox on %s', (dialect) => {
       const kimLee = await api.seedUser('kim_lee', { displayName: 'Kim Lee' });
       const kimx = await api.seedUser('kimxlee', { displayName: 'Kimberly X' });
       const zoe = await api.seedUser('zoe', { displayName: 'Zoë 100% Real' });
+      const ivan = await api.seedUser('ivanp', { displayName: 'Иван Петров' });
+      const olof = await api.seedUser('olof', { displayName: 'Olof' });
       const create = async (kind: 'group' | 'direct', participantIds: number[], title?: string) =>
         (await sam.api.conversations.create({ kind, participantIds, title })).id;
       ids = {
@@ -171,6 +173,9 @@ describe.each(testDialects())('inbox on %s', (dialect) => {
         kimLee: await create('direct', [kimLee.id]),
         kimx: await create('direct', [kimx.id]),
         zoe: await create('direct', [zoe.id]),
+        oresund: await create('group', [olof.id], 'Élan Öresund'),
+        ivan: await create('direct', [ivan.id]),
+        notes: (await sam.api.conversations.create({ kind: 'self' })).id,
       };
     });
 
@@ -184,6 +189,16 @@ describe.each(testDialects())('inbox on %s', (dialect) => {
       expect(await search('project')).toEqual(['project']);
       expect(await search('PROJECT 100')).toEqual(['project']);
       expect(await search('  plain  ')).toEqual(['plain']);
+    });
+
+    it('finds titles and names in any script, whatever their case', async () => {
+      for (const query of ['Élan', 'élan', 'Öresund', 'ÖRESUND', 'öresund']) expect(await search(query), query).toEqual(['oresund']);
+      for (const query of ['Иван', 'иван', 'Петров', 'ПЕТРОВ', 'ан П']) expect(await search(query), query).toEqual(['ivan']);
+    });
+
+    it('finds my notes by the name every client shows for them, "Notes to self"', async () => {
+      for (const query of ['notes', 'Self', 'NOTES TO SELF', 's to s']) expect(await search(query), query).toEqual(['notes']);
+      expect(await search('notes to self!')).toEqual([]);
     });
 
     it("finds conversations by the other person's username or display name", async () => {

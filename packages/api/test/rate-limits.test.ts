@@ -1,7 +1,7 @@
 import { testDialects } from '@parley/db';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_RATE_LIMITS } from '../src/limits.ts';
-import { RateLimitedError } from '../src/rate-limiter.ts';
+import { MemoryRateLimitStore, RateLimitedError, RateLimiter } from '../src/rate-limiter.ts';
 import type { TestUser } from './harness.ts';
 import { rejectionOf, useTestApi } from './helpers.ts';
 
@@ -145,5 +145,34 @@ describe.each(testDialects())('rate limits on %s', (dialect) => {
     // Stopping is never limited, and another member has their own budget.
     await expect(setTyping(sol, false)).resolves.toEqual({ typing: false });
     await expect(setTyping(rhea, true)).resolves.toEqual({ typing: true });
+  });
+});
+
+describe('the wait a refusal names', () => {
+  it('says it in seconds under a minute, in minutes under an hour, else in hours, and keeps retryAfterMs exact', async () => {
+    let now = 0;
+    const limiter = new RateLimiter(new MemoryRateLimitStore(() => now), () => now);
+    let serial = 0;
+    /** The refusal of a second hit on a rule of one per `windowMs`, `elapsedMs` after the first. */
+    const refusal = async (windowMs: number, elapsedMs = 0) => {
+      const key = `wait-${(serial += 1)}`;
+      now = 0;
+      await limiter.consume(key, { limit: 1, windowMs });
+      now = elapsedMs;
+      const error = await rejectionOf(limiter.consume(key, { limit: 1, windowMs }));
+      return { message: error.message, retryAfterMs: error.cause instanceof RateLimitedError ? error.cause.retryAfterMs : null };
+    };
+    const minute = 60_000;
+    const hour = 60 * minute;
+    expect(await refusal(12_000)).toEqual({ message: 'Too many requests, try again in 12 s', retryAfterMs: 12_000 });
+    expect((await refusal(10_000, 9_999)).message).toBe('Too many requests, try again in 1 s');
+    // Rounded up: never sooner than the limit allows.
+    expect((await refusal(minute, 500)).message).toBe('Too many requests, try again in 1 min');
+    expect((await refusal(10 * minute, 5 * minute)).message).toBe('Too many requests, try again in 5 min');
+    expect((await refusal(10 * minute, 30_000)).message).toBe('Too many requests, try again in 10 min');
+    expect(await refusal(hour, 35_000)).toEqual({ message: 'Too many requests, try again in about 1 hour', retryAfterMs: 3_565_000 });
+    expect((await refusal(hour)).message).toBe('Too many requests, try again in about 1 hour');
+    expect((await refusal(90 * minute)).message).toBe('Too many requests, try again in about 2 hours');
+    expect((await refusal(2 * hour)).message).toBe('Too many requests, try again in about 2 hours');
   });
 });

@@ -16,6 +16,8 @@ describe.each(testDialects())('users.search on %s', (dialect) => {
     kate = await api.seedUser('kate', { displayName: 'Kate Bush' });
     katw = await api.seedUser('kat_w', { displayName: 'Kat W. 50%' });
     await api.seedUser('robert', { displayName: 'Bob' });
+    await api.seedUser('ivanp', { displayName: 'Иван Петров' });
+    await api.seedUser('sweden', { displayName: 'Élan Öresund' });
   });
 
   const usernames = async (query: string, limit?: number) =>
@@ -27,6 +29,21 @@ describe.each(testDialects())('users.search on %s', (dialect) => {
     expect(await usernames('bob')).toEqual(['robert']);
     expect(await usernames('finder')).toEqual([]);
     expect(await usernames('  rob  ')).toEqual(['robert']);
+  });
+
+  it('finds names in any script, whatever their case', async () => {
+    for (const query of ['Иван', 'иван', 'ИВАН', 'Петров', 'петров', 'ан П', 'Ив']) expect(await usernames(query), query).toEqual(['ivanp']);
+    for (const query of ['Élan', 'élan', 'ÉLAN', 'Öresund', 'ÖRESUND', 'öresund', 'Ö']) expect(await usernames(query), query).toEqual(['sweden']);
+    // Letters that only look alike are not the same.
+    expect(await usernames('Elan')).toEqual([]);
+  });
+
+  it('finds people by "@username", as they are shown', async () => {
+    expect(await usernames('@kate')).toEqual(['kate']);
+    expect(await usernames('@KAT')).toEqual(['kat_w', 'kate']);
+    expect(await usernames('  @rob ')).toEqual(['robert']);
+    // Only one "@" is left out: nobody's name holds one.
+    expect(await usernames('@@kate')).toEqual([]);
   });
 
   it('treats % and _ as literal characters', async () => {
@@ -57,8 +74,8 @@ describe.each(testDialects())('users.search on %s', (dialect) => {
     for (const limit of [0, 21, 1.5]) await expectFieldError(finder.api.users.search({ query: 'kat', limit }), 'limit');
   });
 
-  it('rejects an empty, blank, overlong or NUL-carrying query', async () => {
-    for (const query of ['', '   ', 'q'.repeat(65), 'a\u0000']) {
+  it('rejects an empty, blank, "@"-only, overlong or NUL-carrying query', async () => {
+    for (const query of ['', '   ', '@', ' @ ', 'q'.repeat(65), 'a\u0000']) {
       await expectFieldError(finder.api.users.search({ query }), 'query');
     }
   });

@@ -58,7 +58,26 @@ interface SqliteDatabase {
   readonly inTransaction: boolean;
   prepare(sql: string): SqliteStatement;
   transaction<T>(work: () => T): () => T;
+  function(name: string, options: { deterministic: boolean }, implementation: (value: unknown) => unknown): void;
 }
+
+/**
+ * Text as the searches compare it (reads.ts): each character lower-cased on its own, as
+ * PostgreSQL's lower() does. Lower-casing the whole text at once makes a final Σ a ς, so a
+ * name would fold one way whole and another way in part.
+ */
+export function foldCase(text: string): string {
+  let folded = '';
+  for (const char of text) folded += char.toLowerCase();
+  return folded;
+}
+
+/**
+ * foldCase in SQL, on the server's SQLite connection: SQLite's own lower() folds only ASCII.
+ * Registered on that connection alone (the only one that searches) and used only in
+ * queries, never in the schema, so other connections and tools need not know it.
+ */
+export const FOLD_FUNCTION = 'parley_fold';
 
 /** Works committed together at most: bounds how long one commit holds the event loop. */
 const MAX_GROUP_COMMIT = 100;
@@ -356,6 +375,7 @@ async function openDirect(em: EntityManager): Promise<DirectSql> {
   if (dialect === 'sqlite') {
     // better-sqlite3's own types are not a dependency here: the slice used is declared above.
     const database = (await (connection as SqliteConnection).getNativeClient()) as unknown as SqliteDatabase;
+    database.function(FOLD_FUNCTION, { deterministic: true }, (value) => (typeof value === 'string' ? foldCase(value) : value));
     const sqlite = new SqliteStatements(database);
     const query: Query = async (sql, params) => {
       try {

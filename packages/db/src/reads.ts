@@ -5,7 +5,7 @@
  * text (prepared once, see direct-sql.ts) whose cost follows the page, not the data: ranges
  * of one index each. Rows come back plain, for the API's views; no entity is built.
  */
-import { directSql, timeOf, type DirectSql, type SqlValue } from './direct-sql.ts';
+import { directSql, FOLD_FUNCTION, foldCase, timeOf, type DirectSql, type SqlValue } from './direct-sql.ts';
 import type { MessageRow } from './conversation-log.ts';
 import { EVENT_TYPES, type ConversationEventType, type ConversationKind, type ParticipantRole, type UserRole } from './entities.ts';
 import type { EntityManager } from './orm.ts';
@@ -74,7 +74,10 @@ export interface InboxPageQuery {
   limit: number;
   /** Only conversations after this one in inbox order (newest activity first): a keyset cursor. */
   after?: { lastMessageAt: Date; conversationId: number } | undefined;
-  /** Only groups whose title, or conversations where another member's username or display name, contains it (case-insensitively). */
+  /**
+   * Only groups whose title, conversations where another member's username or display name,
+   * or my notes whose name (SELF_CONVERSATION_NAME) contains it (case-insensitively).
+   */
   search?: string | undefined;
   /** How many of each conversation's first members to join `namedMembers` holds. */
   firstMembers: number;
@@ -102,11 +105,12 @@ export async function inboxPage(em: EntityManager, query: InboxPageQuery): Promi
   }
   if (query.search) {
     const pattern = containsPattern(query.search);
-    where += ` and (lower(c.title) like ? escape '\\'
+    where += ` and (${folded(direct, 'c.title')} like ? escape '\\'
+      or (c.kind = 'self' and ? like ? escape '\\')
       or exists (select 1 from participants other join users u on u.id = other.user_id
                   where other.conversation_id = p.conversation_id and other.user_id <> p.user_id
-                    and (lower(u.username) like ? escape '\\' or lower(u.display_name) like ? escape '\\')))`;
-    params.push(pattern, pattern, pattern);
+                    and (${folded(direct, 'u.username')} like ? escape '\\' or ${folded(direct, 'u.display_name')} like ? escape '\\')))`;
+    params.push(pattern, foldCase(SELF_CONVERSATION_NAME), pattern, pattern, pattern);
   }
   params.push(query.limit);
   const rows = await direct.query<InboxColumns>(
@@ -270,7 +274,7 @@ export interface UserSearch {
 export async function searchUsers(em: EntityManager, search: UserSearch): Promise<UserRow[]> {
   const direct = await directSql(em);
   const pattern = containsPattern(search.query);
-  let matches = `u.id <> ? and (lower(u.username) like ? escape '\\' or lower(u.display_name) like ? escape '\\')`;
+  let matches = `u.id <> ? and (${folded(direct, 'u.username')} like ? escape '\\' or ${folded(direct, 'u.display_name')} like ? escape '\\')`;
   const params: SqlValue[] = [search.excludeUserId, pattern, pattern];
   if (search.notInConversationId !== undefined) {
     // One probe of participants' primary key (conversation, user) per match. The walk reads
@@ -634,8 +638,27 @@ function namedMembers(conversationId: number, column: string | NamedMember[]): M
 const ms = (direct: DirectSql, column: string) =>
   direct.dialect === 'sqlite' ? column : `(extract(epoch from ${column}) * 1000)::float8`;
 
-/** A LIKE pattern (escape '\') for "contains `text`", lower-cased, its wildcards literal. */
-const containsPattern = (text: string) => `%${text.toLowerCase().replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+/** A LIKE pattern (escape '\') for "contains `text`", case-folded (foldCase), its wildcards literal. */
+const containsPattern = (text: string) => `%${foldCase(text).replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+
+/**
+ * `column` case-folded for a LIKE with containsPattern, for all of Unicode. PostgreSQL's
+ * lower() folds by the database's LC_CTYPE (all of Unicode under a UTF-8 one, such as
+ * C.UTF-8; docs/ARCHITECTURE.md, "Search"), and users.search's trigram indexes are built on
+ * it. SQLite's lower() and LIKE fold only ASCII: text with other characters goes through
+ * FOLD_FUNCTION (foldCase, as the pattern does), and ASCII text is left to LIKE itself, so
+ * a walk over ASCII names costs what it did with lower() and never calls into JavaScript.
+ */
+const folded = (direct: DirectSql, column: string) =>
+  direct.dialect === 'sqlite'
+    ? `(case when length(${column}) = octet_length(${column}) then ${column} else ${FOLD_FUNCTION}(${column}) end)`
+    : `lower(${column})`;
+
+/**
+ * What every client calls a notes-to-self conversation, which has no title: the inbox
+ * search finds it by that name as it finds a group by its title.
+ */
+const SELF_CONVERSATION_NAME = 'Notes to self';
 
 // A list of ids as one parameter, so each query is one SQL text whatever the page size.
 const inList = (direct: DirectSql) => (direct.dialect === 'sqlite' ? 'in (select value from json_each(?))' : '= any(?::int[])');

@@ -153,44 +153,78 @@ export class SlidingMinute {
   }
 }
 
-/** Typing entries kept at most: beyond it new ones are not counted (the figure is a gauge, not a record). */
+/** Typing entries kept at most: beyond it new ones are not kept (a gauge, and a courtesy to newcomers, not a record). */
 const MAX_TYPING_ENTRIES = 100_000;
 
 /**
- * Who is typing through this instance: (user, conversation) → when it expires. An entry
+ * Who is typing where: per conversation, each typist and when their signal expires. An entry
  * ends with setTyping(false), a message from the user there, their socket closing (which
- * sends setTyping(false) for them), or the typing TTL without a refresh.
+ * sends setTyping(false) for them), or the typing TTL without a refresh. The live figures
+ * count those typing through this instance; presence keeps who someone opening a
+ * conversation sees typing first (presence.ts).
  */
 export class TypingTracker {
   readonly #now: () => number;
-  readonly #until = new Map<string, { userId: number; until: number }>();
+  readonly #until = new Map<number, Map<number, number>>();
+  #entries = 0;
 
   constructor(now: () => number = Date.now) {
     this.#now = now;
   }
 
-  set(userId: number, conversationId: number, typing: boolean, ttlMs: number): void {
-    const key = `${userId}:${conversationId}`;
+  /** Records a start (for `ttlMs`) or a stop; true when the user was typing there until now. */
+  set(userId: number, conversationId: number, typing: boolean, ttlMs: number): boolean {
+    const now = this.#now();
+    const until = this.#until.get(conversationId)?.get(userId);
+    const wasTyping = until !== undefined && until > now;
     if (!typing) {
-      this.#until.delete(key);
-      return;
+      if (until !== undefined) this.#delete(conversationId, userId);
+      return wasTyping;
     }
-    if (this.#until.size >= MAX_TYPING_ENTRIES && !this.#until.has(key)) {
-      this.#prune();
-      if (this.#until.size >= MAX_TYPING_ENTRIES) return;
+    if (until === undefined && this.#entries >= MAX_TYPING_ENTRIES) {
+      this.#prune(now);
+      if (this.#entries >= MAX_TYPING_ENTRIES) return wasTyping;
     }
-    this.#until.set(key, { userId, until: this.#now() + ttlMs });
+    let typists = this.#until.get(conversationId);
+    if (!typists) {
+      typists = new Map();
+      this.#until.set(conversationId, typists);
+    }
+    if (!typists.has(userId)) this.#entries += 1;
+    typists.set(userId, now + ttlMs);
+    return wasTyping;
   }
 
   /** Distinct users typing now. */
   users(): number {
-    this.#prune();
-    return new Set([...this.#until.values()].map((entry) => entry.userId)).size;
+    this.#prune(this.#now());
+    return new Set([...this.#until.values()].flatMap((typists) => [...typists.keys()])).size;
   }
 
-  #prune(): void {
+  /** Who is typing in `conversationId` now, each with the milliseconds their signal has left. */
+  in(conversationId: number): Map<number, number> {
     const now = this.#now();
-    for (const [key, entry] of this.#until) if (entry.until <= now) this.#until.delete(key);
+    const left = new Map<number, number>();
+    for (const [userId, until] of this.#until.get(conversationId) ?? []) if (until > now) left.set(userId, until - now);
+    return left;
+  }
+
+  clear(): void {
+    this.#until.clear();
+    this.#entries = 0;
+  }
+
+  #delete(conversationId: number, userId: number): void {
+    const typists = this.#until.get(conversationId);
+    if (!typists?.delete(userId)) return;
+    this.#entries -= 1;
+    if (typists.size === 0) this.#until.delete(conversationId);
+  }
+
+  #prune(now: number): void {
+    for (const [conversationId, typists] of this.#until) {
+      for (const [userId, until] of typists) if (until <= now) this.#delete(conversationId, userId);
+    }
   }
 }
 

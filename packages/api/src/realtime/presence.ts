@@ -1,7 +1,10 @@
+import { TypingTracker } from './live-metrics.ts';
+
 /**
  * Who is online: a user is online while at least one authenticated socket of theirs is
- * open on any instance. LocalPresence counts this process's sockets; RedisPresence shares
- * the counts across instances (an instance that dies drops out when its entries expire).
+ * open on any instance; and who is typing where, for someone who opens a conversation while
+ * another is typing. LocalPresence keeps both in this process; RedisPresence shares them
+ * across instances (an instance that dies drops out when its entries expire).
  */
 export interface Presence {
   /** Counts an authenticated socket of `userId` on this instance; true when the user just came online. */
@@ -16,6 +19,14 @@ export interface Presence {
   localUserCount(): number;
   /** Distinct users online on any instance (a user on two instances counts once). */
   onlineCount(): Promise<number>;
+  /**
+   * Remembers that `userId` is typing in `conversationId` for `ttlMs` more (or stopped), so
+   * that whoever opens the conversation later sees them at once (typingIn). Those already
+   * watching hear of it on the bus. Never rejects: typing is worth no failed call.
+   */
+  setTyping(userId: number, conversationId: number, typing: boolean, ttlMs: number): Promise<void>;
+  /** Who is typing in `conversationId` now, each with the milliseconds their signal has left. */
+  typingIn(conversationId: number): Promise<Map<number, number>>;
   close(): Promise<void>;
 }
 
@@ -65,6 +76,7 @@ export class SocketCounts {
 /** Presence of one process: online = a socket open here. */
 export class LocalPresence implements Presence {
   readonly #sockets = new SocketCounts();
+  readonly #typing = new TypingTracker();
 
   async connected(userId: number): Promise<boolean> {
     return this.#sockets.add(userId);
@@ -90,7 +102,16 @@ export class LocalPresence implements Presence {
     return this.#sockets.size;
   }
 
+  async setTyping(userId: number, conversationId: number, typing: boolean, ttlMs: number): Promise<void> {
+    this.#typing.set(userId, conversationId, typing, ttlMs);
+  }
+
+  async typingIn(conversationId: number): Promise<Map<number, number>> {
+    return this.#typing.in(conversationId);
+  }
+
   async close(): Promise<void> {
     this.#sockets.clear();
+    this.#typing.clear();
   }
 }

@@ -24,11 +24,15 @@ export async function publishAfterCommit(deps: ApiDeps, change: CommittedChange)
   const { conversationId, events } = change;
   // Where the send→deliver latency starts: right after the commit (docs/ARCHITECTURE.md, "Live statistics").
   const committedAt = wallClockMs();
+  // Each publish is settled as soon as it is made: one rejecting while the member list is
+  // read below would otherwise be an unhandled rejection (and Redis being down is not a crash).
+  const sends: Promise<void>[] = [];
   for (const event of events) {
     if (event.type !== 'message.created') continue;
     deps.metrics.messageCommitted();
-    // A message ends its sender's typing there.
+    // A message ends its sender's typing there, for those who open the conversation later too.
     deps.metrics.typing(event.actorId, conversationId, false, 0);
+    sends.push(deps.presence.setTyping(event.actorId, conversationId, false, 0));
   }
   const added = new Set(change.added);
   const removed = new Set<number>();
@@ -39,9 +43,6 @@ export async function publishAfterCommit(deps: ApiDeps, change: CommittedChange)
     }
   }
 
-  // Each publish is settled as soon as it is made: one rejecting while the member list is
-  // read below would otherwise be an unhandled rejection (and Redis being down is not a crash).
-  const sends: Promise<void>[] = [];
   const publish = <Signal>(topic: Topic<Signal>, signal: Signal) => sends.push(deps.bus.publish(topic, signal).catch(() => undefined));
   for (const event of events) publish(conversationTopic(conversationId), { kind: 'event', event, committedAt });
   const members = change.memberIds ?? (await conversationMemberIds(deps.db.em, conversationId).catch(() => []));

@@ -10,8 +10,12 @@
  *
  * If Redis is unreachable, presence degrades to this instance's own sockets and is
  * written back in full as soon as the connection is ready again.
+ *
+ * Typing signals live the same way, one sorted set per conversation (setTyping); while
+ * Redis is unreachable, a look-up answers with the signals made on this instance.
  */
 import type { Redis } from 'ioredis';
+import { TypingTracker } from './live-metrics.ts';
 import { SocketCounts, type Presence } from './presence.ts';
 import { RedisScript, type RedisHealth } from './redis-connection.ts';
 
@@ -95,6 +99,21 @@ local online = {}
 for i, key in ipairs(KEYS) do online[i] = redis.call('ZCOUNT', key, '(' .. now, '+inf') end
 return online`);
 
+/** KEYS[1] the conversation's typing set; ARGV userId, ttlMs. The key lives as long as its latest signal. */
+const TYPING_SCRIPT = new RedisScript(`${NOW}
+local key = KEYS[1]
+redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+redis.call('ZADD', key, now + tonumber(ARGV[2]), ARGV[1])
+local latest = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
+redis.call('PEXPIREAT', key, latest[2])`);
+
+/** KEYS[1] the conversation's typing set. Returns its live signals: userId, milliseconds left, userId… */
+const TYPING_IN_SCRIPT = new RedisScript(`${NOW}
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local typing = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
+for i = 2, #typing, 2 do typing[i] = tonumber(typing[i]) - now end
+return typing`);
+
 export class RedisPresence implements Presence {
   readonly #redis: Redis;
   readonly #instanceId: string;
@@ -102,6 +121,8 @@ export class RedisPresence implements Presence {
   readonly #keyPrefix: string;
   readonly #ttlMs: number;
   readonly #sockets = new SocketCounts();
+  /** The typing signals made on this instance, which a message's send may have to end in Redis. */
+  readonly #typingHere = new TypingTracker();
   readonly #timer: NodeJS.Timeout;
   readonly #onReady = () => this.#refresh();
 
@@ -182,9 +203,43 @@ export class RedisPresence implements Presence {
     }
   }
 
+  /**
+   * Per conversation, a sorted set `<prefix>typing:<conversationId>` holds each typist,
+   * scored with when their signal expires (Redis' clock). A stop reaches Redis only when the
+   * start was made here: every message stops its sender's typing, and a send should cost no
+   * Redis command when its sender was not typing. Starts and stops come through the typist's
+   * own socket, so this is where they started; should one not have (two tabs on two
+   * instances), those who open the conversation see the signal until it expires.
+   */
+  async setTyping(userId: number, conversationId: number, typing: boolean, ttlMs: number): Promise<void> {
+    const wasTypingHere = this.#typingHere.set(userId, conversationId, typing, ttlMs);
+    if (!typing && !wasTypingHere) return;
+    try {
+      const key = this.#typingKey(conversationId);
+      if (typing) await TYPING_SCRIPT.run(this.#redis, [key], [userId, ttlMs]);
+      else await this.#redis.zrem(key, String(userId));
+    } catch (error) {
+      this.#failed(error, 'typing');
+    }
+  }
+
+  async typingIn(conversationId: number): Promise<Map<number, number>> {
+    try {
+      const reply = await TYPING_IN_SCRIPT.run(this.#redis, [this.#typingKey(conversationId)]);
+      const flat = Array.isArray(reply) ? reply : [];
+      const left = new Map<number, number>();
+      for (let i = 0; i + 1 < flat.length; i += 2) left.set(Number(flat[i]), Number(flat[i + 1]));
+      return left;
+    } catch (error) {
+      this.#failed(error, 'typing look-up');
+      return this.#typingHere.in(conversationId);
+    }
+  }
+
   /** Stops refreshing and withdraws this instance's claims, so its users go offline now, not after the TTL. */
   async close(): Promise<void> {
     clearInterval(this.#timer);
+    this.#typingHere.clear();
     this.#redis.off('ready', this.#onReady);
     const userIds = this.#sockets.users();
     this.#sockets.clear();
@@ -198,6 +253,10 @@ export class RedisPresence implements Presence {
 
   #key(userId: number): string {
     return `${this.#keyPrefix}presence:${userId}`;
+  }
+
+  #typingKey(conversationId: number): string {
+    return `${this.#keyPrefix}typing:${conversationId}`;
   }
 
   /** Every online user, scored with when their latest claim expires. */

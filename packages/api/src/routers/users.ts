@@ -1,7 +1,7 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { INPUT_LIMITS } from '../limits.ts';
-import { id, text } from '../schemas.ts';
+import { id, peopleQuery } from '../schemas.ts';
 import { searchUsers, usersByIds } from '../services/users.ts';
 import { protectedProcedure } from '../trpc.ts';
 
@@ -11,7 +11,7 @@ export const usersRouter = {
   search: protectedProcedure
     .input(
       z.object({
-        query: text('Search text', INPUT_LIMITS.searchMax),
+        query: peopleQuery,
         limit: z
           .number()
           .int(RESULTS_PER_SEARCH)

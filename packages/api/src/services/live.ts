@@ -199,7 +199,8 @@ export async function* conversationEvents(
 export const TYPING_TTL_MS = 6_000;
 
 /**
- * Who is typing in a conversation now (me excluded), yielded on every change: a user is
+ * Who is typing in a conversation now (me excluded): first who is typing as it starts (the
+ * typing signals presence keeps, on every instance), then on every change. A user is
  * typing from their setTyping(true) until setTyping(false), a message from them, or
  * TYPING_TTL_MS without a refresh.
  */
@@ -217,8 +218,19 @@ export async function* typingUsers(
     else if (signalled.kind === 'event' && signalled.event.type === 'message.created') mailbox.push({ userId: signalled.event.actorId, typing: false });
   });
   const current = () => ({ userIds: [...typingUntil.keys()].sort((a, b) => a - b) });
+  // One timer, for the next expiry.
+  const scheduleExpiry = (now: number) => {
+    clearTimeout(timer);
+    const next = Math.min(...typingUntil.values());
+    if (Number.isFinite(next)) timer = setTimeout(() => mailbox.push('tick'), Math.max(0, next - now) + 1);
+  };
   try {
+    // Subscribed before reading who is typing: a change in between is not missed.
     await deps.bus.ready();
+    const typingNow = await deps.presence.typingIn(conversationId);
+    const readAt = Date.now();
+    for (const [userId, msLeft] of typingNow) if (userId !== user.id) typingUntil.set(userId, readAt + msLeft);
+    scheduleExpiry(readAt);
     yield current();
     for (;;) {
       const taken = await mailbox.take();
@@ -231,10 +243,7 @@ export async function* typingUsers(
         else typingUntil.delete(item.userId);
       }
       for (const [userId, until] of typingUntil) if (until <= now) typingUntil.delete(userId);
-      // One timer, for the next expiry.
-      clearTimeout(timer);
-      const next = Math.min(...typingUntil.values());
-      if (Number.isFinite(next)) timer = setTimeout(() => mailbox.push('tick'), Math.max(0, next - now) + 1);
+      scheduleExpiry(now);
       if (current().userIds.join() !== before) yield current();
     }
   } finally {
@@ -303,7 +312,10 @@ export async function* readReceipts({ deps, user }: Subscriber, conversationId: 
 
 /** Tells the conversation's subscribers, on every instance, that I started or stopped typing. */
 export async function publishTyping(deps: ApiDeps, userId: number, conversationId: number, typing: boolean): Promise<void> {
-  deps.metrics.typing(userId, conversationId, typing, deps.typingTtlMs ?? TYPING_TTL_MS);
+  const ttlMs = deps.typingTtlMs ?? TYPING_TTL_MS;
+  deps.metrics.typing(userId, conversationId, typing, ttlMs);
+  // Kept before it is published: a subscriber that starts too late to hear it reads it instead.
+  await deps.presence.setTyping(userId, conversationId, typing, ttlMs);
   await deps.bus.publish(conversationTopic(conversationId), { kind: 'typing', userId, typing }).catch(() => undefined);
 }
 
