@@ -97,7 +97,7 @@ const RENEWAL_CHECK_MAX_MS = 60 * 60_000;
  */
 function useTokenRenewal(enabled: boolean): void {
   const { session, state } = useSession();
-  const { mutate: renew } = trpc.auth.renew.useMutation({ onSuccess: ({ token }) => session.signIn(token) });
+  const { mutate: renew } = trpc.auth.renew.useMutation({ onSuccess: ({ token }) => session.renew(token) });
   const renewal = renewalOf(state);
   const dueAt = renewal?.dueAt ?? null;
   const retryMs = renewal?.retryMs ?? 0;

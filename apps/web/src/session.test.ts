@@ -103,6 +103,16 @@ describe('session', () => {
     expect(other.getState()).toMatchObject({ token: tokenOf(7), receivedAt });
     unsubscribe();
 
+    // A renewal is the same user's next token, and one that answers too late signs nobody in.
+    session.renew(`${tokenOf(7)}-renewed`);
+    expect(session.getState().token).toBe(`${tokenOf(7)}-renewed`);
+    session.renew(tokenOf(8));
+    expect(session.getState().token).toBe(`${tokenOf(7)}-renewed`);
+    session.end();
+    session.renew(`${tokenOf(7)}-late`);
+    expect(session.getState().token).toBeNull();
+    expect(localStorage.getItem(TOKEN_KEY)).toBeNull();
+
     expect(sameUser(tokenOf(7), `${tokenOf(7)}-renewed`)).toBe(true);
     expect(sameUser(tokenOf(7), tokenOf(8))).toBe(false);
     expect(sameUser(tokenOf(7), null)).toBe(false);

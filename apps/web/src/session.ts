@@ -21,8 +21,13 @@ export interface SessionState {
 export interface Session {
   getState: () => SessionState;
   subscribe: (listener: () => void) => () => void;
-  /** A token from the server: a sign-in, or a renewal (the same user's next token, auth.renew). */
+  /** A token from the server's sign-in or sign-up. */
   signIn: (token: string) => void;
+  /**
+   * The same user's next token (auth.renew). Ignored once this session has ended or changed
+   * hands, so an answer that arrives after a sign-out cannot sign anyone back in.
+   */
+  renew: (token: string) => void;
   /** The user signs out: forgets the token and this tab's unsent texts; `notice` is shown on the sign-in form. */
   end: (notice?: string) => void;
   /**
@@ -58,6 +63,14 @@ export function createSession(storage: Storage | null): Session {
     for (const listener of listeners) listener();
   };
 
+  const signIn = (token: string) => {
+    const receivedAt = Date.now();
+    // The time first: the other tabs read it as they see the token come.
+    writeItem(storage, RECEIVED_AT_KEY, String(receivedAt));
+    writeItem(storage, TOKEN_KEY, token);
+    update({ token, receivedAt, notice: null, expired: false });
+  };
+
   // Another tab signed in or out: follow it, so no tab keeps using a dead token.
   const onStorage = (event: StorageEvent) => {
     if (event.key !== TOKEN_KEY && event.key !== null) return;
@@ -78,12 +91,9 @@ export function createSession(storage: Storage | null): Session {
         if (listeners.size === 0 && typeof window !== 'undefined') window.removeEventListener('storage', onStorage);
       };
     },
-    signIn: (token) => {
-      const receivedAt = Date.now();
-      // The time first: the other tabs read it as they see the token come.
-      writeItem(storage, RECEIVED_AT_KEY, String(receivedAt));
-      writeItem(storage, TOKEN_KEY, token);
-      update({ token, receivedAt, notice: null, expired: false });
+    signIn,
+    renew: (token) => {
+      if (sameUser(state.token, token)) signIn(token);
     },
     end: (notice) => {
       // Said first: the other tabs read it as they see the token go.
