@@ -74,7 +74,11 @@ export async function createTestApi(
   const scratch = await createScratchDatabase(dialect);
   const db = await openDatabase(scratch.target);
   const presence = opts.realtime?.presence ?? new LocalPresence();
-  const metrics = opts.realtime?.metrics ?? new InstanceMetrics({ instanceId: 'api-test', localUsers: () => presence.localUserCount() });
+  const metrics = opts.realtime?.metrics ?? new InstanceMetrics({
+      instanceId: 'api-test',
+      localUsers: () => presence.localUserCount(),
+      typingUsers: () => presence.localTypingUsers(),
+    });
   const liveStats =
     opts.realtime?.liveStats ?? new LiveStatsCollector({ metrics, store: new MemoryLiveStatsStore(), onlineUsers: () => presence.onlineCount() });
   const deps: ApiDeps = {

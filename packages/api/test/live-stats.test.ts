@@ -106,7 +106,7 @@ describe('the sliding minute', () => {
 
   it('gives a young instance its rate over the time it has been up, an older one over the minute', () => {
     const clock = manualClock();
-    const metrics = new InstanceMetrics({ instanceId: 'young', localUsers: () => 0, now: clock.now });
+    const metrics = new InstanceMetrics({ instanceId: 'young', localUsers: () => 0, typingUsers: () => 0, now: clock.now });
     try {
       clock.advance(10_000);
       for (let i = 0; i < 20; i++) metrics.messageCommitted();
@@ -181,7 +181,7 @@ describe('the in-process store', () => {
 
   it('reports at once and on every interval, and refuses an interval longer than half the TTL', async () => {
     const store = new MemoryLiveStatsStore();
-    const metrics = new InstanceMetrics({ instanceId: 'reporter', localUsers: () => 2 });
+    const metrics = new InstanceMetrics({ instanceId: 'reporter', localUsers: () => 2, typingUsers: () => 0 });
     const collector = new LiveStatsCollector({ metrics, store, onlineUsers: async () => 2, reportMs: 50, ttlMs: 500 });
     try {
       await vi.waitFor(async () => expect((await store.read()).map((report) => report.stats.onlineUsers)).toEqual([2]), WAIT);

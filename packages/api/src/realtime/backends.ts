@@ -129,7 +129,11 @@ interface BackendParts {
 /** Adds this instance's live figures to the parts, and closes everything in one order for both kinds. */
 function assemble(options: RealtimeBackendsOptions, instanceId: string, parts: BackendParts): RealtimeBackends {
   const { kind, bus, presence, rateLimitStore, liveStatsStore, closeConnections } = parts;
-  const metrics = new InstanceMetrics({ instanceId, localUsers: () => presence.localUserCount() });
+  const metrics = new InstanceMetrics({
+    instanceId,
+    localUsers: () => presence.localUserCount(),
+    typingUsers: () => presence.localTypingUsers(),
+  });
   const liveStats = new LiveStatsCollector({
     metrics,
     store: liveStatsStore,

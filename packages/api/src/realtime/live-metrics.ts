@@ -159,9 +159,9 @@ const MAX_TYPING_ENTRIES = 100_000;
 /**
  * Who is typing where: per conversation, each typist and when their signal expires. An entry
  * ends with setTyping(false), a message from the user there, their socket closing (which
- * sends setTyping(false) for them), or the typing TTL without a refresh. The live figures
- * count those typing through this instance; presence keeps who someone opening a
- * conversation sees typing first (presence.ts).
+ * sends setTyping(false) for them), or the typing TTL without a refresh. Presence keeps one
+ * per instance (presence.ts): who someone opening a conversation sees typing first, and
+ * the live figures' count of those typing through this instance.
  */
 export class TypingTracker {
   readonly #now: () => number;
@@ -249,12 +249,14 @@ export interface InstanceMetricsOptions {
   instanceId: string;
   /** Distinct users with a signed-in socket here (Presence.localUserCount). */
   localUsers: () => number;
+  /** Distinct users typing through this instance (Presence.localTypingUsers). */
+  typingUsers: () => number;
   now?: () => number;
 }
 
 /**
- * This instance's live figures. The API records into it (commits, deliveries, typing,
- * subscriptions, procedure outcomes), the server records sockets, and snapshot() reads it
+ * This instance's live figures. The API records into it (commits, deliveries,
+ * subscriptions, procedure outcomes), presence counts users and typists, the server records sockets, and snapshot() reads it
  * all at once. Listeners (the Prometheus exporter) hear of deliveries and procedure calls.
  */
 export class InstanceMetrics {
@@ -262,8 +264,8 @@ export class InstanceMetrics {
   readonly startedAt: Date;
   readonly #now: () => number;
   readonly #localUsers: () => number;
+  readonly #typingUsers: () => number;
   readonly #minute: SlidingMinute;
-  readonly #typing: TypingTracker;
   readonly #eventLoop: ELDHistogram;
   #eventLoopLag: Percentiles = { p50: null, p99: null };
   #sockets = 0;
@@ -276,8 +278,8 @@ export class InstanceMetrics {
     this.#now = options.now ?? Date.now;
     this.startedAt = new Date(this.#now());
     this.#localUsers = options.localUsers;
+    this.#typingUsers = options.typingUsers;
     this.#minute = new SlidingMinute(this.#now);
-    this.#typing = new TypingTracker(this.#now);
     // Samples the loop every EVENT_LOOP_RESOLUTION_MS in native code; read and reset once per report.
     this.#eventLoop = monitorEventLoopDelay({ resolution: EVENT_LOOP_RESOLUTION_MS });
     this.#eventLoop.enable();
@@ -311,10 +313,6 @@ export class InstanceMetrics {
     const latencyMs = Math.max(0, wallClockMs() - committedAt);
     this.#minute.delivered(latencyMs);
     for (const listener of this.#listeners) listener.delivered?.(latencyMs);
-  }
-
-  typing(userId: number, conversationId: number, typing: boolean, ttlMs: number): void {
-    this.#typing.set(userId, conversationId, typing, ttlMs);
   }
 
   procedureFinished(outcome: ProcedureOutcome): void {
@@ -355,7 +353,7 @@ export class InstanceMetrics {
         sockets: this.#sockets,
         onlineUsers: this.#localUsers(),
         subscriptions: this.#subscriptions,
-        typingUsers: this.#typing.users(),
+        typingUsers: this.#typingUsers(),
         messagesPerSecond: Math.round((minute.messages / windowSeconds) * 100) / 100,
         latencyMs: percentilesOf(minute.latency),
         eventLoopLagMs: eventLoopLag,

@@ -19,6 +19,8 @@ export interface Presence {
   localUserCount(): number;
   /** Distinct users online on any instance (a user on two instances counts once). */
   onlineCount(): Promise<number>;
+  /** Distinct users whose typing signal went through this instance and has not ended or expired (a live figure). */
+  localTypingUsers(): number;
   /**
    * Remembers that `userId` is typing in `conversationId` for `ttlMs` more (or stopped), so
    * that whoever opens the conversation later sees them at once (typingIn). Those already
@@ -100,6 +102,10 @@ export class LocalPresence implements Presence {
 
   async onlineCount(): Promise<number> {
     return this.#sockets.size;
+  }
+
+  localTypingUsers(): number {
+    return this.#typing.users();
   }
 
   async setTyping(userId: number, conversationId: number, typing: boolean, ttlMs: number): Promise<void> {

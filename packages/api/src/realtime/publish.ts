@@ -30,8 +30,7 @@ export async function publishAfterCommit(deps: ApiDeps, change: CommittedChange)
   for (const event of events) {
     if (event.type !== 'message.created') continue;
     deps.metrics.messageCommitted();
-    // A message ends its sender's typing there, for those who open the conversation later too.
-    deps.metrics.typing(event.actorId, conversationId, false, 0);
+    // A message ends its sender's typing there.
     sends.push(deps.presence.setTyping(event.actorId, conversationId, false, 0));
   }
   const added = new Set(change.added);

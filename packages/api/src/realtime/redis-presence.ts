@@ -223,6 +223,10 @@ export class RedisPresence implements Presence {
     }
   }
 
+  localTypingUsers(): number {
+    return this.#typingHere.users();
+  }
+
   async typingIn(conversationId: number): Promise<Map<number, number>> {
     try {
       const reply = await TYPING_IN_SCRIPT.run(this.#redis, [this.#typingKey(conversationId)]);

@@ -313,7 +313,6 @@ export async function* readReceipts({ deps, user }: Subscriber, conversationId: 
 /** Tells the conversation's subscribers, on every instance, that I started or stopped typing. */
 export async function publishTyping(deps: ApiDeps, userId: number, conversationId: number, typing: boolean): Promise<void> {
   const ttlMs = deps.typingTtlMs ?? TYPING_TTL_MS;
-  deps.metrics.typing(userId, conversationId, typing, ttlMs);
   // Kept before it is published: a subscriber that starts too late to hear it reads it instead.
   await deps.presence.setTyping(userId, conversationId, typing, ttlMs);
   await deps.bus.publish(conversationTopic(conversationId), { kind: 'typing', userId, typing }).catch(() => undefined);
