@@ -4,8 +4,11 @@ import { useEffect, useRef } from 'react';
 import { reconnectDelayMs } from './connection.ts';
 import { isUnauthorized } from './errors.ts';
 import { useSession } from './hooks.ts';
-import { applyInboxEvent, titleWithUnread, withPresenceOf } from './inbox-cache.ts';
-import { trpc, type ConversationDetail, type InboxPage } from './trpc.ts';
+import { applyInboxEvent, inboxItems, titleWithUnread, withPresenceOf } from './inbox-cache.ts';
+import { isPageSeen } from './mark-read.ts';
+import { messageNotice, type Notifier } from './notifications.ts';
+import { conversationPath, navigate, parseRoute } from './router.ts';
+import { trpc, type ConversationDetail, type InboxEvent, type InboxPage } from './trpc.ts';
 
 /** The inbox's conversations.list input: the cache entry live events are applied to. */
 export const INBOX_INPUT = { limit: 20 } as const;
@@ -28,8 +31,10 @@ function isSearch(key: QueryKey): boolean {
  * refetch begins after the server has subscribed us, so no change falls in between. For the
  * same reason an event that arrives while a fetch is in flight triggers a new fetch: the
  * running one may have read the database before that change and would undo it.
+ *
+ * A new message I am not looking at also becomes a desktop notification (notifications.ts).
  */
-export function useLiveInbox(): void {
+export function useLiveInbox(myId: number, notifier: Notifier): void {
   const { session } = useSession();
   const queryClient = useQueryClient();
   const utils = trpc.useUtils();
@@ -46,6 +51,7 @@ export function useLiveInbox(): void {
     },
     onData: (event) => {
       const fetchInFlight = queryClient.isFetching({ queryKey: getQueryKey(trpc.conversations.list) }) > 0;
+      notifyOf(event, utils.conversations.list.getInfiniteData(INBOX_INPUT)?.pages, myId, notifier);
       utils.conversations.list.setInfiniteData(INBOX_INPUT, (data) => data && { ...data, pages: applyInboxEvent(data.pages, event) });
       // A search on screen shows what the server matches now: a changed conversation may have
       // come to match it or stopped (a rename), so it is asked again; presence only marks rows.
@@ -80,6 +86,26 @@ export function useLiveInbox(): void {
       retryTimer.current = setTimeout(() => subscription.reset(), reconnectDelayMs(failedAttempts.current++));
     },
   });
+}
+
+/**
+ * Notifies a new message unless its conversation is on screen in this tab now, and closes
+ * the notification of a conversation read (here or elsewhere) or whose message was deleted.
+ * Nothing before the inbox has loaded: without it no event can be told to be news.
+ */
+function notifyOf(event: InboxEvent, loaded: readonly InboxPage[] | undefined, myId: number, notifier: Notifier): void {
+  if (event.type === 'presence') return;
+  if (event.type === 'conversation.removed') return notifier.dismiss(event.conversationId);
+  const { id, unreadCount, lastMessage } = event.conversation;
+  if (unreadCount === 0 || lastMessage?.deletedAt) return notifier.dismiss(id);
+  const notice = loaded && messageNotice(event, inboxItems(loaded), myId);
+  if (notice && !isOnScreen(id)) notifier.notify(notice, (conversationId) => navigate(conversationPath(conversationId)));
+}
+
+/** Whether a conversation is what this tab shows now, to someone looking at it. */
+function isOnScreen(conversationId: number): boolean {
+  const route = parseRoute(window.location.pathname);
+  return route.name === 'conversation' && route.id === conversationId && isPageSeen();
 }
 
 const TITLE = 'Parley';

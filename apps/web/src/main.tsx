@@ -2,6 +2,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.tsx';
 import { createSession } from './session.ts';
+import { browserLocalStorage } from './tab-storage.ts';
 import './styles.css';
 
 const container = document.getElementById('root');
@@ -9,15 +10,6 @@ if (!container) throw new Error('index.html has no #root element');
 
 createRoot(container).render(
   <StrictMode>
-    <App session={createSession(localStorageIfAvailable())} />
+    <App session={createSession(browserLocalStorage())} />
   </StrictMode>,
 );
-
-/** Some privacy settings make merely touching localStorage throw. */
-function localStorageIfAvailable(): Storage | null {
-  try {
-    return window.localStorage;
-  } catch {
-    return null;
-  }
-}

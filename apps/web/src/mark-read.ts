@@ -2,15 +2,15 @@ import { useEffect, useRef, useState } from 'react';
 import { trpc } from './trpc.ts';
 
 /** Whether the person can see the page now: the tab is shown and the window has focus. */
-function isSeen(): boolean {
+export function isPageSeen(): boolean {
   return document.visibilityState === 'visible' && document.hasFocus();
 }
 
 /** Re-renders when the page is shown or hidden, focused or left. */
 function usePageSeen(): boolean {
-  const [seen, setSeen] = useState(isSeen);
+  const [seen, setSeen] = useState(isPageSeen);
   useEffect(() => {
-    const update = () => setSeen(isSeen());
+    const update = () => setSeen(isPageSeen());
     window.addEventListener('focus', update);
     window.addEventListener('blur', update);
     document.addEventListener('visibilitychange', update);

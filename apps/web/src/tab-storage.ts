@@ -13,6 +13,15 @@ export function tabSessionStorage(): Storage | null {
   }
 }
 
+/** The browser's localStorage, shared by the origin's tabs, or null where touching it throws. */
+export function browserLocalStorage(): Storage | null {
+  try {
+    return typeof window === 'undefined' ? null : window.localStorage;
+  } catch {
+    return null;
+  }
+}
+
 /** The keys of `storage` that start with `prefix`. */
 export function keysWithPrefix(storage: Storage, prefix: string): string[] {
   // Collected first: removing while walking by index would skip keys.

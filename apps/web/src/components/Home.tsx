@@ -1,4 +1,7 @@
+import { useEffect, useState } from 'react';
 import { OutboxContext } from '../hooks.ts';
+import { browserNotificationHost, createNotifier } from '../notifications.ts';
+import { browserLocalStorage } from '../tab-storage.ts';
 import { useTabOutbox } from '../tab-outbox.ts';
 import { useLiveInbox, useUnreadTitle } from '../live-inbox.ts';
 import type { Me } from '../trpc.ts';
@@ -6,13 +9,17 @@ import { ConnectionBanner } from './ConnectionBanner.tsx';
 import { Inbox } from './Inbox.tsx';
 import { AdminPage } from './AdminPage.tsx';
 import { ConversationPane } from './ConversationPane.tsx';
+import { NotificationSwitch } from './NotificationSwitch.tsx';
 import { SignOut } from './SignOut.tsx';
 import { followLink, useRoute } from '../router.ts';
 
 /** The signed-in app: who I am, a way out, and my conversations. */
 export function Home({ me }: { me: Me }) {
   const route = useRoute();
-  useLiveInbox();
+  const [notifier] = useState(() => createNotifier(browserNotificationHost(browserLocalStorage())));
+  // Signed out (or another user in): what the notifications showed is not for the next person.
+  useEffect(() => () => notifier.dismissAll(), [notifier]);
+  useLiveInbox(me.id, notifier);
   useUnreadTitle();
   // Mine while signed in: messages on their way outlive the conversation they were written in.
   const outbox = useTabOutbox(me.id);
@@ -33,6 +40,7 @@ export function Home({ me }: { me: Me }) {
                 <span className="visually-hidden">Signed in as </span>
                 <bdi>{me.displayName}</bdi>
               </span>
+              <NotificationSwitch notifier={notifier} />
               <SignOut userId={me.id} />
             </div>
           </header>

@@ -1,0 +1,90 @@
+import { randomUUID } from 'node:crypto';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { launchBrowser, startApp } from './browser.ts';
+import { dmWithAlice, signInElsewhere, signInToInbox, streamStarted } from './people.ts';
+
+/**
+ * Chromium's own Notification, with what the page shows recorded (a headless browser has no
+ * desktop to show it on): title, body, tag, whether it was closed, and a way to click it.
+ */
+const RECORD_NOTIFICATIONS = `
+  const Real = window.Notification;
+  const shown = (window.__shown = []);
+  window.Notification = class extends Real {
+    constructor(title, options = {}) {
+      super(title, options);
+      this.record = { title, body: options.body, tag: options.tag, closed: false };
+      shown.push(this);
+    }
+    close() {
+      this.record.closed = true;
+      super.close();
+    }
+  };
+`;
+
+interface Shown {
+  title: string;
+  body: string;
+  tag: string;
+  closed: boolean;
+}
+
+const shownOn = (page: Page) => page.evaluate<Shown[]>('window.__shown.map((notification) => notification.record)');
+const clickShown = (page: Page, index: number) => page.evaluate(`window.__shown[${index}].dispatchEvent(new Event('click'))`);
+
+describe('desktop notifications, in a real browser', () => {
+  it("tell alice of what she is not reading, open it on a click, close once read, and stop when she mutes them", async () => {
+    await using app = await startApp();
+    await using browser = await launchBrowser();
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await context.grantPermissions(['notifications'], { origin: app.url });
+    await context.addInitScript(RECORD_NOTIFICATIONS);
+    const page = await context.newPage();
+    const streaming = streamStarted(page);
+    await signInToInbox(page, app.url, 'alice');
+    await streaming;
+
+    // The browser allows Parley's notifications (asking it is the unit tests'): the bell is on.
+    const bell = page.getByRole('button', { name: 'Desktop notifications' });
+    expect(await bell.getAttribute('aria-pressed')).toBe('true');
+
+    const bob = await signInElsewhere(app.url, 'bob');
+    const { dm } = await dmWithAlice(bob);
+    const send = (conversationId: number, body: string) => bob.messages.send.mutate({ conversationId, body, clientId: randomUUID() });
+    const { items } = await bob.conversations.list.query({ limit: 20 });
+    const trip = items.find((conversation) => conversation.title === 'Weekend trip');
+    if (!trip) throw new Error('the demo seed has the group "Weekend trip"');
+
+    // In the inbox, a DM: its own notification, named by bob.
+    await send(dm.id, 'Lunch at one?');
+    await expect.poll(() => shownOn(page)).toEqual([{ title: 'Bob Marley', body: 'Lunch at one?', tag: `parley-conversation-${dm.id}`, closed: false }]);
+
+    // A click opens the conversation and closes the notification.
+    await clickShown(page, 0);
+    await page.waitForURL(`${app.url}/c/${dm.id}`);
+    await expect.poll(async () => (await shownOn(page))[0]?.closed).toBe(true);
+
+    // Reading the DM: bob's next message there is not notified, his message in the group is.
+    await send(dm.id, 'I booked a table');
+    await page.getByText('I booked a table').waitFor();
+    const inGroup = await send(trip.id, 'Tents or cabins?');
+    await expect.poll(async () => (await shownOn(page)).length).toBe(2);
+    expect((await shownOn(page))[1]).toEqual({ title: 'Weekend trip', body: '\u2068Bob Marley\u2069: \u2068Tents or cabins?\u2069', tag: `parley-conversation-${trip.id}`, closed: false });
+
+    // Alice reads the group on her phone: the notification here goes.
+    const alicePhone = await signInElsewhere(app.url, 'alice');
+    await alicePhone.conversations.markRead.mutate({ id: trip.id, seq: inGroup.seq });
+    await expect.poll(async () => (await shownOn(page))[1]?.closed).toBe(true);
+
+    // Muted: a new message shows in the inbox, and no notification follows it.
+    await bell.click();
+    await expect.poll(() => bell.getAttribute('aria-pressed')).toBe('false');
+    await send(trip.id, 'Cabins it is');
+    const preview = page.locator(`[data-conversation-id="${trip.id}"]`).getByTestId('conversation-preview');
+    await expect.poll(() => preview.innerText()).toBe('Bob Marley: Cabins it is');
+    await page.waitForTimeout(2_500);
+    expect(await shownOn(page)).toHaveLength(2);
+  });
+});

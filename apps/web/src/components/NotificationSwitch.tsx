@@ -1,0 +1,48 @@
+import { useState, useSyncExternalStore } from 'react';
+import type { NotificationSetting, Notifier } from '../notifications.ts';
+
+const HINTS: Record<Exclude<NotificationSetting, 'unsupported'>, string> = {
+  on: 'Desktop notifications are on: new messages are shown when you are not looking at their conversation',
+  off: 'Turn on desktop notifications of new messages',
+  blocked: "Desktop notifications are blocked in this browser's settings for this site",
+};
+
+/**
+ * The bell in the top bar: desktop notifications on or off (notifications.ts). The first
+ * time it asks the browser, which only asks from a click like this one.
+ */
+export function NotificationSwitch({ notifier }: { notifier: Notifier }) {
+  const setting = useSyncExternalStore(notifier.subscribe, notifier.getSetting);
+  const [asking, setAsking] = useState(false);
+  if (setting === 'unsupported') return null;
+  const on = setting === 'on';
+  const blocked = setting === 'blocked';
+  const toggle = () => {
+    if (blocked || asking) return;
+    setAsking(true);
+    void notifier.turn(!on).finally(() => setAsking(false));
+  };
+  return (
+    <button
+      type="button"
+      className="button icon-button"
+      aria-pressed={on}
+      aria-disabled={blocked || asking || undefined}
+      title={HINTS[setting]}
+      onClick={toggle}
+    >
+      <BellIcon muted={!on} />
+      <span className="visually-hidden">Desktop notifications</span>
+    </button>
+  );
+}
+
+function BellIcon({ muted }: { muted: boolean }) {
+  return (
+    <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round">
+      <path d="M6 16V11a6 6 0 0 1 12 0v5l2 2H4z" />
+      <path d="M10 21h4" />
+      {muted && <path d="M3 3l18 18" />}
+    </svg>
+  );
+}

@@ -1,0 +1,151 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createNotifier, messageNotice, NOTICE_DELAY_MS, type MessageNotice, type NotificationHost } from './notifications.ts';
+import { message, participant, summary } from './test-fixtures.ts';
+import type { ConversationSummary, InboxEvent } from './trpc.ts';
+
+const me = participant(1, 'Alice Liddell');
+const bob = participant(2, 'Bob Marley');
+const carol = participant(3, 'Carol Danvers');
+
+/** A conversation whose last message came `minutesAgo` minutes before a fixed moment. */
+function row(id: number, minutesAgo: number, overrides: Partial<ConversationSummary> = {}): ConversationSummary {
+  const at = new Date(Date.UTC(2026, 10, 12, 12, 0) - minutesAgo * 60_000).toISOString();
+  return summary({ id, lastMessageAt: at, participants: [me, bob], ...overrides });
+}
+const withMessage = (id: number, senderId: number, body: string) => ({ ...message(senderId, body), id });
+const changed = (conversation: ConversationSummary): InboxEvent => ({ type: 'conversation.changed', conversation });
+
+describe('messageNotice', () => {
+  const dm = row(1, 5, { lastMessage: withMessage(10, 2, 'earlier'), unreadCount: 0 });
+  const group = row(2, 9, { kind: 'group', title: 'Weekend trip', participants: [me, bob, carol] });
+
+  it("names a DM by the other person and a group's message by its sender", () => {
+    expect(messageNotice(changed(row(1, 0, { lastMessage: withMessage(11, 2, 'see you'), unreadCount: 1 })), [dm, group], me.id)).toEqual({
+      conversationId: 1,
+      tag: 'parley-conversation-1',
+      title: 'Bob Marley',
+      body: 'see you',
+    });
+    const next = { ...group, lastMessageAt: dm.lastMessageAt, lastMessage: withMessage(20, 3, 'tents?'), unreadCount: 2 };
+    // Names and text are isolated, so a right-to-left name reorders only itself.
+    expect(messageNotice(changed(next), [dm, group], me.id)).toMatchObject({ title: 'Weekend trip', body: '\u2068Carol Danvers\u2069: \u2068tents?\u2069' });
+  });
+
+  it('says nothing of my own messages, deleted ones, edits, or reads', () => {
+    const mine = row(1, 0, { lastMessage: withMessage(11, me.id, 'from my other tab'), unreadCount: 0 });
+    expect(messageNotice(changed(mine), [dm], me.id)).toBeNull();
+    const deleted = row(1, 0, { lastMessage: { ...withMessage(11, 2, ''), deletedAt: dm.lastMessageAt }, unreadCount: 1 });
+    expect(messageNotice(changed(deleted), [dm], me.id)).toBeNull();
+    const edited = { ...dm, unreadCount: 1, lastMessage: { ...withMessage(10, 2, 'earlier, fixed'), editedAt: dm.lastMessageAt } };
+    expect(messageNotice(changed(edited), [{ ...dm, unreadCount: 1 }], me.id)).toBeNull();
+    const read = { ...dm, unreadCount: 0 };
+    expect(messageNotice(changed(read), [{ ...dm, unreadCount: 3 }], me.id)).toBeNull();
+    expect(messageNotice({ type: 'presence', userId: 2, online: true }, [dm], me.id)).toBeNull();
+    expect(messageNotice({ type: 'conversation.removed', conversationId: 1 }, [dm], me.id)).toBeNull();
+  });
+
+  it('tells news of a conversation not loaded (a new DM, one far down) from an old one that changed', () => {
+    const newDm = row(7, 0, { participants: [me, carol], lastMessage: withMessage(70, 3, 'hi!'), unreadCount: 1 });
+    expect(messageNotice({ type: 'conversation.added', conversation: newDm }, [dm], me.id)).toMatchObject({ title: 'Carol Danvers', body: 'hi!' });
+    expect(messageNotice(changed(newDm), [], me.id)).toMatchObject({ conversationId: 7 });
+    // Renamed long ago with unread messages: it sorts after what is loaded, so it is no news.
+    const oldGroup = row(8, 600, { kind: 'group', title: 'Renamed', participants: [me, bob, carol], lastMessage: withMessage(80, 2, 'old'), unreadCount: 4 });
+    expect(messageNotice(changed(oldGroup), [dm], me.id)).toBeNull();
+  });
+});
+
+/** A browser whose notifications are recorded; `permission` as the test sets it. */
+function fakeHost(initial: 'default' | 'denied' | 'granted' | null, answer: 'default' | 'denied' | 'granted' = 'granted') {
+  let permission = initial;
+  const shown: { notice: MessageNotice; click: () => void; closed: boolean }[] = [];
+  const storage = new Map<string, string>();
+  const host: NotificationHost = {
+    permission: () => permission,
+    requestPermission: vi.fn(async () => (permission = answer)),
+    storage: {
+      getItem: (key) => storage.get(key) ?? null,
+      setItem: (key, value) => storage.set(key, value),
+      removeItem: (key) => storage.delete(key),
+      clear: () => storage.clear(),
+      key: () => null,
+      length: 0,
+    },
+    show(notice, onClick) {
+      const entry = { notice, click: onClick, closed: false };
+      shown.push(entry);
+      return { close: () => (entry.closed = true) };
+    },
+  };
+  return { host, shown };
+}
+
+const notice = (conversationId: number, body: string): MessageNotice => ({ conversationId, tag: `parley-conversation-${conversationId}`, title: 'Bob', body });
+
+describe('createNotifier', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('asks the browser once turned on, and shows a notice after the delay; a click opens its conversation', async () => {
+    const { host, shown } = fakeHost('default');
+    const notifier = createNotifier(host);
+    const open = vi.fn();
+    expect(notifier.getSetting()).toBe('off');
+    notifier.notify(notice(1, 'before'), open);
+    vi.advanceTimersByTime(NOTICE_DELAY_MS);
+    expect(shown).toHaveLength(0);
+
+    await notifier.turn(true);
+    expect(host.requestPermission).toHaveBeenCalledTimes(1);
+    expect(notifier.getSetting()).toBe('on');
+    notifier.notify(notice(1, 'hello'), open);
+    vi.advanceTimersByTime(NOTICE_DELAY_MS - 1);
+    expect(shown).toHaveLength(0);
+    vi.advanceTimersByTime(1);
+    expect(shown.map((entry) => entry.notice.body)).toEqual(['hello']);
+
+    shown[0]?.click();
+    expect(open).toHaveBeenCalledWith(1);
+    expect(shown[0]?.closed).toBe(true);
+  });
+
+  it('cancels a notice read within the delay (another tab showed it) and shows the latest of a burst once', async () => {
+    const { host, shown } = fakeHost('granted');
+    const notifier = createNotifier(host);
+    notifier.notify(notice(1, 'one'), vi.fn());
+    notifier.dismiss(1);
+    notifier.notify(notice(2, 'first'), vi.fn());
+    vi.advanceTimersByTime(NOTICE_DELAY_MS / 2);
+    notifier.notify(notice(2, 'second'), vi.fn());
+    vi.advanceTimersByTime(NOTICE_DELAY_MS / 2);
+    expect(shown.map((entry) => entry.notice.body)).toEqual(['second']);
+
+    // Read elsewhere later: the shown one closes; a sign-out closes them all.
+    notifier.notify(notice(3, 'third'), vi.fn());
+    vi.advanceTimersByTime(NOTICE_DELAY_MS);
+    notifier.dismiss(2);
+    expect(shown.map((entry) => entry.closed)).toEqual([true, false]);
+    notifier.dismissAll();
+    expect(shown.map((entry) => entry.closed)).toEqual([true, true]);
+  });
+
+  it('can be muted without the browser, and says so where the browser blocks or lacks notifications', async () => {
+    const { host, shown } = fakeHost('granted');
+    const notifier = createNotifier(host);
+    await notifier.turn(false);
+    expect(notifier.getSetting()).toBe('off');
+    notifier.notify(notice(1, 'muted'), vi.fn());
+    vi.advanceTimersByTime(NOTICE_DELAY_MS);
+    expect(shown).toHaveLength(0);
+    // Another notifier on the same storage (a reload, another tab) keeps it muted.
+    expect(createNotifier(host).getSetting()).toBe('off');
+    await notifier.turn(true);
+    expect(host.requestPermission).not.toHaveBeenCalled();
+    expect(notifier.getSetting()).toBe('on');
+
+    const refused = fakeHost('default', 'denied');
+    const asked = createNotifier(refused.host);
+    await asked.turn(true);
+    expect(asked.getSetting()).toBe('blocked');
+    expect(createNotifier(fakeHost(null).host).getSetting()).toBe('unsupported');
+  });
+});
