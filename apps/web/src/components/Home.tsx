@@ -9,7 +9,6 @@ import { ConnectionBanner } from './ConnectionBanner.tsx';
 import { Inbox } from './Inbox.tsx';
 import { AdminPage } from './AdminPage.tsx';
 import { ConversationPane } from './ConversationPane.tsx';
-import { NotificationSwitch } from './NotificationSwitch.tsx';
 import { SignOut } from './SignOut.tsx';
 import { followLink, useRoute } from '../router.ts';
 
@@ -40,7 +39,6 @@ export function Home({ me }: { me: Me }) {
                 <span className="visually-hidden">Signed in as </span>
                 <bdi>{me.displayName}</bdi>
               </span>
-              <NotificationSwitch notifier={notifier} />
               <SignOut userId={me.id} />
             </div>
           </header>
@@ -48,7 +46,7 @@ export function Home({ me }: { me: Me }) {
         </div>
         {/* Narrow screens show one pane at a time (styles.css), chosen by the route. */}
         <main className={route.name === 'inbox' ? 'content showing-inbox' : 'content showing-thread'}>
-          {route.name !== 'admin' && <Inbox me={me} currentId={route.name === 'conversation' ? route.id : null} />}
+          {route.name !== 'admin' && <Inbox me={me} currentId={route.name === 'conversation' ? route.id : null} notifier={notifier} />}
           {route.name === 'admin' ? (
             <AdminPage me={me} />
           ) : route.name === 'conversation' ? (

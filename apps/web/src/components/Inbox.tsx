@@ -4,16 +4,18 @@ import { formerSenderOf } from '../format.ts';
 import { useNow, useSearchBox } from '../hooks.ts';
 import { inboxItems } from '../inbox-cache.ts';
 import { INBOX_INPUT } from '../live-inbox.ts';
+import type { Notifier } from '../notifications.ts';
 import { useUserNames } from '../sender-names.ts';
 import { trpc, type Me } from '../trpc.ts';
 import { focusIfLost } from '../focus.ts';
 import { ConversationItem } from './ConversationItem.tsx';
 import { NewConversation } from './NewConversation.tsx';
+import { NotificationSwitch } from './NotificationSwitch.tsx';
 
 const SEARCH_MAX = 64;
 
 /** My conversations, newest activity first, a page at a time, kept live by useLiveInbox. */
-export function Inbox({ me, currentId }: { me: Me; currentId: number | null }) {
+export function Inbox({ me, currentId, notifier }: { me: Me; currentId: number | null; notifier: Notifier }) {
   const now = useNow(30_000);
   const [starting, setStarting] = useState(false);
   const headingRef = useRef<HTMLHeadingElement | null>(null);
@@ -88,11 +90,14 @@ export function Inbox({ me, currentId }: { me: Me; currentId: number | null }) {
         <h1 id="inbox-heading" ref={headingRef} tabIndex={-1}>
           Conversations
         </h1>
-        {!starting && (
-          <button ref={newButton} type="button" className="button primary" onClick={() => setStarting(true)}>
-            New<span className="visually-hidden"> conversation</span>
-          </button>
-        )}
+        <div className="inbox-actions">
+          <NotificationSwitch notifier={notifier} />
+          {!starting && (
+            <button ref={newButton} type="button" className="button primary" onClick={() => setStarting(true)}>
+              New<span className="visually-hidden"> conversation</span>
+            </button>
+          )}
+        </div>
       </div>
       {starting && <NewConversation onClose={closePanel} />}
       <div className="inbox-search">

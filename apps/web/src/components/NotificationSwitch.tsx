@@ -8,7 +8,7 @@ const HINTS: Record<Exclude<NotificationSetting, 'unsupported'>, string> = {
 };
 
 /**
- * The bell in the top bar: desktop notifications on or off (notifications.ts). The first
+ * The bell beside New in the inbox: desktop notifications on or off (notifications.ts). The first
  * time it asks the browser, which only asks from a click like this one.
  */
 export function NotificationSwitch({ notifier }: { notifier: Notifier }) {
