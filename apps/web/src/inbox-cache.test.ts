@@ -1,17 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { applyInboxEvent, inboxItems, titleWithUnread } from './inbox-cache.ts';
-import { participant, summary } from './test-fixtures.ts';
+import { inboxRow, participant } from './test-fixtures.ts';
 import type { ConversationSummary, InboxPage } from './trpc.ts';
 
 const alice = participant(1, 'Alice Liddell');
 const bob = participant(2, 'Bob Marley');
 const carol = participant(3, 'Carol Danvers');
 
-/** A conversation whose last activity was `minutesAgo` minutes before a fixed moment. */
-function row(id: number, minutesAgo: number, overrides: Partial<ConversationSummary> = {}): ConversationSummary {
-  const at = new Date(Date.UTC(2026, 10, 12, 12, 0) - minutesAgo * 60_000).toISOString();
-  return summary({ id, lastMessageAt: at, participants: [alice, bob], ...overrides });
-}
+const row = (id: number, minutesAgo: number, overrides: Partial<ConversationSummary> = {}) =>
+  inboxRow(id, minutesAgo, { participants: [alice, bob], ...overrides });
 
 const page = (items: ConversationSummary[], nextCursor: string | null = null): InboxPage => ({ items, nextCursor });
 const ids = (pages: InboxPage[]) => pages.map((p) => p.items.map((item) => item.id));

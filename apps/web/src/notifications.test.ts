@@ -1,17 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createNotifier, messageNotice, NOTICE_DELAY_MS, type MessageNotice, type NotificationHost } from './notifications.ts';
-import { message, participant, summary } from './test-fixtures.ts';
+import { inboxRow, message, participant } from './test-fixtures.ts';
 import type { ConversationSummary, InboxEvent } from './trpc.ts';
 
 const me = participant(1, 'Alice Liddell');
 const bob = participant(2, 'Bob Marley');
 const carol = participant(3, 'Carol Danvers');
 
-/** A conversation whose last message came `minutesAgo` minutes before a fixed moment. */
-function row(id: number, minutesAgo: number, overrides: Partial<ConversationSummary> = {}): ConversationSummary {
-  const at = new Date(Date.UTC(2026, 10, 12, 12, 0) - minutesAgo * 60_000).toISOString();
-  return summary({ id, lastMessageAt: at, participants: [me, bob], ...overrides });
-}
+const row = (id: number, minutesAgo: number, overrides: Partial<ConversationSummary> = {}) =>
+  inboxRow(id, minutesAgo, { participants: [me, bob], ...overrides });
 const withMessage = (id: number, senderId: number, body: string) => ({ ...message(senderId, body), id });
 const changed = (conversation: ConversationSummary): InboxEvent => ({ type: 'conversation.changed', conversation });
 

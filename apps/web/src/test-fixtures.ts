@@ -124,3 +124,9 @@ export function liveStats(generatedAt: string, instances: InstanceLive[], latenc
 export function plainText(parts: readonly TextPart[]): string {
   return parts.map((part) => (typeof part === 'string' ? part : part.isolate)).join('');
 }
+
+/** An inbox row whose last activity was `minutesAgo` minutes before a fixed moment. */
+export function inboxRow(id: number, minutesAgo: number, overrides: Partial<ConversationSummary> = {}): ConversationSummary {
+  const lastMessageAt = new Date(Date.UTC(2026, 10, 12, 12, 0) - minutesAgo * 60_000).toISOString();
+  return summary({ id, lastMessageAt, ...overrides });
+}
