@@ -29,8 +29,8 @@ const RECORD_VIOLATIONS = `
   document.addEventListener('securitypolicyviolation', (event) => window.cspViolations.push(event.violatedDirective));
 `;
 
-/** Elements that only markup from a payload could have made. */
-const INJECTED = 'img[src="x"], iframe, a[href^="javascript:"], [onerror], [onload], [onclick], main svg, main b';
+/** Elements that only markup from a payload could have made (the app's own icons are `svg.icon`). */
+const INJECTED = 'img[src="x"], iframe, a[href^="javascript:"], [onerror], [onload], [onclick], main svg:not(.icon), main b';
 
 /** "Erin live Q" on screen: the override reverses "evil" (docs/ARCHITECTURE.md, "Text"). */
 const DISGUISED_NAME = 'Erin \u202Eevil\u202C Q';

@@ -39,7 +39,7 @@ export function NotificationSwitch({ notifier }: { notifier: Notifier }) {
 
 function BellIcon({ muted }: { muted: boolean }) {
   return (
-    <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round">
+    <svg className="icon" viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round">
       <path d="M6 16V11a6 6 0 0 1 12 0v5l2 2H4z" />
       <path d="M10 21h4" />
       {muted && <path d="M3 3l18 18" />}
