@@ -68,7 +68,7 @@ describe('desktop notifications, in a real browser', () => {
 
     // Reading the DM: bob's next message there is not notified, his message in the group is.
     await send(dm.id, 'I booked a table');
-    await page.getByText('I booked a table').waitFor();
+    await page.getByRole('list', { name: 'Messages' }).getByText('I booked a table').waitFor();
     const inGroup = await send(trip.id, 'Tents or cabins?');
     await expect.poll(async () => (await shownOn(page)).length).toBe(2);
     expect((await shownOn(page))[1]).toEqual({ title: 'Weekend trip', body: '\u2068Bob Marley\u2069: \u2068Tents or cabins?\u2069', tag: `parley-conversation-${trip.id}`, closed: false });
