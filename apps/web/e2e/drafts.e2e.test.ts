@@ -118,4 +118,50 @@ describe('drafts, in a real browser', () => {
     await expect.poll(async () => (await bodies()).filter((body) => body === 'Sent as my session ended').length).toBe(1);
     await expect.poll(() => page.getByTestId('pending-message').count()).toBe(0);
   });
+
+  it('asks before the tab is closed while a message is not sent, and not otherwise', async () => {
+    await using app = await startApp();
+    await using browser = await launchBrowser();
+    const bob = await signInElsewhere(app.url, 'bob');
+    const { dm } = await dmWithAlice(bob);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await signInToInbox(page, app.url, 'alice');
+    await open(page, dm.id);
+    const asked: string[] = [];
+    page.on('dialog', (dialog) => {
+      asked.push(dialog.type());
+      void dialog.dismiss();
+    });
+
+    // Sent and stored: closing asks nothing (a second page checks, as this one stays open).
+    const composer = page.getByRole('textbox', { name: 'Message' });
+    await composer.fill('This one arrives');
+    await composer.press('Enter');
+    await page.getByRole('list', { name: 'Messages' }).getByText('This one arrives').waitFor();
+    await expect.poll(() => page.getByTestId('pending-message').count()).toBe(0);
+    await page.close({ runBeforeUnload: true });
+    await expect.poll(() => page.isClosed()).toBe(true);
+    expect(asked).toEqual([]);
+
+    // Not sent (Parley unreachable): closing asks, and dismissing it keeps the tab and the message.
+    const second = await context.newPage();
+    second.on('dialog', (dialog) => {
+      asked.push(dialog.type());
+      void dialog.dismiss();
+    });
+    await second.goto(`${app.url}/c/${dm.id}`);
+    await second.route(
+      (url) => url.pathname.startsWith('/trpc/') && url.pathname.slice('/trpc/'.length).split(',').includes('messages.send'),
+      (route) => route.abort('connectionreset'),
+    );
+    const secondComposer = second.getByRole('textbox', { name: 'Message' });
+    await secondComposer.fill('Stuck on its way');
+    await secondComposer.press('Enter');
+    await expect.poll(() => second.getByTestId('pending-message').getAttribute('data-status')).toBe('failed');
+    await second.close({ runBeforeUnload: true });
+    await expect.poll(() => asked).toEqual(['beforeunload']);
+    expect(second.isClosed()).toBe(false);
+    await second.getByTestId('pending-message').getByText('Stuck on its way').waitFor();
+  });
 });

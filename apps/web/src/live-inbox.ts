@@ -5,9 +5,8 @@ import { reconnectDelayMs } from './connection.ts';
 import { isUnauthorized } from './errors.ts';
 import { useSession } from './hooks.ts';
 import { applyInboxEvent, inboxItems, titleWithUnread, withPresenceOf } from './inbox-cache.ts';
-import { isPageSeen } from './mark-read.ts';
 import { messageNotice, type Notifier } from './notifications.ts';
-import { conversationPath, navigate, parseRoute } from './router.ts';
+import { conversationPath, navigate } from './router.ts';
 import { trpc, type ConversationDetail, type InboxEvent, type InboxPage } from './trpc.ts';
 
 /** The inbox's conversations.list input: the cache entry live events are applied to. */
@@ -89,8 +88,8 @@ export function useLiveInbox(myId: number, notifier: Notifier): void {
 }
 
 /**
- * Notifies a new message unless its conversation is on screen in this tab now, and closes
- * the notification of a conversation read (here or elsewhere) or whose message was deleted.
+ * Notifies a new message (the notifier leaves out a conversation on screen), and closes the
+ * notification of a conversation read (here or elsewhere) or whose message was deleted.
  * Nothing before the inbox has loaded: without it no event can be told to be news.
  */
 function notifyOf(event: InboxEvent, loaded: readonly InboxPage[] | undefined, myId: number, notifier: Notifier): void {
@@ -99,13 +98,7 @@ function notifyOf(event: InboxEvent, loaded: readonly InboxPage[] | undefined, m
   const { id, unreadCount, lastMessage } = event.conversation;
   if (unreadCount === 0 || lastMessage?.deletedAt) return notifier.dismiss(id);
   const notice = loaded && messageNotice(event, inboxItems(loaded), myId);
-  if (notice && !isOnScreen(id)) notifier.notify(notice, (conversationId) => navigate(conversationPath(conversationId)));
-}
-
-/** Whether a conversation is what this tab shows now, to someone looking at it. */
-function isOnScreen(conversationId: number): boolean {
-  const route = parseRoute(window.location.pathname);
-  return route.name === 'conversation' && route.id === conversationId && isPageSeen();
+  if (notice) notifier.notify(notice, (conversationId) => navigate(conversationPath(conversationId)));
 }
 
 const TITLE = 'Parley';

@@ -54,6 +54,7 @@ describe('messageNotice', () => {
 /** A browser whose notifications are recorded; `permission` as the test sets it. */
 function fakeHost(initial: 'default' | 'denied' | 'granted' | null, answer: 'default' | 'denied' | 'granted' = 'granted') {
   let permission = initial;
+  const onScreen = new Set<number>();
   const shown: { notice: MessageNotice; click: () => void; closed: boolean }[] = [];
   const storage = new Map<string, string>();
   const host: NotificationHost = {
@@ -67,13 +68,14 @@ function fakeHost(initial: 'default' | 'denied' | 'granted' | null, answer: 'def
       key: () => null,
       length: 0,
     },
+    isShowing: (conversationId) => onScreen.has(conversationId),
     show(notice, onClick) {
       const entry = { notice, click: onClick, closed: false };
       shown.push(entry);
       return { close: () => (entry.closed = true) };
     },
   };
-  return { host, shown };
+  return { host, shown, onScreen };
 }
 
 const notice = (conversationId: number, body: string): MessageNotice => ({ conversationId, tag: `parley-conversation-${conversationId}`, title: 'Bob', body });
@@ -123,6 +125,16 @@ describe('createNotifier', () => {
     expect(shown.map((entry) => entry.closed)).toEqual([true, false]);
     notifier.dismissAll();
     expect(shown.map((entry) => entry.closed)).toEqual([true, true]);
+  });
+
+  it('leaves out a conversation opened while its notice waited', () => {
+    const { host, shown, onScreen } = fakeHost('granted');
+    const notifier = createNotifier(host);
+    notifier.notify(notice(1, 'opened meanwhile'), vi.fn());
+    notifier.notify(notice(2, 'still news'), vi.fn());
+    onScreen.add(1);
+    vi.advanceTimersByTime(NOTICE_DELAY_MS);
+    expect(shown.map((entry) => entry.notice.body)).toEqual(['still news']);
   });
 
   it('can be muted without the browser, and says so where the browser blocks or lacks notifications', async () => {

@@ -1,7 +1,7 @@
 /**
  * Desktop notifications of new messages, from the inbox stream (live-inbox.ts): a message
- * from someone else that I have not read, unless I am looking at its conversation right
- * now. One notification per conversation (its tag), replaced by the next message there and
+ * from someone else that I have not read, unless I am looking at its conversation when the
+ * notice is due. One notification per conversation (its tag), replaced by the next message there and
  * closed once the conversation is read, here or on another device. Tabs of one browser
  * share the tag, so the browser shows one notification however many tabs are open.
  *
@@ -10,6 +10,8 @@
  */
 import { conversationName, messagePreview, type TextPart } from './format.ts';
 import { compareInboxOrder } from './inbox-cache.ts';
+import { isPageSeen } from './mark-read.ts';
+import { parseRoute } from './router.ts';
 import type { ConversationSummary, InboxEvent } from './trpc.ts';
 
 export interface MessageNotice {
@@ -68,6 +70,8 @@ export interface NotificationHost {
   permission: () => Permission | null;
   requestPermission: () => Promise<Permission>;
   storage: Storage | null;
+  /** Whether the conversation is on screen to someone looking at it now: no notice for it then. */
+  isShowing: (conversationId: number) => boolean;
   show: (notice: MessageNotice, onClick: () => void) => { close: () => void };
 }
 
@@ -119,7 +123,8 @@ export function createNotifier(host: NotificationHost, delayMs = NOTICE_DELAY_MS
     const notice = pending.get(conversationId)?.notice;
     pending.delete(conversationId);
     refresh();
-    if (!notice || setting !== 'on') return;
+    // Asked now, not when the message came: the conversation may have been opened meanwhile.
+    if (!notice || setting !== 'on' || host.isShowing(conversationId)) return;
     shown.get(conversationId)?.close();
     try {
       shown.set(
@@ -192,6 +197,10 @@ export function browserNotificationHost(storage: Storage | null): NotificationHo
     permission: () => api?.permission ?? null,
     requestPermission: () => api?.requestPermission() ?? Promise.resolve('denied'),
     storage,
+    isShowing(conversationId) {
+      const route = parseRoute(window.location.pathname);
+      return route.name === 'conversation' && route.id === conversationId && isPageSeen();
+    },
     show(notice, onClick) {
       if (!api) return { close: () => undefined };
       const icon = document.querySelector<HTMLLinkElement>('link[rel="icon"]')?.href;

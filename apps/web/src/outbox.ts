@@ -97,6 +97,9 @@ export class Outbox {
     return () => this.#listeners.delete(listener);
   };
 
+  /** My messages not stored yet (on their way or not sent): what a sign-out or closing the tab loses. */
+  unsentCount = (): number => this.#entries.length;
+
   /** A conversation's unconfirmed sends, oldest first. */
   pendingIn(conversationId: number): readonly PendingSend[] {
     let view = this.#views.get(conversationId);

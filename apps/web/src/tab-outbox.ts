@@ -44,6 +44,15 @@ export function useTabOutbox(userId: number): Outbox {
     outbox.resendWaiting('when-online');
   }, [connection, outbox]);
   useEffect(() => {
+    // The tab's sessionStorage, which keeps them over a reload, goes when the tab is closed:
+    // the browser asks "Leave site?" first (it cannot tell a close from a reload).
+    const warn = (event: BeforeUnloadEvent) => {
+      if (outbox.unsentCount() > 0) event.preventDefault();
+    };
+    window.addEventListener('beforeunload', warn);
+    return () => window.removeEventListener('beforeunload', warn);
+  }, [outbox]);
+  useEffect(() => {
     const backOnline = () => outbox.resendWaiting('when-online');
     window.addEventListener('online', backOnline);
     return () => window.removeEventListener('online', backOnline);

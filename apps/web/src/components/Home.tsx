@@ -39,7 +39,7 @@ export function Home({ me }: { me: Me }) {
                 <span className="visually-hidden">Signed in as </span>
                 <bdi>{me.displayName}</bdi>
               </span>
-              <SignOut userId={me.id} />
+              <SignOut />
             </div>
           </header>
           <ConnectionBanner />

@@ -37,7 +37,7 @@ function renderSignOut() {
   renderWithServer(
     <SessionContext value={session}>
       <OutboxContext value={outbox}>
-        <SignOut userId={ME} />
+        <SignOut />
       </OutboxContext>
     </SessionContext>,
     server,

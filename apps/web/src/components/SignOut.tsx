@@ -3,8 +3,6 @@ import { isUnauthorized } from '../errors.ts';
 import { focusIfLost } from '../focus.ts';
 import { unsentCount } from '../format.ts';
 import { useOutbox, useSession } from '../hooks.ts';
-import { keptSendCount } from '../outbox.ts';
-import { tabSessionStorage } from '../tab-storage.ts';
 import { trpc } from '../trpc.ts';
 import { ConfirmQuestion } from './ConfirmQuestion.tsx';
 
@@ -15,11 +13,10 @@ const SIGNED_OUT_OFFLINE =
  * Sign out: at once, unless my messages are still on their way (sending or not sent), which
  * signing out throws away (session.end clears the tab's outbox); then it asks first.
  */
-export function SignOut({ userId }: { userId: number }) {
+export function SignOut() {
   const { session } = useSession();
   const outbox = useOutbox();
-  // As the outbox keeps them on every change: what a sign-out would lose.
-  const unsent = useSyncExternalStore(outbox.subscribe, () => keptSendCount(tabSessionStorage(), userId));
+  const unsent = useSyncExternalStore(outbox.subscribe, outbox.unsentCount);
   const logout = trpc.auth.logout.useMutation({
     // Signing out must always work on this device, even when the server cannot be reached.
     onSuccess: () => session.end(),
