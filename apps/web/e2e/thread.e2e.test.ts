@@ -228,7 +228,7 @@ describe('a conversation, in a real browser', () => {
     const pending = page.getByTestId('pending-message');
     const statuses = async () => Promise.all((await pending.all()).map((item) => item.getAttribute('data-status')));
     await expect.poll(statuses).toEqual(['failed', 'failed']);
-    expect(await pending.first().innerText()).toContain('It goes by itself once you are back online.');
+    expect(await pending.first().innerText()).toContain('It goes by itself once Parley answers again.');
 
     await context.setOffline(false);
     await expect.poll(() => pending.count()).toBe(0);

@@ -17,7 +17,7 @@ describe('describeSendError', () => {
       zodError: null,
       retryAfterMs: 3_200,
     });
-    expect(describeSendError(limited)).toBe('You are sending too fast, try again in 4 s');
+    expect(describeSendError(limited)).toBe('You are sending too fast: the limit lifts in 4 s.');
   });
 
   it('says what was wrong with the input in words, not as the validator\'s JSON', () => {

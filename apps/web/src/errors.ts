@@ -81,8 +81,10 @@ export function isUnauthorized(error: ApiError): boolean {
 export function describeSendError(error: ApiError): string {
   const retryAfterMs = error.data?.code === 'TOO_MANY_REQUESTS' ? error.data.retryAfterMs : null;
   if (retryAfterMs !== null && retryAfterMs !== undefined) {
-    return `You are sending too fast, try again in ${Math.max(1, Math.ceil(retryAfterMs / 1000))} s`;
+    return `You are sending too fast: the limit lifts in ${Math.max(1, Math.ceil(retryAfterMs / 1000))} s.`;
   }
+  // No answer: it goes again by itself (resendOf), so no advice to try again.
+  if (!error.data) return 'Parley cannot be reached.';
   // Seen in the thread, so I am a member now: I was not when it went (removed as I sent it).
   if (error.data?.code === 'NOT_FOUND') return 'You were not a member of this conversation when you sent it';
   return describeError(error);

@@ -153,7 +153,7 @@ describe('Outbox', () => {
     await settle();
     expect(server.calls).toEqual(['blocked C']);
     expect(outbox.pendingIn(DM).map((send) => [send.body, send.status, send.error, send.resend])).toEqual([
-      ['blocked C', 'failed', 'Cannot reach Parley. Check your connection and try again.', 'when-online'],
+      ['blocked C', 'failed', 'Parley cannot be reached.', 'when-online'],
       ['blocked D', 'failed', 'Waiting for the message before it.', 'after-earlier'],
     ]);
 

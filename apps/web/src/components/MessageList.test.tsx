@@ -151,7 +151,7 @@ describe('MessageList', () => {
     expect(within(sending).getByText('Sending…')).toBeTruthy();
     expect(within(failed).getByRole('alert').textContent).toContain('Not sent: Cannot reach Parley.');
     // Says whether it goes again by itself; a refusal waits for the user.
-    expect(within(failed).getByRole('alert').textContent).toContain('It goes by itself once you are back online.');
+    expect(within(failed).getByRole('alert').textContent).toContain('It goes by itself once Parley answers again.');
     expect(within(refused).getByRole('alert').textContent).not.toContain('by itself');
     await user.click(within(failed).getByRole('button', { name: 'Retry' }));
     expect(handlers.onRetry).toHaveBeenCalledExactlyOnceWith('two');

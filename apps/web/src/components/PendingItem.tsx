@@ -8,7 +8,7 @@ interface PendingItemProps {
 }
 
 const RESEND_NOTE = {
-  'when-online': 'It goes by itself once you are back online.',
+  'when-online': 'It goes by itself once Parley answers again.',
   'after-wait': 'It goes by itself after the wait.',
   'after-earlier': 'It goes by itself right after that one.',
 } as const;
