@@ -101,10 +101,15 @@ function MessageItemView({ message, mine, senderName, delivery, canDelete, autho
     >
       {/* dir="auto": each name and body takes its own direction (Arabic, Hebrew) and isolates it,
           so direction controls inside end with it instead of reordering what follows. */}
-      {senderName && (
+      {senderName ? (
         <p className="sender" dir="auto">
           {senderName}
         </p>
+      ) : (
+        // Where no name is shown (a DM, a run's later messages, mine), screen readers still hear whose it is.
+        <span className="visually-hidden">
+          <bdi>{mine ? 'You' : authorName}</bdi>:{' '}
+        </span>
       )}
       <div className={deleted ? 'bubble deleted' : 'bubble'}>
         {deleted ? (

@@ -79,11 +79,14 @@ describe('MessageList', () => {
     // A new day names the sender again; the same sender's next message does not.
     expect(within(items[1] as HTMLElement).getByText('Bob Marley')).toBeTruthy();
     expect(within(items[1] as HTMLElement).getByText(/edited/)).toBeTruthy();
-    expect(within(items[2] as HTMLElement).queryByText('Bob Marley')).toBeNull();
+    // ...which screen readers still hear it from (a visually hidden name).
+    expect(items[2]?.querySelector('.sender')).toBeNull();
+    expect(within(items[2] as HTMLElement).getByText('Bob Marley').closest('.visually-hidden')).not.toBeNull();
     expect(within(items[2] as HTMLElement).getByText('Message deleted')).toBeTruthy();
     expect(within(items[3] as HTMLElement).getByText('Carol King')).toBeTruthy();
-    // Mine: no name, "Sent", and a way to edit and delete.
+    // Mine: no name but "You" for screen readers, "Sent", and a way to edit and delete.
     expect(within(items[4] as HTMLElement).queryByText('Alice Liddell')).toBeNull();
+    expect(within(items[4] as HTMLElement).getByText('You').closest('.visually-hidden')).not.toBeNull();
     expect(within(items[4] as HTMLElement).getByText(/Sent/)).toBeTruthy();
     expect(within(items[4] as HTMLElement).getByRole('button', { name: /Edit message/ })).toBeTruthy();
     expect(within(items[0] as HTMLElement).queryByRole('button', { name: /Edit/ })).toBeNull();
