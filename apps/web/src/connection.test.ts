@@ -49,6 +49,8 @@ describe('reconnectDelayMs', () => {
     expect(reconnectDelayMs(1, highest)).toBe(2 * RECONNECT_BASE_MS - 1);
     expect(reconnectDelayMs(3, highest)).toBe(8 * RECONNECT_BASE_MS - 1);
     for (const attempt of [6, 7, 20, 1_000, Infinity]) expect(reconnectDelayMs(attempt, highest)).toBe(RECONNECT_MAX_MS - 1);
+    // However long the outage, the tab is back within 10 s of the server.
+    expect(reconnectDelayMs(1_000, highest)).toBeLessThan(10_000);
   });
 
   it('draws the whole range from zero (full jitter), so tabs dropped together do not return together', () => {
