@@ -331,6 +331,68 @@ describe('a conversation, in a real browser', () => {
     expect(await divider.count()).toBe(1);
   });
 
+  it('opens a group with more unread than a page at the first of them, loading back to it before showing anything; far up, "Jump to newest" goes back', async () => {
+    await using app = await startApp();
+    await using browser = await launchBrowser();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await signInToInbox(page, app.url, 'carol');
+    // Carol reads the seeded group elsewhere; then alice and bob write 60 messages (a page is 50).
+    const carol = await signInElsewhere(app.url, 'carol');
+    const group = (await carol.conversations.list.query({ limit: 20 })).items.find((conversation) => conversation.title === 'Weekend trip');
+    if (!group) throw new Error('the demo seed has the group "Weekend trip"');
+    await carol.conversations.markRead.mutate({ id: group.id, seq: group.lastSeq });
+    const writers = [await signInElsewhere(app.url, 'alice'), await signInElsewhere(app.url, 'bob')];
+    const sent = [];
+    for (let index = 1; index <= 60; index += 1) {
+      sent.push(await writers[index % 2]?.messages.send.mutate({ conversationId: group.id, body: `Unread ${index}`, clientId: crypto.randomUUID() }));
+    }
+    const carolReadUpTo = async () => (await carol.conversations.get.query({ id: group.id })).participants.find((p) => p.username === 'carol')?.lastReadSeq;
+
+    // The older page is held back a moment; until it is in, no message shows without the line.
+    await page.route('**/trpc/messages.list**', async (route) => {
+      if (decodeURIComponent(route.request().url()).includes('"before"')) await new Promise((resolve) => setTimeout(resolve, 500));
+      await route.continue();
+    });
+    await page.evaluate(`(() => {
+      window.shownWithoutLine = false;
+      new MutationObserver(() => {
+        if (document.querySelector('[data-testid="message"]') && !document.querySelector('[data-testid="unread-divider"]')) window.shownWithoutLine = true;
+      }).observe(document.body, { childList: true, subtree: true });
+    })()`);
+    await page.locator(`[data-conversation-id="${group.id}"] a`).click();
+    const divider = page.getByTestId('unread-divider');
+    await divider.waitFor();
+
+    // The line is at the top of the view, the first unread message under it, all 60 counted below.
+    const history = await page.getByLabel('Message history').boundingBox();
+    const line = await divider.boundingBox();
+    if (!history || !line) throw new Error('history or line not on screen');
+    expect(line.y - history.y).toBeGreaterThanOrEqual(0);
+    expect(line.y - history.y).toBeLessThan(50);
+    expect(await page.evaluate(`document.querySelector('[data-testid="unread-divider"]').nextElementSibling.textContent`)).toContain('Unread 1');
+    const toEnd = page.getByRole('button', { name: '60 new messages ↓' });
+    await toEnd.waitFor();
+    expect(await page.evaluate('window.shownWithoutLine')).toBe(false);
+    // Nothing moves after, and nothing is read until she reaches the end.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect((await divider.boundingBox())?.y).toBe(line.y);
+    expect(await carolReadUpTo()).toBe(group.lastSeq);
+    await toEnd.click();
+    await expect.poll(carolReadUpTo).toBe(sent.at(-1)?.seq);
+
+    // Scrolled up far, with nothing new, the same button takes her back to the newest message.
+    const fromEnd = (): Promise<number> =>
+      page.evaluate(`(() => { const box = document.querySelector('.message-scroller'); return box.scrollHeight - box.scrollTop - box.clientHeight; })()`);
+    const jump = page.getByRole('button', { name: 'Jump to newest ↓' });
+    expect(await jump.count()).toBe(0);
+    await page.getByLabel('Message history').hover();
+    await page.mouse.wheel(0, -3_000);
+    await jump.waitFor();
+    await jump.click();
+    await expect.poll(fromEnd).toBeLessThan(5);
+    await expect.poll(() => jump.count()).toBe(0);
+  });
+
   it('keeps a message written offline when its writer moves to another conversation, and sends it once back online', async () => {
     await using app = await startApp();
     await using browser = await launchBrowser();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { message, notice } from './test-fixtures.ts';
-import { EMPTY_THREAD, dayLabel, lengthOf, mergeMessages, oldestSeq, timelineOf, withEvent, withPage } from './thread-state.ts';
+import { EMPTY_THREAD, dayLabel, holdsFirstUnread, lengthOf, mergeMessages, oldestSeq, timelineOf, withEvent, withPage } from './thread-state.ts';
 import type { ConversationEvent, Message } from './trpc.ts';
 
 const ME = 1;
@@ -20,6 +20,15 @@ describe('thread state', () => {
     const both = withPage(newest, { items: [msg(1, BOB, 'a'), msg(2, ME, 'b'), msg(3, BOB, 'c')], hasMore: false, notices: [] });
     expect(both.messages.map((item: Message) => item.body)).toEqual(['a', 'b', 'c', 'd']);
     expect(both.hasOlder).toBe(false);
+  });
+
+  it('knows whether the first message after my read marker is held: at or after the oldest held, or nothing older exists', () => {
+    const page = withPage(EMPTY_THREAD, { items: [msg(51, BOB, 'a'), msg(52, BOB, 'b')], hasMore: true, notices: [] });
+    expect(holdsFirstUnread(page, 50)).toBe(true);
+    expect(holdsFirstUnread(page, 49)).toBe(false);
+    expect(holdsFirstUnread({ ...page, hasOlder: false }, 10)).toBe(true);
+    // A notice is held too: a page can begin with one.
+    expect(holdsFirstUnread({ ...page, notices: [notice(49, 'conversation.renamed', BOB, { title: 'Trip' })] }, 48)).toBe(true);
   });
 
   it('applies live edits and deletes; a late copy of an older state never undoes them', () => {

@@ -83,6 +83,12 @@ export function oldestSeq(state: { messages: readonly Message[]; notices: readon
   return seqs.length > 0 ? Math.min(...seqs) : null;
 }
 
+/** Whether the first message after my read marker is held: nothing older exists, or the oldest held is at or before it. */
+export function holdsFirstUnread(state: { messages: readonly Message[]; notices: readonly ConversationEvent[]; hasOlder: boolean }, readUpTo: number): boolean {
+  const oldest = oldestSeq(state);
+  return !state.hasOlder || (oldest !== null && oldest <= readUpTo + 1);
+}
+
 export function newestSeq(state: ThreadState): number {
   return state.messages.at(-1)?.seq ?? 0;
 }

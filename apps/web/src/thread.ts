@@ -6,6 +6,7 @@ import { useOutbox } from './hooks.ts';
 import type { PendingSend } from './outbox.ts';
 import {
   EMPTY_THREAD,
+  holdsFirstUnread,
   oldestSeq,
   withEvent,
   withMessages,
@@ -15,6 +16,13 @@ import {
 import { isApiError, trpc, type ConversationDetail, type Message } from './trpc.ts';
 
 export const PAGE_SIZE = 50;
+/**
+ * The most pages a conversation opens with (500 messages) to reach my first unread message,
+ * so it opens at the "New messages" line with all of them below. With more unread than that
+ * it opens at the oldest of those pages instead: every page is another round trip before
+ * anything shows, and older ones load as the reader scrolls up anyway.
+ */
+export const OPENING_PAGES_MAX = 10;
 
 export interface Thread {
   state: ThreadState;
@@ -42,7 +50,8 @@ export interface Thread {
 const errorText = (error: unknown) => (isApiError(error) ? describeError(error) : 'Something went wrong. Please try again.');
 
 /**
- * One open conversation's messages: the newest page first, older pages on demand, kept live
+ * One open conversation's messages: the newest page first (with the older ones back to my
+ * first unread message, up to OPENING_PAGES_MAX), older pages on demand, kept live
  * by conversations.onEvent, which resumes exactly after the newest seq loaded (the socket
  * reconnects with the last event id it saw, so nothing is missed and nothing repeats).
  */
@@ -67,18 +76,38 @@ export function useThread(conversation: ConversationDetail, myId: number): Threa
   });
   const [attempt, setAttempt] = useState(0);
 
+  // The newest page, or (before a seq) the one above the oldest message loaded.
+  const fetchPage = useCallback(
+    (before?: number) => utils.client.messages.list.query({ conversationId, before, limit: PAGE_SIZE }),
+    [utils, conversationId],
+  );
+
   useEffect(() => {
     let cancelled = false;
-    utils.client.messages.list
-      .query({ conversationId, limit: PAGE_SIZE })
-      .then((page) => {
+    // The newest page, and older ones back to my first unread message: the list shows once,
+    // with all of them in, and is placed at the line without moving as pages come.
+    const openingPages = async () => {
+      const newest = await fetchPage();
+      const pages = [newest];
+      let loaded = withPage(EMPTY_THREAD, newest);
+      while (!cancelled && (newest.unreadCount ?? 0) > 0 && !holdsFirstUnread(loaded, newest.lastReadSeq) && pages.length < OPENING_PAGES_MAX) {
+        const oldest = oldestSeq(loaded);
+        if (oldest === null) break;
+        const older = await fetchPage(oldest);
+        pages.push(older);
+        loaded = withPage(loaded, older);
+      }
+      return { newest, pages };
+    };
+    openingPages()
+      .then(({ newest, pages }) => {
         if (cancelled) return;
-        setState((current) => withPage(current, page));
-        setReadUpToAtOpen(page.lastReadSeq);
-        setUnreadAtOpen(page.unreadCount);
-        outbox.confirm(page.items.filter((message) => message.senderId === myId));
+        setState((current) => pages.reduce(withPage, current));
+        setReadUpToAtOpen(newest.lastReadSeq);
+        setUnreadAtOpen(newest.unreadCount);
+        outbox.confirm(newest.items.filter((message) => message.senderId === myId));
         // After the newest seq the page holds, message or notice: its notices reach to the end.
-        setResumeAfter(String(Math.max(page.items.at(-1)?.seq ?? 0, page.notices.at(-1)?.seq ?? 0)));
+        setResumeAfter(String(Math.max(newest.items.at(-1)?.seq ?? 0, newest.notices.at(-1)?.seq ?? 0)));
         setStatus('ready');
       })
       .catch((caught: unknown) => {
@@ -89,7 +118,7 @@ export function useThread(conversation: ConversationDetail, myId: number): Threa
     return () => {
       cancelled = true;
     };
-  }, [utils, outbox, conversationId, myId, attempt]);
+  }, [fetchPage, outbox, myId, attempt]);
 
   const failedStreams = useRef(0);
   const restartTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
@@ -133,14 +162,14 @@ export function useThread(conversation: ConversationDetail, myId: number): Threa
     setLoadingOlder(true);
     setOlderError(null);
     try {
-      const page = await utils.client.messages.list.query({ conversationId, before: oldest, limit: PAGE_SIZE });
+      const page = await fetchPage(oldest);
       setState((current) => withPage(current, page));
     } catch (caught) {
       setOlderError(errorText(caught));
     } finally {
       setLoadingOlder(false);
     }
-  }, [utils, conversationId]);
+  }, [fetchPage]);
 
   // My sends are the tab's outbox's (outbox.ts): one at a time, in order, kept while I am
   // elsewhere. Here they show, and what it stores shows at once.

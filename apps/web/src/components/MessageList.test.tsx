@@ -1,4 +1,4 @@
-import { cleanup, render, screen, waitFor, within } from '@testing-library/react';
+import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
 import { message, notice, participant } from '../test-fixtures.ts';
@@ -202,14 +202,41 @@ describe('MessageList', () => {
     expect([...log.querySelectorAll('p')].map((line) => line.textContent)).toEqual(['Bob Marley: announce me']);
   });
 
-  it('opened with more unread than are loaded, counts them all on the way to the end, and what comes since', () => {
+  it('opened at the oldest loaded, when the unread reach further back than the thread loads, counts only those from there down', () => {
     const at = new Date(2026, 10, 21, 11, 0);
-    // 330 unread after seq 10; the newest hundred are loaded, the rest are further back.
-    const loaded = Array.from({ length: 100 }, (_, index) => msg(241 + index, bob.id, `Unread ${241 + index}`, at));
-    const { rerender } = renderList({ messages: loaded, readUpToAtOpen: 10, unreadAtOpen: 330, hasOlder: true });
-    expect(screen.getByRole('button', { name: '330 new messages ↓' })).toBeDefined();
-    rerender({ messages: [...loaded, msg(341, carol.id, 'One more', at)], readUpToAtOpen: 10, unreadAtOpen: 330, hasOlder: true });
-    expect(screen.getByRole('button', { name: '331 new messages ↓' })).toBeDefined();
+    // 3,000 unread after seq 10; the newest 500 are loaded, the rest are above, not below.
+    const loaded = Array.from({ length: 500 }, (_, index) => msg(2511 + index, bob.id, `Unread ${2511 + index}`, at));
+    const { rerender } = renderList({ messages: loaded, readUpToAtOpen: 10, unreadAtOpen: 3000, hasOlder: true });
+    expect(screen.getByRole('button', { name: '500 new messages ↓' })).toBeDefined();
+    rerender({ messages: [...loaded, msg(3011, carol.id, 'One more', at)], readUpToAtOpen: 10, unreadAtOpen: 3000, hasOlder: true });
+    expect(screen.getByRole('button', { name: '501 new messages ↓' })).toBeDefined();
+    // An older page coming in above adds nothing below.
+    const older = Array.from({ length: 50 }, (_, index) => msg(2461 + index, bob.id, `Unread ${2461 + index}`, at));
+    rerender({ messages: [...older, ...loaded, msg(3011, carol.id, 'One more', at)], readUpToAtOpen: 10, unreadAtOpen: 3000, hasOlder: true });
+    expect(screen.getByRole('button', { name: '501 new messages ↓' })).toBeDefined();
+  });
+
+  it('offers "Jump to newest" once the reader is more than a view above the end, with nothing new, and takes them there', async () => {
+    const user = userEvent.setup();
+    renderList({ messages: Array.from({ length: 40 }, (_, index) => msg(index + 1, bob.id, `Old ${index + 1}`, now)) });
+    // jsdom lays nothing out: a history of 4,000 px seen through a view of 500.
+    const history = screen.getByLabelText('Message history');
+    Object.defineProperty(history, 'scrollHeight', { configurable: true, value: 4_000 });
+    Object.defineProperty(history, 'clientHeight', { configurable: true, value: 500 });
+    const scrollTo = (top: number) => {
+      history.scrollTop = top;
+      fireEvent.scroll(history);
+    };
+    const jump = () => screen.queryByRole('button', { name: 'Jump to newest ↓' });
+    scrollTo(3_000);
+    expect(jump()).toBeNull();
+    scrollTo(2_900);
+    expect(jump()).not.toBeNull();
+    await user.click(jump() ?? document.body);
+    expect(history.scrollTop).toBe(4_000);
+    expect(document.activeElement).toBe(history);
+    scrollTo(3_500);
+    expect(jump()).toBeNull();
   });
 
   it('offers older messages while the server has more', async () => {

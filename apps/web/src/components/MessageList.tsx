@@ -3,7 +3,7 @@ import { deliveryLabel } from '../read-receipts.ts';
 import { canDeleteMessage } from '../group-rules.ts';
 import { createdParts, noticeParts } from '../notices.ts';
 import type { PendingSend } from '../outbox.ts';
-import { dayKey, dayLabel, oldestSeq, timelineOf, timeOfEntry, type TimelineEntry } from '../thread-state.ts';
+import { dayKey, dayLabel, holdsFirstUnread, oldestSeq, timelineOf, timeOfEntry, type TimelineEntry } from '../thread-state.ts';
 import type { ConversationDetail, ConversationEvent, Message } from '../trpc.ts';
 import { focusIfLost } from '../focus.ts';
 import { MessageItem } from './MessageItem.tsx';
@@ -89,15 +89,17 @@ export function MessageList(props: MessageListProps) {
   // The newest seq there was when the reader scrolled away from the end, or null while they
   // are there: what came after it is new to them, and they are told (not moved).
   const [awayAfter, setAwayAfter] = useState<number | null>(null);
+  // Further up than a view's height from the end: the button offers the way back even with nothing new.
+  const [farFromEnd, setFarFromEnd] = useState(false);
 
   // Opened with messages I have not read: at the first of them, under a "New messages" line,
   // when they are more than the view holds (else at the end, where all of them show); when
-  // the first is further back than the page, at the page's top (the older page comes in
-  // above). Nothing is marked read until the reader reaches the end.
+  // the first is further back than the pages the thread opens with (OPENING_PAGES_MAX), at
+  // the oldest loaded. Nothing is marked read until the reader reaches the end.
   const readUpTo = props.readUpToAtOpen;
   const unread = readUpTo === null ? [] : messages.filter((message) => isNewAfter(readUpTo, message));
   const oldestLoaded = oldestSeq({ messages, notices });
-  const firstUnreadKnown = readUpTo !== null && (!hasOlder || (oldestLoaded !== null && oldestLoaded <= readUpTo + 1));
+  const firstUnreadKnown = readUpTo !== null && holdsFirstUnread({ messages, notices, hasOlder }, readUpTo);
   // The line goes above the first thing someone else did after my marker: a message, or a
   // notice among them ("Alice added Carol") — when there is anything unread at all.
   const newToMe = (entry: TimelineEntry) =>
@@ -118,19 +120,23 @@ export function MessageList(props: MessageListProps) {
     if (placed.current || !element) return;
     placed.current = true;
     let top: number | null = null;
+    // What the button counts as new: all after my marker, or, opened at the oldest loaded,
+    // only those from there down (the ones above load as the reader scrolls up).
+    let newAfter = readUpTo;
     if (divider.current) {
       const dividerTop = divider.current.getBoundingClientRect().top - element.getBoundingClientRect().top + element.scrollTop;
       if (element.scrollHeight - dividerTop > element.clientHeight) top = Math.max(0, dividerTop - 8);
-    } else if (unreadCount > 0) {
+    } else if (unreadCount > 0 && oldestLoaded !== null) {
       top = 0;
+      newAfter = oldestLoaded - 1;
     }
-    if (top !== null && readUpTo !== null) {
+    if (top !== null && newAfter !== null) {
       element.scrollTop = top;
       atBottom.current = false;
-      setAwayAfter(readUpTo);
+      setAwayAfter(newAfter);
     }
     onAtEnd?.(atBottom.current);
-  }, [readUpTo, unreadCount, onAtEnd]);
+  }, [readUpTo, unreadCount, oldestLoaded, onAtEnd]);
 
   useLayoutEffect(() => {
     const element = scroller.current;
@@ -162,7 +168,9 @@ export function MessageList(props: MessageListProps) {
     const element = scroller.current;
     if (!element) return;
     fromEnd.current = element.scrollHeight - element.scrollTop;
-    atBottom.current = element.scrollHeight - element.scrollTop - element.clientHeight < STICK_WITHIN_PX;
+    const belowView = element.scrollHeight - element.scrollTop - element.clientHeight;
+    atBottom.current = belowView < STICK_WITHIN_PX;
+    setFarFromEnd(belowView > element.clientHeight);
     if (atBottom.current !== (awayAfter === null)) {
       setAwayAfter(atBottom.current ? null : newestSeq);
       onAtEnd?.(atBottom.current);
@@ -288,9 +296,9 @@ export function MessageList(props: MessageListProps) {
         ))}
       </div>
       {/* After the history, not in it: one Shift+Tab from the composer, not after every message's buttons. */}
-      {unseen > 0 && (
+      {(unseen > 0 || farFromEnd) && (
         <button type="button" className="button primary new-messages" onClick={toEnd}>
-          {unseen === 1 ? '1 new message' : `${unseen} new messages`} ↓
+          {unseen === 0 ? 'Jump to newest' : unseen === 1 ? '1 new message' : `${unseen} new messages`} ↓
         </button>
       )}
     </div>

@@ -1,0 +1,82 @@
+import type { TRPCLink } from '@trpc/client';
+import { observable } from '@trpc/server/observable';
+import { screen } from '@testing-library/react';
+import { useEffect } from 'react';
+import { describe, expect, it, vi } from 'vitest';
+import { OutboxContext } from './hooks.ts';
+import { Outbox } from './outbox.ts';
+import { message, summary } from './test-fixtures.ts';
+import { renderWithServer } from './test-render.tsx';
+import { OPENING_PAGES_MAX, PAGE_SIZE, useThread } from './thread.ts';
+import type { AppRouter, ConversationDetail, HistoryPage, RouterInputs } from './trpc.ts';
+
+const ME = 1;
+const BOB = 2;
+const conversation: ConversationDetail = summary({ id: 7 });
+
+type ListInput = RouterInputs['messages']['list'];
+
+/** A server holding bob's messages 1…`newest` in conversation 7, where I have read up to `readUpTo`; the live stream stays quiet. */
+function serverOf(newest: number, readUpTo: number) {
+  const asked: ListInput[] = [];
+  const pageOf = ({ before = newest + 1, limit = PAGE_SIZE }: ListInput): HistoryPage => {
+    const first = Math.max(1, before - limit);
+    const items = Array.from({ length: before - first }, (_, index) => ({ ...message(BOB, `Message ${first + index}`), id: first + index, seq: first + index }));
+    return { items, hasMore: first > 1, notices: [], lastReadSeq: readUpTo, unreadCount: before > newest ? newest - readUpTo : null };
+  };
+  const server: TRPCLink<AppRouter> = () => ({ op }) =>
+    observable((observer) => {
+      if (op.path !== 'messages.list') return;
+      const input = op.input as ListInput;
+      asked.push(input);
+      observer.next({ result: { type: 'data', data: pageOf(input) } });
+      observer.complete();
+    });
+  return { server, asked };
+}
+
+/** What the thread said on each render: its status and its oldest message. */
+function Probe({ seen }: { seen: string[] }) {
+  const thread = useThread(conversation, ME);
+  const said = `${thread.status} from ${thread.state.messages[0]?.seq ?? 'none'}`;
+  useEffect(() => {
+    seen.push(said);
+  });
+  return <p>{said}</p>;
+}
+
+function openThread(newest: number, readUpTo: number) {
+  const { server, asked } = serverOf(newest, readUpTo);
+  const seen: string[] = [];
+  renderWithServer(
+    <OutboxContext value={new Outbox(vi.fn(), null, ME)}>
+      <Probe seen={seen} />
+    </OutboxContext>,
+    server,
+  );
+  return { seen, before: () => asked.map((input) => input.before) };
+}
+
+describe('useThread, opening', () => {
+  it('loads older pages back to my first unread message before it is ready, and no further', async () => {
+    // 120 unread after seq 80: the newest page holds 151–200, two more reach back to 51.
+    const { before, seen } = openThread(200, 80);
+    expect(await screen.findByText('ready from 51')).toBeDefined();
+    expect(before()).toEqual([undefined, 151, 101]);
+    // Shown once, with all of them in: never ready with only some.
+    expect(new Set(seen)).toEqual(new Set(['loading from none', 'ready from 51']));
+  });
+
+  it('stops at OPENING_PAGES_MAX pages when the unread reach further back', async () => {
+    const { before } = openThread(5_000, 2_000);
+    const oldest = 5_000 - OPENING_PAGES_MAX * PAGE_SIZE + 1;
+    expect(await screen.findByText(`ready from ${oldest}`)).toBeDefined();
+    expect(before()).toHaveLength(OPENING_PAGES_MAX);
+  });
+
+  it('loads only the newest page when the unread are in it, or there are none', async () => {
+    const { before } = openThread(200, 170);
+    expect(await screen.findByText('ready from 151')).toBeDefined();
+    expect(before()).toEqual([undefined]);
+  });
+});
