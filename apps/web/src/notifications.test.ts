@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createNotifier, messageNotice, NOTICE_DELAY_MS, type MessageNotice, type NotificationHost } from './notifications.ts';
-import { inboxRow, message, participant } from './test-fixtures.ts';
+import { createNotifier, messageNotice, NOTICE_DELAY_MS, type MessageNotice } from './notifications.ts';
+import { fakeNotificationHost, inboxRow, message, participant } from './test-fixtures.ts';
 import type { ConversationSummary, InboxEvent } from './trpc.ts';
 
 const me = participant(1, 'Alice Liddell');
@@ -51,33 +51,6 @@ describe('messageNotice', () => {
   });
 });
 
-/** A browser whose notifications are recorded; `permission` as the test sets it. */
-function fakeHost(initial: 'default' | 'denied' | 'granted' | null, answer: 'default' | 'denied' | 'granted' = 'granted') {
-  let permission = initial;
-  const onScreen = new Set<number>();
-  const shown: { notice: MessageNotice; click: () => void; closed: boolean }[] = [];
-  const storage = new Map<string, string>();
-  const host: NotificationHost = {
-    permission: () => permission,
-    requestPermission: vi.fn(async () => (permission = answer)),
-    storage: {
-      getItem: (key) => storage.get(key) ?? null,
-      setItem: (key, value) => storage.set(key, value),
-      removeItem: (key) => storage.delete(key),
-      clear: () => storage.clear(),
-      key: () => null,
-      length: 0,
-    },
-    isShowing: (conversationId) => onScreen.has(conversationId),
-    show(notice, onClick) {
-      const entry = { notice, click: onClick, closed: false };
-      shown.push(entry);
-      return { close: () => (entry.closed = true) };
-    },
-  };
-  return { host, shown, onScreen };
-}
-
 const notice = (conversationId: number, body: string): MessageNotice => ({ conversationId, tag: `parley-conversation-${conversationId}`, title: 'Bob', body });
 
 describe('createNotifier', () => {
@@ -85,7 +58,7 @@ describe('createNotifier', () => {
   afterEach(() => vi.useRealTimers());
 
   it('asks the browser once turned on, and shows a notice after the delay; a click opens its conversation', async () => {
-    const { host, shown } = fakeHost('default');
+    const { host, shown } = fakeNotificationHost('default');
     const notifier = createNotifier(host);
     const open = vi.fn();
     expect(notifier.getSetting()).toBe('off');
@@ -108,7 +81,7 @@ describe('createNotifier', () => {
   });
 
   it('cancels a notice read within the delay (another tab showed it) and shows the latest of a burst once', async () => {
-    const { host, shown } = fakeHost('granted');
+    const { host, shown } = fakeNotificationHost('granted');
     const notifier = createNotifier(host);
     notifier.notify(notice(1, 'one'), vi.fn());
     notifier.dismiss(1);
@@ -128,7 +101,7 @@ describe('createNotifier', () => {
   });
 
   it('leaves out a conversation opened while its notice waited', () => {
-    const { host, shown, onScreen } = fakeHost('granted');
+    const { host, shown, onScreen } = fakeNotificationHost('granted');
     const notifier = createNotifier(host);
     notifier.notify(notice(1, 'opened meanwhile'), vi.fn());
     notifier.notify(notice(2, 'still news'), vi.fn());
@@ -138,7 +111,7 @@ describe('createNotifier', () => {
   });
 
   it('can be muted without the browser, and says so where the browser blocks or lacks notifications', async () => {
-    const { host, shown } = fakeHost('granted');
+    const { host, shown } = fakeNotificationHost('granted');
     const notifier = createNotifier(host);
     await notifier.turn(false);
     expect(notifier.getSetting()).toBe('off');
@@ -151,10 +124,10 @@ describe('createNotifier', () => {
     expect(host.requestPermission).not.toHaveBeenCalled();
     expect(notifier.getSetting()).toBe('on');
 
-    const refused = fakeHost('default', 'denied');
+    const refused = fakeNotificationHost('default', 'denied');
     const asked = createNotifier(refused.host);
     await asked.turn(true);
     expect(asked.getSetting()).toBe('blocked');
-    expect(createNotifier(fakeHost(null).host).getSetting()).toBe('unsupported');
+    expect(createNotifier(fakeNotificationHost(null).host).getSetting()).toBe('unsupported');
   });
 });

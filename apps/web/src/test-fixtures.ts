@@ -3,7 +3,9 @@
  * these stop compiling, so the UI tests can never drift from what the server sends.
  */
 import { TRPCClientError } from '@trpc/client';
+import { vi } from 'vitest';
 import type { TextPart } from './format.ts';
+import type { MessageNotice, NotificationHost } from './notifications.ts';
 import type { ApiError, AppRouter, ConversationEvent, ConversationSummary, LiveStats, StoredStats } from './trpc.ts';
 
 type Participant = ConversationSummary['participants'][number];
@@ -129,4 +131,31 @@ export function plainText(parts: readonly TextPart[]): string {
 export function inboxRow(id: number, minutesAgo: number, overrides: Partial<ConversationSummary> = {}): ConversationSummary {
   const lastMessageAt = new Date(Date.UTC(2026, 10, 12, 12, 0) - minutesAgo * 60_000).toISOString();
   return summary({ id, lastMessageAt, ...overrides });
+}
+
+/** A browser whose notifications are recorded; `permission` as the test sets it. */
+export function fakeNotificationHost(initial: 'default' | 'denied' | 'granted' | null, answer: 'default' | 'denied' | 'granted' = 'granted') {
+  let permission = initial;
+  const onScreen = new Set<number>();
+  const shown: { notice: MessageNotice; click: () => void; closed: boolean }[] = [];
+  const storage = new Map<string, string>();
+  const host: NotificationHost = {
+    permission: () => permission,
+    requestPermission: vi.fn(async () => (permission = answer)),
+    storage: {
+      getItem: (key) => storage.get(key) ?? null,
+      setItem: (key, value) => storage.set(key, value),
+      removeItem: (key) => storage.delete(key),
+      clear: () => storage.clear(),
+      key: () => null,
+      length: 0,
+    },
+    isShowing: (conversationId) => onScreen.has(conversationId),
+    show(notice, onClick) {
+      const entry = { notice, click: onClick, closed: false };
+      shown.push(entry);
+      return { close: () => (entry.closed = true) };
+    },
+  };
+  return { host, shown, onScreen };
 }
