@@ -41,7 +41,9 @@ describe('NotificationSwitch', () => {
     await userEvent.click(bell);
     expect(status.textContent).toBe("Desktop notifications are blocked in this browser's settings for this site");
     expect(host.requestPermission).not.toHaveBeenCalled();
-    act(() => vi.advanceTimersByTime(NOTE_MS));
+    act(() => {
+      vi.advanceTimersByTime(NOTE_MS);
+    });
     expect(status.textContent).toBe('');
   });
 });
