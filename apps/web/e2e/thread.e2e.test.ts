@@ -23,6 +23,21 @@ async function openDmWithBobInContext(browser: Browser, url: string) {
   return { context, page, ...(await openDmWithBob(page, url)) };
 }
 
+/** How far the history's view is above its end, in px (-1 while there is no history). */
+const distanceFromEnd = (page: Page): Promise<number> =>
+  page.evaluate(`(() => { const box = document.querySelector('.message-scroller'); return box ? box.scrollHeight - box.scrollTop - box.clientHeight : -1; })()`);
+
+/** The "New messages" line, once shown: how far below the top of the history's view, and the text of what follows it. */
+async function unreadLine(page: Page) {
+  const divider = page.getByTestId('unread-divider');
+  await divider.waitFor();
+  const history = await page.getByLabel('Message history').boundingBox();
+  const line = await divider.boundingBox();
+  if (!history || !line) throw new Error('history or line not on screen');
+  const next = await page.evaluate<string>(`document.querySelector('[data-testid="unread-divider"]').nextElementSibling.textContent`);
+  return { divider, belowTop: line.y - history.y, next };
+}
+
 describe('a conversation, in a real browser', () => {
   it('opens from the inbox, sends, and shows bob’s new, edited and deleted messages live; at 375 px one pane at a time', async () => {
     await using app = await startApp();
@@ -263,8 +278,7 @@ describe('a conversation, in a real browser', () => {
     await expect.poll(aliceReadUpTo).toBe(dm.lastSeq);
 
     // Alice scrolls up into the history; bob writes.
-    const fromEnd = (): Promise<number> =>
-      page.evaluate(`(() => { const box = document.querySelector('.message-scroller'); return box ? box.scrollHeight - box.scrollTop - box.clientHeight : -1; })()`);
+    const fromEnd = () => distanceFromEnd(page);
     await page.getByLabel('Message history').hover();
     await page.mouse.wheel(0, -2_000);
     await expect.poll(fromEnd).toBeGreaterThan(300);
@@ -309,16 +323,11 @@ describe('a conversation, in a real browser', () => {
     const aliceReadUpTo = async () => (await bob.conversations.get.query({ id: dm.id })).participants.find((p) => p.username === 'alice')?.lastReadSeq;
 
     await page.locator(`[data-conversation-id="${dm.id}"] a`).click();
-    const divider = page.getByTestId('unread-divider');
-    await divider.waitFor();
+    const { divider, belowTop, next } = await unreadLine(page);
     // The line is in view near the top, the first unread message under it; the newest is below the view.
-    const history = await page.getByLabel('Message history').boundingBox();
-    const line = await divider.boundingBox();
-    if (!history || !line) throw new Error('history or line not on screen');
-    expect(line.y - history.y).toBeLessThan(50);
-    expect(await page.evaluate(`document.querySelector('[data-testid="unread-divider"]').nextElementSibling.textContent`)).toContain('Unread 1\n');
-    const fromEnd = (): Promise<number> =>
-      page.evaluate(`(() => { const box = document.querySelector('.message-scroller'); return box.scrollHeight - box.scrollTop - box.clientHeight; })()`);
+    expect(belowTop).toBeLessThan(50);
+    expect(next).toContain('Unread 1\n');
+    const fromEnd = () => distanceFromEnd(page);
     expect(await fromEnd()).toBeGreaterThan(300);
     const toEnd = page.getByRole('button', { name: '25 new messages ↓' });
     await toEnd.waitFor();
@@ -360,29 +369,24 @@ describe('a conversation, in a real browser', () => {
       }).observe(document.body, { childList: true, subtree: true });
     })()`);
     await page.locator(`[data-conversation-id="${group.id}"] a`).click();
-    const divider = page.getByTestId('unread-divider');
-    await divider.waitFor();
+    const { belowTop, next } = await unreadLine(page);
 
     // The line is at the top of the view, the first unread message under it, all 60 counted below.
-    const history = await page.getByLabel('Message history').boundingBox();
-    const line = await divider.boundingBox();
-    if (!history || !line) throw new Error('history or line not on screen');
-    expect(line.y - history.y).toBeGreaterThanOrEqual(0);
-    expect(line.y - history.y).toBeLessThan(50);
-    expect(await page.evaluate(`document.querySelector('[data-testid="unread-divider"]').nextElementSibling.textContent`)).toContain('Unread 1');
+    expect(belowTop).toBeGreaterThanOrEqual(0);
+    expect(belowTop).toBeLessThan(50);
+    expect(next).toContain('Unread 1');
     const toEnd = page.getByRole('button', { name: '60 new messages ↓' });
     await toEnd.waitFor();
     expect(await page.evaluate('window.shownWithoutLine')).toBe(false);
     // Nothing moves after, and nothing is read until she reaches the end.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
-    expect((await divider.boundingBox())?.y).toBe(line.y);
+    expect((await unreadLine(page)).belowTop).toBe(belowTop);
     expect(await carolReadUpTo()).toBe(group.lastSeq);
     await toEnd.click();
     await expect.poll(carolReadUpTo).toBe(sent.at(-1)?.seq);
 
     // Scrolled up far, with nothing new, the same button takes her back to the newest message.
-    const fromEnd = (): Promise<number> =>
-      page.evaluate(`(() => { const box = document.querySelector('.message-scroller'); return box.scrollHeight - box.scrollTop - box.clientHeight; })()`);
+    const fromEnd = () => distanceFromEnd(page);
     const jump = page.getByRole('button', { name: 'Jump to newest ↓' });
     expect(await jump.count()).toBe(0);
     await page.getByLabel('Message history').hover();
