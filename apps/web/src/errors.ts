@@ -86,7 +86,7 @@ export function describeSendError(error: ApiError): string {
   // No answer: it goes again by itself (resendOf), so no advice to try again.
   if (!error.data) return 'Parley cannot be reached.';
   // Seen in the thread, so I am a member now: I was not when it went (removed as I sent it).
-  if (error.data?.code === 'NOT_FOUND') return 'You were not a member of this conversation when you sent it';
+  if (error.data.code === 'NOT_FOUND') return 'You were not a member of this conversation when you sent it';
   return describeError(error);
 }
 

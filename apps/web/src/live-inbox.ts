@@ -5,7 +5,7 @@ import { reconnectDelayMs } from './connection.ts';
 import { isUnauthorized } from './errors.ts';
 import { useSession } from './hooks.ts';
 import { applyInboxEvent, inboxItems, titleWithUnread, withPresenceOf } from './inbox-cache.ts';
-import { messageNotice, type Notifier } from './notifications.ts';
+import { endedNotice, messageNotice, type Notifier } from './notifications.ts';
 import { conversationPath, navigate } from './router.ts';
 import { trpc, type ConversationDetail, type InboxEvent, type InboxPage } from './trpc.ts';
 
@@ -88,15 +88,13 @@ export function useLiveInbox(myId: number, notifier: Notifier): void {
 }
 
 /**
- * Notifies a new message (the notifier leaves out a conversation on screen), and closes the
- * notification of a conversation read (here or elsewhere) or whose message was deleted.
- * Nothing before the inbox has loaded: without it no event can be told to be news.
+ * Closes the notification an event ends, or notifies the new message it brings (the notifier
+ * leaves out a conversation on screen). Nothing is news before the inbox has loaded: without
+ * it no event can be told to be.
  */
 function notifyOf(event: InboxEvent, loaded: readonly InboxPage[] | undefined, myId: number, notifier: Notifier): void {
-  if (event.type === 'presence') return;
-  if (event.type === 'conversation.removed') return notifier.dismiss(event.conversationId);
-  const { id, unreadCount, lastMessage } = event.conversation;
-  if (unreadCount === 0 || lastMessage?.deletedAt) return notifier.dismiss(id);
+  const ended = endedNotice(event);
+  if (ended !== null) return notifier.dismiss(ended);
   const notice = loaded && messageNotice(event, inboxItems(loaded), myId);
   if (notice) notifier.notify(notice, (conversationId) => navigate(conversationPath(conversationId)));
 }

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createNotifier, messageNotice, NOTICE_DELAY_MS, type MessageNotice } from './notifications.ts';
+import { createNotifier, endedNotice, messageNotice, NOTICE_DELAY_MS, type MessageNotice } from './notifications.ts';
 import { fakeNotificationHost, inboxRow, message, participant } from './test-fixtures.ts';
 import type { ConversationSummary, InboxEvent } from './trpc.ts';
 
@@ -48,6 +48,16 @@ describe('messageNotice', () => {
     // Renamed long ago with unread messages: it sorts after what is loaded, so it is no news.
     const oldGroup = row(8, 600, { kind: 'group', title: 'Renamed', participants: [me, bob, carol], lastMessage: withMessage(80, 2, 'old'), unreadCount: 4 });
     expect(messageNotice(changed(oldGroup), [dm], me.id)).toBeNull();
+  });
+});
+
+describe('endedNotice', () => {
+  it('ends a conversation\'s notification once it is read, its last message deleted, or I left it', () => {
+    expect(endedNotice(changed(row(1, 0, { lastMessage: withMessage(11, 2, 'hi'), unreadCount: 0 })))).toBe(1);
+    expect(endedNotice(changed(row(1, 0, { lastMessage: { ...withMessage(11, 2, ''), deletedAt: '2026-11-12T12:00:00.000Z' }, unreadCount: 1 })))).toBe(1);
+    expect(endedNotice({ type: 'conversation.removed', conversationId: 4 })).toBe(4);
+    expect(endedNotice(changed(row(1, 0, { lastMessage: withMessage(11, 2, 'hi'), unreadCount: 1 })))).toBeNull();
+    expect(endedNotice({ type: 'presence', userId: 2, online: true })).toBeNull();
   });
 });
 

@@ -1,9 +1,9 @@
 /**
  * Desktop notifications of new messages, from the inbox stream (live-inbox.ts): a message
  * from someone else that I have not read, unless I am looking at its conversation when the
- * notice is due. One notification per conversation (its tag), replaced by the next message there and
- * closed once the conversation is read, here or on another device. Tabs of one browser
- * share the tag, so the browser shows one notification however many tabs are open.
+ * notice is due. One notification per conversation (its tag), replaced by the next message
+ * there and closed once the conversation is read, here or on another device. Tabs of one
+ * browser share the tag, so the browser shows one notification however many tabs are open.
  *
  * Whether they are on is the browser's permission and, once granted, a switch in the app
  * kept per browser in localStorage (so it can be turned off without the browser's settings).
@@ -26,10 +26,12 @@ export interface MessageNotice {
 
 /** First-strong isolate and its end: a name or text of the other direction reorders only itself. */
 const [FSI, PDI] = ['\u2068', '\u2069'];
-/** The preview as plain text: parts isolated from each other, a lone part (a DM's text) as it is. */
-const plain = (parts: TextPart[]) =>
-  parts.length === 1 && parts[0] ? textOf(parts[0]) : parts.map((part) => (typeof part === 'string' ? part : `${FSI}${part.isolate}${PDI}`)).join('');
-const textOf = (part: TextPart) => (typeof part === 'string' ? part : part.isolate);
+/** The preview as plain text: its parts isolated from each other; a lone part (a DM's text) as it is. */
+function plain(parts: TextPart[]): string {
+  const [only] = parts;
+  if (parts.length === 1 && only !== undefined) return typeof only === 'string' ? only : only.isolate;
+  return parts.map((part) => (typeof part === 'string' ? part : `${FSI}${part.isolate}${PDI}`)).join('');
+}
 
 /**
  * What to notify for an inbox event, or null: a new message, not mine, not deleted, that
@@ -50,13 +52,22 @@ export function messageNotice(event: InboxEvent, loaded: readonly ConversationSu
   if (!fresh) return null;
   return {
     conversationId: conversation.id,
-    tag: noticeTag(conversation.id),
+    tag: `parley-conversation-${conversation.id}`,
     title: conversationName(conversation, myId),
     body: plain(messagePreview(conversation, myId)),
   };
 }
 
-export const noticeTag = (conversationId: number): string => `parley-conversation-${conversationId}`;
+/**
+ * The conversation whose notification an inbox event ends, or null: read (here or
+ * elsewhere), its last message deleted, or I am no longer in it.
+ */
+export function endedNotice(event: InboxEvent): number | null {
+  if (event.type === 'presence') return null;
+  if (event.type === 'conversation.removed') return event.conversationId;
+  const { id, unreadCount, lastMessage } = event.conversation;
+  return unreadCount === 0 || lastMessage?.deletedAt ? id : null;
+}
 
 /** What the switch offers: nothing where the browser has no notifications, a hint where they are blocked. */
 export type NotificationSetting = 'unsupported' | 'blocked' | 'off' | 'on';
@@ -94,7 +105,7 @@ export interface Notifier {
  */
 export const NOTICE_DELAY_MS = 1_500;
 
-export function createNotifier(host: NotificationHost, delayMs = NOTICE_DELAY_MS): Notifier {
+export function createNotifier(host: NotificationHost): Notifier {
   const listeners = new Set<() => void>();
   const pending = new Map<number, { notice: MessageNotice; timer: ReturnType<typeof setTimeout> }>();
   const shown = new Map<number, { close: () => void }>();
@@ -164,7 +175,7 @@ export function createNotifier(host: NotificationHost, delayMs = NOTICE_DELAY_MS
       const waiting = pending.get(notice.conversationId);
       // A later message while one waits: the notice shows the latest, still on the first one's time.
       if (waiting) waiting.notice = notice;
-      else pending.set(notice.conversationId, { notice, timer: setTimeout(() => show(notice.conversationId, open), delayMs) });
+      else pending.set(notice.conversationId, { notice, timer: setTimeout(() => show(notice.conversationId, open), NOTICE_DELAY_MS) });
     },
     dismiss,
     dismissAll() {
