@@ -200,12 +200,14 @@ describe.each(testDialects())('auth on %s', (dialect) => {
   it('refuses a token that expires while its connection stays open (its signature is checked once per connection)', async () => {
     const api = getApi();
     const tilly = await api.seedUser('tilly');
-    const token = await signToken({ ...api.deps.tokens, ttlSeconds: 1 }, { userId: tilly.id, tokenVersion: 0 });
+    // Expiry is in whole seconds from a whole-second issue time: a 1-s token signed late in a
+    // second was dead a moment later (a flake seen on 2026-12-07); a 2-s one lives at least 1 s.
+    const token = await signToken({ ...api.deps.tokens, ttlSeconds: 2 }, { userId: tilly.id, tokenVersion: 0 });
     // One caller is one context, as one WebSocket is.
     const connection = api.as(token);
     await expect(connection.auth.me()).resolves.toMatchObject({ id: tilly.id });
     await expect(connection.auth.me()).resolves.toMatchObject({ id: tilly.id });
-    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    await new Promise((resolve) => setTimeout(resolve, 3_100));
     await expect(connection.auth.me()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
   });
 
