@@ -97,6 +97,7 @@ function summary(id: number, group: boolean): ConversationSummary {
     lastSeq,
     messageCount: lastSeq,
     myRole: 'member',
+    muted: false,
     participants: Array.from({ length: named }, (_, i) => member(id * 10 + i)),
     participantCount: group ? 10 : 2,
     lastMessage: message(id, lastSeq),

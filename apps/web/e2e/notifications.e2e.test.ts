@@ -87,4 +87,61 @@ describe('desktop notifications, in a real browser', () => {
     await page.waitForTimeout(2_500);
     expect(await shownOn(page)).toHaveLength(2);
   });
+
+  it('leave out a conversation alice muted, on every tab and device, until she unmutes it', async () => {
+    await using app = await startApp();
+    await using browser = await launchBrowser();
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await context.grantPermissions(['notifications'], { origin: app.url });
+    await context.addInitScript(RECORD_NOTIFICATIONS);
+    const page = await context.newPage();
+    const streaming = streamStarted(page);
+    await signInToInbox(page, app.url, 'alice');
+    await streaming;
+    // A second tab of hers, on the inbox.
+    const otherTab = await context.newPage();
+    const otherStreaming = streamStarted(otherTab);
+    await otherTab.goto(app.url);
+    await otherStreaming;
+
+    const bob = await signInElsewhere(app.url, 'bob');
+    const alicePhone = await signInElsewhere(app.url, 'alice');
+    const { dm } = await dmWithAlice(bob);
+    const send = (conversationId: number, body: string) => bob.messages.send.mutate({ conversationId, body, clientId: randomUUID() });
+    const { items } = await bob.conversations.list.query({ limit: 20 });
+    const trip = items.find((conversation) => conversation.title === 'Weekend trip');
+    if (!trip) throw new Error('the demo seed has the group "Weekend trip"');
+    const row = (on: Page, id: number) => on.locator(`[data-conversation-id="${id}"]`);
+    const titleCount = async () => Number(/^\((\d+)\)/.exec(await page.title())?.[1] ?? 0);
+
+    // Alice mutes the group from its header; both tabs mark it, her phone has it too.
+    await row(page, trip.id).getByRole('link').click();
+    const mute = page.getByRole('button', { name: 'Mute conversation' });
+    expect(await mute.getAttribute('aria-pressed')).toBe('false');
+    await mute.click();
+    await expect.poll(() => mute.getAttribute('aria-pressed')).toBe('true');
+    await row(page, trip.id).getByTestId('muted-mark').waitFor();
+    await row(otherTab, trip.id).getByTestId('muted-mark').waitFor();
+    expect(await alicePhone.conversations.get.query({ id: trip.id })).toMatchObject({ muted: true });
+
+    // Reading her notes, she hears of bob's DM and not of the group; the group's unread shows on its row only.
+    await row(page, (await alicePhone.conversations.create.mutate({ kind: 'self' })).id).getByRole('link').click();
+    const before = await titleCount();
+    await send(trip.id, 'Cabins it is');
+    await row(page, trip.id).getByTestId('unread-badge').waitFor();
+    await send(dm.id, 'Lunch at one?');
+    await expect.poll(() => shownOn(page)).toEqual([{ title: 'Bob Marley', body: 'Lunch at one?', tag: `parley-conversation-${dm.id}`, closed: false }]);
+    // Of the two messages, the title counts the DM's alone.
+    await expect.poll(titleCount).toBe(before + 1);
+
+    // After a reload it is still muted; unmuted, the group's next message is told again.
+    await page.goto(`${app.url}/c/${trip.id}`);
+    await expect.poll(() => mute.getAttribute('aria-pressed')).toBe('true');
+    await mute.click();
+    await expect.poll(() => mute.getAttribute('aria-pressed')).toBe('false');
+    await expect.poll(() => row(otherTab, trip.id).getByTestId('muted-mark').count()).toBe(0);
+    await row(page, dm.id).getByRole('link').click();
+    await send(trip.id, 'Or tents?');
+    await expect.poll(async () => (await shownOn(page)).map((shown) => shown.tag)).toEqual([`parley-conversation-${trip.id}`]);
+  });
 });

@@ -129,4 +129,10 @@ describe('titleWithUnread', () => {
     expect(titleWithUnread(waiting, 'Parley')).toBe('(6) Parley');
     expect(titleWithUnread([page([row(1, 1, { unreadCount: 250 })])], 'Parley')).toBe('(99+) Parley');
   });
+
+  it('leaves out what muted conversations hold: they keep their count on their row', () => {
+    const rows = [row(1, 1, { unreadCount: 2 }), row(2, 2, { unreadCount: 40, muted: true })];
+    expect(titleWithUnread([page(rows)], 'Parley')).toBe('(2) Parley');
+    expect(titleWithUnread([page([row(2, 2, { unreadCount: 40, muted: true })])], 'Parley')).toBe('Parley');
+  });
 });

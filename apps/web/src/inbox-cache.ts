@@ -30,7 +30,8 @@ export function applyInboxEvent(pages: readonly InboxPage[], event: InboxEvent):
 
 /** The tab's title with how many messages wait unread in my loaded conversations: "(3) Parley". */
 export function titleWithUnread(pages: readonly InboxPage[], title: string): string {
-  const unread = inboxItems(pages).reduce((sum, item) => sum + item.unreadCount, 0);
+  // A muted conversation keeps its own count on its row, not in the total.
+  const unread = inboxItems(pages).reduce((sum, item) => sum + (item.muted ? 0 : item.unreadCount), 0);
   return unread === 0 ? title : `(${unread > 99 ? '99+' : unread}) ${title}`;
 }
 

@@ -68,9 +68,10 @@ export function useLiveInbox(myId: number, notifier: Notifier): void {
         );
       }
       // Added (back) to a conversation that may be open: its page reloads as a member's. A
-      // changed role of mine changes what its page offers.
+      // changed role of mine changes what its page offers; muted in another tab, its header.
       const open = 'conversation' in event ? utils.conversations.get.getData({ id: event.conversation.id }) : undefined;
-      if (event.type === 'conversation.added' || (open && event.type === 'conversation.changed' && open.myRole !== event.conversation.myRole)) {
+      const mineChanged = (now: ConversationDetail) => open && (open.myRole !== now.myRole || open.muted !== now.muted);
+      if (event.type === 'conversation.added' || (event.type === 'conversation.changed' && mineChanged(event.conversation))) {
         void utils.conversations.get.invalidate({ id: event.conversation.id });
       }
     },

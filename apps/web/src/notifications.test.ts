@@ -28,6 +28,13 @@ describe('messageNotice', () => {
     expect(messageNotice(changed(next), [dm, group], me.id)).toMatchObject({ title: 'Weekend trip', body: '\u2068Carol Danvers\u2069: \u2068tents?\u2069' });
   });
 
+  it('says nothing of a muted conversation, however many messages it gets', () => {
+    const news = row(1, 0, { lastMessage: withMessage(11, 2, 'see you'), unreadCount: 1 });
+    expect(messageNotice(changed(news), [dm], me.id)).not.toBeNull();
+    expect(messageNotice(changed({ ...news, muted: true }), [{ ...dm, muted: true }], me.id)).toBeNull();
+    expect(messageNotice({ type: 'conversation.added', conversation: { ...news, id: 9, muted: true } }, [dm], me.id)).toBeNull();
+  });
+
   it('says nothing of my own messages, deleted ones, edits, or reads', () => {
     const mine = row(1, 0, { lastMessage: withMessage(11, me.id, 'from my other tab'), unreadCount: 0 });
     expect(messageNotice(changed(mine), [dm], me.id)).toBeNull();
@@ -52,10 +59,11 @@ describe('messageNotice', () => {
 });
 
 describe('endedNotice', () => {
-  it('ends a conversation\'s notification once it is read, its last message deleted, or I left it', () => {
+  it('ends a conversation\'s notification once it is read, its last message deleted, muted, or I left it', () => {
     expect(endedNotice(changed(row(1, 0, { lastMessage: withMessage(11, 2, 'hi'), unreadCount: 0 })))).toBe(1);
     expect(endedNotice(changed(row(1, 0, { lastMessage: { ...withMessage(11, 2, ''), deletedAt: '2026-11-12T12:00:00.000Z' }, unreadCount: 1 })))).toBe(1);
     expect(endedNotice({ type: 'conversation.removed', conversationId: 4 })).toBe(4);
+    expect(endedNotice(changed(row(1, 0, { lastMessage: withMessage(11, 2, 'hi'), unreadCount: 1, muted: true })))).toBe(1);
     expect(endedNotice(changed(row(1, 0, { lastMessage: withMessage(11, 2, 'hi'), unreadCount: 1 })))).toBeNull();
     expect(endedNotice({ type: 'presence', userId: 2, online: true })).toBeNull();
   });

@@ -1,7 +1,7 @@
 /**
  * Desktop notifications of new messages, from the inbox stream (live-inbox.ts): a message
- * from someone else that I have not read, unless I am looking at its conversation when the
- * notice is due. One notification per conversation (its tag), replaced by the next message
+ * from someone else that I have not read, unless I muted its conversation or am looking at
+ * it when the notice is due. One notification per conversation (its tag), replaced by the next message
  * there and closed once the conversation is read, here or on another device. Tabs of one
  * browser share the tag, so the browser shows one notification however many tabs are open.
  *
@@ -34,8 +34,8 @@ function plain(parts: TextPart[]): string {
 }
 
 /**
- * What to notify for an inbox event, or null: a new message, not mine, not deleted, that
- * made the conversation's unread count grow. `loaded` is the inbox as this tab has it, in
+ * What to notify for an inbox event, or null: a new message, not mine, not deleted, in a
+ * conversation I have not muted, that made its unread count grow. `loaded` is the inbox as this tab has it, in
  * order: a conversation it has not loaded is news only if it now sorts before all of them
  * (a rename of an old conversation with unread messages is not).
  */
@@ -43,7 +43,7 @@ export function messageNotice(event: InboxEvent, loaded: readonly ConversationSu
   if (event.type !== 'conversation.changed' && event.type !== 'conversation.added') return null;
   const conversation = event.conversation;
   const message = conversation.lastMessage;
-  if (!message || message.senderId === myId || message.deletedAt !== null) return null;
+  if (conversation.muted || !message || message.senderId === myId || message.deletedAt !== null) return null;
   const before = loaded.find((item) => item.id === conversation.id);
   const newest = loaded[0];
   const fresh = before
@@ -60,13 +60,13 @@ export function messageNotice(event: InboxEvent, loaded: readonly ConversationSu
 
 /**
  * The conversation whose notification an inbox event ends, or null: read (here or
- * elsewhere), its last message deleted, or I am no longer in it.
+ * elsewhere), its last message deleted, muted, or I am no longer in it.
  */
 export function endedNotice(event: InboxEvent): number | null {
   if (event.type === 'presence') return null;
   if (event.type === 'conversation.removed') return event.conversationId;
-  const { id, unreadCount, lastMessage } = event.conversation;
-  return unreadCount === 0 || lastMessage?.deletedAt ? id : null;
+  const { id, unreadCount, lastMessage, muted } = event.conversation;
+  return unreadCount === 0 || lastMessage?.deletedAt || muted ? id : null;
 }
 
 /** What the switch offers: nothing where the browser has no notifications, a hint where they are blocked. */

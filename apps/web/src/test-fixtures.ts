@@ -53,6 +53,7 @@ export function summary(overrides: Partial<ConversationSummary>): ConversationSu
     lastSeq: 1,
     messageCount: 1,
     myRole: 'member',
+    muted: false,
     participants: [],
     lastMessage: null,
     unreadCount: 0,

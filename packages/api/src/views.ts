@@ -68,6 +68,11 @@ export interface ConversationView {
   messageCount: number;
   myRole: ParticipantRole;
   /**
+   * I muted it (conversations.setMuted): the web app shows no notifications of it and leaves
+   * its unread out of the tab title's count; it is still listed and counted on its row.
+   */
+  muted: boolean;
+  /**
    * Every member; in an inbox summary only the ones it names: the first SUMMARY_MEMBERS to
    * join (so a DM or notes, everyone) and its last message's sender while a member, chosen
    * in SQL (NAMED_MEMBERS_OF in packages/db/src/reads.ts) for the inbox page and the live
@@ -179,14 +184,20 @@ export function messageRowView(message: MessageRow): MessageView {
   };
 }
 
+/** The caller's own part in a conversation, as every view of it shows it. */
+export interface MyPart {
+  role: ParticipantRole;
+  muted: boolean;
+}
+
 /** `members` must have their users loaded. */
 export function conversationView(
   conversation: ConversationRow,
   members: Participant[],
-  myRole: ParticipantRole,
+  mine: MyPart,
   online: ReadonlySet<number>,
 ): ConversationView {
-  return conversationRowView(conversation, members.map(memberRow), members.length, myRole, online);
+  return conversationRowView(conversation, members.map(memberRow), members.length, mine, online);
 }
 
 /** A conversation entity's fields as the plain-SQL reads return them. */
@@ -222,7 +233,7 @@ export function conversationRowView(
   conversation: ConversationRow,
   members: readonly MemberRow[],
   memberCount: number,
-  myRole: ParticipantRole,
+  mine: MyPart,
   online: ReadonlySet<number>,
 ): ConversationView {
   return {
@@ -234,7 +245,8 @@ export function conversationRowView(
     lastMessageAt: iso(conversation.lastMessageAt),
     lastSeq: conversation.lastSeq,
     messageCount: conversation.messageCount,
-    myRole,
+    myRole: mine.role,
+    muted: mine.muted,
     participants: members.map((member) => ({
       id: member.userId,
       username: member.username,
@@ -253,13 +265,13 @@ export function conversationSummaryView(
   conversation: ConversationRow,
   members: readonly MemberRow[],
   memberCount: number,
-  myRole: ParticipantRole,
+  mine: MyPart,
   online: ReadonlySet<number>,
   lastMessage: MessageRow | null,
   unreadCount: number,
 ): ConversationSummary {
   return {
-    ...conversationRowView(conversation, members, memberCount, myRole, online),
+    ...conversationRowView(conversation, members, memberCount, mine, online),
     lastMessage: lastMessage ? messageRowView(lastMessage) : null,
     unreadCount,
   };

@@ -83,6 +83,7 @@ const PROCEDURES = {
   },
   'conversations.leave': { access: 'member', call: (c, t) => c.conversations.leave({ id: t.conversationId }) },
   'conversations.markRead': { access: 'member', call: (c, t) => c.conversations.markRead({ id: t.conversationId, seq: 1 }) },
+  'conversations.setMuted': { access: 'member', call: (c, t) => c.conversations.setMuted({ id: t.conversationId, muted: true }) },
   'conversations.setTyping': {
     access: 'member',
     call: (c, t) => c.conversations.setTyping({ id: t.conversationId, typing: false }),

@@ -103,6 +103,36 @@ describe.each(testDialects())('inbox.onEvent fan-out on %s', (dialect) => {
     }
   });
 
+  it('mutes a conversation for its member alone: their tabs hear it, nobody else does, and it stays muted as messages come', async () => {
+    const api = getApi();
+    const [muter, other] = await Promise.all(['mute_a', 'mute_b'].map((name) => api.seedUser(name)));
+    if (!muter || !other) throw new Error('seeding failed');
+    const group = await muter.api.conversations.create({ kind: 'group', title: 'Loud', participantIds: [other.id] });
+    expect(group.muted).toBe(false);
+    await using muterTab = await watchInbox(api, muter);
+    await using otherInbox = await watchInbox(api, other);
+
+    await expect(muter.api.conversations.setMuted({ id: group.id, muted: true })).resolves.toEqual({ muted: true });
+    await vi.waitFor(() => expect(muterTab.latest(group.id)).toMatchObject({ muted: true, myRole: 'owner' }), WAIT);
+    expect(await listed(muter, group.id)).toMatchObject({ muted: true });
+    await expect(muter.api.conversations.get({ id: group.id })).resolves.toMatchObject({ muted: true });
+    expect(otherInbox.latest(group.id)).toBeUndefined();
+    expect(await listed(other, group.id)).toMatchObject({ muted: false });
+
+    // A message still counts as unread for whoever muted it; the summary every member gets keeps each one's own choice.
+    const sent = await other.api.messages.send({ conversationId: group.id, body: 'still here', clientId: 'muted-1' });
+    await vi.waitFor(() => expect(muterTab.latest(group.id)).toMatchObject({ lastSeq: sent.seq, unreadCount: 1, muted: true }), WAIT);
+    await vi.waitFor(() => expect(otherInbox.latest(group.id)).toMatchObject({ lastSeq: sent.seq, muted: false }), WAIT);
+    expect(muterTab.latest(group.id)).toEqual(await listed(muter, group.id));
+
+    // Muting again changes nothing and tells nobody; unmuting tells the tabs again.
+    const heard = muterTab.events.length;
+    await expect(muter.api.conversations.setMuted({ id: group.id, muted: true })).resolves.toEqual({ muted: true });
+    await expect(muter.api.conversations.setMuted({ id: group.id, muted: false })).resolves.toEqual({ muted: false });
+    await vi.waitFor(() => expect(muterTab.latest(group.id)).toMatchObject({ muted: false }), WAIT);
+    expect(muterTab.events.length).toBe(heard + 1);
+  });
+
   it("brings a DM into the other person's inbox with its first message, not when it is opened", async () => {
     const api = getApi();
     const [opener, other] = await Promise.all(['dm_opener', 'dm_other'].map((name) => api.seedUser(name)));

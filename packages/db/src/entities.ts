@@ -100,6 +100,8 @@ export const ParticipantSchema = defineEntity({
      * of a DM someone opened with them, until they open it themselves.
      */
     hiddenUntilMessage: p.boolean().default(false),
+    /** This member's choice: no notifications of it, and its unread left out of their total. */
+    muted: p.boolean().default(false),
   },
   indexes: [
     // The primary key (conversation, user) serves member look-ups; this one the inbox, and

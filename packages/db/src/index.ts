@@ -22,6 +22,7 @@ export {
   type HistoryQuery,
   type InboxPageQuery,
   type InboxRow,
+  type MemberInboxState,
   type MemberRow,
   type MembershipRow,
   type HistoryRows,

@@ -56,6 +56,8 @@ export interface MemberRow {
 export interface InboxRow {
   conversation: ConversationRow;
   myRole: ParticipantRole;
+  /** Whether I muted it. */
+  muted: boolean;
   /** Its newest message, deleted or not. */
   lastMessage: MessageRow | null;
   /** Messages after my read marker, by others, not deleted. */
@@ -114,7 +116,7 @@ export async function inboxPage(em: EntityManager, query: InboxPageQuery): Promi
   }
   params.push(query.limit);
   const rows = await direct.query<InboxColumns>(
-    `select ${conversationColumns(direct)}, p.role, ${UNREAD_OF_P} as unread, ${NAMED_MEMBERS_OF(direct, 'p.conversation_id', query.firstMembers)} as named_members,
+    `select ${conversationColumns(direct)}, p.role, p.muted, ${UNREAD_OF_P} as unread, ${NAMED_MEMBERS_OF(direct, 'p.conversation_id', query.firstMembers)} as named_members,
             (select count(*) from participants m where m.conversation_id = p.conversation_id) as member_count,
             ${messageColumns(direct, 'newest', 'newest_')}
        from participants p
@@ -128,6 +130,7 @@ export async function inboxPage(em: EntityManager, query: InboxPageQuery): Promi
   return rows.map((row) => ({
     conversation: conversationRow(row),
     myRole: row.role,
+    muted: Boolean(row.muted),
     lastMessage: newestMessage(row),
     unreadCount: Number(row.unread),
     namedMembers: namedMembers(row.id, row.named_members),
@@ -367,8 +370,15 @@ export async function conversationHead(em: EntityManager, conversationId: number
   };
 }
 
+/** A member's own state of a conversation, as their inbox shows it. */
+export interface MemberInboxState {
+  role: ParticipantRole;
+  muted: boolean;
+  unreadCount: number;
+}
+
 /**
- * Each of these members' role and unread count (as unreadCountsOf counts) in one
+ * Each of these members' role, mute and unread count (as unreadCountsOf counts) in one
  * conversation, in one query: the rest of inbox.onEvent's shared read (conversationHead).
  * Users who are not (or no longer) members have no entry.
  *
@@ -380,33 +390,39 @@ export async function membersInboxState(
   em: EntityManager,
   conversationId: number,
   userIds: readonly number[],
-): Promise<Map<number, { role: ParticipantRole; unreadCount: number }>> {
+): Promise<Map<number, MemberInboxState>> {
   const direct = await directSql(em);
-  const rows = await direct.lookup<{ kind: 'member' | 'last' | 'skipped'; user_id: number | null; role: ParticipantRole | null; seq: number }>(
-    `with wanted as (select p.user_id, p.role, p.last_read_seq from participants p
+  const rows = await direct.lookup<{
+    kind: 'member' | 'last' | 'skipped';
+    user_id: number | null;
+    role: ParticipantRole | null;
+    muted: boolean | number | null;
+    seq: number;
+  }>(
+    `with wanted as (select p.user_id, p.role, p.muted, p.last_read_seq from participants p
                       where p.conversation_id = ? and p.user_id ${inList(direct)})
-     select 'member' as kind, user_id, role, last_read_seq as seq from wanted
+     select 'member' as kind, user_id, role, muted, last_read_seq as seq from wanted
      union all
-     select 'last', null, null, c.last_seq from conversations c where c.id = ?
+     select 'last', null, null, null, c.last_seq from conversations c where c.id = ?
      union all
-     select 'skipped', null, null, skipped.seq from (${SKIPPED_AFTER('?', '(select min(last_read_seq) from wanted)')}) skipped`,
+     select 'skipped', null, null, null, skipped.seq from (${SKIPPED_AFTER('?', '(select min(last_read_seq) from wanted)')}) skipped`,
     [conversationId, idList(direct, userIds), conversationId, conversationId, conversationId],
   );
   let lastSeq = 0;
   const skipped: number[] = [];
-  const members: { userId: number; role: ParticipantRole; lastReadSeq: number }[] = [];
+  const members: { userId: number; role: ParticipantRole; muted: boolean; lastReadSeq: number }[] = [];
   for (const row of rows) {
     const seq = Number(row.seq);
     if (row.kind === 'last') lastSeq = seq;
     else if (row.kind === 'skipped') skipped.push(seq);
-    else if (row.role !== null) members.push({ userId: Number(row.user_id), role: row.role, lastReadSeq: seq });
+    else if (row.role !== null) members.push({ userId: Number(row.user_id), role: row.role, muted: Boolean(row.muted), lastReadSeq: seq });
   }
   // A union's rows come in no promised order.
   skipped.sort((a, b) => a - b);
   return new Map(
-    members.map(({ userId, role, lastReadSeq }) => [
+    members.map(({ userId, role, muted, lastReadSeq }) => [
       userId,
-      { role, unreadCount: lastSeq - lastReadSeq - countAfter(skipped, lastReadSeq) },
+      { role, muted, unreadCount: lastSeq - lastReadSeq - countAfter(skipped, lastReadSeq) },
     ]),
   );
 }
@@ -700,6 +716,8 @@ function conversationRow(columns: ConversationColumns): ConversationRow {
 type InboxColumns = ConversationColumns &
   NewestColumns & {
     role: ParticipantRole;
+    /** 0 or 1 on SQLite. */
+    muted: boolean | number;
     unread: number | string;
     /** JSON text (SQLite) or as node-postgres parses json. */
     named_members: string | NamedMember[];

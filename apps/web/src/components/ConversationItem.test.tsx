@@ -39,6 +39,25 @@ describe('ConversationItem', () => {
     expect(within(item).getByText('30 minutes ago')).toBeTruthy();
   });
 
+  it('marks a muted conversation, and still counts what it holds on its row', () => {
+    const dm = summary({ id: 7, kind: 'direct', participants: [alice, bob], lastMessage: message(bob.id, 'hello?'), unreadCount: 2 });
+    const { rerender } = render(
+      <ul>
+        <ConversationItem conversation={dm} myId={alice.id} now={new Date()} />
+      </ul>,
+    );
+    expect(screen.queryByTestId('muted-mark')).toBeNull();
+    rerender(
+      <ul>
+        <ConversationItem conversation={{ ...dm, muted: true }} myId={alice.id} now={new Date()} />
+      </ul>,
+    );
+    const item = screen.getByRole('listitem', { name: 'Bob Marley' });
+    expect(item.classList.contains('is-muted')).toBe(true);
+    expect(within(item).getByTestId('muted-mark').textContent).toBe('muted');
+    expect(within(within(item).getByTestId('unread-badge')).getByText('2 unread messages')).toBeTruthy();
+  });
+
   it('shows no badge when everything is read', () => {
     render(
       <ul>

@@ -1,6 +1,7 @@
 import { conversationName, initialsOf, messagePreview, relativeTime, unreadBadge } from '../format.ts';
 import { useLiveStateTrusted } from '../hooks.ts';
 import { conversationPath, followLink } from '../router.ts';
+import { BellIcon } from './BellIcon.tsx';
 import { TextParts } from './TextParts.tsx';
 import type { ConversationSummary } from '../trpc.ts';
 
@@ -27,7 +28,7 @@ export function ConversationItem({ conversation, myId, now, formerMemberNames, c
 
   return (
     <li
-      className={['conversation', unread && 'unread', current && 'current'].filter(Boolean).join(' ')}
+      className={['conversation', unread && 'unread', conversation.muted && 'is-muted', current && 'current'].filter(Boolean).join(' ')}
       aria-labelledby={nameId}
       data-testid="conversation-item"
       data-conversation-id={conversation.id}
@@ -44,6 +45,12 @@ export function ConversationItem({ conversation, myId, now, formerMemberNames, c
             <span className="conversation-name" id={nameId} dir="auto">
               {name}
             </span>
+            {conversation.muted && (
+              <span className="muted-mark" data-testid="muted-mark">
+                <BellIcon muted size={14} />
+                <span className="visually-hidden">muted</span>
+              </span>
+            )}
             <time className="conversation-time" dateTime={conversation.lastMessageAt} title={time.exact}>
               <span aria-hidden="true">{time.short}</span>
               <span className="visually-hidden">{time.long}</span>

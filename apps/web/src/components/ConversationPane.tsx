@@ -5,6 +5,7 @@ import { useLiveStateTrusted } from '../hooks.ts';
 import { followLink } from '../router.ts';
 import { trpc, type ConversationDetail, type Me } from '../trpc.ts';
 import { GroupDetails } from './GroupDetails.tsx';
+import { MuteButton } from './MuteButton.tsx';
 import { Thread } from './Thread.tsx';
 
 /** One open conversation: its header (with a way back on narrow screens) and its thread. */
@@ -69,18 +70,24 @@ export function ConversationPane({ id, me }: { id: number; me: Me }) {
           </h2>
           <ConversationSubtitle conversation={detail} myId={me.id} />
         </div>
-        {detail.kind === 'group' && (
-          <button
-            ref={detailsToggle}
-            type="button"
-            className="button details-toggle"
-            aria-expanded={showDetails}
-            onClick={() => setShowDetails((shown) => !shown)}
-            onKeyDown={(event) => event.key === 'Escape' && showDetails && closeDetails()}
-          >
-            Details
-          </button>
-        )}
+        <div className="thread-actions">
+          {/* Notes to self bring no notifications to mute. */}
+          {detail.kind !== 'self' && <MuteButton conversation={detail} />}
+          {detail.kind === 'group' && (
+            <button
+              ref={detailsToggle}
+              type="button"
+              className="button details-toggle"
+              aria-label="Details"
+              aria-expanded={showDetails}
+              onClick={() => setShowDetails((shown) => !shown)}
+              onKeyDown={(event) => event.key === 'Escape' && showDetails && closeDetails()}
+            >
+              <PeopleIcon />
+              <span className="details-label">Details</span>
+            </button>
+          )}
+        </div>
       </header>
       {showDetails && detail.kind === 'group' && <GroupDetails conversation={detail} me={me} onClose={closeDetails} />}
       {/* Keyed on when I joined: added back after a removal, I get a fresh thread (and stream). */}
@@ -97,4 +104,15 @@ export function ConversationSubtitle({ conversation, myId }: { conversation: Pic
   const line =
     conversation.kind === 'group' ? memberCount(conversation.participants.length) : other && trusted ? (other.online ? 'Online' : 'Offline') : null;
   return line === null ? null : <p className="muted">{line}</p>;
+}
+
+/** Two people: a group's members and settings (the Details button on a phone). */
+function PeopleIcon() {
+  return (
+    <svg className="icon" viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round">
+      <circle cx="9" cy="8" r="3.5" />
+      <path d="M2.5 20a6.5 6.5 0 0 1 13 0" />
+      <path d="M16 4.6a3.5 3.5 0 0 1 0 6.8M18 14a6.5 6.5 0 0 1 3.5 6" />
+    </svg>
+  );
 }

@@ -1,5 +1,6 @@
 import { useEffect, useState, useSyncExternalStore } from 'react';
 import type { NotificationSetting, Notifier } from '../notifications.ts';
+import { BellIcon } from './BellIcon.tsx';
 
 const HINTS: Record<Exclude<NotificationSetting, 'unsupported'>, string> = {
   on: 'Desktop notifications are on: new messages are shown when you are not looking at their conversation',
@@ -56,19 +57,9 @@ export function NotificationSwitch({ notifier }: { notifier: Notifier }) {
         <BellIcon muted={!on} />
         <span className="visually-hidden">Desktop notifications</span>
       </button>
-      <span role="status" className={note ? 'notification-note' : undefined}>
+      <span role="status" className={note ? 'action-note' : undefined}>
         {note?.text}
       </span>
     </>
-  );
-}
-
-function BellIcon({ muted }: { muted: boolean }) {
-  return (
-    <svg className="icon" viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round">
-      <path d="M6 16V11a6 6 0 0 1 12 0v5l2 2H4z" />
-      <path d="M10 21h4" />
-      {muted && <path d="M3 3l18 18" />}
-    </svg>
   );
 }

@@ -22,7 +22,7 @@ export type InboxSignal =
   | {
       kind: 'changed';
       conversationId: number;
-      /** Only this user's own state changed (their read marker): nobody else's summary needs reading. */
+      /** Only this user's own state changed (their read marker, their mute): nobody else's summary needs reading. */
       onlyMine?: boolean;
     }
   | { kind: 'added'; conversationId: number }

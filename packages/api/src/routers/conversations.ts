@@ -11,6 +11,7 @@ import {
   markRead,
   removeParticipant,
   renameConversation,
+  setMuted,
   setParticipantRole,
 } from '../services/membership.ts';
 import { conversationEvents, publishTyping, readReceipts, subscriberOf, typingUsers } from '../services/live.ts';
@@ -109,4 +110,8 @@ export const conversationsRouter = {
   markRead: memberProcedure
     .input(z.object({ id, seq }))
     .mutation(({ ctx, input }) => markRead(ctx, ctx.membership, input.seq)),
+
+  setMuted: memberProcedure
+    .input(z.object({ id, muted: z.boolean() }))
+    .mutation(({ ctx, input }) => setMuted(ctx, ctx.membership, input.muted)),
 } satisfies TRPCRouterRecord;

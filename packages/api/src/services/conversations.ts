@@ -133,7 +133,7 @@ export async function conversationDetail(actor: Actor, conversation: Conversatio
   const mine = members.find((member) => member.user.id === me.id);
   if (!mine) throw conversationNotFound();
   const online = await actor.deps.presence.onlineAmong(members.map((member) => member.user.id));
-  return conversationView(conversation, members, mine.role, online);
+  return conversationView(conversation, members, mine, online);
 }
 
 /** The inbox cursor: position of the last item of a page in (lastMessageAt, id) order. */
@@ -180,7 +180,7 @@ export async function listConversations(
         row.conversation,
         row.namedMembers,
         row.memberCount,
-        row.myRole,
+        { role: row.myRole, muted: row.muted },
         online,
         row.lastMessage,
         row.unreadCount,
@@ -213,11 +213,12 @@ export async function memberSummaries(
     membersInboxState(em, conversationId, summarised),
     presence.onlineAmong(head.namedMembers.map((member) => member.userId)),
   ]);
-  // Built once; each member's summary differs only in these two fields.
-  const shared = conversationSummaryView(head.conversation, head.namedMembers, head.memberIds.length, 'member', online, head.lastMessage, 0);
+  // Built once; each member's summary differs only in their own fields.
+  const mine = { role: 'member', muted: false } as const;
+  const shared = conversationSummaryView(head.conversation, head.namedMembers, head.memberIds.length, mine, online, head.lastMessage, 0);
   // No entry: they left after the member list was read.
-  for (const [userId, { role, unreadCount }] of state) {
-    summaries.set(userId, { ...shared, myRole: role, unreadCount });
+  for (const [userId, { role, muted, unreadCount }] of state) {
+    summaries.set(userId, { ...shared, myRole: role, muted, unreadCount });
   }
   return { members, summaries };
 }

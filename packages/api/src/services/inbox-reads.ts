@@ -79,7 +79,7 @@ export class SharedInboxReads {
   /**
    * `userId`'s summary of a conversation, read after `mark` (a mark() taken when the signal
    * arrived); null when they are not a member. `onlyMine`: only their own state changed (a
-   * read marker), so the read covers them alone (shared by their own tabs). `readAt`: the
+   * read marker, a mute), so the read covers them alone (shared by their own tabs). `readAt`: the
    * clock when its read started; a signal marked before that is reflected in it too.
    */
   async summaryOf(

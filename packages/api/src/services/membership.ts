@@ -205,3 +205,17 @@ export async function markRead(
   }
   return { lastReadSeq: fresh.lastReadSeq, unreadCount: unread.get(conversation.id) ?? 0 };
 }
+
+/**
+ * Mutes or unmutes a conversation for me alone (an addition to the contract): nobody else
+ * is told, and nothing is logged; my other tabs hear of it through my inbox.
+ */
+export async function setMuted(actor: Actor, membership: MembershipRow, muted: boolean): Promise<{ muted: boolean }> {
+  const { em, user: me } = actor;
+  const conversationId = membership.conversation.id;
+  // Conditional, as markRead: a repeat changes nothing and tells nobody.
+  const changed = await em.nativeUpdate(ParticipantSchema, { conversation: conversationId, user: me.id, muted: !muted }, { muted });
+  // A bus outage does not fail the change: my other tabs see it at their next resync.
+  if (changed > 0) await actor.deps.bus.publish(inboxTopic(me.id), { kind: 'changed', conversationId, onlyMine: true }).catch(() => undefined);
+  return { muted };
+}
