@@ -9,7 +9,7 @@ import { createSession } from '../session.ts';
 import { message } from '../test-fixtures.ts';
 import { renderWithServer } from '../test-render.tsx';
 import type { AppRouter, Message } from '../trpc.ts';
-import { SignOut } from './SignOut.tsx';
+import { SIGNED_OUT_EVERYWHERE, SignOut } from './SignOut.tsx';
 
 const ME = 1;
 /** A token as the server makes them; only its `sub` is read here. */
@@ -43,16 +43,18 @@ function renderSignOut() {
     server,
   );
   const signedOut = () => session.getState().token === null;
-  return { outbox, sends, asked, signedOut };
+  return { outbox, sends, asked, signedOut, notice: () => session.getState().notice };
 }
 
 describe('SignOut', () => {
   it('with nothing unsent, signs out at once', async () => {
     const user = userEvent.setup();
-    const { asked, signedOut } = renderSignOut();
+    const { asked, signedOut, notice } = renderSignOut();
     await user.click(screen.getByRole('button', { name: 'Sign out' }));
     await expect.poll(signedOut).toBe(true);
     expect(asked).toEqual(['auth.logout']);
+    // auth.logout ends every session of mine: the sign-in page says so.
+    expect(notice()).toBe(SIGNED_OUT_EVERYWHERE);
   });
 
   it('with messages still on their way, asks first: Cancel keeps them and me signed in', async () => {

@@ -6,6 +6,8 @@ import { useOutbox, useSession } from '../hooks.ts';
 import { trpc } from '../trpc.ts';
 import { ConfirmQuestion } from './ConfirmQuestion.tsx';
 
+/** auth.logout ends every session of mine (the contract): said, so that my phone signed out too is no surprise. */
+export const SIGNED_OUT_EVERYWHERE = 'Signed out, here and on your other devices.';
 const SIGNED_OUT_OFFLINE =
   'Signed out on this device. Parley could not be reached to end your session on other devices; sign out again when you are back online.';
 
@@ -19,7 +21,7 @@ export function SignOut() {
   const unsent = useSyncExternalStore(outbox.subscribe, outbox.unsentCount);
   const logout = trpc.auth.logout.useMutation({
     // Signing out must always work on this device, even when the server cannot be reached.
-    onSuccess: () => session.end(),
+    onSuccess: () => session.end(SIGNED_OUT_EVERYWHERE),
     onError: (error) => session.end(isUnauthorized(error) ? undefined : SIGNED_OUT_OFFLINE),
   });
 
@@ -54,6 +56,7 @@ export function SignOut() {
       ref={button}
       type="button"
       className="button"
+      title="Signs you out of Parley on every device"
       onClick={() => (unsent > 0 ? setAsking(true) : logout.mutate())}
       disabled={logout.isPending}
       aria-busy={logout.isPending || undefined}
