@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { launchBrowser, startApp } from './browser.ts';
 import { dmWithAlice, signInElsewhere, signInToInbox, streamStarted } from './people.ts';
@@ -34,28 +34,36 @@ interface Shown {
 const shownOn = (page: Page) => page.evaluate<Shown[]>('window.__shown.map((notification) => notification.record)');
 const clickShown = (page: Page, index: number) => page.evaluate(`window.__shown[${index}].dispatchEvent(new Event('click'))`);
 
+/**
+ * Alice signed in (notifications allowed and recorded), her inbox stream started; bob's DM
+ * with her, the demo's group, and a way for bob to post to either.
+ */
+async function aliceAndBob(url: string, browser: Browser) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  await context.grantPermissions(['notifications'], { origin: url });
+  await context.addInitScript(RECORD_NOTIFICATIONS);
+  const page = await context.newPage();
+  const streaming = streamStarted(page);
+  await signInToInbox(page, url, 'alice');
+  await streaming;
+  const bob = await signInElsewhere(url, 'bob');
+  const { dm } = await dmWithAlice(bob);
+  const { items } = await bob.conversations.list.query({ limit: 20 });
+  const trip = items.find((conversation) => conversation.title === 'Weekend trip');
+  if (!trip) throw new Error('the demo seed has the group "Weekend trip"');
+  const send = (conversationId: number, body: string) => bob.messages.send.mutate({ conversationId, body, clientId: randomUUID() });
+  return { context, page, dm, trip, send };
+}
+
 describe('desktop notifications, in a real browser', () => {
   it("tell alice of what she is not reading, open it on a click, close once read, and stop when she mutes them", async () => {
     await using app = await startApp();
     await using browser = await launchBrowser();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    await context.grantPermissions(['notifications'], { origin: app.url });
-    await context.addInitScript(RECORD_NOTIFICATIONS);
-    const page = await context.newPage();
-    const streaming = streamStarted(page);
-    await signInToInbox(page, app.url, 'alice');
-    await streaming;
+    const { page, dm, trip, send } = await aliceAndBob(app.url, browser);
 
     // The browser allows Parley's notifications (asking it is the unit tests'): the bell is on.
     const bell = page.getByRole('button', { name: 'Desktop notifications' });
     expect(await bell.getAttribute('aria-pressed')).toBe('true');
-
-    const bob = await signInElsewhere(app.url, 'bob');
-    const { dm } = await dmWithAlice(bob);
-    const send = (conversationId: number, body: string) => bob.messages.send.mutate({ conversationId, body, clientId: randomUUID() });
-    const { items } = await bob.conversations.list.query({ limit: 20 });
-    const trip = items.find((conversation) => conversation.title === 'Weekend trip');
-    if (!trip) throw new Error('the demo seed has the group "Weekend trip"');
 
     // In the inbox, a DM: its own notification, named by bob.
     await send(dm.id, 'Lunch at one?');
@@ -91,26 +99,14 @@ describe('desktop notifications, in a real browser', () => {
   it('leave out a conversation alice muted, on every tab and device, until she unmutes it', async () => {
     await using app = await startApp();
     await using browser = await launchBrowser();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    await context.grantPermissions(['notifications'], { origin: app.url });
-    await context.addInitScript(RECORD_NOTIFICATIONS);
-    const page = await context.newPage();
-    const streaming = streamStarted(page);
-    await signInToInbox(page, app.url, 'alice');
-    await streaming;
+    const { context, page, dm, trip, send } = await aliceAndBob(app.url, browser);
     // A second tab of hers, on the inbox.
     const otherTab = await context.newPage();
     const otherStreaming = streamStarted(otherTab);
     await otherTab.goto(app.url);
     await otherStreaming;
 
-    const bob = await signInElsewhere(app.url, 'bob');
     const alicePhone = await signInElsewhere(app.url, 'alice');
-    const { dm } = await dmWithAlice(bob);
-    const send = (conversationId: number, body: string) => bob.messages.send.mutate({ conversationId, body, clientId: randomUUID() });
-    const { items } = await bob.conversations.list.query({ limit: 20 });
-    const trip = items.find((conversation) => conversation.title === 'Weekend trip');
-    if (!trip) throw new Error('the demo seed has the group "Weekend trip"');
     const row = (on: Page, id: number) => on.locator(`[data-conversation-id="${id}"]`);
     const titleCount = async () => Number(/^\((\d+)\)/.exec(await page.title())?.[1] ?? 0);
 
