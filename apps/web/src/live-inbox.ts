@@ -70,8 +70,9 @@ export function useLiveInbox(myId: number, notifier: Notifier): void {
       // Added (back) to a conversation that may be open: its page reloads as a member's. A
       // changed role of mine changes what its page offers; muted in another tab, its header.
       const open = 'conversation' in event ? utils.conversations.get.getData({ id: event.conversation.id }) : undefined;
-      const mineChanged = (now: ConversationDetail) => open && (open.myRole !== now.myRole || open.muted !== now.muted);
-      if (event.type === 'conversation.added' || (event.type === 'conversation.changed' && mineChanged(event.conversation))) {
+      const mineChanged =
+        open && event.type === 'conversation.changed' && (open.myRole !== event.conversation.myRole || open.muted !== event.conversation.muted);
+      if (event.type === 'conversation.added' || mineChanged) {
         void utils.conversations.get.invalidate({ id: event.conversation.id });
       }
     },
