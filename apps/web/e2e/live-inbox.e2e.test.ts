@@ -88,7 +88,8 @@ describe('the inbox, live in a real browser', () => {
     await bob.messages.send.mutate({ conversationId: dm.id, body: 'Did you get this?', clientId: randomUUID() });
     await screenshot(page, 'live-inbox-reconnecting');
     expect(await reconnecting.count()).toBe(1);
-    expect(await inbox.row(dm.id).getByTestId('conversation-preview').innerText()).not.toBe('Did you get this?');
+    // (Not asserted: that the row lacks it now. A list fetch the outage failed is retried over
+    // HTTP, which is not held, and may bring it early: a full-suite run did, once.)
 
     // Back online: the banner goes and the inbox catches up, though the stream itself has no replay.
     network.release();
