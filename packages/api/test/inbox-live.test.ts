@@ -131,6 +131,23 @@ describe.each(testDialects())('inbox.onEvent fan-out on %s', (dialect) => {
     await expect(muter.api.conversations.setMuted({ id: group.id, muted: false })).resolves.toEqual({ muted: false });
     await vi.waitFor(() => expect(muterTab.latest(group.id)).toMatchObject({ muted: false }), WAIT);
     expect(muterTab.events.length).toBe(heard + 1);
+
+    // Notes to self have nothing to mute, and no app offers to unmute them.
+    const notes = await muter.api.conversations.create({ kind: 'self' });
+    await expect(muter.api.conversations.setMuted({ id: notes.id, muted: true })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    expect(await listed(muter, notes.id)).toMatchObject({ muted: false });
+  });
+
+  it('unmutes a member removed from a group and added back, as anyone new to it', async () => {
+    const api = getApi();
+    const [owner, member] = await Promise.all(['mute_owner', 'mute_member'].map((name) => api.seedUser(name)));
+    if (!owner || !member) throw new Error('seeding failed');
+    const group = await owner.api.conversations.create({ kind: 'group', title: 'Again', participantIds: [member.id] });
+    await member.api.conversations.setMuted({ id: group.id, muted: true });
+    await owner.api.conversations.removeParticipant({ id: group.id, userId: member.id });
+    await expect(member.api.conversations.setMuted({ id: group.id, muted: false })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await owner.api.conversations.addParticipants({ id: group.id, userIds: [member.id] });
+    expect(await listed(member, group.id)).toMatchObject({ muted: false });
   });
 
   it("brings a DM into the other person's inbox with its first message, not when it is opened", async () => {

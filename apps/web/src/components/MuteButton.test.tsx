@@ -1,8 +1,10 @@
-import { TRPCClientError, type TRPCLink } from '@trpc/client';
-import { observable } from '@trpc/server/observable';
-import { screen } from '@testing-library/react';
+import { TRPCClientError, type TRPCLink, type TRPCWebSocketClient } from '@trpc/client';
+import { behaviorSubject, observable } from '@trpc/server/observable';
+import { act, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
+import { followConnection, type SocketState } from '../connection.ts';
+import { ConnectionContext } from '../hooks.ts';
 import { participant, summary } from '../test-fixtures.ts';
 import { renderWithServer } from '../test-render.tsx';
 import { trpc, type AppRouter } from '../trpc.ts';
@@ -54,14 +56,26 @@ describe('MuteButton', () => {
     ]);
   });
 
-  it('says why when the server cannot be reached, and stays as it was', async () => {
+  it('says why when the server cannot be reached, stays as it was, and drops the note once the connection is back', async () => {
     const user = userEvent.setup();
     const { server, mutes } = serverOf();
-    renderWithServer(<Header />, server);
+    // The socket's states as the tRPC client reports them, driven by hand (connected at first).
+    const states = behaviorSubject<ReturnType<TRPCWebSocketClient['connectionState']['get']>>({ type: 'state', state: 'pending', error: null });
+    const report = (state: SocketState) => act(() => states.next({ type: 'state', state, error: null }));
+    renderWithServer(
+      <ConnectionContext value={followConnection(states)}>
+        <Header />
+      </ConnectionContext>,
+      server,
+    );
     await user.click(await screen.findByRole('button', { name: 'Mute conversation' }));
 
     await screen.findByText(/^Not changed: Cannot reach Parley/);
     expect(mutes()).toEqual([{ id: 7, muted: true }]);
     expect(screen.getByRole('button', { name: 'Mute conversation' }).getAttribute('aria-pressed')).toBe('false');
+    report('connecting');
+    expect(screen.queryByText(/^Not changed/)).not.toBeNull();
+    report('pending');
+    expect(screen.queryByText(/^Not changed/)).toBeNull();
   });
 });

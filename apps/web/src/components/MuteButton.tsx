@@ -17,7 +17,8 @@ export function MuteButton({ conversation }: { conversation: Pick<ConversationDe
   const [refusal, setRefusal] = useRefusal();
   const setMuted = trpc.conversations.setMuted.useMutation({
     onSuccess: ({ muted }) => utils.conversations.get.setData({ id: conversation.id }, (detail) => detail && { ...detail, muted }),
-    onError: (error) => setRefusal(`Not changed: ${describeError(error)}`),
+    // As it is described, so useRefusal can tell "cannot reach" and drop it once back online.
+    onError: (error) => setRefusal(describeError(error)),
   });
   const { muted } = conversation;
   const toggle = () => {
@@ -39,7 +40,7 @@ export function MuteButton({ conversation }: { conversation: Pick<ConversationDe
         <span className="visually-hidden">Mute conversation</span>
       </button>
       <span role="status" className={refusal ? 'action-note' : undefined}>
-        {refusal}
+        {refusal && `Not changed: ${refusal}`}
       </span>
     </>
   );

@@ -208,11 +208,15 @@ export async function markRead(
 
 /**
  * Mutes or unmutes a conversation for me alone (an addition to the contract): nobody else
- * is told, and nothing is logged; my other tabs hear of it through my inbox.
+ * is told, and nothing is logged; my other tabs hear of it through my inbox. Notes to self
+ * have nothing to mute (nothing in them is ever notified), and no app offers to unmute them.
  */
 export async function setMuted(actor: Actor, membership: MembershipRow, muted: boolean): Promise<{ muted: boolean }> {
   const { em, user: me } = actor;
   const conversationId = membership.conversation.id;
+  if (membership.conversation.kind === 'self') {
+    throw new TRPCError({ code: 'FORBIDDEN', message: 'Notes to self cannot be muted' });
+  }
   // Conditional, as markRead: a repeat changes nothing and tells nobody.
   const changed = await em.nativeUpdate(ParticipantSchema, { conversation: conversationId, user: me.id, muted: !muted }, { muted });
   // A bus outage does not fail the change: my other tabs see it at their next resync.
