@@ -13,3 +13,12 @@ export function isTypingIn(element: Element | null): boolean {
   if (element instanceof HTMLInputElement) return ['text', 'search', 'password', 'email', 'url', 'tel', 'number'].includes(element.type);
   return element instanceof HTMLElement && element.isContentEditable;
 }
+
+/**
+ * Whether an Escape at `target` is the search box's own: one with text in it, which the
+ * browser clears. A panel around it (New conversation, Group details) closes only on the next
+ * Escape, so clearing a search never throws away what was filled in around it.
+ */
+export function escapeClearsItself(target: EventTarget): boolean {
+  return target instanceof HTMLInputElement && target.type === 'search' && target.value !== '';
+}

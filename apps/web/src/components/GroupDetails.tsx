@@ -4,7 +4,7 @@ import { hasVisibleText } from '../format.ts';
 import { canManage, canRemove, canSetRole } from '../group-rules.ts';
 import { navigate } from '../router.ts';
 import { trpc, type ConversationDetail, type Me } from '../trpc.ts';
-import { focusIfLost } from '../focus.ts';
+import { escapeClearsItself, focusIfLost } from '../focus.ts';
 import { ConfirmQuestion } from './ConfirmQuestion.tsx';
 import { TITLE_MISSING } from './NewConversation.tsx';
 import { UserSearch } from './UserSearch.tsx';
@@ -81,7 +81,7 @@ export function GroupDetails({ conversation, me, onClose }: { conversation: Conv
       aria-label="Group details"
       // Escape anywhere in them closes them; a question inside answers its own Escape first,
       // and a search box with text in it is cleared by it first (as browsers do).
-      onKeyDown={(event) => event.key === 'Escape' && !clearsItself(event.target) && onClose()}
+      onKeyDown={(event) => event.key === 'Escape' && !escapeClearsItself(event.target) && onClose()}
     >
       {manage && (
         <form
@@ -205,6 +205,3 @@ export function GroupDetails({ conversation, me, onClose }: { conversation: Conv
     </section>
   );
 }
-
-/** A search box with text in it: the browser's Escape clears it (the panel around it stays). */
-const clearsItself = (target: EventTarget) => target instanceof HTMLInputElement && target.type === 'search' && target.value !== '';

@@ -30,4 +30,31 @@ describe('NewConversation group form', () => {
     expect(name.getAttribute('aria-invalid')).toBeNull();
     expect(name.getAttribute('aria-describedby')).toBeNull();
   });
+
+  it('keeps the draft when Escape clears a search, and closes only on the next Escape', async () => {
+    const user = userEvent.setup();
+    const server: TRPCLink<AppRouter> = () => () =>
+      observable((observer) => {
+        observer.next({ result: { type: 'data', data: [{ id: 5, username: 'eve', displayName: 'Eve', online: false }] } });
+        observer.complete();
+      });
+    const onClose = vi.fn();
+    renderWithServer(<NewConversation onClose={onClose} />, server);
+    await user.click(screen.getByRole('radio', { name: 'Group' }));
+    await user.type(screen.getByLabelText('Group name'), 'Book club');
+    const search = screen.getByLabelText('Add people');
+    await user.type(search, 'e');
+    await user.click(await screen.findByRole('button', { name: 'Add Eve' }));
+    await user.type(search, 'adm');
+
+    await user.keyboard('{Escape}');
+    expect(onClose).not.toHaveBeenCalled();
+    expect(screen.getByLabelText<HTMLInputElement>('Group name').value).toBe('Book club');
+    expect(screen.getByRole('button', { name: 'Create group with 2 people' })).toBeTruthy();
+
+    // The browser clears the box on that Escape (jsdom does not); the next Escape closes the panel.
+    await user.clear(search);
+    await user.keyboard('{Escape}');
+    expect(onClose).toHaveBeenCalledTimes(1);
+  });
 });

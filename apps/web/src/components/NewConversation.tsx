@@ -1,5 +1,6 @@
 import { useId, useRef, useState } from 'react';
 import { formErrorsOf } from '../errors.ts';
+import { escapeClearsItself } from '../focus.ts';
 import { hasVisibleText } from '../format.ts';
 import { conversationPath, navigate } from '../router.ts';
 import { trpc } from '../trpc.ts';
@@ -48,7 +49,7 @@ export function NewConversation({ onClose }: { onClose: () => void }) {
       className="new-conversation"
       aria-labelledby="new-conversation-heading"
       onKeyDown={(event) => {
-        if (event.key === 'Escape') onClose();
+        if (event.key === 'Escape' && !escapeClearsItself(event.target)) onClose();
       }}
     >
       <div className="new-conversation-top">
