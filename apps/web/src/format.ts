@@ -169,14 +169,29 @@ function trimTrailingPunctuation(candidate: string): string {
   return candidate.slice(0, end);
 }
 
-/** The href of a link as written, www. ones over https; null when it is no URL after all. */
-function hrefOf(written: string): string | null {
+/** The host as written: after the scheme, before the path, query, fragment or port. */
+const WRITTEN_HOST = /^(?:https?:\/\/)?([^/?#:]*)/i;
+
+/**
+ * A link as it is shown and where it goes (www. ones over https), or null: no URL after all,
+ * or one that would show a host it does not go to. A user name before the host
+ * ("https://bank.example@evil.example") reads as the host, so it stays text. A host written in
+ * other scripts can pass for a familiar one ("аpple.com" with a Cyrillic "а"): it is shown as
+ * the browser reaches it, in ASCII ("xn--pple-43d.com"), as browsers' address bars do.
+ */
+function linkOf(written: string): { link: string; href: string } | null {
   const href = /^www\./i.test(written) ? `https://${written}` : written;
+  let url: URL;
   try {
-    return new URL(href).hostname ? href : null;
+    url = new URL(href);
   } catch {
     return null;
   }
+  if (!url.hostname || url.username || url.password) return null;
+  const host = WRITTEN_HOST.exec(written)?.[1] ?? '';
+  // Anything outside printable ASCII.
+  if (/[^ -~]/.test(host)) return { link: written.replace(host, url.hostname), href };
+  return { link: written, href };
 }
 
 /**
@@ -188,12 +203,12 @@ export function linkParts(body: string): BodyPart[] {
   const parts: BodyPart[] = [];
   let textStart = 0;
   for (const match of body.matchAll(LINK_CANDIDATE)) {
-    const link = trimTrailingPunctuation(match[0]);
-    const href = hrefOf(link);
-    if (!href) continue;
+    const written = trimTrailingPunctuation(match[0]);
+    const link = linkOf(written);
+    if (!link) continue;
     if (match.index > textStart) parts.push(body.slice(textStart, match.index));
-    parts.push({ link, href });
-    textStart = match.index + link.length;
+    parts.push(link);
+    textStart = match.index + written.length;
   }
   if (textStart < body.length) parts.push(body.slice(textStart));
   return parts;

@@ -75,6 +75,19 @@ describe('linkParts', () => {
     expect(linkParts('https://:80 or https://ok.example')).toEqual(['https://:80 or ', link('https://ok.example')]);
   });
 
+  it('links no address with a user name, which reads as its host, and shows a host in other scripts in ASCII', () => {
+    for (const text of ['https://accounts.google.com@evil.example/x', 'https://user:pw@evil.example/x', 'www.bank.example@evil.example']) {
+      expect(linkParts(text)).toEqual([text]);
+    }
+    // "аpple.com" with a Cyrillic а: shown as the browser reaches it.
+    expect(linkParts('log in at https://\u0430pple.com/login now')).toEqual([
+      'log in at ',
+      { link: 'https://xn--pple-43d.com/login', href: 'https://\u0430pple.com/login' },
+      ' now',
+    ]);
+    expect(linkParts('www.münchen.de')).toEqual([{ link: 'www.xn--mnchen-3ya.de', href: 'https://www.münchen.de' }]);
+  });
+
   it('ends a link at a direction control, so the link cannot show another address', () => {
     expect(linkParts('https://example.com/\u202Egnp.exe')).toEqual([link('https://example.com/'), '\u202Egnp.exe']);
   });
