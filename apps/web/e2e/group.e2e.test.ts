@@ -42,6 +42,18 @@ describe('groups, notes and long histories in a real browser', () => {
     const groupId = Number(new URL(page.url()).pathname.split('/').at(-1));
     await inbox.getByRole('listitem', { name: 'Book club' }).waitFor();
 
+    // Her first message: "Sent", then live, how many of the two have read it.
+    await page.getByRole('textbox', { name: 'Message' }).fill('Chapter one by Friday?');
+    await page.keyboard.press('Enter');
+    const delivery = page.getByRole('list', { name: 'Messages' }).getByTestId('message').last().locator('.delivery');
+    await expect.poll(() => delivery.innerText()).toBe(' · Sent');
+    const bob = await signInElsewhere(app.url, 'bob');
+    const carol = await signInElsewhere(app.url, 'carol');
+    await bob.conversations.markRead.mutate({ id: groupId, seq: 1 });
+    await expect.poll(() => delivery.innerText()).toBe(' · Seen by 1');
+    await carol.conversations.markRead.mutate({ id: groupId, seq: 1 });
+    await expect.poll(() => delivery.innerText()).toBe(' · Seen by everyone');
+
     // Notes to self already exist (seeded): they open, no second one appears.
     await page.getByRole('button', { name: 'New conversation' }).click();
     await page.getByRole('radio', { name: 'Notes to self' }).check();
@@ -57,9 +69,7 @@ describe('groups, notes and long histories in a real browser', () => {
     await page.getByLabel('Search conversations').fill('');
     await expect.poll(() => inbox.getByTestId('conversation-item').count()).toBe(allRows);
 
-    // Sixty messages in the group (two senders, within the send limit), then alice opens it.
-    const bob = await signInElsewhere(app.url, 'bob');
-    const carol = await signInElsewhere(app.url, 'carol');
+    // Sixty more messages in the group (two senders, within the send limit), then alice opens it.
     for (let i = 1; i <= 60; i++) {
       const sender = i % 2 ? bob : carol;
       await sender.messages.send.mutate({ conversationId: groupId, body: `Message ${i}`, clientId: crypto.randomUUID() });
@@ -67,7 +77,7 @@ describe('groups, notes and long histories in a real browser', () => {
     // Read elsewhere: unread, it would open at the first of them (thread.e2e.test.ts), not at the end.
     await expect.poll(() => inbox.getByRole('listitem', { name: 'Book club' }).getByTestId('unread-badge').count()).toBe(1);
     const aliceElsewhere = await signInElsewhere(app.url, 'alice');
-    await aliceElsewhere.conversations.markRead.mutate({ id: groupId, seq: 60 });
+    await aliceElsewhere.conversations.markRead.mutate({ id: groupId, seq: 61 });
     await expect.poll(() => inbox.getByRole('listitem', { name: 'Book club' }).getByTestId('unread-badge').count()).toBe(0);
     await page.goto(`${app.url}/c/${groupId}`);
     const messages = page.getByRole('list', { name: 'Messages' });
@@ -100,7 +110,7 @@ describe('groups, notes and long histories in a real browser', () => {
     };
     const before = await settledY();
     expect(await messages.getByTestId('message').count()).toBe(50);
-    await expect.poll(() => messages.getByTestId('message').count()).toBe(60);
+    await expect.poll(() => messages.getByTestId('message').count()).toBe(61);
     await messages.getByText('Message 1', { exact: true }).waitFor({ state: 'attached' });
     expect(Math.abs((await settledY()) - before)).toBeLessThan(2);
     expect(await page.getByRole('button', { name: 'Load older messages' }).count()).toBe(0);
@@ -144,7 +154,7 @@ describe('groups, notes and long histories in a real browser', () => {
     await page.getByRole('button', { name: 'Rename' }).click();
     await expect.poll(() => bobPage.getByLabel('Group name').inputValue()).toBe('Readers club');
     const bobNotices = bobPage.getByRole('list', { name: 'Messages' }).getByTestId('notice');
-    // (The newest 50 of its 60 messages are on his screen: the group's creation is further back.)
+    // (The newest 50 of its 61 messages are on his screen: the group's creation is further back.)
     await expect.poll(async () => (await bobNotices.allInnerTexts()).slice(-3)).toEqual([
       'Alice Liddell removed Carol Danvers',
       'Alice Liddell made you an admin',
@@ -208,6 +218,8 @@ describe('groups, notes and long histories in a real browser', () => {
     await confirmLeave.getByRole('button', { name: 'Leave', exact: true }).click();
     const bobInbox = bob.getByRole('list', { name: 'Conversations' });
     await expect.poll(() => bobInbox.getByRole('listitem', { name: 'Second chances' }).count()).toBe(0);
+    // The keyboard is at the top of his inbox, not lost on the page's body.
+    await expect.poll(() => bob.evaluate('document.activeElement?.id')).toBe('inbox-heading');
     await alice.conversations.addParticipants.mutate({ id: group.id, userIds: [idOf('bob')] });
     await bobInbox.getByRole('listitem', { name: 'Second chances' }).click();
     await bob.getByRole('textbox', { name: 'Message' }).waitFor();

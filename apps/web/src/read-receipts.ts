@@ -20,7 +20,22 @@ export function useReadReceipts(conversationId: number, enabled: boolean): Reado
   return read.conversationId === conversationId ? read.upTo : new Map();
 }
 
-/** "Seen" when the other person in a DM has read up to my message, "Sent" before that. */
-export function deliveryLabel(mySeq: number, othersReadUpTo: number | null): 'Sent' | 'Seen' {
-  return othersReadUpTo !== null && othersReadUpTo >= mySeq ? 'Seen' : 'Sent';
+/**
+ * Under my newest message: "Sent" until someone else has read up to it; then in a DM "Seen",
+ * in a group "Seen by 2" and "Seen by everyone" once every other member has. `othersReadUpTo`:
+ * each other member's read marker (none in notes to self, which stay "Sent").
+ */
+export function deliveryLabel(mySeq: number, othersReadUpTo: readonly number[]): string {
+  const seen = othersReadUpTo.filter((seq) => seq >= mySeq).length;
+  if (seen === 0) return 'Sent';
+  if (othersReadUpTo.length === 1) return 'Seen';
+  return seen === othersReadUpTo.length ? 'Seen by everyone' : `Seen by ${seen}`;
+}
+
+/**
+ * Each other member's read marker: the later of the conversation's details (read when it
+ * opened) and the live receipts, for the current members only (someone who left reads no more).
+ */
+export function othersReadUpTo(participants: readonly { id: number; lastReadSeq: number }[], myId: number, live: ReadonlyMap<number, number>): number[] {
+  return participants.filter((member) => member.id !== myId).map((member) => Math.max(member.lastReadSeq, live.get(member.id) ?? 0));
 }

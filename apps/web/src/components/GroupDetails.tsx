@@ -2,6 +2,8 @@ import { useEffect, useId, useRef, useState } from 'react';
 import { describeError, formErrorsOf } from '../errors.ts';
 import { hasVisibleText } from '../format.ts';
 import { canManage, canRemove, canSetRole } from '../group-rules.ts';
+import { applyInboxEvent } from '../inbox-cache.ts';
+import { INBOX_INPUT } from '../live-inbox.ts';
 import { navigate } from '../router.ts';
 import { trpc, type ConversationDetail, type Me } from '../trpc.ts';
 import { escapeClearsItself, focusIfLost } from '../focus.ts';
@@ -64,6 +66,10 @@ export function GroupDetails({ conversation, me, onClose }: { conversation: Conv
   const setRole = trpc.conversations.setRole.useMutation({ onSuccess: refresh });
   const leave = trpc.conversations.leave.useMutation({
     onSuccess: () => {
+      // Out of the inbox before it shows, so the keyboard goes to its heading, not to a row about to go.
+      utils.conversations.list.setInfiniteData(INBOX_INPUT, (data) =>
+        data && { ...data, pages: applyInboxEvent(data.pages, { type: 'conversation.removed', conversationId: conversation.id }) },
+      );
       void utils.conversations.list.invalidate();
       navigate('/');
     },

@@ -46,7 +46,10 @@ export function Inbox({ me, currentId, notifier }: { me: Me; currentId: number |
     setBackFrom(currentId === null ? leftId : null);
   }
   useEffect(() => {
-    if (backFrom !== null) focusIfLost(list.current?.querySelector<HTMLElement>(`[data-conversation-id="${backFrom}"] a`) ?? null);
+    if (backFrom === null) return;
+    // No row to go back to (I left the group, or was removed): the inbox's heading.
+    const row = list.current?.querySelector<HTMLElement>(`[data-conversation-id="${backFrom}"] a`);
+    focusIfLost(row ?? headingRef.current, { preventScroll: true });
   }, [backFrom]);
 
   // Arriving signed in (or reloading), the keyboard starts at the inbox, not on the page's

@@ -31,8 +31,8 @@ interface MessageItemProps {
   mine: boolean;
   /** Shown above the body (groups, first of a run); null to leave it out. */
   senderName: string | null;
-  /** My newest confirmed message says "Sent", or "Seen" once the other person in a DM read it. */
-  delivery: 'Sent' | 'Seen' | null;
+  /** My newest confirmed message says "Sent", or "Seen" ("Seen by 2" in a group) once read (deliveryLabel). */
+  delivery: string | null;
   /** Mine, or anyone's for a group's owner and admins. */
   canDelete: boolean;
   /** Who wrote it, for a moderator's delete question ("Delete Bob’s message…"); null for mine. */

@@ -44,7 +44,7 @@ function renderList(overrides: Partial<ListProps> = {}) {
       notices={[]}
       pending={[]}
       myId={alice.id}
-      otherReadUpTo={null}
+      othersReadUpTo={[]}
       readUpToAtOpen={null}
       unreadAtOpen={null}
       conversation={groupOf('member', [alice, bob, carol])}
@@ -134,12 +134,29 @@ describe('MessageList', () => {
     const messages = [msg(1, alice.id, 'first', now), msg(2, bob.id, 'reply', now), msg(3, alice.id, 'latest', now)];
     const deliveryOf = () => screen.getAllByTestId('message').map((item) => item.querySelector('.delivery')?.textContent ?? '');
 
-    renderList({ conversation: dm, messages, otherReadUpTo: 2 });
+    renderList({ conversation: dm, messages, othersReadUpTo: [2] });
     // Only my newest message carries a delivery state; Bob read up to seq 2, not my seq 3.
     expect(deliveryOf()).toEqual(['', '', ' · Sent']);
     cleanup();
-    renderList({ conversation: dm, messages, otherReadUpTo: 3 });
+    renderList({ conversation: dm, messages, othersReadUpTo: [3] });
     expect(deliveryOf()).toEqual(['', '', ' · Seen']);
+  });
+
+  it('says how many have seen my newest message in a group, and when everyone has', () => {
+    const messages = [msg(1, bob.id, 'hi', now), msg(2, alice.id, 'hello both', now)];
+    const deliveryOf = () => screen.getAllByTestId('message').map((item) => item.querySelector('.delivery')?.textContent ?? '');
+    for (const [markers, said] of [
+      [[1, 1], ' · Sent'],
+      [[2, 1], ' · Seen by 1'],
+      [[2, 5], ' · Seen by everyone'],
+    ] as const) {
+      renderList({ messages, othersReadUpTo: markers });
+      expect(deliveryOf()).toEqual(['', said]);
+      cleanup();
+    }
+    // Notes to self: nobody else, so it stays "Sent".
+    renderList({ conversation: { ...groupOf('member', [alice]), kind: 'self' }, messages: [msg(1, alice.id, 'note', now)], othersReadUpTo: [] });
+    expect(deliveryOf()).toEqual([' · Sent']);
   });
 
   it('shows sending and failed sends; Retry and Discard name the same clientId', async () => {

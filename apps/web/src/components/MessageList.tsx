@@ -27,8 +27,8 @@ interface MessageListProps {
   notices: readonly ConversationEvent[];
   pending: readonly PendingSend[];
   myId: number;
-  /** In a DM, how far the other person has read (for "Seen"); null elsewhere. */
-  otherReadUpTo: number | null;
+  /** How far each other member has read (for "Seen"); none in notes to self. */
+  othersReadUpTo: readonly number[];
   /** My read marker when the conversation opened: "New messages" starts after it (null: unknown). */
   readUpToAtOpen: number | null;
   /** How many messages after it were new to me then, loaded or not (null: unknown). */
@@ -268,7 +268,7 @@ export function MessageList(props: MessageListProps) {
                   message={message}
                   mine={mine}
                   senderName={showName ? nameOf(message.senderId) : null}
-                  delivery={message === lastMine && pending.length === 0 ? deliveryLabel(message.seq, props.otherReadUpTo) : null}
+                  delivery={message === lastMine && pending.length === 0 ? deliveryLabel(message.seq, props.othersReadUpTo) : null}
                   canDelete={canDeleteMessage(conversation.kind, conversation.myRole, mine)}
                   authorName={mine ? null : nameOf(message.senderId)}
                   onEdit={props.onEdit}
