@@ -11,8 +11,6 @@ import { ConfirmQuestion } from './ConfirmQuestion.tsx';
 import { TITLE_MISSING } from './NewConversation.tsx';
 import { UserSearch } from './UserSearch.tsx';
 
-const TITLE_MAX = 100;
-
 /** A group's name and members; rename, add, remove and leave, each offered only to who may do it. */
 export function GroupDetails({ conversation, me, onClose }: { conversation: ConversationDetail; me: Me; onClose: () => void }) {
   const utils = trpc.useUtils();
@@ -99,10 +97,10 @@ export function GroupDetails({ conversation, me, onClose }: { conversation: Conv
         >
           <label htmlFor={titleId}>Group name</label>
           <div className="inline-form">
+            {/* No maxLength, as in New conversation: the server's error says what is too long. */}
             <input
               id={titleId}
               value={title}
-              maxLength={TITLE_MAX}
               onChange={(event) => setTitle(event.target.value)}
               aria-invalid={titleMissing || Boolean(renameErrors.fields.title) || undefined}
               // Says why the rename failed, not only that the name is invalid.

@@ -57,4 +57,16 @@ describe('NewConversation group form', () => {
     await user.keyboard('{Escape}');
     expect(onClose).toHaveBeenCalledTimes(1);
   });
+
+  it('keeps a long name whole, emoji included, for the server to judge (no silent cut)', async () => {
+    const user = userEvent.setup();
+    const server: TRPCLink<AppRouter> = () => () => observable(() => undefined);
+    renderWithServer(<NewConversation onClose={vi.fn()} />, server);
+    await user.click(screen.getByRole('radio', { name: 'Group' }));
+    const name = screen.getByLabelText<HTMLInputElement>('Group name');
+    // 80 emoji are 80 characters to the server (its limit is 100) and 160 UTF-16 units to a maxLength.
+    await user.click(name);
+    await user.paste('🎉'.repeat(80));
+    expect([...name.value]).toHaveLength(80);
+  });
 });

@@ -14,7 +14,6 @@ const KINDS: { kind: Kind; label: string }[] = [
   { kind: 'self', label: 'Notes to self' },
 ];
 
-const TITLE_MAX = 100;
 /** Why a group cannot be created or renamed with a blank name. */
 export const TITLE_MISSING = 'Give the group a name.';
 
@@ -101,10 +100,10 @@ export function NewConversation({ onClose }: { onClose: () => void }) {
           }}
         >
           <label htmlFor={titleId}>Group name</label>
+          {/* No maxLength: it cuts a pasted name silently, and at half the limit in emoji (it counts UTF-16 units); the server's error says what is too long. */}
           <input
             id={titleId}
             value={title}
-            maxLength={TITLE_MAX}
             ref={titleRef}
             onChange={(event) => {
               setTitle(event.target.value);
