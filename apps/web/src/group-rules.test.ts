@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canManage, canRemove, canSetRole } from './group-rules.ts';
+import { canManage, canRemove, canSetRole, heirOf } from './group-rules.ts';
 
 describe('group rules', () => {
   it('lets owners and admins manage, not members', () => {
@@ -18,5 +18,15 @@ describe('group rules', () => {
   it('offers roles to the owner only, for anyone but the owner', () => {
     expect([canSetRole('owner', 'member'), canSetRole('owner', 'admin'), canSetRole('owner', 'owner')]).toEqual([true, true, false]);
     expect([canSetRole('admin', 'member'), canSetRole('member', 'member')]).toEqual([false, false]);
+  });
+});
+
+describe('heirOf', () => {
+  it('picks the longest-standing admin, or else member, as the server does, and nobody when I am alone', () => {
+    const owner = { id: 1, role: 'owner' as const };
+    const [bob, carol, dan] = [{ id: 2, role: 'member' as const }, { id: 3, role: 'admin' as const }, { id: 4, role: 'admin' as const }];
+    expect(heirOf([owner, bob, carol, dan], owner.id)).toBe(carol);
+    expect(heirOf([owner, bob], owner.id)).toBe(bob);
+    expect(heirOf([owner], owner.id)).toBeNull();
   });
 });

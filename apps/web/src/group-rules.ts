@@ -27,3 +27,13 @@ export function canRemove(myRole: Role, targetRole: Role, isMe: boolean): boolea
 export function canDeleteMessage(kind: ConversationDetail['kind'], myRole: Role, mine: boolean): boolean {
   return mine || (kind === 'group' && canManage(myRole));
 }
+
+/**
+ * Who becomes the owner when the owner leaves, as the server picks (leaveConversation): the
+ * longest-standing admin, or else member. `members` in the order they joined, as
+ * conversations.get lists them; null when nobody else is left.
+ */
+export function heirOf<Member extends { id: number; role: Role }>(members: readonly Member[], ownerId: number): Member | null {
+  const rest = members.filter((member) => member.id !== ownerId);
+  return rest.find((member) => member.role === 'admin') ?? rest[0] ?? null;
+}

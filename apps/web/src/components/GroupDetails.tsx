@@ -1,7 +1,7 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import { describeError, formErrorsOf } from '../errors.ts';
 import { hasVisibleText } from '../format.ts';
-import { canManage, canRemove, canSetRole } from '../group-rules.ts';
+import { canManage, canRemove, canSetRole, heirOf } from '../group-rules.ts';
 import { applyInboxEvent } from '../inbox-cache.ts';
 import { INBOX_INPUT } from '../live-inbox.ts';
 import { navigate } from '../router.ts';
@@ -73,6 +73,8 @@ export function GroupDetails({ conversation, me, onClose }: { conversation: Conv
     },
   });
   const manage = canManage(conversation.myRole);
+  // The owner leaving hands the group on: the question says to whom.
+  const heir = conversation.myRole === 'owner' ? heirOf(conversation.participants, me.id) : null;
   const renameErrors = formErrorsOf(rename.error, ['title'] as const);
   // A blank name leaves Rename off and Enter doing nothing: this says why.
   const titleMissing = !hasVisibleText(title);
@@ -200,6 +202,12 @@ export function GroupDetails({ conversation, me, onClose }: { conversation: Conv
           busy={leave.isPending}
         >
           Leave this group? You will no longer see its messages unless someone adds you back.
+          {heir && (
+            <>
+              {' '}
+              <bdi>{heir.displayName}</bdi> becomes its owner.
+            </>
+          )}
         </ConfirmQuestion>
       ) : (
         <button ref={leaveButton} type="button" className="button danger" onClick={() => setConfirmingLeave(true)}>
