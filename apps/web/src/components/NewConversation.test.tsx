@@ -69,4 +69,11 @@ describe('NewConversation group form', () => {
     await user.paste('🎉'.repeat(80));
     expect([...name.value]).toHaveLength(80);
   });
+
+  it('puts the keyboard in the group name when Group is chosen, the form\'s first field', async () => {
+    const user = userEvent.setup();
+    renderWithServer(<NewConversation onClose={vi.fn()} />, () => () => observable(() => undefined));
+    await user.click(screen.getByRole('radio', { name: 'Group' }));
+    expect(document.activeElement).toBe(screen.getByLabelText('Group name'));
+  });
 });

@@ -105,6 +105,8 @@ export function NewConversation({ onClose }: { onClose: () => void }) {
             id={titleId}
             value={title}
             ref={titleRef}
+            // The form's first field takes the keyboard when Group is chosen (it had gone past it, to Add people).
+            autoFocus
             onChange={(event) => {
               setTitle(event.target.value);
               setTitleMissing(false);
@@ -138,6 +140,7 @@ export function NewConversation({ onClose }: { onClose: () => void }) {
           <UserSearch
             label="Add people"
             action="Add"
+            autoFocus={false}
             excludeIds={members.map((member) => member.id)}
             onPick={(user) => setMembers((current) => [...current, user])}
           />
