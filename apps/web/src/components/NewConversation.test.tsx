@@ -7,16 +7,17 @@ import { descriptionOf, renderWithServer } from '../test-render.tsx';
 import type { AppRouter } from '../trpc.ts';
 import { NewConversation } from './NewConversation.tsx';
 
+/** A server whose every search finds Eve; nothing else is asked in these tests. */
+const findsEve: TRPCLink<AppRouter> = () => () =>
+  observable((observer) => {
+    observer.next({ result: { type: 'data', data: [{ id: 5, username: 'eve', displayName: 'Eve', online: false }] } });
+    observer.complete();
+  });
+
 describe('NewConversation group form', () => {
   it('links the name field to why it is invalid, and lets go once a name is typed', async () => {
     const user = userEvent.setup();
-    // Every search finds Eve; nothing else is asked in this test.
-    const server: TRPCLink<AppRouter> = () => () =>
-      observable((observer) => {
-        observer.next({ result: { type: 'data', data: [{ id: 5, username: 'eve', displayName: 'Eve', online: false }] } });
-        observer.complete();
-      });
-    renderWithServer(<NewConversation onClose={vi.fn()} />, server);
+    renderWithServer(<NewConversation onClose={vi.fn()} />, findsEve);
     await user.click(screen.getByRole('radio', { name: 'Group' }));
     await user.type(screen.getByLabelText('Add people'), 'e');
     await user.click(await screen.findByRole('button', { name: 'Add Eve' }));
@@ -33,13 +34,8 @@ describe('NewConversation group form', () => {
 
   it('keeps the draft when Escape clears a search, and closes only on the next Escape', async () => {
     const user = userEvent.setup();
-    const server: TRPCLink<AppRouter> = () => () =>
-      observable((observer) => {
-        observer.next({ result: { type: 'data', data: [{ id: 5, username: 'eve', displayName: 'Eve', online: false }] } });
-        observer.complete();
-      });
     const onClose = vi.fn();
-    renderWithServer(<NewConversation onClose={onClose} />, server);
+    renderWithServer(<NewConversation onClose={onClose} />, findsEve);
     await user.click(screen.getByRole('radio', { name: 'Group' }));
     await user.type(screen.getByLabelText('Group name'), 'Book club');
     const search = screen.getByLabelText('Add people');
@@ -61,7 +57,7 @@ describe('NewConversation group form', () => {
   it('keeps a long name whole, emoji included, for the server to judge (no silent cut)', async () => {
     const user = userEvent.setup();
     const server: TRPCLink<AppRouter> = () => () => observable(() => undefined);
-    renderWithServer(<NewConversation onClose={vi.fn()} />, server);
+    renderWithServer(<NewConversation onClose={vi.fn()} />, findsEve);
     await user.click(screen.getByRole('radio', { name: 'Group' }));
     const name = screen.getByLabelText<HTMLInputElement>('Group name');
     // 80 emoji are 80 characters to the server (its limit is 100) and 160 UTF-16 units to a maxLength.
