@@ -56,7 +56,6 @@ describe('NewConversation group form', () => {
 
   it('keeps a long name whole, emoji included, for the server to judge (no silent cut)', async () => {
     const user = userEvent.setup();
-    const server: TRPCLink<AppRouter> = () => () => observable(() => undefined);
     renderWithServer(<NewConversation onClose={vi.fn()} />, findsEve);
     await user.click(screen.getByRole('radio', { name: 'Group' }));
     const name = screen.getByLabelText<HTMLInputElement>('Group name');
