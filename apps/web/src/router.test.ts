@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { conversationPath, navigate, parseRoute } from './router.ts';
+import { conversationPath, isAppLink, navigate, parseRoute } from './router.ts';
 
 describe('parseRoute', () => {
   it('knows the inbox and conversations, and nothing else', () => {
@@ -16,6 +16,18 @@ describe('parseRoute', () => {
     expect(parseRoute('/c/2147483647')).toEqual({ name: 'conversation', id: 2147483647 });
     expect(parseRoute('/c/2147483648')).toEqual({ name: 'not-found' });
     expect(parseRoute('/c/99999999999')).toEqual({ name: 'not-found' });
+  });
+});
+
+describe('isAppLink', () => {
+  it('knows a link to a page of this app on this origin, and nothing else', () => {
+    const origin = 'https://parley.example';
+    expect(['https://parley.example/c/7', 'https://parley.example/', 'https://parley.example/admin'].map((href) => isAppLink(href, origin))).toEqual([true, true, true]);
+    expect(
+      ['https://parley.example/c/0', 'https://parley.example/files/x.pdf', 'https://other.example/c/7', 'http://parley.example/c/7', 'not a url'].map((href) =>
+        isAppLink(href, origin),
+      ),
+    ).toEqual([false, false, false, false, false]);
   });
 });
 

@@ -23,6 +23,19 @@ export function parseRoute(pathname: string): Route {
   return { name: 'not-found' };
 }
 
+/**
+ * Whether a link someone wrote is to a page of this app (a conversation, the inbox, /admin, on
+ * this origin): it is then followed in place, as the app's own links are, not in a new tab.
+ */
+export function isAppLink(href: string, origin: string): boolean {
+  try {
+    const url = new URL(href);
+    return url.origin === origin && parseRoute(url.pathname).name !== 'not-found';
+  } catch {
+    return false;
+  }
+}
+
 export function conversationPath(id: number): string {
   return `/c/${id}`;
 }

@@ -1,4 +1,5 @@
 import { render, screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
 import { message, participant, summary } from '../test-fixtures.ts';
 import { ConversationItem } from './ConversationItem.tsx';
@@ -44,6 +45,16 @@ describe('MessageItem body', () => {
     // The body still takes its own direction (dir="auto"); each link reads left to right.
     expect(body.getAttribute('dir')).toBe('auto');
     expect(first?.getAttribute('dir')).toBe('ltr');
+  });
+
+  it("follows a link to one of Parley's own pages in place, without a reload", async () => {
+    const user = userEvent.setup();
+    const body = renderBody(`see ${window.location.origin}/c/7 please`);
+    const link = within(body).getByRole('link');
+    expect(link.getAttribute('target')).toBeNull();
+    await user.click(link);
+    expect(window.location.pathname).toBe('/c/7');
+    window.history.replaceState(null, '', '/');
   });
 
   it('keeps line breaks around a link', () => {
