@@ -98,6 +98,7 @@ function summary(id: number, group: boolean): ConversationSummary {
     messageCount: lastSeq,
     myRole: 'member',
     muted: false,
+    mutedUntil: null,
     participants: Array.from({ length: named }, (_, i) => member(id * 10 + i)),
     participantCount: group ? 10 : 2,
     lastMessage: message(id, lastSeq),

@@ -110,15 +110,18 @@ describe('desktop notifications, in a real browser', () => {
     const row = (on: Page, id: number) => on.locator(`[data-conversation-id="${id}"]`);
     const titleCount = async () => Number(/^\((\d+)\)/.exec(await page.title())?.[1] ?? 0);
 
-    // Alice mutes the group from its header; both tabs mark it, her phone has it too.
+    // Alice mutes the group for an hour from its header; both tabs mark it, her phone has it too.
     await row(page, trip.id).getByRole('link').click();
     const mute = page.getByRole('button', { name: 'Mute conversation' });
     expect(await mute.getAttribute('aria-pressed')).toBe('false');
     await mute.click();
+    await page.getByRole('button', { name: 'For 1 hour' }).click();
     await expect.poll(() => mute.getAttribute('aria-pressed')).toBe('true');
     await row(page, trip.id).getByTestId('muted-mark').waitFor();
     await row(otherTab, trip.id).getByTestId('muted-mark').waitFor();
-    expect(await alicePhone.conversations.get.query({ id: trip.id })).toMatchObject({ muted: true });
+    const { mutedUntil } = await alicePhone.conversations.get.query({ id: trip.id });
+    expect(Date.parse(mutedUntil ?? '') - Date.now()).toBeGreaterThan(59 * 60_000);
+    expect(await row(otherTab, trip.id).getByTestId('muted-mark').getAttribute('title')).toMatch(/^Muted until (tomorrow )?\d{1,2}:\d\d [AP]M$/);
 
     // Reading her notes, she hears of bob's DM and not of the group; the group's unread shows on its row only.
     await row(page, (await alicePhone.conversations.create.mutate({ kind: 'self' })).id).getByRole('link').click();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { conversationName, formerSenderOf, hasVisibleText, initialsOf, memberCount, messagePreview, relativeTime, unreadBadge, unsentCount } from './format.ts';
+import { conversationName, formerSenderOf, hasVisibleText, initialsOf, laterTime, memberCount, messagePreview, relativeTime, unreadBadge, unsentCount } from './format.ts';
 import { message, participant, plainText, summary } from './test-fixtures.ts';
 import type { ConversationSummary } from './trpc.ts';
 
@@ -8,6 +8,15 @@ const now = new Date(2026, 10, 12, 14, 30); // Thursday 12 November 2026, 14:30
 const ago = (ms: number) => new Date(now.getTime() - ms);
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
+
+describe('laterTime', () => {
+  it('says a later time of today by its clock, of tomorrow as tomorrow, and further off with its day', () => {
+    const now = new Date(2026, 11, 7, 18, 0);
+    expect(laterTime(new Date(2026, 11, 7, 19, 30), now)).toBe('7:30 PM');
+    expect(laterTime(new Date(2026, 11, 8, 2, 0), now)).toBe('tomorrow 2:00 AM');
+    expect(laterTime(new Date(2026, 11, 14, 18, 0), now)).toBe('Mon, Dec 14, 6:00 PM');
+  });
+});
 
 describe('relativeTime', () => {
   it('counts minutes, then hours, within the last day', () => {

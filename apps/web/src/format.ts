@@ -45,6 +45,17 @@ export function relativeTime(then: Date, now: Date): RelativeTime {
   return { short: dayMonthYear.format(then), long: dateLong.format(then), exact };
 }
 
+const clock = new Intl.DateTimeFormat(LOCALE, { timeStyle: 'short' });
+const dayAndClock = new Intl.DateTimeFormat(LOCALE, { weekday: 'short', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' });
+
+/** When something later ends, as an alarm clock says it: "7:30 PM", "tomorrow 9:00 AM", "Mon, Dec 14, 7:30 PM". */
+export function laterTime(then: Date, now: Date): string {
+  const days = calendarDaysBetween(now, then);
+  if (days <= 0) return clock.format(then);
+  if (days === 1) return `tomorrow ${clock.format(then)}`;
+  return dayAndClock.format(then);
+}
+
 /** Whole local calendar days from `then` to `now` (a message at 23:59 is "yesterday" at 00:01). */
 function calendarDaysBetween(then: Date, now: Date): number {
   const start = new Date(then.getFullYear(), then.getMonth(), then.getDate());

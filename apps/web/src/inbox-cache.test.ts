@@ -122,17 +122,25 @@ describe('inboxItems', () => {
 });
 
 describe('titleWithUnread', () => {
+  const now = new Date('2026-12-07T18:00:00Z');
   it('counts the unread messages of every loaded conversation once, and says nothing when all is read', () => {
     const read = [page([row(1, 1), row(2, 2)])];
-    expect(titleWithUnread(read, 'Parley')).toBe('Parley');
+    expect(titleWithUnread(read, 'Parley', now)).toBe('Parley');
     const waiting = [page([row(1, 1, { unreadCount: 2 }), row(2, 2, { unreadCount: 3 })], 'cursor-1'), page([row(2, 2, { unreadCount: 3 }), row(3, 3, { unreadCount: 1 })])];
-    expect(titleWithUnread(waiting, 'Parley')).toBe('(6) Parley');
-    expect(titleWithUnread([page([row(1, 1, { unreadCount: 250 })])], 'Parley')).toBe('(99+) Parley');
+    expect(titleWithUnread(waiting, 'Parley', now)).toBe('(6) Parley');
+    expect(titleWithUnread([page([row(1, 1, { unreadCount: 250 })])], 'Parley', now)).toBe('(99+) Parley');
   });
 
   it('leaves out what muted conversations hold: they keep their count on their row', () => {
     const rows = [row(1, 1, { unreadCount: 2 }), row(2, 2, { unreadCount: 40, muted: true })];
-    expect(titleWithUnread([page(rows)], 'Parley')).toBe('(2) Parley');
-    expect(titleWithUnread([page([row(2, 2, { unreadCount: 40, muted: true })])], 'Parley')).toBe('Parley');
+    expect(titleWithUnread([page(rows)], 'Parley', now)).toBe('(2) Parley');
+    expect(titleWithUnread([page([row(2, 2, { unreadCount: 40, muted: true })])], 'Parley', now)).toBe('Parley');
+  });
+
+  it('counts a conversation muted for a while again once its mute has run out', () => {
+    const mutedUntil = new Date(now.getTime() + 60_000).toISOString();
+    const pages = [page([row(1, 1, { unreadCount: 2 }), row(2, 2, { unreadCount: 40, muted: true, mutedUntil })])];
+    expect(titleWithUnread(pages, 'Parley', now)).toBe('(2) Parley');
+    expect(titleWithUnread(pages, 'Parley', new Date(now.getTime() + 60_000))).toBe('(42) Parley');
   });
 });

@@ -6,6 +6,7 @@
  * page cursors are positions, not items: moving an item between pages leaves "load more"
  * correct, because the next page still starts after the last position loaded.
  */
+import { isMuted } from './mute.ts';
 import type { ConversationSummary, InboxEvent, InboxPage } from './trpc.ts';
 
 type Ordered = Pick<ConversationSummary, 'id' | 'lastMessageAt'>;
@@ -28,10 +29,10 @@ export function applyInboxEvent(pages: readonly InboxPage[], event: InboxEvent):
   }
 }
 
-/** The tab's title with how many messages wait unread in my loaded conversations: "(3) Parley". */
-export function titleWithUnread(pages: readonly InboxPage[], title: string): string {
+/** The tab's title with how many messages wait unread in my loaded conversations at `now`: "(3) Parley". */
+export function titleWithUnread(pages: readonly InboxPage[], title: string, now: Date): string {
   // A muted conversation keeps its own count on its row, not in the total.
-  const unread = inboxItems(pages).reduce((sum, item) => sum + (item.muted ? 0 : item.unreadCount), 0);
+  const unread = inboxItems(pages).reduce((sum, item) => sum + (isMuted(item, now) ? 0 : item.unreadCount), 0);
   return unread === 0 ? title : `(${unread > 99 ? '99+' : unread}) ${title}`;
 }
 

@@ -3,7 +3,7 @@ import { getQueryKey } from '@trpc/react-query';
 import { useEffect, useRef } from 'react';
 import { reconnectDelayMs } from './connection.ts';
 import { isUnauthorized } from './errors.ts';
-import { useSession } from './hooks.ts';
+import { useNow, useSession } from './hooks.ts';
 import { applyInboxEvent, inboxItems, titleWithUnread, withPresenceOf } from './inbox-cache.ts';
 import { endedNotice, messageNotice, type Notifier } from './notifications.ts';
 import { conversationPath, navigate } from './router.ts';
@@ -71,7 +71,7 @@ export function useLiveInbox(myId: number, notifier: Notifier): void {
       // changed role of mine changes what its page offers; muted in another tab, its header.
       const open = 'conversation' in event ? utils.conversations.get.getData({ id: event.conversation.id }) : undefined;
       const mineChanged =
-        open && event.type === 'conversation.changed' && (open.myRole !== event.conversation.myRole || open.muted !== event.conversation.muted);
+        open && event.type === 'conversation.changed' && (open.myRole !== event.conversation.myRole || open.muted !== event.conversation.muted || open.mutedUntil !== event.conversation.mutedUntil);
       if (event.type === 'conversation.added' || mineChanged) {
         void utils.conversations.get.invalidate({ id: event.conversation.id });
       }
@@ -111,9 +111,11 @@ const TITLE = 'Parley';
 export function useUnreadTitle(): void {
   const inbox = trpc.conversations.list.useInfiniteQuery(INBOX_INPUT, { getNextPageParam: (page) => page.nextCursor });
   const pages = inbox.data?.pages;
+  // A mute for a while runs out with no event: its count comes back into the title.
+  const now = useNow(30_000);
   useEffect(() => {
-    document.title = titleWithUnread(pages ?? [], TITLE);
-  }, [pages]);
+    document.title = titleWithUnread(pages ?? [], TITLE, now);
+  }, [pages, now]);
   useEffect(
     () => () => {
       document.title = TITLE;

@@ -54,6 +54,7 @@ export function summary(overrides: Partial<ConversationSummary>): ConversationSu
     messageCount: 1,
     myRole: 'member',
     muted: false,
+    mutedUntil: null,
     participants: [],
     lastMessage: null,
     unreadCount: 0,

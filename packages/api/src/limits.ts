@@ -18,6 +18,9 @@ export const INPUT_LIMITS = {
   userSearchMax: 20,
   /** users.byIds: ids per call (a page of history names at most 100 senders). */
   userLookupMax: 100,
+  /** conversations.setMuted: a mute for a while lasts a minute to a year (longer: until unmuted). */
+  muteSecondsMin: 60,
+  muteSecondsMax: 366 * 24 * 60 * 60,
 } as const;
 
 /**

@@ -142,3 +142,11 @@ export const pageLimit = z.number().int(PAGE_SIZE).min(1, PAGE_SIZE).max(INPUT_L
  * says it when those already in the group are counted too.
  */
 export const groupMemberIds = z.array(id).max(INPUT_LIMITS.groupSizeMax, `A group can have at most ${INPUT_LIMITS.groupSizeMax} members`);
+
+const MUTE_SECONDS = `A mute lasts ${INPUT_LIMITS.muteSecondsMin} seconds to ${INPUT_LIMITS.muteSecondsMax / 86_400} days (or, without forSeconds, until unmuted)`;
+/** How long a mute for a while lasts, in whole seconds. */
+export const muteSeconds = z
+  .number()
+  .int(MUTE_SECONDS)
+  .min(INPUT_LIMITS.muteSecondsMin, MUTE_SECONDS)
+  .max(INPUT_LIMITS.muteSecondsMax, MUTE_SECONDS);

@@ -72,6 +72,8 @@ export interface ConversationView {
    * its unread out of the tab title's count; it is still listed and counted on its row.
    */
   muted: boolean;
+  /** When my mute ends by itself; null while muted until I unmute, and while not muted. */
+  mutedUntil: string | null;
   /**
    * Every member; in an inbox summary only the ones it names: the first SUMMARY_MEMBERS to
    * join (so a DM or notes, everyone) and its last message's sender while a member, chosen
@@ -184,10 +186,18 @@ export function messageRowView(message: MessageRow): MessageView {
   };
 }
 
-/** The caller's own part in a conversation, as every view of it shows it. */
+/** The caller's own part in a conversation, as stored and as every view of it shows it. */
 export interface MyPart {
   role: ParticipantRole;
   muted: boolean;
+  /** Null (or, on an entity never given one, undefined): until unmuted. */
+  mutedUntil?: Date | null | undefined;
+}
+
+/** My part as views show it: a mute for a while that has run out is no mute. */
+export function myPartView(mine: MyPart, now = Date.now()): Pick<ConversationView, 'myRole' | 'muted' | 'mutedUntil'> {
+  const muted = mine.muted && (!mine.mutedUntil || mine.mutedUntil.getTime() > now);
+  return { myRole: mine.role, muted, mutedUntil: muted && mine.mutedUntil ? iso(mine.mutedUntil) : null };
 }
 
 /** `members` must have their users loaded. */
@@ -245,8 +255,7 @@ export function conversationRowView(
     lastMessageAt: iso(conversation.lastMessageAt),
     lastSeq: conversation.lastSeq,
     messageCount: conversation.messageCount,
-    myRole: mine.role,
-    muted: mine.muted,
+    ...myPartView(mine),
     participants: members.map((member) => ({
       id: member.userId,
       username: member.username,

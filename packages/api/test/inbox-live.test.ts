@@ -3,9 +3,9 @@
  * that reaches only its owner, and streams that converge to the database after losing
  * signals (a full mailbox, a bus outage).
  */
-import { testDialects } from '@parley/db';
+import { ParticipantSchema, testDialects } from '@parley/db';
 import { describe, expect, it, vi } from 'vitest';
-import { appRouter, createCallerFactory, createContextInner, LocalEventBus, type Topic, type Unsubscribe } from '../src/index.ts';
+import { appRouter, createCallerFactory, createContextInner, INPUT_LIMITS, LocalEventBus, type Topic, type Unsubscribe } from '../src/index.ts';
 import { inboxTopic } from '../src/realtime/topics.ts';
 import type { InboxEvent } from '../src/services/live.ts';
 import type { ConversationSummary } from '../src/views.ts';
@@ -112,7 +112,7 @@ describe.each(testDialects())('inbox.onEvent fan-out on %s', (dialect) => {
     await using muterTab = await watchInbox(api, muter);
     await using otherInbox = await watchInbox(api, other);
 
-    await expect(muter.api.conversations.setMuted({ id: group.id, muted: true })).resolves.toEqual({ muted: true });
+    await expect(muter.api.conversations.setMuted({ id: group.id, muted: true })).resolves.toEqual({ muted: true, mutedUntil: null });
     await vi.waitFor(() => expect(muterTab.latest(group.id)).toMatchObject({ muted: true, myRole: 'owner' }), WAIT);
     expect(await listed(muter, group.id)).toMatchObject({ muted: true });
     await expect(muter.api.conversations.get({ id: group.id })).resolves.toMatchObject({ muted: true });
@@ -127,8 +127,8 @@ describe.each(testDialects())('inbox.onEvent fan-out on %s', (dialect) => {
 
     // Muting again changes nothing and tells nobody; unmuting tells the tabs again.
     const heard = muterTab.events.length;
-    await expect(muter.api.conversations.setMuted({ id: group.id, muted: true })).resolves.toEqual({ muted: true });
-    await expect(muter.api.conversations.setMuted({ id: group.id, muted: false })).resolves.toEqual({ muted: false });
+    await expect(muter.api.conversations.setMuted({ id: group.id, muted: true })).resolves.toEqual({ muted: true, mutedUntil: null });
+    await expect(muter.api.conversations.setMuted({ id: group.id, muted: false })).resolves.toEqual({ muted: false, mutedUntil: null });
     await vi.waitFor(() => expect(muterTab.latest(group.id)).toMatchObject({ muted: false }), WAIT);
     expect(muterTab.events.length).toBe(heard + 1);
 
@@ -136,6 +136,61 @@ describe.each(testDialects())('inbox.onEvent fan-out on %s', (dialect) => {
     const notes = await muter.api.conversations.create({ kind: 'self' });
     await expect(muter.api.conversations.setMuted({ id: notes.id, muted: true })).rejects.toMatchObject({ code: 'FORBIDDEN' });
     expect(await listed(muter, notes.id)).toMatchObject({ muted: false });
+  });
+
+  it('mutes for a while: every view says until when, a new choice replaces it, and once it runs out it is no mute', async () => {
+    const api = getApi();
+    const [muter, other] = await Promise.all(['while_a', 'while_b'].map((name) => api.seedUser(name)));
+    if (!muter || !other) throw new Error('seeding failed');
+    const dm = await muter.api.conversations.create({ kind: 'direct', participantIds: [other.id] });
+    await other.api.messages.send({ conversationId: dm.id, body: 'hello', clientId: 'while-1' });
+    await using muterTab = await watchInbox(api, muter);
+
+    const before = Date.now();
+    const hour = await muter.api.conversations.setMuted({ id: dm.id, muted: true, forSeconds: 3600 });
+    expect(hour.muted).toBe(true);
+    // By the server's clock: an hour from the call, to the millisecond it ran.
+    const ends = Date.parse(hour.mutedUntil ?? '');
+    expect(ends).toBeGreaterThanOrEqual(before + 3_600_000);
+    expect(ends).toBeLessThanOrEqual(Date.now() + 3_600_000);
+    await vi.waitFor(() => expect(muterTab.latest(dm.id)).toMatchObject({ muted: true, mutedUntil: hour.mutedUntil }), WAIT);
+    expect(await listed(muter, dm.id)).toMatchObject({ muted: true, mutedUntil: hour.mutedUntil, unreadCount: 1 });
+    await expect(muter.api.conversations.get({ id: dm.id })).resolves.toMatchObject({ muted: true, mutedUntil: hour.mutedUntil });
+
+    // Muting until I unmute replaces the end, and my tabs hear it; a repeat of that tells nobody.
+    await expect(muter.api.conversations.setMuted({ id: dm.id, muted: true })).resolves.toEqual({ muted: true, mutedUntil: null });
+    await vi.waitFor(() => expect(muterTab.latest(dm.id)).toMatchObject({ muted: true, mutedUntil: null }), WAIT);
+    const heard = muterTab.events.length;
+    await muter.api.conversations.setMuted({ id: dm.id, muted: true });
+    const minute = await muter.api.conversations.setMuted({ id: dm.id, muted: true, forSeconds: 60 });
+    await vi.waitFor(() => expect(muterTab.latest(dm.id)).toMatchObject({ muted: true, mutedUntil: minute.mutedUntil }), WAIT);
+    expect(muterTab.events.length).toBe(heard + 1);
+
+    // A mute whose end has passed (set in the database as time would leave it) reads as none,
+    // in the list, in the details and in the summary a new message brings.
+    await api.db.em.fork().nativeUpdate(ParticipantSchema, { conversation: dm.id, user: muter.id }, { mutedUntil: new Date(Date.now() - 1000) });
+    expect(await listed(muter, dm.id)).toMatchObject({ muted: false, mutedUntil: null });
+    await expect(muter.api.conversations.get({ id: dm.id })).resolves.toMatchObject({ muted: false, mutedUntil: null });
+    const sent = await other.api.messages.send({ conversationId: dm.id, body: 'after the hour', clientId: 'while-2' });
+    await vi.waitFor(() => expect(muterTab.latest(dm.id)).toMatchObject({ lastSeq: sent.seq, muted: false, mutedUntil: null }), WAIT);
+  });
+
+  it('takes a mute for a minute to a year, and no duration to unmute', async () => {
+    const api = getApi();
+    const [muter, other] = await Promise.all(['span_a', 'span_b'].map((name) => api.seedUser(name)));
+    if (!muter || !other) throw new Error('seeding failed');
+    const dm = await muter.api.conversations.create({ kind: 'direct', participantIds: [other.id] });
+    const span = `A mute lasts ${INPUT_LIMITS.muteSecondsMin} seconds to 366 days (or, without forSeconds, until unmuted)`;
+    for (const forSeconds of [59, 1.5, INPUT_LIMITS.muteSecondsMax + 1, -3600]) {
+      await expect(muter.api.conversations.setMuted({ id: dm.id, muted: true, forSeconds })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining(span) });
+    }
+    await expect(muter.api.conversations.setMuted({ id: dm.id, muted: false, forSeconds: 3600 })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringContaining('unmuting takes no duration'),
+    });
+    const year = await muter.api.conversations.setMuted({ id: dm.id, muted: true, forSeconds: INPUT_LIMITS.muteSecondsMax });
+    expect(Date.parse(year.mutedUntil ?? '')).toBeGreaterThan(Date.now() + 365 * 86_400_000);
+    expect(await listed(muter, dm.id)).toMatchObject({ muted: true, mutedUntil: year.mutedUntil });
   });
 
   it('unmutes a member removed from a group and added back, as anyone new to it', async () => {

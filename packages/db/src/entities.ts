@@ -102,6 +102,8 @@ export const ParticipantSchema = defineEntity({
     hiddenUntilMessage: p.boolean().default(false),
     /** This member's choice: no notifications of it, and its unread left out of their total. */
     muted: p.boolean().default(false),
+    /** When a mute for a while ends by itself (null: when they unmute); read as muted only before it. */
+    mutedUntil: p.datetime().nullable(),
   },
   indexes: [
     // The primary key (conversation, user) serves member look-ups; this one the inbox, and

@@ -56,8 +56,9 @@ export interface MemberRow {
 export interface InboxRow {
   conversation: ConversationRow;
   myRole: ParticipantRole;
-  /** Whether I muted it. */
+  /** Whether I muted it, and until when (null: until I unmute): muted only before that instant. */
   muted: boolean;
+  mutedUntil: Date | null;
   /** Its newest message, deleted or not. */
   lastMessage: MessageRow | null;
   /** Messages after my read marker, by others, not deleted. */
@@ -116,7 +117,7 @@ export async function inboxPage(em: EntityManager, query: InboxPageQuery): Promi
   }
   params.push(query.limit);
   const rows = await direct.query<InboxColumns>(
-    `select ${conversationColumns(direct)}, p.role, p.muted, ${UNREAD_OF_P} as unread, ${NAMED_MEMBERS_OF(direct, 'p.conversation_id', query.firstMembers)} as named_members,
+    `select ${conversationColumns(direct)}, p.role, p.muted, p.muted_until, ${UNREAD_OF_P} as unread, ${NAMED_MEMBERS_OF(direct, 'p.conversation_id', query.firstMembers)} as named_members,
             (select count(*) from participants m where m.conversation_id = p.conversation_id) as member_count,
             ${messageColumns(direct, 'newest', 'newest_')}
        from participants p
@@ -131,6 +132,7 @@ export async function inboxPage(em: EntityManager, query: InboxPageQuery): Promi
     conversation: conversationRow(row),
     myRole: row.role,
     muted: Boolean(row.muted),
+    mutedUntil: row.muted_until === null ? null : timeOf(row.muted_until),
     lastMessage: newestMessage(row),
     unreadCount: Number(row.unread),
     namedMembers: namedMembers(row.id, row.named_members),
@@ -374,6 +376,7 @@ export async function conversationHead(em: EntityManager, conversationId: number
 export interface MemberInboxState {
   role: ParticipantRole;
   muted: boolean;
+  mutedUntil: Date | null;
   unreadCount: number;
 }
 
@@ -397,32 +400,36 @@ export async function membersInboxState(
     user_id: number | null;
     role: ParticipantRole | null;
     muted: boolean | number | null;
+    muted_until: unknown;
     seq: number;
   }>(
-    `with wanted as (select p.user_id, p.role, p.muted, p.last_read_seq from participants p
+    `with wanted as (select p.user_id, p.role, p.muted, p.muted_until, p.last_read_seq from participants p
                       where p.conversation_id = ? and p.user_id ${inList(direct)})
-     select 'member' as kind, user_id, role, muted, last_read_seq as seq from wanted
+     select 'member' as kind, user_id, role, muted, muted_until, last_read_seq as seq from wanted
      union all
-     select 'last', null, null, null, c.last_seq from conversations c where c.id = ?
+     select 'last', null, null, null, null, c.last_seq from conversations c where c.id = ?
      union all
-     select 'skipped', null, null, null, skipped.seq from (${SKIPPED_AFTER('?', '(select min(last_read_seq) from wanted)')}) skipped`,
+     select 'skipped', null, null, null, null, skipped.seq from (${SKIPPED_AFTER('?', '(select min(last_read_seq) from wanted)')}) skipped`,
     [conversationId, idList(direct, userIds), conversationId, conversationId, conversationId],
   );
   let lastSeq = 0;
   const skipped: number[] = [];
-  const members: { userId: number; role: ParticipantRole; muted: boolean; lastReadSeq: number }[] = [];
+  const members: (Omit<MemberInboxState, 'unreadCount'> & { userId: number; lastReadSeq: number })[] = [];
   for (const row of rows) {
     const seq = Number(row.seq);
     if (row.kind === 'last') lastSeq = seq;
     else if (row.kind === 'skipped') skipped.push(seq);
-    else if (row.role !== null) members.push({ userId: Number(row.user_id), role: row.role, muted: Boolean(row.muted), lastReadSeq: seq });
+    else if (row.role !== null) {
+      const mutedUntil = row.muted_until === null ? null : timeOf(row.muted_until);
+      members.push({ userId: Number(row.user_id), role: row.role, muted: Boolean(row.muted), mutedUntil, lastReadSeq: seq });
+    }
   }
   // A union's rows come in no promised order.
   skipped.sort((a, b) => a - b);
   return new Map(
-    members.map(({ userId, role, muted, lastReadSeq }) => [
+    members.map(({ userId, lastReadSeq, ...mine }) => [
       userId,
-      { role, muted, unreadCount: lastSeq - lastReadSeq - countAfter(skipped, lastReadSeq) },
+      { ...mine, unreadCount: lastSeq - lastReadSeq - countAfter(skipped, lastReadSeq) },
     ]),
   );
 }
@@ -718,6 +725,7 @@ type InboxColumns = ConversationColumns &
     role: ParticipantRole;
     /** 0 or 1 on SQLite. */
     muted: boolean | number;
+    muted_until: unknown;
     unread: number | string;
     /** JSON text (SQLite) or as node-postgres parses json. */
     named_members: string | NamedMember[];

@@ -54,8 +54,28 @@ describe('ConversationItem', () => {
     );
     const item = screen.getByRole('listitem', { name: 'Bob Marley' });
     expect(item.classList.contains('is-muted')).toBe(true);
-    expect(within(item).getByTestId('muted-mark').textContent).toBe('muted');
+    expect(within(item).getByTestId('muted-mark').textContent).toBe('muted until you unmute it');
     expect(within(within(item).getByTestId('unread-badge')).getByText('2 unread messages')).toBeTruthy();
+  });
+
+  it('says until when a conversation is muted for a while, and drops the mark once that has passed', () => {
+    const now = new Date(2026, 11, 7, 18, 0);
+    const mutedUntil = new Date(2026, 11, 7, 19, 30).toISOString();
+    const dm = summary({ id: 7, kind: 'direct', participants: [alice, bob], muted: true, mutedUntil });
+    const { rerender } = render(
+      <ul>
+        <ConversationItem conversation={dm} myId={alice.id} now={now} />
+      </ul>,
+    );
+    const item = screen.getByRole('listitem', { name: 'Bob Marley' });
+    expect(within(item).getByTestId('muted-mark').textContent).toBe('muted until 7:30 PM');
+    rerender(
+      <ul>
+        <ConversationItem conversation={dm} myId={alice.id} now={new Date(2026, 11, 7, 19, 30)} />
+      </ul>,
+    );
+    expect(screen.queryByTestId('muted-mark')).toBeNull();
+    expect(item.classList.contains('is-muted')).toBe(false);
   });
 
   it('shows no badge when everything is read', () => {

@@ -1,6 +1,7 @@
 import { conversationName, initialsOf, messagePreview, relativeTime, unreadBadge } from '../format.ts';
 import { useLiveStateTrusted } from '../hooks.ts';
 import { conversationPath, followLink } from '../router.ts';
+import { isMuted, muteEnd } from '../mute.ts';
 import { BellIcon } from './BellIcon.tsx';
 import { TextParts } from './TextParts.tsx';
 import type { ConversationSummary } from '../trpc.ts';
@@ -22,13 +23,14 @@ export function ConversationItem({ conversation, myId, now, formerMemberNames, c
   const time = relativeTime(new Date(conversation.lastMessageAt), now);
   const unread = conversation.unreadCount > 0 ? unreadBadge(conversation.unreadCount) : null;
   const deleted = Boolean(conversation.lastMessage?.deletedAt);
+  const muted = isMuted(conversation, now);
   // In a DM, whether the other person is online now (kept live by inbox.onEvent presence, so unknown while the connection is down).
   const trusted = useLiveStateTrusted();
   const online = trusted && conversation.kind === 'direct' && conversation.participants.some((person) => person.id !== myId && person.online);
 
   return (
     <li
-      className={['conversation', unread && 'unread', conversation.muted && 'is-muted', current && 'current'].filter(Boolean).join(' ')}
+      className={['conversation', unread && 'unread', muted && 'is-muted', current && 'current'].filter(Boolean).join(' ')}
       aria-labelledby={nameId}
       data-testid="conversation-item"
       data-conversation-id={conversation.id}
@@ -45,10 +47,10 @@ export function ConversationItem({ conversation, myId, now, formerMemberNames, c
             <span className="conversation-name" id={nameId} dir="auto">
               {name}
             </span>
-            {conversation.muted && (
-              <span className="muted-mark" data-testid="muted-mark">
+            {muted && (
+              <span className="muted-mark" data-testid="muted-mark" title={`Muted ${muteEnd(conversation, now)}`}>
                 <BellIcon muted size={14} />
-                <span className="visually-hidden">muted</span>
+                <span className="visually-hidden">{`muted ${muteEnd(conversation, now)}`}</span>
               </span>
             )}
             <time className="conversation-time" dateTime={conversation.lastMessageAt} title={time.exact}>

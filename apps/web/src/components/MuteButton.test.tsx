@@ -1,13 +1,13 @@
 import { TRPCClientError, type TRPCLink, type TRPCWebSocketClient } from '@trpc/client';
 import { behaviorSubject, observable } from '@trpc/server/observable';
-import { act, screen } from '@testing-library/react';
+import { act, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { followConnection, type SocketState } from '../connection.ts';
 import { ConnectionContext } from '../hooks.ts';
 import { participant, summary } from '../test-fixtures.ts';
 import { renderWithServer } from '../test-render.tsx';
-import { trpc, type AppRouter } from '../trpc.ts';
+import { trpc, type AppRouter, type ConversationDetail } from '../trpc.ts';
 import { MuteButton } from './MuteButton.tsx';
 
 const group = summary({ id: 7, kind: 'group', title: 'Tea', participants: [participant(1, 'Alice Liddell'), participant(2, 'Bob Marley')] });
@@ -19,17 +19,16 @@ function Header() {
 }
 
 /** A server with the conversation; `setMuted` answers mutes (or, unset, refuses them as unreachable). Records what is asked. */
-function serverOf(setMuted?: (muted: boolean) => { muted: boolean }) {
+function serverOf(setMuted?: (input: { muted: boolean; forSeconds?: number }) => { muted: boolean; mutedUntil: string | null }, detail: ConversationDetail = group) {
   const asked: { path: string; input: unknown }[] = [];
   const server: TRPCLink<AppRouter> = () => ({ op }) =>
     observable((observer) => {
       asked.push({ path: op.path, input: op.input });
       if (op.path === 'conversations.get') {
-        observer.next({ result: { type: 'data', data: group } });
+        observer.next({ result: { type: 'data', data: detail } });
         observer.complete();
       } else if (op.path === 'conversations.setMuted' && setMuted) {
-        const { muted } = op.input as { muted: boolean };
-        observer.next({ result: { type: 'data', data: setMuted(muted) } });
+        observer.next({ result: { type: 'data', data: setMuted(op.input as { muted: boolean; forSeconds?: number }) } });
         observer.complete();
       } else observer.error(TRPCClientError.from<AppRouter>(new Error('fetch failed')));
     });
@@ -37,15 +36,24 @@ function serverOf(setMuted?: (muted: boolean) => { muted: boolean }) {
 }
 
 describe('MuteButton', () => {
-  it('mutes the conversation on the server and shows it muted, then unmutes it', async () => {
+  it('asks how long, mutes the conversation on the server until unmuted and shows it muted, then unmutes it at a press', async () => {
     const user = userEvent.setup();
-    const { server, mutes } = serverOf((muted) => ({ muted }));
+    const { server, mutes } = serverOf(({ muted }) => ({ muted, mutedUntil: null }));
     renderWithServer(<Header />, server);
     const mute = await screen.findByRole('button', { name: 'Mute conversation' });
     expect(mute.getAttribute('aria-pressed')).toBe('false');
 
     await user.click(mute);
+    expect(mute.getAttribute('aria-expanded')).toBe('true');
+    const choices = screen.getByRole('group', { name: 'Mute for how long' });
+    expect(within(choices).getAllByRole('button').map((choice) => choice.textContent)).toEqual(['For 1 hour', 'For 8 hours', 'For 1 week', 'Until I unmute it']);
+    // The keyboard goes to the first choice.
+    expect(document.activeElement?.textContent).toBe('For 1 hour');
+    await user.click(within(choices).getByRole('button', { name: 'Until I unmute it' }));
     await screen.findByRole('button', { name: 'Mute conversation', pressed: true });
+    expect(screen.queryByRole('group', { name: 'Mute for how long' })).toBeNull();
+    expect(document.activeElement).toBe(mute);
+    expect(mute.title).toMatch(/^Muted until you unmute it: /);
     expect(mutes()).toEqual([{ id: 7, muted: true }]);
 
     await user.click(mute);
@@ -54,6 +62,44 @@ describe('MuteButton', () => {
       { id: 7, muted: true },
       { id: 7, muted: false },
     ]);
+  });
+
+  it('mutes for a while, says until when, and reads as unmuted once that has passed', async () => {
+    const user = userEvent.setup();
+    const ends = new Date(Date.now() + 8 * 3600_000);
+    const { server, mutes } = serverOf(() => ({ muted: true, mutedUntil: ends.toISOString() }));
+    renderWithServer(<Header />, server);
+    await user.click(await screen.findByRole('button', { name: 'Mute conversation' }));
+    await user.click(screen.getByRole('button', { name: 'For 8 hours' }));
+    const muted = await screen.findByRole('button', { name: 'Mute conversation', pressed: true });
+    expect(mutes()).toEqual([{ id: 7, muted: true, forSeconds: 8 * 3600 }]);
+    expect(muted.title).toMatch(/^Muted until (tomorrow )?\d{1,2}:\d\d [AP]M: /);
+  });
+
+  it('shows a mute that ran out while cached as none, and offers the choices again', async () => {
+    const user = userEvent.setup();
+    const { server } = serverOf(undefined, { ...group, muted: true, mutedUntil: new Date(Date.now() - 1000).toISOString() });
+    renderWithServer(<Header />, server);
+    const mute = await screen.findByRole('button', { name: 'Mute conversation', pressed: false });
+    await user.click(mute);
+    expect(screen.getByRole('group', { name: 'Mute for how long' })).toBeTruthy();
+  });
+
+  it('puts the choices away at Escape, with the keyboard back on the bell, and sends nothing', async () => {
+    const user = userEvent.setup();
+    const { server, mutes } = serverOf(({ muted }) => ({ muted, mutedUntil: null }));
+    renderWithServer(<Header />, server);
+    const mute = await screen.findByRole('button', { name: 'Mute conversation' });
+    await user.click(mute);
+    await user.keyboard('{Escape}');
+    expect(screen.queryByRole('group', { name: 'Mute for how long' })).toBeNull();
+    expect(mute.getAttribute('aria-expanded')).toBe('false');
+    expect(document.activeElement).toBe(mute);
+    // And at a press elsewhere.
+    await user.click(mute);
+    await user.click(document.body);
+    expect(screen.queryByRole('group', { name: 'Mute for how long' })).toBeNull();
+    expect(mutes()).toEqual([]);
   });
 
   it('says why when the server cannot be reached, stays as it was, and drops the note once the connection is back', async () => {
@@ -69,9 +115,10 @@ describe('MuteButton', () => {
       server,
     );
     await user.click(await screen.findByRole('button', { name: 'Mute conversation' }));
+    await user.click(screen.getByRole('button', { name: 'For 1 hour' }));
 
     await screen.findByText(/^Not changed: Cannot reach Parley/);
-    expect(mutes()).toEqual([{ id: 7, muted: true }]);
+    expect(mutes()).toEqual([{ id: 7, muted: true, forSeconds: 3600 }]);
     expect(screen.getByRole('button', { name: 'Mute conversation' }).getAttribute('aria-pressed')).toBe('false');
     report('connecting');
     expect(screen.queryByText(/^Not changed/)).not.toBeNull();

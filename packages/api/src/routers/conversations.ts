@@ -3,7 +3,7 @@ export type { TrackedData } from '@trpc/server/unstable-core-do-not-import';
 import { CONVERSATION_KINDS } from '@parley/db';
 import { tracked, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
-import { eventId, groupMemberIds, id, pageLimit, searchText, seq, title } from '../schemas.ts';
+import { eventId, groupMemberIds, id, muteSeconds, pageLimit, searchText, seq, title } from '../schemas.ts';
 import { conversationDetail, createConversation, listConversations } from '../services/conversations.ts';
 import {
   addParticipants,
@@ -112,6 +112,13 @@ export const conversationsRouter = {
     .mutation(({ ctx, input }) => markRead(ctx, ctx.membership, input.seq)),
 
   setMuted: memberProcedure
-    .input(z.object({ id, muted: z.boolean() }))
-    .mutation(({ ctx, input }) => setMuted(ctx, ctx.membership, input.muted)),
+    .input(
+      z
+        .object({ id, muted: z.boolean(), forSeconds: muteSeconds.optional() })
+        .refine((input) => input.muted || input.forSeconds === undefined, {
+          path: ['forSeconds'],
+          message: 'Only a mute lasts for a while: unmuting takes no duration',
+        }),
+    )
+    .mutation(({ ctx, input }) => setMuted(ctx, ctx.membership, input.muted, input.forSeconds)),
 } satisfies TRPCRouterRecord;

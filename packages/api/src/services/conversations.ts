@@ -23,6 +23,7 @@ import {
   conversationRowOf,
   conversationSummaryView,
   conversationView,
+  myPartView,
   SUMMARY_MEMBERS,
   type ConversationSummary,
   type ConversationView,
@@ -180,7 +181,7 @@ export async function listConversations(
         row.conversation,
         row.namedMembers,
         row.memberCount,
-        { role: row.myRole, muted: row.muted },
+        { role: row.myRole, muted: row.muted, mutedUntil: row.mutedUntil },
         online,
         row.lastMessage,
         row.unreadCount,
@@ -214,11 +215,11 @@ export async function memberSummaries(
     presence.onlineAmong(head.namedMembers.map((member) => member.userId)),
   ]);
   // Built once; each member's summary differs only in their own fields.
-  const mine = { role: 'member', muted: false } as const;
-  const shared = conversationSummaryView(head.conversation, head.namedMembers, head.memberIds.length, mine, online, head.lastMessage, 0);
+  const nobody = { role: 'member', muted: false, mutedUntil: null } as const;
+  const shared = conversationSummaryView(head.conversation, head.namedMembers, head.memberIds.length, nobody, online, head.lastMessage, 0);
   // No entry: they left after the member list was read.
-  for (const [userId, { role, muted, unreadCount }] of state) {
-    summaries.set(userId, { ...shared, myRole: role, muted, unreadCount });
+  for (const [userId, { unreadCount, ...mine }] of state) {
+    summaries.set(userId, { ...shared, ...myPartView(mine), unreadCount });
   }
   return { members, summaries };
 }

@@ -17,7 +17,7 @@ import { INPUT_LIMITS } from '../limits.ts';
 import type { Actor } from '../context.ts';
 import { publishAfterCommit } from '../realtime/publish.ts';
 import { conversationTopic, inboxTopic } from '../realtime/topics.ts';
-import { conversationRowOf, eventView, type ConversationView } from '../views.ts';
+import { conversationRowOf, eventView, iso, type ConversationView } from '../views.ts';
 import { conversationDetail } from './conversations.ts';
 import { badInput, conversationNotFound } from '../errors.ts';
 
@@ -208,18 +208,28 @@ export async function markRead(
 
 /**
  * Mutes or unmutes a conversation for me alone (an addition to the contract): nobody else
- * is told, and nothing is logged; my other tabs hear of it through my inbox. Notes to self
- * have nothing to mute (nothing in them is ever notified), and no app offers to unmute them.
+ * is told, and nothing is logged; my other tabs hear of it through my inbox. A mute lasts
+ * until I unmute, or `forSeconds` (given only to mute) by the server's clock: views read it
+ * as over after that (myPartView), nothing is written when it runs out. Notes to self have
+ * nothing to mute (nothing in them is ever notified), and no app offers to unmute them.
  */
-export async function setMuted(actor: Actor, membership: MembershipRow, muted: boolean): Promise<{ muted: boolean }> {
+export async function setMuted(
+  actor: Actor,
+  membership: MembershipRow,
+  muted: boolean,
+  forSeconds?: number,
+): Promise<Pick<ConversationView, 'muted' | 'mutedUntil'>> {
   const { em, user: me } = actor;
   const conversationId = membership.conversation.id;
   if (membership.conversation.kind === 'self') {
     throw new TRPCError({ code: 'FORBIDDEN', message: 'Notes to self cannot be muted' });
   }
-  // Conditional, as markRead: a repeat changes nothing and tells nobody.
-  const changed = await em.nativeUpdate(ParticipantSchema, { conversation: conversationId, user: me.id, muted: !muted }, { muted });
+  const mutedUntil = forSeconds !== undefined ? new Date(Date.now() + forSeconds * 1000) : null;
+  // Conditional, as markRead: a repeat changes nothing and tells nobody. A mute for a while
+  // always ends somewhere new, so it is always a change.
+  const unlessSame = mutedUntil === null ? { $or: [{ muted: !muted }, { mutedUntil: { $ne: null } }] } : {};
+  const changed = await em.nativeUpdate(ParticipantSchema, { conversation: conversationId, user: me.id, ...unlessSame }, { muted, mutedUntil });
   // A bus outage does not fail the change: my other tabs see it at their next resync.
   if (changed > 0) await actor.deps.bus.publish(inboxTopic(me.id), { kind: 'changed', conversationId, onlyMine: true }).catch(() => undefined);
-  return { muted };
+  return { muted, mutedUntil: mutedUntil && iso(mutedUntil) };
 }
