@@ -397,6 +397,54 @@ describe('a conversation, in a real browser', () => {
     await expect.poll(() => jump.count()).toBe(0);
   });
 
+  it('reaches the whole of a long history after a message far up in it is edited or deleted elsewhere, live and when opened after', async () => {
+    await using app = await startApp({ env: { RATE_LIMIT_SCALE: '100' } });
+    await using browser = await launchBrowser();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await signInToInbox(page, app.url, 'alice');
+    const bob = await signInElsewhere(app.url, 'bob');
+    const { dm } = await dmWithAlice(bob);
+    // 120 of bob's messages after the seeded ones: the newest page alice opens (50) holds only the last of them.
+    const old = [];
+    for (let index = 1; index <= 120; index += 1) old.push(await bob.messages.send.mutate({ conversationId: dm.id, body: `Old ${index}`, clientId: crypto.randomUUID() }));
+    // Read on her phone: the conversation opens at its end, not back at the first unread.
+    await (await signInElsewhere(app.url, 'alice')).conversations.markRead.mutate({ id: dm.id, seq: old.at(-1)?.seq ?? 0 });
+    await page.locator(`[data-conversation-id="${dm.id}"] a`).click();
+    await page.getByText('Old 120', { exact: true }).waitFor();
+    const bodies = () => page.getByTestId('message').evaluateAll((items) => items.map((item) => item.querySelector('.bubble')?.textContent ?? ''));
+    /** Scrolls to the top until nothing older is left to load, then all the bodies shown. */
+    const scrollToStart = async (on: Page) => {
+      const older = on.getByRole('button', { name: /^(Load older messages|Loading…)$/ });
+      await on.getByLabel('Message history').hover();
+      for (let round = 0; round < 30 && (await older.count()) > 0; round += 1) {
+        await on.mouse.wheel(0, -20_000);
+        await on.waitForTimeout(300);
+      }
+      expect(await older.count()).toBe(0);
+      return on.getByTestId('message').evaluateAll((items) => items.map((item) => item.querySelector('.bubble')?.textContent ?? ''));
+    };
+
+    // Elsewhere, bob edits his 12th and deletes his 1st, far above what alice has loaded: nothing shows yet.
+    const [first, twelfth] = [old[0], old[11]];
+    if (!first || !twelfth) throw new Error('sent');
+    await bob.messages.edit.mutate({ id: twelfth.id, body: 'Old 12, fixed' });
+    await bob.messages.delete.mutate({ id: first.id });
+    await page.waitForTimeout(1_000);
+    expect((await bodies()).some((body) => body.startsWith('Old 12,'))).toBe(false);
+
+    // Scrolled to the start, every message is there once, in order, the edit and the deletion in their places.
+    const bobsOld = (shown: string[]) => shown.filter((body) => body.startsWith('Old ') || body === 'Message deleted');
+    const wanted = ['Message deleted', ...Array.from({ length: 119 }, (_, index) => (index + 2 === 12 ? 'Old 12, fixed' : `Old ${index + 2}`))];
+    expect(bobsOld(await scrollToStart(page))).toEqual(wanted);
+
+    // Opened afresh (its newest events are the edit and the deletion, replayed to a new stream), the same.
+    const again = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await signInToInbox(again, app.url, 'alice');
+    await again.locator(`[data-conversation-id="${dm.id}"] a`).click();
+    await again.getByText('Old 120', { exact: true }).waitFor();
+    expect(bobsOld(await scrollToStart(again))).toEqual(wanted);
+  });
+
   it('keeps a message written offline when its writer moves to another conversation, and sends it once back online', async () => {
     await using app = await startApp();
     await using browser = await launchBrowser();

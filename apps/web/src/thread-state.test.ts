@@ -41,6 +41,20 @@ describe('thread state', () => {
     expect(mergeMessages(state.messages, [msg(1, BOB, 'hi')])[0]?.deletedAt).not.toBeNull();
   });
 
+  it('leaves an edit or deletion of a message above the loaded pages to the page that brings it, so no page is skipped', () => {
+    // The newest page holds seqs 71-120; seq 12 is edited, seq 1 deleted, elsewhere.
+    const newest = withPage(EMPTY_THREAD, { items: Array.from({ length: 50 }, (_, index) => msg(71 + index, BOB, `#${71 + index}`)), hasMore: true, notices: [] });
+    let state = withEvent(newest, event('message.edited', 121, msg(12, BOB, '#12 fixed', { editedAt: new Date().toISOString() })));
+    state = withEvent(state, event('message.deleted', 122, msg(1, BOB, '', { deletedAt: new Date().toISOString() })));
+    expect(state).toBe(newest);
+    expect(oldestSeq(state)).toBe(71);
+    // Once everything is loaded, an edit of any message applies.
+    const all = withPage(state, { items: Array.from({ length: 70 }, (_, index) => msg(1 + index, BOB, `#${1 + index}`)), hasMore: false, notices: [] });
+    const edited = withEvent(all, event('message.edited', 123, msg(12, BOB, '#12 fixed', { editedAt: new Date().toISOString() })));
+    expect(edited.messages.map((item) => item.body).slice(10, 13)).toEqual(['#11', '#12 fixed', '#13']);
+    expect(edited.messages).toHaveLength(120);
+  });
+
   it('keeps notices from pages and live events once each, in seq order among the messages', () => {
     const added = notice(2, 'participants.added', BOB, { userIds: [3] });
     const renamed = notice(5, 'conversation.renamed', BOB, { title: 'Trip' });

@@ -58,9 +58,14 @@ export function withPage(state: ThreadState, page: Pick<HistoryPage, 'items' | '
   return { messages: mergeMessages(state.messages, page.items), notices: mergeNotices(state.notices, page.notices), hasOlder: page.hasMore };
 }
 
-/** A durable event from conversations.onEvent: a message's news, or (carrying no message) a notice. */
+/**
+ * A durable event from conversations.onEvent: a message's news, or (carrying no message) a
+ * notice. An edit or deletion of a message above the loaded pages is left to the page that
+ * brings it (with its latest copy): held here, it would be the oldest message shown, and the
+ * next older page would start above it, skipping everything in between.
+ */
 export function withEvent(state: ThreadState, event: ConversationEvent): ThreadState {
-  if (event.message) return withMessages(state, [event.message]);
+  if (event.message) return isAboveLoaded(state, event.message) ? state : withMessages(state, [event.message]);
   if (state.notices.some((known) => known.seq === event.seq)) return state;
   return { ...state, notices: mergeNotices(state.notices, [event]) };
 }
@@ -87,6 +92,12 @@ export function oldestSeq(state: { messages: readonly Message[]; notices: readon
 export function holdsFirstUnread(state: { messages: readonly Message[]; notices: readonly ConversationEvent[]; hasOlder: boolean }, readUpTo: number): boolean {
   const oldest = oldestSeq(state);
   return !state.hasOlder || (oldest !== null && oldest <= readUpTo + 1);
+}
+
+/** Whether `message` is older than everything held while older pages remain to load. */
+function isAboveLoaded(state: ThreadState, message: Message): boolean {
+  const oldest = oldestSeq(state);
+  return state.hasOlder && oldest !== null && message.seq < oldest;
 }
 
 export function newestSeq(state: ThreadState): number {
