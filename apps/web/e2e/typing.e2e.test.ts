@@ -17,10 +17,11 @@ describe('typing, in a real browser', () => {
     const { dm } = await dmWithAlice(await signInElsewhere(app.url, 'bob'));
     const bob = await inTheDm(browser, app.url, 'bob', dm.id);
     const alice = await inTheDm(browser, app.url, 'alice', dm.id);
+    // Typing signals go over the socket: a refusal would come back on it.
     const refused: string[] = [];
-    alice.on('response', (response) => {
-      if (response.status() === 429) refused.push(response.url());
-    });
+    alice.on('websocket', (socket) => socket.on('framereceived', ({ payload }) => {
+      if (String(payload).includes('TOO_MANY_REQUESTS')) refused.push(String(payload));
+    }));
     const composer = alice.getByRole('textbox', { name: 'Message' });
     const bobSees = bob.getByTestId('typing-indicator');
 
@@ -39,5 +40,22 @@ describe('typing, in a real browser', () => {
     await composer.press('Enter');
     await bob.getByRole('list', { name: 'Messages' }).getByText('see you').waitFor();
     expect(refused).toEqual([]);
+  });
+
+  it('ends "is typing…" as soon as the typist closes their tab, not when the server would forget it', async () => {
+    await using app = await startApp();
+    await using browser = await launchBrowser();
+    const { dm } = await dmWithAlice(await signInElsewhere(app.url, 'bob'));
+    const bob = await inTheDm(browser, app.url, 'bob', dm.id);
+    const alice = await inTheDm(browser, app.url, 'alice', dm.id);
+    const bobSees = bob.getByTestId('typing-indicator');
+    await alice.getByRole('textbox', { name: 'Message' }).pressSequentially('half a thou', { delay: 80 });
+    await expect.poll(() => bobSees.innerText()).toBe('Alice Liddell is typing…');
+
+    const closedAt = Date.now();
+    await alice.context().close();
+    // The server forgets a typist 6 s after their last signal; her socket's close ends it long before.
+    await expect.poll(() => bobSees.innerText(), { timeout: 3_000 }).toBe('');
+    expect(Date.now() - closedAt).toBeLessThan(3_000);
   });
 });

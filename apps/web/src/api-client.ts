@@ -33,6 +33,13 @@ export interface ApiClient {
   close: () => void;
 }
 
+/**
+ * The one call that is not a subscription and goes over the socket: "typing" belongs to a
+ * connection, and the server ends it when that socket closes (a closed tab stops "is typing…"
+ * at once, not at the server's expiry 6 s later). Sent over HTTP it belongs to no socket.
+ */
+const SOCKET_BOUND = 'conversations.setTyping';
+
 export function createApiClient(initialToken: string | null): ApiClient {
   let token = initialToken;
   const http = httpBatchLink({
@@ -57,7 +64,7 @@ export function createApiClient(initialToken: string | null): ApiClient {
   });
   const connection = followConnection(socket.connectionState);
   const client = trpc.createClient({
-    links: [splitLink({ condition: (op) => op.type === 'subscription', true: wsLink({ client: socket }), false: http })],
+    links: [splitLink({ condition: (op) => op.type === 'subscription' || op.path === SOCKET_BOUND, true: wsLink({ client: socket }), false: http })],
   });
   return {
     get token() {
