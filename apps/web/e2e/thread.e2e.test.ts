@@ -232,12 +232,14 @@ describe('a conversation, in a real browser', () => {
     expect(shown.flatMap((text) => typed.filter((body) => text.includes(body)))).toEqual(typed);
   });
 
-  it('sends by itself, in order and once, what was written offline, when the browser is back online', async () => {
+  it('says at once that the browser went offline, and sends by itself, in order and once, what was written offline when it is back', async () => {
     await using app = await startApp();
     await using browser = await launchBrowser();
     const { context, page, bob, dm } = await openDmWithBobInContext(browser, app.url);
 
     await context.setOffline(true);
+    // Said at once (the browser knows), not when the keep-alive would notice, ~15 s on.
+    await page.getByTestId('reconnecting-banner').waitFor({ timeout: 3_000 });
     const composer = page.getByRole('textbox', { name: 'Message' });
     const written = ['written offline: first', 'written offline: second'];
     for (const body of written) {
@@ -251,6 +253,7 @@ describe('a conversation, in a real browser', () => {
 
     await context.setOffline(false);
     await expect.poll(() => pending.count()).toBe(0);
+    await expect.poll(() => page.getByTestId('reconnecting-banner').count()).toBe(0);
     const stored = await bob.messages.list.query({ conversationId: dm.id, limit: 10 });
     expect(stored.items.map((message) => message.body).filter((body) => body.startsWith('written offline: '))).toEqual(written);
     for (const body of written) expect(await page.getByRole('list', { name: 'Messages' }).getByText(body).count()).toBe(1);

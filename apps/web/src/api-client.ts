@@ -63,6 +63,11 @@ export function createApiClient(initialToken: string | null): ApiClient {
     lazy: { enabled: true, closeMs: IDLE_CLOSE_MS },
   });
   const connection = followConnection(socket.connectionState);
+  // The browser knows at once when its network goes; the keep-alive would notice ~15 s later,
+  // with sends failing and the app saying nothing meanwhile. Closed now, the socket says
+  // "Reconnecting…" and tries every second until the network is back (socketRetryDelayMs).
+  const dropOnOffline = () => socket.connection?.ws.close();
+  window.addEventListener('offline', dropOnOffline);
   const client = trpc.createClient({
     links: [splitLink({ condition: (op) => op.type === 'subscription' || op.path === SOCKET_BOUND, true: wsLink({ client: socket }), false: http })],
   });
@@ -82,6 +87,7 @@ export function createApiClient(initialToken: string | null): ApiClient {
     trpc: client,
     connection,
     close: () => {
+      window.removeEventListener('offline', dropOnOffline);
       connection.dispose();
       void socket.close();
     },
