@@ -62,7 +62,7 @@ export function describeError(error: ApiError): string {
     case 'SERVICE_UNAVAILABLE':
       return 'Parley is temporarily unavailable. Please try again shortly.';
     default:
-      // Invalid input: tRPC's message is the validator's issues as JSON; say the first one.
+      // Invalid input: the first field's message alone (the error's message lists them all, with their fields).
       return firstInputError(error) ?? error.message;
   }
 }

@@ -24,7 +24,7 @@ const t = initTRPC.context<Context>().create({
     return {
       ...shape,
       // An unexpected failure is ours: its message may name internals, so it stays in the log.
-      message: error.code === 'INTERNAL_SERVER_ERROR' ? 'Something went wrong on our side' : shape.message,
+      message: error.code === 'INTERNAL_SERVER_ERROR' ? 'Something went wrong on our side' : cause instanceof ZodError ? inWords(cause) : shape.message,
       data: {
         code: shape.data.code,
         httpStatus: shape.data.httpStatus,
@@ -37,6 +37,14 @@ const t = initTRPC.context<Context>().create({
     };
   },
 });
+
+/**
+ * Invalid input in a sentence an API client can show or log: "body: A message cannot be
+ * empty; clientId: letters, digits, _ and - only" (tRPC's own is zod's issues as JSON).
+ */
+function inWords(error: ZodError): string {
+  return error.issues.map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message)).join('; ');
+}
 
 /** Field errors in z.flattenError's shape, from a schema or from a service's FieldError. */
 function fieldErrorsOf(cause: unknown): { formErrors: string[]; fieldErrors: Record<string, string[] | undefined> } | null {

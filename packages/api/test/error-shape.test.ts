@@ -64,6 +64,8 @@ describe.each(testDialects())('error shape over HTTP on %s', (dialect) => {
     expect(failure.error.data).toMatchObject({ code: 'BAD_REQUEST', httpStatus: 400, path: 'messages.send', retryAfterMs: null });
     expect(Object.keys(failure.error.data.zodError?.fieldErrors ?? {}).sort()).toEqual(['body', 'clientId']);
     expect(failure.error.data.zodError?.fieldErrors.body).toEqual(['A message cannot be empty']);
+    // And in words, for an API client that shows or logs the message.
+    expect(failure.error.message).toBe('body: A message cannot be empty; clientId: letters, digits, _ and - only');
   });
 
   it('sends field errors that a service found, in the same shape', async () => {
