@@ -233,6 +233,40 @@ describe('Outbox', () => {
     expect(server.bodies()).toEqual(['C', 'D', 'C']);
   });
 
+  it('while it tries again by itself one that got no answer, keeps saying it was not sent; a Retry by hand starts afresh', async () => {
+    // Every call hangs until the test answers it: no answer, or stored.
+    const answers: ((outcome: 'lost' | 'stored') => void)[] = [];
+    const sendMessage: SendMessage = ({ conversationId, body, clientId }) =>
+      new Promise((resolve, reject) => {
+        answers.push((outcome) => (outcome === 'lost' ? reject(noAnswer()) : resolve({ ...message(ME, body), conversationId, clientId })));
+      });
+    const outbox = new Outbox(sendMessage, null, ME);
+    const shown = () => outbox.pendingIn(DM).map(({ status, error }) => ({ status, error }));
+    outbox.send(DM, 'frozen');
+    await settle();
+    expect(shown()).toEqual([{ status: 'pending', error: null }]);
+    answers[0]?.('lost');
+    await settle();
+    const [failed] = shown();
+    expect(failed?.status).toBe('failed');
+    expect(failed?.error).toMatch(/cannot be reached/);
+
+    // Tried again by itself: on its way, and still not sent as far as anyone knows.
+    await vi.advanceTimersByTimeAsync(RESEND_BACKOFF_FIRST_MS);
+    expect(answers).toHaveLength(2);
+    expect(shown()).toEqual([{ status: 'pending', error: failed?.error }]);
+    answers[1]?.('lost');
+    await settle();
+    // Retry by hand: a fresh try, "Sending…".
+    const [again] = outbox.pendingIn(DM);
+    outbox.retry(again?.clientId ?? '');
+    await settle();
+    expect(shown()).toEqual([{ status: 'pending', error: null }]);
+    answers[2]?.('stored');
+    await settle();
+    expect(shown()).toEqual([]);
+  });
+
   it('after a reload, sends by itself what fails again, without waiting for the socket', async () => {
     const storage = window.sessionStorage;
     storage.clear();

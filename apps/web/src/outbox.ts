@@ -21,7 +21,10 @@ export interface PendingSend {
   clientId: string;
   body: string;
   status: 'pending' | 'failed';
-  /** Why the last attempt failed, in words. */
+  /**
+   * Why the last attempt failed, in words. Kept while it goes again by itself (pending): it
+   * was not sent, and is being tried again; a Retry by hand starts afresh ("Sending…").
+   */
   error: string | null;
   /**
    * Whether a failed send goes again by itself: when Parley can be reached again (it got no
@@ -132,7 +135,7 @@ export class Outbox {
     const entry = this.#entries[index];
     if (entry?.status !== 'failed') return;
     const holders = this.#entries.slice(0, index).filter(holdsLaterOnes);
-    this.#sendAgain((candidate) => (entry.resend === 'after-earlier' ? holders.includes(candidate) : candidate === entry));
+    this.#sendAgain((candidate) => (entry.resend === 'after-earlier' ? holders.includes(candidate) : candidate === entry), { byHand: true });
   }
 
   discard(clientId: string): void {
@@ -146,7 +149,7 @@ export class Outbox {
 
   /** Sends again, in order, the ones that wait for this: the connection back, or their wait over. */
   resendWaiting(reason: 'when-online' | 'after-wait'): void {
-    this.#sendAgain((entry) => entry.status === 'failed' && entry.resend === reason);
+    this.#sendAgain((entry) => entry.status === 'failed' && entry.resend === reason, { byHand: false });
   }
 
   /** Stops the timers and what has yet to go (the page goes); what is unsent stays kept for the next one. */
@@ -157,9 +160,9 @@ export class Outbox {
     clearTimeout(this.#backOffTimer);
   }
 
-  #sendAgain(which: (entry: OutboxEntry) => boolean): void {
+  #sendAgain(which: (entry: OutboxEntry) => boolean, { byHand }: { byHand: boolean }): void {
     if (!this.#entries.some(which)) return;
-    this.#entries = this.#entries.map((entry) => (which(entry) ? { ...entry, status: 'pending', error: null, resend: null } : entry));
+    this.#entries = this.#entries.map((entry) => (which(entry) ? { ...entry, status: 'pending', error: byHand ? null : entry.error, resend: null } : entry));
     this.#changed();
   }
 

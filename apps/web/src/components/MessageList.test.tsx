@@ -165,10 +165,14 @@ describe('MessageList', () => {
       { clientId: 'one', body: 'on its way', status: 'pending', error: null, resend: null },
       { clientId: 'two', body: 'did not make it', status: 'failed', error: 'Cannot reach Parley.', resend: 'when-online' },
       { clientId: 'three', body: 'refused', status: 'failed', error: 'That message is too long.', resend: null },
+      { clientId: 'four', body: 'tried again', status: 'pending', error: 'Cannot reach Parley.', resend: null },
     ];
     const handlers = renderList({ pending });
-    const [sending, failed, refused] = screen.getAllByTestId('pending-message') as [HTMLElement, HTMLElement, HTMLElement];
+    const [sending, failed, refused, again] = screen.getAllByTestId('pending-message') as [HTMLElement, HTMLElement, HTMLElement, HTMLElement];
     expect(within(sending).getByText('Sending…')).toBeTruthy();
+    // Not sent and on its way again by itself: says so, with nothing to press while it goes.
+    expect(again.textContent).toContain('Not sent: Cannot reach Parley. Trying again…');
+    expect(within(again).queryAllByRole('button')).toEqual([]);
     expect(within(failed).getByRole('alert').textContent).toContain('Not sent: Cannot reach Parley.');
     // Says whether it goes again by itself; a refusal waits for the user.
     expect(within(failed).getByRole('alert').textContent).toContain('It goes by itself once Parley answers again.');

@@ -13,11 +13,16 @@ const RESEND_NOTE = {
   'after-earlier': 'It goes by itself right after that one.',
 } as const;
 
-/** A message of mine on its way: "Sending…", or "Not sent" with Retry (same clientId) and Discard. */
+/**
+ * A message of mine on its way: "Sending…", or "Not sent" with Retry (same clientId) and
+ * Discard, or, while one that was not sent goes again by itself, "Not sent … Trying again…"
+ * (it does not look like a first try that may still arrive).
+ */
 export function PendingItem({ send, onRetry, onDiscard }: PendingItemProps) {
   const failed = send.status === 'failed';
+  const retrying = !failed && send.error !== null;
   return (
-    <li className={failed ? 'message mine failed' : 'message mine pending'} data-testid="pending-message" data-status={send.status}>
+    <li className={failed || retrying ? 'message mine failed' : 'message mine pending'} data-testid="pending-message" data-status={send.status}>
       <div className="bubble">
         {/* As it will show once stored: its own direction, its links clickable. */}
         <p className="body" dir="auto">
@@ -34,6 +39,11 @@ export function PendingItem({ send, onRetry, onDiscard }: PendingItemProps) {
           <button type="button" className="link-button" onClick={() => onDiscard(send.clientId)}>
             Discard
           </button>
+        </div>
+      ) : retrying ? (
+        <div className="meta">
+          {/* No Discard while it is on its way: it may yet be stored. */}
+          <span className="send-error">Not sent: {send.error}</span> <span className="muted">Trying again…</span>
         </div>
       ) : (
         <p className="meta">Sending…</p>
