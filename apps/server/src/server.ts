@@ -203,7 +203,7 @@ async function listen(config: Config, opts: StartOptions, logger: Logger, db: Da
     clientIpOf,
     isShuttingDown: () => shuttingDown,
     onError: logTrpcError,
-    keepAlive: opts.keepAlive ?? { pingMs: 30_000, pongWaitMs: 5_000 },
+    keepAlive: opts.keepAlive ?? { pingMs: 15_000, pongWaitMs: 5_000 },
     maxBufferedBytes: opts.maxBufferedBytes ?? 4 * 1024 * 1024,
   });
   server.on('upgrade', websocket.handleUpgrade);
