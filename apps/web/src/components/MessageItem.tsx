@@ -1,4 +1,5 @@
 import { memo, useEffect, useRef, useState } from 'react';
+import type { Delivery } from '../read-receipts.ts';
 import type { Message } from '../trpc.ts';
 import { useRefusal } from '../hooks.ts';
 import { focusIfLost } from '../focus.ts';
@@ -31,8 +32,8 @@ interface MessageItemProps {
   mine: boolean;
   /** Shown above the body (groups, first of a run); null to leave it out. */
   senderName: string | null;
-  /** My newest confirmed message says "Sent", or "Seen" ("Seen by 2" in a group) once read (deliveryLabel). */
-  delivery: string | null;
+  /** My newest confirmed message says "Sent", or "Seen" ("Seen by 2" in a group, naming them on hover) once read (deliveryOf). */
+  delivery: Delivery | null;
   /** Mine, or anyone's for a group's owner and admins. */
   canDelete: boolean;
   /** Who wrote it, for a moderator's delete question ("Delete Bob’s message…"); null for mine. */
@@ -135,7 +136,12 @@ function MessageItemView({ message, mine, senderName, delivery, canDelete, autho
           {timeFormat.format(created)}
         </time>
         {message.editedAt && !deleted && <span className="edited"> · edited</span>}
-        {mine && delivery && !deleted && <span className="delivery"> · {delivery}</span>}
+        {mine && delivery && !deleted && (
+          <span className="delivery" title={delivery.detail ?? undefined}>
+            {' '}
+            · {delivery.label}
+          </span>
+        )}
         {hasActions && mode === 'view' && (
           <span className="message-actions">
             {mine && (

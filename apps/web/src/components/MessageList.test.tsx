@@ -44,7 +44,7 @@ function renderList(overrides: Partial<ListProps> = {}) {
       notices={[]}
       pending={[]}
       myId={alice.id}
-      othersReadUpTo={[]}
+      readers={[]}
       readUpToAtOpen={null}
       unreadAtOpen={null}
       conversation={groupOf('member', [alice, bob, carol])}
@@ -132,31 +132,33 @@ describe('MessageList', () => {
   it('says "Seen" under my newest message once the other person in a DM has read up to it', () => {
     const dm = dmOf([alice, bob]);
     const messages = [msg(1, alice.id, 'first', now), msg(2, bob.id, 'reply', now), msg(3, alice.id, 'latest', now)];
-    const deliveryOf = () => screen.getAllByTestId('message').map((item) => item.querySelector('.delivery')?.textContent ?? '');
+    const deliveries = () => screen.getAllByTestId('message').map((item) => item.querySelector('.delivery')?.textContent ?? '');
 
-    renderList({ conversation: dm, messages, othersReadUpTo: [2] });
+    renderList({ conversation: dm, messages, readers: [{ name: 'Bob Marley', readUpTo: 2 }] });
     // Only my newest message carries a delivery state; Bob read up to seq 2, not my seq 3.
-    expect(deliveryOf()).toEqual(['', '', ' · Sent']);
+    expect(deliveries()).toEqual(['', '', ' · Sent']);
     cleanup();
-    renderList({ conversation: dm, messages, othersReadUpTo: [3] });
-    expect(deliveryOf()).toEqual(['', '', ' · Seen']);
+    renderList({ conversation: dm, messages, readers: [{ name: 'Bob Marley', readUpTo: 3 }] });
+    expect(deliveries()).toEqual(['', '', ' · Seen']);
   });
 
-  it('says how many have seen my newest message in a group, and when everyone has', () => {
+  it('says how many have seen my newest message in a group, and when everyone has, naming them on hover', () => {
     const messages = [msg(1, bob.id, 'hi', now), msg(2, alice.id, 'hello both', now)];
-    const deliveryOf = () => screen.getAllByTestId('message').map((item) => item.querySelector('.delivery')?.textContent ?? '');
-    for (const [markers, said] of [
-      [[1, 1], ' · Sent'],
-      [[2, 1], ' · Seen by 1'],
-      [[2, 5], ' · Seen by everyone'],
+    const deliveries = () => screen.getAllByTestId('message').map((item) => item.querySelector('.delivery')?.textContent ?? '');
+    const tooltip = () => screen.getAllByTestId('message')[1]?.querySelector('.delivery')?.getAttribute('title') ?? null;
+    for (const [[bobAt, carolAt], said, named] of [
+      [[1, 1], ' · Sent', null],
+      [[2, 1], ' · Seen by 1', 'Seen by Bob Marley'],
+      [[2, 5], ' · Seen by everyone', 'Seen by Bob Marley, Carol King'],
     ] as const) {
-      renderList({ messages, othersReadUpTo: markers });
-      expect(deliveryOf()).toEqual(['', said]);
+      renderList({ messages, readers: [{ name: 'Bob Marley', readUpTo: bobAt }, { name: 'Carol King', readUpTo: carolAt }] });
+      expect(deliveries()).toEqual(['', said]);
+      expect(tooltip()).toBe(named);
       cleanup();
     }
     // Notes to self: nobody else, so it stays "Sent".
-    renderList({ conversation: { ...groupOf('member', [alice]), kind: 'self' }, messages: [msg(1, alice.id, 'note', now)], othersReadUpTo: [] });
-    expect(deliveryOf()).toEqual([' · Sent']);
+    renderList({ conversation: { ...groupOf('member', [alice]), kind: 'self' }, messages: [msg(1, alice.id, 'note', now)], readers: [] });
+    expect(deliveries()).toEqual([' · Sent']);
   });
 
   it('shows sending and failed sends; Retry and Discard name the same clientId', async () => {

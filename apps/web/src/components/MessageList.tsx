@@ -1,5 +1,5 @@
 import { Fragment, useEffect, useLayoutEffect, useRef, useState } from 'react';
-import { deliveryLabel } from '../read-receipts.ts';
+import { deliveryOf, type Reader } from '../read-receipts.ts';
 import { canDeleteMessage } from '../group-rules.ts';
 import { createdParts, noticeParts } from '../notices.ts';
 import type { PendingSend } from '../outbox.ts';
@@ -27,8 +27,8 @@ interface MessageListProps {
   notices: readonly ConversationEvent[];
   pending: readonly PendingSend[];
   myId: number;
-  /** How far each other member has read (for "Seen"); none in notes to self. */
-  othersReadUpTo: readonly number[];
+  /** Every other member and how far they have read (for "Seen"); none in notes to self. */
+  readers: readonly Reader[];
   /** My read marker when the conversation opened: "New messages" starts after it (null: unknown). */
   readUpToAtOpen: number | null;
   /** How many messages after it were new to me then, loaded or not (null: unknown). */
@@ -268,7 +268,7 @@ export function MessageList(props: MessageListProps) {
                   message={message}
                   mine={mine}
                   senderName={showName ? nameOf(message.senderId) : null}
-                  delivery={message === lastMine && pending.length === 0 ? deliveryLabel(message.seq, props.othersReadUpTo) : null}
+                  delivery={message === lastMine && pending.length === 0 ? deliveryOf(message.seq, props.readers) : null}
                   canDelete={canDeleteMessage(conversation.kind, conversation.myRole, mine)}
                   authorName={mine ? null : nameOf(message.senderId)}
                   onEdit={props.onEdit}

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { useNow } from '../hooks.ts';
 import { useMarkRead } from '../mark-read.ts';
 import { noticeUserIds } from '../notices.ts';
-import { othersReadUpTo, useReadReceipts } from '../read-receipts.ts';
+import { othersReading, useReadReceipts } from '../read-receipts.ts';
 import { useUserNames } from '../sender-names.ts';
 import { newestSeq } from '../thread-state.ts';
 import { useThread } from '../thread.ts';
@@ -24,7 +24,7 @@ export function Thread({ conversation, me }: { conversation: ConversationDetail;
   const signalTyping = useTypingSignal(conversation.id);
   // Read receipts where someone else can read: "Seen" in a DM, "Seen by 2" in a group.
   const receipts = useReadReceipts(conversation.id, conversation.kind !== 'self' && thread.status === 'ready' && !thread.ended);
-  const readers = othersReadUpTo(conversation.participants, me.id, receipts);
+  const readers = othersReading(conversation.participants, me.id, receipts);
   const names = new Map(conversation.participants.map((participant) => [participant.id, participant.displayName]));
   const typingNames = typingIds.filter((id) => id !== me.id).map((id) => names.get(id) ?? 'Someone');
   // Only groups name senders; notices name members past and present. Only those who are no
@@ -60,7 +60,7 @@ export function Thread({ conversation, me }: { conversation: ConversationDetail;
         notices={thread.state.notices}
         pending={thread.pending}
         myId={me.id}
-        othersReadUpTo={readers}
+        readers={readers}
         readUpToAtOpen={thread.readUpToAtOpen}
         unreadAtOpen={thread.unreadAtOpen}
         conversation={conversation}
