@@ -63,13 +63,32 @@ export function useSession(): { session: Session; state: SessionState } {
   return { session, state };
 }
 
-/** The current time, refreshed every `intervalMs`, so "5m ago" keeps counting on an idle page. */
-export function useNow(intervalMs: number): Date {
+/** The longest delay setTimeout takes (~24.8 days); a later instant is reached in steps. */
+const LONGEST_TIMEOUT_MS = 2 ** 31 - 1;
+
+/**
+ * The current time, refreshed every `intervalMs` (null: never by itself), so "5m ago" keeps
+ * counting on an idle page; and at each of `wakeAt` (ISO times, nulls ignored) still to come,
+ * so what changes at a known instant (a mute running out) changes then, not up to a tick later.
+ */
+export function useNow(intervalMs: number | null, wakeAt: readonly (string | null)[] = []): Date {
   const [now, setNow] = useState(() => new Date());
   useEffect(() => {
+    if (intervalMs === null) return;
     const timer = setInterval(() => setNow(new Date()), intervalMs);
     return () => clearInterval(timer);
   }, [intervalMs]);
+  // A number, so a new array of the same instants schedules nothing new.
+  const next = wakeAt.reduce<number | null>((soonest, iso) => {
+    const at = iso === null ? NaN : Date.parse(iso);
+    return at > now.getTime() && (soonest === null || at < soonest) ? at : soonest;
+  }, null);
+  useEffect(() => {
+    if (next === null) return;
+    // Just after the instant: a timer is never early, but a clock's millisecond may be.
+    const timer = setTimeout(() => setNow(new Date()), Math.min(Math.max(next - Date.now(), 0) + 1, LONGEST_TIMEOUT_MS));
+    return () => clearTimeout(timer);
+  }, [next]);
   return now;
 }
 

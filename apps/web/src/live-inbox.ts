@@ -111,8 +111,8 @@ const TITLE = 'Parley';
 export function useUnreadTitle(): void {
   const inbox = trpc.conversations.list.useInfiniteQuery(INBOX_INPUT, { getNextPageParam: (page) => page.nextCursor });
   const pages = inbox.data?.pages;
-  // A mute for a while runs out with no event: its count comes back into the title.
-  const now = useNow(30_000);
+  // A mute for a while runs out with no event: its count comes back into the title then.
+  const now = useNow(null, inboxItems(pages ?? []).map((conversation) => conversation.mutedUntil));
   useEffect(() => {
     document.title = titleWithUnread(pages ?? [], TITLE, now);
   }, [pages, now]);

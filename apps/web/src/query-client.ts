@@ -7,6 +7,15 @@ import { isApiError } from './trpc.ts';
 const MAX_RETRIES = 2;
 
 /**
+ * Mutations go out even while the browser says it is offline (TanStack Query's default holds
+ * them, silently, until it is back): a click then fails at once with "cannot reach", which
+ * every control says where it was pressed, rather than do nothing and act minutes later
+ * (a mute chosen offline, a sign-out that hung on "Signing out…"). Queries keep the default:
+ * they are read again when the connection is back.
+ */
+export const MUTATION_DEFAULTS = { networkMode: 'always' } as const;
+
+/**
  * One place decides what a dead token means: whatever call finds it (auth.me at start, or
  * any later query or mutation), the session ends and the sign-in form says why.
  */
@@ -22,6 +31,7 @@ export function createQueryClient(session: Session): QueryClient {
         staleTime: 30_000,
         retry: (failures, error) => failures < MAX_RETRIES && !isClientError(error),
       },
+      mutations: MUTATION_DEFAULTS,
     },
   });
 }

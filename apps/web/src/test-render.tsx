@@ -6,11 +6,12 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import type { TRPCLink } from '@trpc/client';
 import { render } from '@testing-library/react';
 import type { ReactNode } from 'react';
+import { MUTATION_DEFAULTS } from './query-client.ts';
 import { trpc, type AppRouter } from './trpc.ts';
 
-/** Renders `ui` with a tRPC client whose every call `server` answers (no retries). */
+/** Renders `ui` with a tRPC client whose every call `server` answers (no retries; mutations as the app runs them). */
 export function renderWithServer(ui: ReactNode, server: TRPCLink<AppRouter>) {
-  const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+  const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false }, mutations: MUTATION_DEFAULTS } });
   return render(
     <trpc.Provider client={trpc.createClient({ links: [server] })} queryClient={queryClient}>
       <QueryClientProvider client={queryClient}>{ui}</QueryClientProvider>

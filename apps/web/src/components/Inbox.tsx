@@ -16,7 +16,6 @@ const SEARCH_MAX = 64;
 
 /** My conversations, newest activity first, a page at a time, kept live by useLiveInbox. */
 export function Inbox({ me, currentId, notifier }: { me: Me; currentId: number | null; notifier: Notifier }) {
-  const now = useNow(30_000);
   const [starting, setStarting] = useState(false);
   const headingRef = useRef<HTMLHeadingElement | null>(null);
   const { text: searchText, setText: setSearchText, query: search } = useSearchBox();
@@ -71,6 +70,8 @@ export function Inbox({ me, currentId, notifier }: { me: Me; currentId: number |
   }, [starting]);
 
   const items = inboxItems(conversations.data?.pages ?? []);
+  // Times on the rows move on; a mute for a while ends on its row when it runs out.
+  const now = useNow(30_000, items.map((conversation) => conversation.mutedUntil));
   const formerMemberNames = useUserNames(items.map((conversation) => formerSenderOf(conversation, me.id)).filter((id) => id !== null));
 
   // Infinite scroll: the next page loads as the end of the list comes into view.

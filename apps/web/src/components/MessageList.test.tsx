@@ -172,9 +172,14 @@ describe('MessageList', () => {
     const handlers = renderList({ pending });
     const [sending, failed, refused, again] = screen.getAllByTestId('pending-message') as [HTMLElement, HTMLElement, HTMLElement, HTMLElement];
     expect(within(sending).getByText('Sending…')).toBeTruthy();
-    // Not sent and on its way again by itself: says so, with nothing to press while it goes.
+    // Not sent and on its way again by itself: says so; its buttons stay where they were, doing nothing while it goes.
     expect(again.textContent).toContain('Not sent: Cannot reach Parley. Trying again…');
-    expect(within(again).queryAllByRole('button')).toEqual([]);
+    for (const button of within(again).getAllByRole('button')) {
+      expect(button.getAttribute('aria-disabled')).toBe('true');
+      await user.click(button);
+    }
+    expect(handlers.onRetry).not.toHaveBeenCalled();
+    expect(handlers.onDiscard).not.toHaveBeenCalled();
     expect(within(failed).getByRole('alert').textContent).toContain('Not sent: Cannot reach Parley.');
     // Says whether it goes again by itself; a refusal waits for the user.
     expect(within(failed).getByRole('alert').textContent).toContain('It goes by itself once Parley answers again.');

@@ -1,7 +1,9 @@
 import { TRPCClientError, type TRPCLink, type TRPCWebSocketClient } from '@trpc/client';
 import { behaviorSubject, observable } from '@trpc/server/observable';
+import { onlineManager } from '@tanstack/react-query';
 import { act, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
+import { useEffect } from 'react';
 import { describe, expect, it } from 'vitest';
 import { followConnection, type SocketState } from '../connection.ts';
 import { ConnectionContext } from '../hooks.ts';
@@ -16,6 +18,20 @@ const group = summary({ id: 7, kind: 'group', title: 'Tea', participants: [parti
 function Header() {
   const detail = trpc.conversations.get.useQuery({ id: group.id });
   return detail.data ? <MuteButton conversation={detail.data} /> : null;
+}
+
+/** The header, with the test holding the tRPC utils (to change the cache as a live event would). */
+function renderWithUtils(server: TRPCLink<AppRouter>) {
+  const utils: { current: ReturnType<typeof trpc.useUtils> | null } = { current: null };
+  function WithUtils() {
+    const mine = trpc.useUtils();
+    useEffect(() => {
+      utils.current = mine;
+    }, [mine]);
+    return <Header />;
+  }
+  renderWithServer(<WithUtils />, server);
+  return { utils };
 }
 
 /** A server with the conversation; `setMuted` answers mutes (or, unset, refuses them as unreachable). Records what is asked. */
@@ -85,6 +101,22 @@ describe('MuteButton', () => {
     expect(screen.getByRole('group', { name: 'Mute for how long' })).toBeTruthy();
   });
 
+  it('puts the choices away when the conversation is muted elsewhere meanwhile, and unmutes on time when that mute runs out', async () => {
+    const user = userEvent.setup();
+    const { server } = serverOf();
+    const { utils } = renderWithUtils(server);
+    await user.click(await screen.findByRole('button', { name: 'Mute conversation' }));
+    expect(screen.getByRole('group', { name: 'Mute for how long' })).toBeTruthy();
+    // My phone mutes it for a moment; the news reaches this tab's cache.
+    const mutedUntil = new Date(Date.now() + 800).toISOString();
+    act(() => utils.current?.conversations.get.setData({ id: group.id }, (detail) => detail && { ...detail, muted: true, mutedUntil }));
+    await screen.findByRole('button', { name: 'Mute conversation', pressed: true });
+    expect(screen.queryByRole('group', { name: 'Mute for how long' })).toBeNull();
+    // At its end (within the second findByRole waits, where a 30-s tick would miss it), unmuted again.
+    await screen.findByRole('button', { name: 'Mute conversation', pressed: false });
+    expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(mutedUntil));
+  });
+
   it('puts the choices away at Escape, with the keyboard back on the bell, and sends nothing', async () => {
     const user = userEvent.setup();
     const { server, mutes } = serverOf(({ muted }) => ({ muted, mutedUntil: null }));
@@ -100,6 +132,24 @@ describe('MuteButton', () => {
     await user.click(document.body);
     expect(screen.queryByRole('group', { name: 'Mute for how long' })).toBeNull();
     expect(mutes()).toEqual([]);
+  });
+
+  it('says at once that nothing changed while the browser is offline, rather than hold the choice for later', async () => {
+    const user = userEvent.setup();
+    const { server, mutes } = serverOf();
+    renderWithServer(<Header />, server);
+    const bell = await screen.findByRole('button', { name: 'Mute conversation' });
+    onlineManager.setOnline(false);
+    try {
+      await user.click(bell);
+      await user.click(screen.getByRole('button', { name: 'For 1 hour' }));
+      await screen.findByText(/^Not changed: Cannot reach Parley/);
+      expect(mutes()).toEqual([{ id: 7, muted: true, forSeconds: 3600 }]);
+      // Not held: the bell takes the next choice at once.
+      expect(screen.getByRole('button', { name: 'Mute conversation' }).getAttribute('aria-disabled')).toBeNull();
+    } finally {
+      onlineManager.setOnline(true);
+    }
   });
 
   it('says why when the server cannot be reached, stays as it was, and drops the note once the connection is back', async () => {

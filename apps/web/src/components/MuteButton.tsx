@@ -18,8 +18,10 @@ export function MuteButton({ conversation }: { conversation: Pick<ConversationDe
   const choices = useRef<HTMLDivElement>(null);
   const choicesId = useId();
   // A mute for a while runs out while the conversation is open.
-  const now = useNow(30_000);
+  const now = useNow(null, [conversation.mutedUntil]);
   const muted = isMuted(conversation, now);
+  // Muted meanwhile (another tab, another device): nothing left to choose.
+  if (choosing && muted) setChoosing(false);
   const setMuted = trpc.conversations.setMuted.useMutation({
     onSuccess: (mute) => utils.conversations.get.setData({ id: conversation.id }, (detail) => detail && { ...detail, ...mute }),
     // As it is described, so useRefusal can tell "cannot reach" and drop it once back online.

@@ -54,7 +54,8 @@ export function NotificationSwitch({ notifier }: { notifier: Notifier }) {
         title={HINTS[setting]}
         onClick={toggle}
       >
-        <BellIcon muted={!on} />
+        {/* Struck only where the browser blocks them: a struck bell in the inbox means a muted conversation. */}
+        <BellIcon muted={blocked} />
         <span className="visually-hidden">Desktop notifications</span>
       </button>
       <span role="status" className={note ? 'action-note' : undefined}>

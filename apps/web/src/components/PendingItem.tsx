@@ -29,21 +29,18 @@ export function PendingItem({ send, onRetry, onDiscard }: PendingItemProps) {
           <LinkedText text={send.body} />
         </p>
       </div>
-      {failed ? (
-        <div className="meta" role="alert">
+      {failed || retrying ? (
+        // One layout whether it waits or is on its way again by itself: the buttons stay under
+        // the pointer, doing nothing while it is on its way (it may yet be stored).
+        <div className="meta" role={failed ? 'alert' : undefined}>
           <span className="send-error">Not sent{send.error ? `: ${send.error}` : ''}</span>{' '}
-          {send.resend && <span className="muted">{RESEND_NOTE[send.resend]}</span>}{' '}
-          <button type="button" className="link-button" onClick={() => onRetry(send.clientId)}>
+          {retrying ? <span className="muted">Trying again…</span> : send.resend && <span className="muted">{RESEND_NOTE[send.resend]}</span>}{' '}
+          <button type="button" className="link-button" aria-disabled={retrying || undefined} onClick={() => failed && onRetry(send.clientId)}>
             Retry
           </button>{' '}
-          <button type="button" className="link-button" onClick={() => onDiscard(send.clientId)}>
+          <button type="button" className="link-button" aria-disabled={retrying || undefined} onClick={() => failed && onDiscard(send.clientId)}>
             Discard
           </button>
-        </div>
-      ) : retrying ? (
-        <div className="meta">
-          {/* No Discard while it is on its way: it may yet be stored. */}
-          <span className="send-error">Not sent: {send.error}</span> <span className="muted">Trying again…</span>
         </div>
       ) : (
         <p className="meta">Sending…</p>
