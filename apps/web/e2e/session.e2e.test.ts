@@ -54,4 +54,18 @@ describe('a session, in a real browser', () => {
     expect(await page.getByLabel('Password').count()).toBe(0);
     expect(loads).toBe(0);
   });
+
+  it('signs out at once while the browser is offline, and says the other devices are still signed in', async () => {
+    await using app = await startApp();
+    await using browser = await launchBrowser();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await signInToInbox(page, app.url, 'alice');
+    const phone = await signInElsewhere(app.url, 'alice');
+    await page.context().setOffline(true);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    // Not held until the network is back: the sign-in form, with why the phone is still in.
+    await page.getByLabel('Password').waitFor({ timeout: 5_000 });
+    await page.getByText('Parley could not be reached to end your session on other devices', { exact: false }).waitFor();
+    expect((await phone.conversations.list.query({ limit: 1 })).items.length).toBeGreaterThan(0);
+  });
 });
