@@ -71,6 +71,25 @@ describe('UserSearch', () => {
     expect(asked).toEqual([{ query: 'e', limit: 10 }]);
   });
 
+  it('walks the results with the arrow keys, from the box and back to it', async () => {
+    const user = userEvent.setup();
+    const { onPick } = renderSearch([person(3, 'erin'), person(4, 'eve')], {});
+    const box = screen.getByLabelText('Add people');
+    await user.type(box, 'e');
+    const erin = await screen.findByRole('button', { name: 'Add erin' });
+    const eve = screen.getByRole('button', { name: 'Add eve' });
+
+    await user.keyboard('{ArrowDown}');
+    expect(document.activeElement).toBe(erin);
+    await user.keyboard('{ArrowDown}{ArrowDown}');
+    expect(document.activeElement).toBe(eve); // the last stays
+    await user.keyboard('{ArrowUp}{ArrowUp}');
+    expect(document.activeElement).toBe(box);
+    await user.keyboard('{ArrowDown}{ArrowDown}{Enter}');
+    expect(onPick).toHaveBeenCalledWith(person(4, 'eve'));
+    expect(document.activeElement).toBe(box);
+  });
+
   it('shows who was online in the answer, and nobody while the connection is down', async () => {
     const user = userEvent.setup();
     // The socket's states as the tRPC client reports them, driven by hand.

@@ -1,4 +1,4 @@
-import { useId, useRef } from 'react';
+import { useId, useRef, type KeyboardEvent } from 'react';
 import { describeError } from '../errors.ts';
 import { useLiveStateTrusted, useSearchBox } from '../hooks.ts';
 import { trpc, type RouterOutputs } from '../trpc.ts';
@@ -50,6 +50,21 @@ export function UserSearch({ label, onPick, excludeIds = [], notInConversationId
     onPick(user);
     input.current?.focus();
   };
+  // Arrow keys walk from the box through the results and back, as in any picker; each result
+  // stays a real button, so Tab and screen readers reach them as before.
+  const list = useRef<HTMLUListElement | null>(null);
+  const onArrow = (event: KeyboardEvent) => {
+    const step = event.key === 'ArrowDown' ? 1 : event.key === 'ArrowUp' ? -1 : 0;
+    if (step === 0) return;
+    const buttons = [...(list.current?.querySelectorAll<HTMLButtonElement>('button.person') ?? [])];
+    const at = buttons.findIndex((button) => button === document.activeElement);
+    // Up in the box is the box's own (the caret to the start).
+    if (buttons.length === 0 || (at === -1 && step < 0)) return;
+    event.preventDefault();
+    const next = at + step;
+    if (next < 0) input.current?.focus();
+    else buttons[Math.min(next, buttons.length - 1)]?.focus();
+  };
 
   return (
     <div className="user-search">
@@ -63,6 +78,7 @@ export function UserSearch({ label, onPick, excludeIds = [], notInConversationId
         value={text}
         autoFocus={autoFocus}
         onChange={(event) => setText(event.target.value)}
+        onKeyDown={onArrow}
       />
       {query !== '' &&
         (search.isError ? (
@@ -78,7 +94,7 @@ export function UserSearch({ label, onPick, excludeIds = [], notInConversationId
             {noneFoundMessage(query, Object.keys(leftOutByServer).length > 0)}
           </p>
         ) : (
-          <ul role="list" aria-label="People found" className="people">
+          <ul ref={list} role="list" aria-label="People found" className="people" onKeyDown={onArrow}>
             {results.map((user) => (
               <li key={user.id}>
                 <button type="button" className="person" disabled={disabled} onClick={() => pick(user)} aria-label={`${action} ${user.displayName}`}>
