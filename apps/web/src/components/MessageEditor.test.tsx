@@ -24,7 +24,7 @@ async function editMine(body: string, onEdit: (message: Message, body: string) =
   const item = (shown: Message) => (
     <ConnectionContext value={connection}>
       <ul>
-        <MessageItem message={shown} mine senderName={null} delivery={null} canDelete authorName={null} onEdit={onEdit} onDelete={vi.fn(() => Promise.resolve(null))} />
+        <MessageItem message={shown} mine senderName={null} delivery={null} canDelete authorName={null} onEdit={onEdit} onDelete={vi.fn(() => Promise.resolve(null))} tabbable onFocusWithin={vi.fn()} />
       </ul>
     </ConnectionContext>
   );

@@ -21,6 +21,8 @@ function renderBody(text: string) {
         authorName={bob.displayName}
         onEdit={vi.fn(() => Promise.resolve(null))}
         onDelete={vi.fn(() => Promise.resolve(null))}
+        tabbable
+        onFocusWithin={vi.fn()}
       />
     </ul>,
   );
@@ -103,6 +105,8 @@ describe('MessageItem actions', () => {
             authorName={null}
             onEdit={vi.fn(() => Promise.resolve(null))}
             onDelete={vi.fn(() => Promise.resolve(null))}
+            tabbable
+            onFocusWithin={vi.fn()}
           />
         ))}
       </ul>,

@@ -40,13 +40,20 @@ interface MessageItemProps {
   authorName: string | null;
   onEdit: (message: Message, body: string) => Promise<string | null>;
   onDelete: (message: Message) => Promise<string | null>;
+  /**
+   * Its Edit and Delete are in the Tab order: one message's at a time (the list's roving
+   * tabindex), so Tab crosses a long history in one step; arrow keys move between messages.
+   */
+  tabbable: boolean;
+  /** The keyboard came into this message: its actions are the ones Tab reaches next time. */
+  onFocusWithin: (messageId: number) => void;
 }
 
 /**
  * One stored message: who, what, when, "edited", a tombstone once deleted; my own can be
  * edited, and deleted by me or a group's moderators.
  */
-function MessageItemView({ message, mine, senderName, delivery, canDelete, authorName, onEdit, onDelete }: MessageItemProps) {
+function MessageItemView({ message, mine, senderName, delivery, canDelete, authorName, onEdit, onDelete, tabbable, onFocusWithin }: MessageItemProps) {
   const [chosenMode, setMode] = useState<'view' | 'edit' | 'confirm-delete'>('view');
   const [error, setRefused] = useRefusal();
   const deleted = Boolean(message.deletedAt);
@@ -99,6 +106,7 @@ function MessageItemView({ message, mine, senderName, delivery, canDelete, autho
       data-testid="message"
       data-seq={message.seq}
       data-message-id={message.id}
+      onFocus={() => onFocusWithin(message.id)}
     >
       {/* dir="auto": each name and body takes its own direction (Arabic, Hebrew) and isolates it,
           so direction controls inside end with it instead of reordering what follows. */}
@@ -145,7 +153,15 @@ function MessageItemView({ message, mine, senderName, delivery, canDelete, autho
         {hasActions && mode === 'view' && (
           <span className="message-actions">
             {mine && (
-              <button ref={editButton} type="button" className="link-button" onClick={() => setMode('edit')} aria-label={`Edit message: ${preview}`}>
+              <button
+                ref={editButton}
+                type="button"
+                className="link-button"
+                tabIndex={tabbable ? 0 : -1}
+                aria-keyshortcuts="ArrowUp ArrowDown Home End"
+                onClick={() => setMode('edit')}
+                aria-label={`Edit message: ${preview}`}
+              >
                 Edit
               </button>
             )}
@@ -154,6 +170,8 @@ function MessageItemView({ message, mine, senderName, delivery, canDelete, autho
                 ref={deleteButton}
                 type="button"
                 className="link-button"
+                tabIndex={tabbable ? 0 : -1}
+                aria-keyshortcuts="ArrowUp ArrowDown Home End"
                 onClick={() => setMode('confirm-delete')}
                 aria-label={`Delete message: ${preview}`}
               >

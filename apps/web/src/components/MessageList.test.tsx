@@ -331,6 +331,44 @@ describe('MessageList', () => {
   });
 });
 
+describe('MessageList: the keyboard', () => {
+  it('puts one message\'s actions in the Tab order, the newest of mine at first, and walks them with the arrow keys', async () => {
+    const user = userEvent.setup();
+    const at = (minute: number) => new Date(2026, 10, 21, 9, minute);
+    renderList({
+      messages: [msg(1, alice.id, 'first', at(1)), msg(2, bob.id, 'his', at(2)), msg(3, alice.id, 'second', at(3)), msg(4, alice.id, 'third', at(4)), msg(5, bob.id, 'his last', at(5))],
+    });
+    const edit = (body: string) => screen.getByRole('button', { name: `Edit message: ${body}` });
+    const deleteOf = (body: string) => screen.getByRole('button', { name: `Delete message: ${body}` });
+
+    // Tab from the history goes to the newest of mine, then out: not through every message.
+    screen.getByLabelText('Message history').focus();
+    await user.tab();
+    expect(document.activeElement).toBe(edit('third'));
+    await user.tab();
+    expect(document.activeElement).toBe(deleteOf('third'));
+    await user.tab();
+    expect(document.activeElement?.closest('.message-actions')).toBeNull();
+
+    // Up skips Bob's (no actions for me) and keeps Delete on Delete; Home and End reach the ends.
+    deleteOf('third').focus();
+    await user.keyboard('{ArrowUp}');
+    expect(document.activeElement).toBe(deleteOf('second'));
+    await user.keyboard('{ArrowUp}{ArrowUp}');
+    expect(document.activeElement).toBe(deleteOf('first'));
+    await user.keyboard('{End}');
+    expect(document.activeElement).toBe(deleteOf('third'));
+    await user.keyboard('{Home}');
+    expect(document.activeElement).toBe(deleteOf('first'));
+
+    // The message the keyboard was last in is where Tab comes back to.
+    screen.getByLabelText('Message history').focus();
+    await user.tab();
+    expect(document.activeElement).toBe(edit('first'));
+    expect(edit('third').tabIndex).toBe(-1);
+  });
+});
+
 describe('MessageList: moderation', () => {
   it("lets a group's owner and admins delete anyone's message, and members only their own", async () => {
     const user = userEvent.setup();

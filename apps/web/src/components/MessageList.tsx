@@ -1,4 +1,4 @@
-import { Fragment, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { Fragment, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { deliveryOf, type Reader } from '../read-receipts.ts';
 import { canDeleteMessage } from '../group-rules.ts';
 import { createdParts, noticeParts } from '../notices.ts';
@@ -208,6 +208,35 @@ export function MessageList(props: MessageListProps) {
   const nameOf = (senderId: number) => names.get(senderId) ?? formerMemberNames.get(senderId) ?? 'Former member';
   const lastMine = [...messages].reverse().find((message) => message.senderId === myId && !message.deletedAt);
 
+  // One message's actions are in the Tab order at a time (a roving tabindex): the last one the
+  // keyboard was in while it still has any, else the newest with any, the one Shift+Tab from
+  // the composer reaches first. Arrow keys move between messages' actions.
+  const canDelete = (mine: boolean) => canDeleteMessage(conversation.kind, conversation.myRole, mine);
+  const hasActions = (message: Message) => !message.deletedAt && (message.senderId === myId || canDelete(false));
+  const [keyboardAt, setKeyboardAt] = useState<number | null>(null);
+  const tabbableId = messages.some((message) => message.id === keyboardAt && hasActions(message))
+    ? keyboardAt
+    : ([...messages].reverse().find(hasActions)?.id ?? null);
+  const onActionKey = (event: KeyboardEvent<HTMLOListElement>) => {
+    const moves: Record<string, (at: number, last: number) => number> = {
+      ArrowUp: (at) => Math.max(0, at - 1),
+      ArrowDown: (at, last) => Math.min(last, at + 1),
+      Home: () => 0,
+      End: (_at, last) => last,
+    };
+    const move = moves[event.key];
+    const button = event.target instanceof HTMLElement ? event.target.closest('.message-actions button') : null;
+    if (!move || !button || !list.current) return;
+    const withActions = [...list.current.querySelectorAll<HTMLElement>('li.message')].filter((item) => item.querySelector('.message-actions button'));
+    const at = withActions.findIndex((item) => item.contains(button));
+    if (at === -1) return;
+    event.preventDefault();
+    // The same action in the next message when it has it (Delete to Delete), else its first.
+    const place = [...(button.parentElement?.children ?? [])].indexOf(button);
+    const buttons = withActions[move(at, withActions.length - 1)]?.querySelectorAll<HTMLButtonElement>('.message-actions button');
+    (buttons?.[place] ?? buttons?.[0])?.focus();
+  };
+
   return (
     <div className="message-pane">
       <div className="message-scroller" ref={scroller} onScroll={onScroll} tabIndex={0} aria-label="Message history">
@@ -232,7 +261,7 @@ export function MessageList(props: MessageListProps) {
             </button>
           </div>
         )}
-        <ol ref={list} className="message-list" role="list" aria-label="Messages">
+        <ol ref={list} className="message-list" role="list" aria-label="Messages" onKeyDown={onActionKey}>
           {timeline.map((entry, index) => {
             const previous = timeline[index - 1];
             const at = timeOfEntry(entry);
@@ -269,10 +298,12 @@ export function MessageList(props: MessageListProps) {
                   mine={mine}
                   senderName={showName ? nameOf(message.senderId) : null}
                   delivery={message === lastMine && pending.length === 0 ? deliveryOf(message.seq, props.readers) : null}
-                  canDelete={canDeleteMessage(conversation.kind, conversation.myRole, mine)}
+                  canDelete={canDelete(mine)}
                   authorName={mine ? null : nameOf(message.senderId)}
                   onEdit={props.onEdit}
                   onDelete={props.onDelete}
+                  tabbable={message.id === tabbableId}
+                  onFocusWithin={setKeyboardAt}
                 />
               </Fragment>
             );
