@@ -71,4 +71,20 @@ describe('NewConversation group form', () => {
     await user.click(screen.getByRole('radio', { name: 'Group' }));
     expect(document.activeElement).toBe(screen.getByLabelText('Group name'));
   });
+
+  it('keeps the keyboard on the kinds while the arrow keys choose among them', async () => {
+    const user = userEvent.setup();
+    renderWithServer(<NewConversation onClose={vi.fn()} />, () => () => observable(() => undefined));
+    screen.getByRole('radio', { name: 'Direct message' }).focus();
+    await user.keyboard('{ArrowRight}');
+    expect(document.activeElement).toBe(screen.getByRole('radio', { name: 'Group' }));
+    await user.keyboard('{ArrowRight}');
+    expect(document.activeElement).toBe(screen.getByRole('radio', { name: 'Notes to self' }));
+    expect(screen.getByRole('radio', { name: 'Notes to self' })).toHaveProperty('checked', true);
+    await user.keyboard('{ArrowRight}'); // round to the first, whose search box stays put
+    expect(document.activeElement).toBe(screen.getByRole('radio', { name: 'Direct message' }));
+    // Tab goes on to the chosen kind's first field.
+    await user.tab();
+    expect(document.activeElement).toBe(screen.getByLabelText('Who do you want to message?'));
+  });
 });

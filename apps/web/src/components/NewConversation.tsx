@@ -24,6 +24,9 @@ export const TITLE_MISSING = 'Give the group a name.';
  */
 export function NewConversation({ onClose }: { onClose: () => void }) {
   const [kind, setKind] = useState<Kind>('direct');
+  // Chosen with the arrow keys, the keyboard stays on the kinds (to go on to the next one);
+  // chosen with a pointer (or at first), the form's first field takes it.
+  const [choosingByArrows, setChoosingByArrows] = useState(false);
   const [title, setTitle] = useState('');
   const [titleMissing, setTitleMissing] = useState(false);
   const titleRef = useRef<HTMLInputElement | null>(null);
@@ -57,7 +60,11 @@ export function NewConversation({ onClose }: { onClose: () => void }) {
           Cancel
         </button>
       </div>
-      <fieldset className="kinds">
+      <fieldset
+        className="kinds"
+        onKeyDown={(event) => event.key.startsWith('Arrow') && setChoosingByArrows(true)}
+        onPointerDown={() => setChoosingByArrows(false)}
+      >
         <legend className="visually-hidden">Kind of conversation</legend>
         {KINDS.map((option) => (
           <label key={option.kind} className={kind === option.kind ? 'kind selected' : 'kind'}>
@@ -80,6 +87,7 @@ export function NewConversation({ onClose }: { onClose: () => void }) {
         <UserSearch
           label="Who do you want to message?"
           action="Message"
+          autoFocus={!choosingByArrows}
           disabled={create.isPending}
           onPick={(user) => create.mutate({ kind: 'direct', participantIds: [user.id] })}
         />
@@ -105,8 +113,8 @@ export function NewConversation({ onClose }: { onClose: () => void }) {
             id={titleId}
             value={title}
             ref={titleRef}
-            // The form's first field takes the keyboard when Group is chosen (it had gone past it, to Add people).
-            autoFocus
+            // The form's first field takes the keyboard when Group is clicked (it had gone past it, to Add people).
+            autoFocus={!choosingByArrows}
             onChange={(event) => {
               setTitle(event.target.value);
               setTitleMissing(false);
