@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { conversationName, formerSenderOf, hasVisibleText, initialsOf, laterTime, memberCount, messagePreview, relativeTime, unreadBadge, unsentCount } from './format.ts';
+import { conversationName, directHandle, formerSenderOf, hasVisibleText, initialsOf, laterTime, memberCount, messagePreview, relativeTime, sharedNames, unreadBadge, unsentCount } from './format.ts';
 import { message, participant, plainText, summary } from './test-fixtures.ts';
 import type { ConversationSummary } from './trpc.ts';
 
@@ -73,6 +73,22 @@ describe('conversationName', () => {
 
   it('calls my own conversation "Notes to self"', () => {
     expect(conversationName(summary({ kind: 'self', participants: [alice] }), alice.id)).toBe('Notes to self');
+  });
+});
+
+describe('telling conversations of the same name apart', () => {
+  it('finds the names more than one conversation goes by, case folded', () => {
+    const impostor = { ...participant(9, 'alice LIDDELL'), username: 'fakealice' };
+    const conversations = [
+      summary({ kind: 'direct', participants: [bob, alice] }),
+      summary({ kind: 'direct', participants: [bob, impostor] }),
+      summary({ kind: 'group', title: 'Alice Liddell', participants: [bob, carol] }),
+      summary({ kind: 'direct', participants: [bob, carol] }),
+      summary({ kind: 'self', participants: [bob] }),
+    ];
+    expect([...sharedNames(conversations, bob.id)]).toEqual(['alice liddell']);
+    // The DMs say whose they are; a group has no one account to name.
+    expect(conversations.map((conversation) => directHandle(conversation, bob.id))).toEqual(['@alice', '@fakealice', null, '@carol', null]);
   });
 });
 

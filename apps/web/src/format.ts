@@ -72,6 +72,28 @@ export const memberCount = (count: number): string => (count === 1 ? '1 member' 
 /** My messages not yet stored, as signing out would lose them: "1 unsent message", "3 unsent messages". */
 export const unsentCount = (count: number): string => (count === 1 ? '1 unsent message' : `${count} unsent messages`);
 
+/** The other person's @username in a DM (it tells two people of the same name apart); null otherwise. */
+export function directHandle(conversation: Pick<ConversationSummary, 'kind' | 'participants'>, myId: number): string | null {
+  if (conversation.kind !== 'direct') return null;
+  const other = conversation.participants.find((participant) => participant.id !== myId);
+  return other ? `@${other.username}` : null;
+}
+
+/**
+ * The names (case folded) that more than one of these conversations is called by: anyone may
+ * take any display name, so a DM whose name another row also shows says whose it is.
+ */
+export function sharedNames(conversations: readonly Named[], myId: number): ReadonlySet<string> {
+  const seen = new Set<string>();
+  const shared = new Set<string>();
+  for (const conversation of conversations) {
+    const name = conversationName(conversation, myId).toLowerCase();
+    if (seen.has(name)) shared.add(name);
+    seen.add(name);
+  }
+  return shared;
+}
+
 /**
  * What a conversation is called for me: its title, the other person, or my notes. An inbox
  * summary names only a few members; `participantCount` counts them all.

@@ -89,6 +89,24 @@ describe('ConversationItem', () => {
   });
 });
 
+describe('ConversationItem of a name another row shares', () => {
+  it("adds the other person's @username to a DM's name, and draws a group's avatar square", () => {
+    const now = new Date(2026, 10, 12, 14, 30);
+    render(
+      <ul>
+        <ConversationItem conversation={summary({ id: 1, kind: 'direct', participants: [bob, alice] })} myId={bob.id} now={now} nameShared />
+        <ConversationItem conversation={summary({ id: 2, kind: 'group', title: 'Alice Liddell', participants: [bob, alice] })} myId={bob.id} now={now} nameShared />
+        <ConversationItem conversation={summary({ id: 3, kind: 'direct', participants: [bob, alice] })} myId={bob.id} now={now} />
+      </ul>,
+    );
+    const [dm, group, unshared] = screen.getAllByRole('listitem');
+    expect(screen.getByRole('listitem', { name: 'Alice Liddell @alice' })).toBe(dm);
+    expect(group?.querySelector('.conversation-name')?.textContent).toBe('Alice Liddell');
+    expect(group?.querySelector('.avatar')?.classList.contains('avatar-group')).toBe(true);
+    expect(unshared?.querySelector('.conversation-name')?.textContent).toBe('Alice Liddell');
+  });
+});
+
 describe('ConversationItem link', () => {
   it('opens the conversation in place when clicked, and marks the open one as current', async () => {
     const dm = summary({ id: 9, kind: 'direct', participants: [alice, bob] });

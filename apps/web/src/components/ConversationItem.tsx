@@ -1,4 +1,4 @@
-import { conversationName, initialsOf, messagePreview, relativeTime, unreadBadge } from '../format.ts';
+import { conversationName, directHandle, initialsOf, messagePreview, relativeTime, unreadBadge } from '../format.ts';
 import { useLiveStateTrusted } from '../hooks.ts';
 import { conversationPath, followLink } from '../router.ts';
 import { isMuted, muteEnd } from '../mute.ts';
@@ -14,11 +14,14 @@ interface ConversationItemProps {
   formerMemberNames?: ReadonlyMap<number, string>;
   /** The conversation open beside the inbox, marked for the eye and for screen readers. */
   current?: boolean;
+  /** Another row shows the same name: a DM adds whose it is ("@alice"). */
+  nameShared?: boolean;
 }
 
 /** One inbox row: who, the last message, when, and how many I have not read. */
-export function ConversationItem({ conversation, myId, now, formerMemberNames, current = false }: ConversationItemProps) {
+export function ConversationItem({ conversation, myId, now, formerMemberNames, current = false, nameShared = false }: ConversationItemProps) {
   const name = conversationName(conversation, myId);
+  const handle = nameShared ? directHandle(conversation, myId) : null;
   const nameId = `conversation-${conversation.id}-name`;
   const time = relativeTime(new Date(conversation.lastMessageAt), now);
   const unread = conversation.unreadCount > 0 ? unreadBadge(conversation.unreadCount) : null;
@@ -36,7 +39,7 @@ export function ConversationItem({ conversation, myId, now, formerMemberNames, c
       data-conversation-id={conversation.id}
     >
       <a className="conversation-link" href={conversationPath(conversation.id)} onClick={followLink} aria-current={current ? 'page' : undefined}>
-        <span className={`avatar tone-${toneOf(conversation.id)}`} aria-hidden="true">
+        <span className={`avatar avatar-${conversation.kind} tone-${toneOf(conversation.id)}`} aria-hidden="true">
           {initialsOf(name, conversation.kind)}
           {online && <span className="presence-dot" data-testid="online-dot" />}
         </span>
@@ -46,6 +49,8 @@ export function ConversationItem({ conversation, myId, now, formerMemberNames, c
             {/* dir="auto" isolates what others wrote (a name, a message) from the rest of the row. */}
             <span className="conversation-name" id={nameId} dir="auto">
               {name}
+              {handle && ' '}
+              {handle && <span className="conversation-handle">{handle}</span>}
             </span>
             {muted && (
               <span className="muted-mark" data-testid="muted-mark" title={`Muted ${muteEnd(conversation, now)}`}>

@@ -24,16 +24,16 @@ function renderSubtitle(conversation: Parameters<typeof ConversationSubtitle>[0]
 }
 
 describe('ConversationSubtitle', () => {
-  it("says whether the other side of a DM is online, and neither while the connection is down", () => {
+  it("says whose a DM is and whether they are online, and not the latter while the connection is down", () => {
     const { report, line } = renderSubtitle(summary({ kind: 'direct', participants: [alice, { ...bob, online: true }] }));
-    expect(line()).toBe('Online');
+    expect(line()).toBe(`@${bob.username} · Online`);
 
     report('connecting');
-    expect(line()).toBe('');
+    expect(line()).toBe(`@${bob.username}`);
     expect(screen.queryByText(/Online|Offline/)).toBeNull();
 
     report('pending');
-    expect(line()).toBe('Online');
+    expect(line()).toBe(`@${bob.username} · Online`);
   });
 
   it("keeps a group's member count while reconnecting", () => {

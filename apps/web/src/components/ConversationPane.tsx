@@ -1,6 +1,6 @@
 import { useRef, useState } from 'react';
 import { describeError } from '../errors.ts';
-import { conversationName, memberCount } from '../format.ts';
+import { conversationName, directHandle, memberCount } from '../format.ts';
 import { useLiveStateTrusted } from '../hooks.ts';
 import { followLink } from '../router.ts';
 import { trpc, type ConversationDetail, type Me } from '../trpc.ts';
@@ -96,14 +96,17 @@ export function ConversationPane({ id, me }: { id: number; me: Me }) {
   );
 }
 
-/** Under the name: a group's size, or whether the other side of a DM is here now. */
+/** Under the name: a group's size, or whose a DM is and whether they are here now. */
 export function ConversationSubtitle({ conversation, myId }: { conversation: Pick<ConversationDetail, 'kind' | 'participants'>; myId: number }) {
   // Presence is kept live by the socket: while it is down, neither "Online" nor "Offline" is known.
   const trusted = useLiveStateTrusted();
   const other = conversation.kind === 'direct' ? conversation.participants.find((participant) => participant.id !== myId) : undefined;
-  const line =
-    conversation.kind === 'group' ? memberCount(conversation.participants.length) : other && trusted ? (other.online ? 'Online' : 'Offline') : null;
-  return line === null ? null : <p className="muted">{line}</p>;
+  if (conversation.kind === 'group') return <p className="muted">{memberCount(conversation.participants.length)}</p>;
+  // A DM says whose it is: a display name is anyone's to take, a username is not.
+  const handle = directHandle(conversation, myId);
+  const presence = other && trusted ? (other.online ? 'Online' : 'Offline') : null;
+  const line = [handle, presence].filter(Boolean).join(' · ');
+  return line === '' ? null : <p className="muted">{line}</p>;
 }
 
 /** Two people: a group's members and settings (the Details button on a phone). */

@@ -130,6 +130,7 @@ export function GroupDetails({ conversation, me, onClose }: { conversation: Conv
               <bdi className="member-display-name" title={participant.displayName}>
                 {participant.displayName}
               </bdi>
+              <span className="member-handle muted">@{participant.username}</span>
               {participant.id === me.id && <span className="member-tag">(you)</span>}
               {participant.role !== 'member' && <span className="member-tag muted">{participant.role}</span>}
             </span>
