@@ -80,4 +80,31 @@ describe.each(testBusKinds())('conversations.onTyping on the %s backend', (kind)
     await vi.waitFor(() => expect(bobSees.seen).toEqual([[alice.id], [], [alice.id], [], [alice.id], []]), WAIT);
     expect(bobSees.errors).toEqual([]);
   });
+
+  it('ends the typing of a member who is removed or leaves, for those watching and those who open it after', async () => {
+    const namespace = newTestNamespace();
+    await using alicesInstance = await createTestBackends(kind, { namespace, instanceId: 'alices' });
+    await using othersInstance = kind === 'redis' ? await createTestBackends(kind, { namespace, instanceId: 'others' }) : undefined;
+    // A long signal: what ends it here can only be the removal.
+    await using api = await createTestApi('sqlite', { realtime: alicesInstance, typingTtlMs: 60_000 });
+    const others = api.instance(othersInstance ?? alicesInstance);
+    const [alice, bob, carol] = await Promise.all(['alice', 'bob', 'carol'].map((name) => api.seedUser(name)));
+    if (!alice || !bob || !carol) throw new Error('users not seeded');
+    const group = await alice.api.conversations.create({ kind: 'group', title: 'Typing', participantIds: [bob.id, carol.id] });
+    await using aliceSees = await watchTyping(api.deps, alice, group.id);
+    await vi.waitFor(() => expect(aliceSees.seen).toEqual([[]]), WAIT);
+
+    await carol.api.conversations.setTyping({ id: group.id, typing: true });
+    await bob.api.conversations.setTyping({ id: group.id, typing: true });
+    await vi.waitFor(() => expect(aliceSees.seen.at(-1)).toEqual([bob.id, carol.id]), WAIT);
+    await alice.api.conversations.removeParticipant({ id: group.id, userId: carol.id });
+    await vi.waitFor(() => expect(aliceSees.seen.at(-1)).toEqual([bob.id]), WAIT);
+    await bob.api.conversations.leave({ id: group.id });
+    await vi.waitFor(() => expect(aliceSees.seen.at(-1)).toEqual([]), WAIT);
+
+    // Opened afterwards (on the other instance too), nobody is typing there.
+    await using aliceOpensAgain = await watchTyping(others, alice, group.id);
+    await vi.waitFor(() => expect(aliceOpensAgain.seen).toEqual([[]]), WAIT);
+    expect(aliceSees.errors).toEqual([]);
+  });
 });

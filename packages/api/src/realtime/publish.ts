@@ -41,6 +41,8 @@ export async function publishAfterCommit(deps: ApiDeps, change: CommittedChange)
       if (event.payload?.userId !== undefined) removed.add(event.payload.userId);
     }
   }
+  // So does going: someone removed while typing is typing there no more.
+  for (const userId of removed) sends.push(deps.presence.setTyping(userId, conversationId, false, 0));
 
   const publish = <Signal>(topic: Topic<Signal>, signal: Signal) => sends.push(deps.bus.publish(topic, signal).catch(() => undefined));
   for (const event of events) publish(conversationTopic(conversationId), { kind: 'event', event, committedAt });

@@ -201,8 +201,8 @@ export const TYPING_TTL_MS = 6_000;
 /**
  * Who is typing in a conversation now (me excluded): first who is typing as it starts (the
  * typing signals presence keeps, on every instance), then on every change. A user is
- * typing from their setTyping(true) until setTyping(false), a message from them, or
- * TYPING_TTL_MS without a refresh.
+ * typing from their setTyping(true) until setTyping(false), a message from them, their
+ * leaving or removal, or TYPING_TTL_MS without a refresh.
  */
 export async function* typingUsers(
   { deps, user }: Subscriber,
@@ -215,7 +215,14 @@ export async function* typingUsers(
   let timer: NodeJS.Timeout | undefined;
   const unsubscribe = deps.bus.subscribe(conversationTopic(conversationId), (signalled) => {
     if (signalled.kind === 'typing') mailbox.push({ userId: signalled.userId, typing: signalled.typing });
-    else if (signalled.kind === 'event' && signalled.event.type === 'message.created') mailbox.push({ userId: signalled.event.actorId, typing: false });
+    else if (signalled.kind === 'event') {
+      // A message ends its sender's typing; leaving or being removed ends a member's.
+      const { type, actorId, payload } = signalled.event;
+      if (type === 'message.created') mailbox.push({ userId: actorId, typing: false });
+      else if ((type === 'participant.removed' || type === 'participant.left') && payload?.userId !== undefined) {
+        mailbox.push({ userId: payload.userId, typing: false });
+      }
+    }
   });
   const current = () => ({ userIds: [...typingUntil.keys()].sort((a, b) => a - b) });
   // One timer, for the next expiry.
