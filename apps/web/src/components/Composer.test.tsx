@@ -2,7 +2,7 @@ import { cleanup, render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { createDraftStore } from '../drafts.ts';
-import { BODY_MAX, Composer } from './Composer.tsx';
+import { BODY_MAX, Composer, DRAFT_MAX } from './Composer.tsx';
 
 describe('Composer', () => {
   it('sends on Enter, starts a new line on Shift+Enter, and clears after sending', async () => {
@@ -126,6 +126,20 @@ describe('Composer', () => {
     await user.keyboard('{Enter}');
     expect(onSend).not.toHaveBeenCalled();
     expect(screen.getByRole<HTMLButtonElement>('button', { name: 'Send' }).disabled).toBe(true);
+  });
+
+  it('says how much of a paste did not fit, until the next key', async () => {
+    const user = userEvent.setup();
+    render(<Composer onSend={vi.fn()} />);
+    const input = screen.getByRole<HTMLTextAreaElement>('textbox', { name: 'Message' });
+    await user.click(input);
+    await user.paste('x'.repeat(10));
+    expect(screen.queryByTestId('paste-cut')).toBeNull();
+    await user.paste('y'.repeat(DRAFT_MAX));
+    expect(input.value.length).toBe(DRAFT_MAX);
+    expect(screen.getByTestId('paste-cut').textContent).toBe('The paste was cut: 10 characters did not fit');
+    await user.keyboard('{Backspace}');
+    expect(screen.queryByTestId('paste-cut')).toBeNull();
   });
 
   describe('drafts', () => {

@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useEffect, useId, useRef, useState, type ClipboardEvent, type FormEvent, type KeyboardEvent } from 'react';
 import { createDraftStore, DEFAULT_MAX_DRAFTS, type DraftKey, type DraftStore } from '../drafts.ts';
 import { tabSessionStorage } from '../tab-storage.ts';
 import { isTypingIn } from '../focus.ts';
@@ -64,8 +64,11 @@ export function Composer({ onSend, onTyping, disabled = false, draftKey, drafts 
   // carry this one over (it would also be saved under the other key on the next keystroke).
   const keyName = draftKey ? `${draftKey.userId}:${draftKey.conversationId}` : null;
   const [shownFor, setShownFor] = useState(keyName);
+  // A paste past DRAFT_MAX is cut by the textarea: how much was, said until the next key, or it would go unseen.
+  const [pasteCut, setPasteCut] = useState(0);
   if (shownFor !== keyName) {
     setShownFor(keyName);
+    setPasteCut(0);
     setDraft(draftKey ? drafts.read(draftKey) : '');
   }
   const changeDraft = (text: string) => {
@@ -107,7 +110,14 @@ export function Composer({ onSend, onTyping, disabled = false, draftKey, drafts 
     submit();
   };
 
+  const onPaste = (event: ClipboardEvent<HTMLTextAreaElement>) => {
+    const field = event.currentTarget;
+    const room = DRAFT_MAX - (field.value.length - (field.selectionEnd - field.selectionStart));
+    setPasteCut(Math.max(0, event.clipboardData.getData('text').length - room));
+  };
+
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    setPasteCut(0);
     // isComposing: Enter that confirms an IME composition (Japanese, Chinese…) must not send.
     if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
       event.preventDefault();
@@ -137,9 +147,15 @@ export function Composer({ onSend, onTyping, disabled = false, draftKey, drafts 
           onTyping?.(hasVisibleText(event.target.value));
         }}
         onKeyDown={onKeyDown}
+        onPaste={onPaste}
         onBlur={() => onTyping?.(false)}
       />
       <BodyCounter id={counterId} length={length} testId="composer-counter" />
+      {pasteCut > 0 && (
+        <span role="status" className="counter over" data-testid="paste-cut">
+          {`The paste was cut: ${pasteCut.toLocaleString('en')} characters did not fit`}
+        </span>
+      )}
       <button type="submit" className="button primary" disabled={empty || tooLong || disabled}>
         Send
       </button>

@@ -10,10 +10,12 @@ interface MessageEditorProps {
   /** Resolves to an error to show, or null when saved. */
   onSave: (body: string) => Promise<string | null>;
   onCancel: () => void;
+  /** Each change of the text, so what was written is not lost if the message goes (deleted elsewhere). */
+  onDraftChange?: (text: string) => void;
 }
 
 /** Edits one of my messages in place: Enter saves, Escape cancels. */
-export function MessageEditor({ storedBody, onSave, onCancel }: MessageEditorProps) {
+export function MessageEditor({ storedBody, onSave, onCancel, onDraftChange }: MessageEditorProps) {
   const [draft, setDraft] = useState(storedBody);
   // The body my text started from: saving that back unchanged is no edit.
   const [startedFrom, setStartedFrom] = useState(storedBody);
@@ -72,7 +74,10 @@ export function MessageEditor({ storedBody, onSave, onCancel }: MessageEditorPro
         aria-invalid={length > BODY_MAX || undefined}
         ref={field}
         value={draft}
-        onChange={(event) => setDraft(event.target.value)}
+        onChange={(event) => {
+          setDraft(event.target.value);
+          onDraftChange?.(event.target.value);
+        }}
         onKeyDown={onKeyDown}
       />
       <BodyCounter id={counterId} length={length} testId="editor-counter" />

@@ -3,6 +3,7 @@ import type { Delivery } from '../read-receipts.ts';
 import type { Message } from '../trpc.ts';
 import { useRefusal } from '../hooks.ts';
 import { focusIfLost } from '../focus.ts';
+import { hasVisibleText } from '../format.ts';
 import { ConfirmQuestion } from './ConfirmQuestion.tsx';
 import { MessageEditor } from './MessageEditor.tsx';
 import { LinkedText } from './TextParts.tsx';
@@ -61,7 +62,13 @@ function MessageItemView({ message, mine, senderName, delivery, canDelete, autho
   // gone (no longer a group's admin) while asked: nothing left to do, and closed for good (a
   // right given back later does not bring the question back).
   const [overtakenTimes, setOvertakenTimes] = useState(0);
+  // What I had typed in the editor (null: nothing yet): kept on screen if the message is
+  // deleted under it, so a long rewrite is not thrown away unseen.
+  const [editDraft, setEditDraft] = useState<string | null>(null);
+  const [lostEdit, setLostEdit] = useState<string | null>(null);
   if (chosenMode !== 'view' && (deleted || (chosenMode === 'confirm-delete' && !canDelete))) {
+    if (chosenMode === 'edit' && editDraft !== null && hasVisibleText(editDraft)) setLostEdit(editDraft.trim());
+    setEditDraft(null);
     setMode('view');
     setOvertakenTimes((times) => times + 1);
   }
@@ -75,6 +82,7 @@ function MessageItemView({ message, mine, senderName, delivery, canDelete, autho
   const focusAfterClose = useRef<'edit' | 'delete' | 'item' | null>(null);
   const close = (focus: 'edit' | 'delete' | 'item') => {
     focusAfterClose.current = focus;
+    setEditDraft(null);
     setMode('view');
   };
   useEffect(() => {
@@ -127,6 +135,7 @@ function MessageItemView({ message, mine, senderName, delivery, canDelete, autho
           <MessageEditor
             storedBody={message.body}
             onCancel={() => close('edit')}
+            onDraftChange={setEditDraft}
             onSave={async (body) => {
               const failure = await onEdit(message, body);
               if (!failure) close('edit');
@@ -197,7 +206,34 @@ function MessageItemView({ message, mine, senderName, delivery, canDelete, autho
           {error}
         </p>
       )}
+      {lostEdit !== null && <LostEdit text={lostEdit} onDismiss={() => setLostEdit(null)} />}
     </li>
+  );
+}
+
+/** My edit of a message deleted elsewhere while I wrote it: shown with a way to copy it, until dismissed. */
+function LostEdit({ text, onDismiss }: { text: string; onDismiss: () => void }) {
+  const [copied, setCopied] = useState<'yes' | 'failed' | null>(null);
+  const copy = () =>
+    navigator.clipboard.writeText(text).then(
+      () => setCopied('yes'),
+      // Refused outside a secure origin or without permission: the text is there to select.
+      () => setCopied('failed'),
+    );
+  return (
+    <div role="alert" className="lost-edit">
+      <p>This message was deleted while you were editing it. What you wrote:</p>
+      <blockquote dir="auto">{text}</blockquote>
+      <div className="actions">
+        <button type="button" className="button" onClick={() => void copy()}>
+          {copied === 'yes' ? 'Copied' : 'Copy text'}
+        </button>
+        <button type="button" className="button" onClick={onDismiss}>
+          Dismiss
+        </button>
+      </div>
+      {copied === 'failed' && <p className="muted">Could not copy: select the text above to copy it.</p>}
+    </div>
   );
 }
 

@@ -417,12 +417,23 @@ describe('MessageList: moderation', () => {
     expect(screen.queryByRole('textbox', { name: 'Edit message' })).toBeNull();
     expect(screen.getByText('Message deleted')).toBeTruthy();
     await waitFor(() => expect(document.activeElement).toBe(screen.getByTestId('message')));
+    // What I had written is not thrown away unseen: it is shown, to copy, until dismissed.
+    const lost = screen.getByRole('alert');
+    expect(lost.textContent).toContain('This message was deleted while you were editing it.');
+    expect(lost.querySelector('blockquote')?.textContent).toBe('being edited more');
+    const writeText = vi.spyOn(navigator.clipboard, 'writeText');
+    await user.click(within(lost).getByRole('button', { name: 'Copy text' }));
+    expect(writeText).toHaveBeenCalledWith('being edited more');
+    expect(within(lost).getByRole('button', { name: 'Copied' })).toBeTruthy();
+    await user.click(within(lost).getByRole('button', { name: 'Dismiss' }));
+    expect(screen.queryByRole('alert')).toBeNull();
 
     cleanup();
     const again = renderList({ messages: [mine] });
     await user.click(screen.getByRole('button', { name: /Delete message/ }));
     again.rerender({ messages: [tombstone] });
     expect(screen.queryByRole('group', { name: 'Delete this message?' })).toBeNull();
+    expect(screen.queryByRole('alert')).toBeNull(); // nothing of mine was lost
   });
 });
 
