@@ -143,4 +143,27 @@ describe('desktop notifications, in a real browser', () => {
     await send(trip.id, 'Or tents?');
     await expect.poll(async () => (await shownOn(page)).map((shown) => shown.tag)).toEqual([`parley-conversation-${trip.id}`]);
   });
+  it('tell alice, back online, of what came while her tab was offline, and not of what she read elsewhere meanwhile', async () => {
+    await using app = await startApp();
+    await using browser = await launchBrowser();
+    const { context, page, dm, trip, send } = await aliceAndBob(app.url, browser);
+    const reconnecting = page.getByRole('status').filter({ hasText: 'Reconnecting…' });
+
+    await context.setOffline(true);
+    await expect.poll(() => reconnecting.count(), { timeout: 20_000 }).toBe(1);
+    await send(dm.id, 'Are you there?');
+    // The group she reads on her phone meanwhile is no news when she is back.
+    const inGroup = await send(trip.id, 'Read this on your phone');
+    const alicePhone = await signInElsewhere(app.url, 'alice');
+    await alicePhone.conversations.markRead.mutate({ id: trip.id, seq: inGroup.seq });
+    await page.waitForTimeout(500);
+    expect(await shownOn(page)).toEqual([]);
+
+    await context.setOffline(false);
+    // Reconnect attempts back off while the network is down: up to 16 s after this long.
+    await expect.poll(() => reconnecting.count(), { timeout: 35_000 }).toBe(0);
+    await expect.poll(() => shownOn(page)).toEqual([{ title: 'Bob Marley', body: 'Are you there?', tag: `parley-conversation-${dm.id}`, closed: false }]);
+    await page.waitForTimeout(2_500);
+    expect(await shownOn(page)).toHaveLength(1);
+  });
 });

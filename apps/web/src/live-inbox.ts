@@ -5,7 +5,7 @@ import { reconnectDelayMs } from './connection.ts';
 import { isUnauthorized } from './errors.ts';
 import { useNow, useSession } from './hooks.ts';
 import { applyInboxEvent, inboxItems, titleWithUnread, withPresenceOf } from './inbox-cache.ts';
-import { endedNotice, messageNotice, type Notifier } from './notifications.ts';
+import { catchUpNotices, endedNotice, messageNotice, type Notifier } from './notifications.ts';
 import { conversationPath, navigate } from './router.ts';
 import { trpc, type ConversationDetail, type InboxEvent, type InboxPage } from './trpc.ts';
 
@@ -31,7 +31,8 @@ function isSearch(key: QueryKey): boolean {
  * same reason an event that arrives while a fetch is in flight triggers a new fetch: the
  * running one may have read the database before that change and would undo it.
  *
- * A new message I am not looking at also becomes a desktop notification (notifications.ts).
+ * A new message I am not looking at also becomes a desktop notification (notifications.ts),
+ * live or when the refetch after a restart finds it.
  */
 export function useLiveInbox(myId: number, notifier: Notifier): void {
   const { session } = useSession();
@@ -39,16 +40,32 @@ export function useLiveInbox(myId: number, notifier: Notifier): void {
   const utils = trpc.useUtils();
   const failedAttempts = useRef(0);
   const retryTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  // The conversations the live stream has told of since it last started (catch-up leaves them out).
+  const handledLive = useRef<Set<number>>(new Set());
   useEffect(() => () => clearTimeout(retryTimer.current), []);
 
   const subscription = trpc.inbox.onEvent.useSubscription(undefined, {
     onStarted: () => {
       failedAttempts.current = 0;
-      void utils.conversations.list.invalidate();
+      // What came while the stream was down (a sleep, a lost network) is notified once the
+      // refetch shows it, as it would have been live; what the new stream already told is not again.
+      const before = utils.conversations.list.getInfiniteData(INBOX_INPUT)?.pages;
+      const handled = new Set<number>();
+      handledLive.current = handled;
+      void utils.conversations.list.invalidate().then(() => {
+        const after = utils.conversations.list.getInfiniteData(INBOX_INPUT)?.pages;
+        // Nothing is news before the inbox had loaded once: without it nothing can be told to be.
+        if (!before || !after || handledLive.current !== handled) return;
+        const { notices, ended } = catchUpNotices(inboxItems(before), inboxItems(after), myId, handled);
+        for (const conversationId of ended) notifier.dismiss(conversationId);
+        for (const notice of notices) notifier.notify(notice, (conversationId) => navigate(conversationPath(conversationId)));
+      });
       // And the open conversation: presence (a DM's header) changed unseen while we were away.
       void utils.conversations.get.invalidate();
     },
     onData: (event) => {
+      if ('conversation' in event) handledLive.current.add(event.conversation.id);
+      else if (event.type === 'conversation.removed') handledLive.current.add(event.conversationId);
       const fetchInFlight = queryClient.isFetching({ queryKey: getQueryKey(trpc.conversations.list) }) > 0;
       notifyOf(event, utils.conversations.list.getInfiniteData(INBOX_INPUT)?.pages, myId, notifier);
       utils.conversations.list.setInfiniteData(INBOX_INPUT, (data) => data && { ...data, pages: applyInboxEvent(data.pages, event) });

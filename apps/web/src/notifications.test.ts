@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createNotifier, endedNotice, messageNotice, NOTICE_DELAY_MS, type MessageNotice } from './notifications.ts';
+import { CATCH_UP_MAX, catchUpNotices, createNotifier, endedNotice, messageNotice, NOTICE_DELAY_MS, type MessageNotice } from './notifications.ts';
 import { fakeNotificationHost, inboxRow, message, participant } from './test-fixtures.ts';
 import type { ConversationSummary, InboxEvent } from './trpc.ts';
 
@@ -55,6 +55,41 @@ describe('messageNotice', () => {
     // Renamed long ago with unread messages: it sorts after what is loaded, so it is no news.
     const oldGroup = row(8, 600, { kind: 'group', title: 'Renamed', participants: [me, bob, carol], lastMessage: withMessage(80, 2, 'old'), unreadCount: 4 });
     expect(messageNotice(changed(oldGroup), [dm], me.id)).toBeNull();
+  });
+});
+
+describe('catchUpNotices', () => {
+  it('tells what came while the stream was down as it would have live, and ends what was read elsewhere meanwhile', () => {
+    const before = [
+      row(1, 5, { lastMessage: withMessage(10, 2, 'earlier'), unreadCount: 0 }),
+      row(2, 9, { lastMessage: withMessage(20, 2, 'unread before'), unreadCount: 1 }),
+      row(3, 12, { kind: 'group', title: 'Quiet', participants: [me, bob, carol], lastMessage: withMessage(30, 3, 'old'), unreadCount: 0 }),
+    ];
+    const after = [
+      row(4, 1, { participants: [me, carol], lastMessage: withMessage(40, 3, 'new DM while away'), unreadCount: 1 }),
+      row(1, 2, { lastMessage: withMessage(11, 2, 'while away'), unreadCount: 1 }),
+      row(3, 3, { kind: 'group', title: 'Quiet', participants: [me, bob, carol], lastMessage: withMessage(31, 3, 'muted news'), unreadCount: 1, muted: true }),
+      row(2, 9, { lastMessage: withMessage(20, 2, 'unread before'), unreadCount: 0 }),
+    ];
+    const { notices, ended } = catchUpNotices(before, after, me.id, new Set());
+    expect(notices.map((notice) => [notice.title, notice.body])).toEqual([
+      ['Carol Danvers', 'new DM while away'],
+      ['Bob Marley', 'while away'],
+    ]);
+    // Read on another device while away, and the muted one: their notifications end.
+    expect(ended).toEqual([3, 2]);
+
+    // What the new stream told already is not told again; nothing changed, nothing told.
+    expect(catchUpNotices(before, after, me.id, new Set([4, 1])).notices).toEqual([]);
+    expect(catchUpNotices(after, after, me.id, new Set()).notices).toEqual([]);
+  });
+
+  it(`tells at most the ${CATCH_UP_MAX} newest conversations at once`, () => {
+    const before = [row(100, 60, { lastMessage: withMessage(1000, 2, 'old'), unreadCount: 0 })];
+    const after = Array.from({ length: CATCH_UP_MAX + 3 }, (_, index) =>
+      row(index + 1, index, { participants: [me, { ...bob, id: 10 + index }], lastMessage: withMessage(index + 1, 10 + index, `news ${index}`), unreadCount: 1 }),
+    );
+    expect(catchUpNotices(before, after, me.id, new Set()).notices.map((notice) => notice.conversationId)).toEqual(Array.from({ length: CATCH_UP_MAX }, (_, index) => index + 1));
   });
 });
 

@@ -1,6 +1,6 @@
 /**
- * Desktop notifications of new messages, from the inbox stream (live-inbox.ts): a message
- * from someone else that I have not read, unless I muted its conversation or am looking at
+ * Desktop notifications of new messages, from the inbox stream (live-inbox.ts) and from what
+ * the inbox finds when it catches up after a reconnection: a message from someone else that I have not read, unless I muted its conversation or am looking at
  * it when the notice is due. One notification per conversation (its tag), replaced by the next message
  * there and closed once the conversation is read, here or on another device. Tabs of one
  * browser share the tag, so the browser shows one notification however many tabs are open.
@@ -67,6 +67,36 @@ export function endedNotice(event: InboxEvent): number | null {
   if (event.type === 'conversation.removed') return event.conversationId;
   const { id, unreadCount, lastMessage, muted } = event.conversation;
   return unreadCount === 0 || lastMessage?.deletedAt || muted ? id : null;
+}
+
+/** At most this many conversations are notified at once when the inbox catches up after a reconnection. */
+export const CATCH_UP_MAX = 5;
+
+/**
+ * What the inbox catching up after a reconnection (or a sleep) tells: `before` is the inbox
+ * as it was, `after` as refetched, both in inbox order. Each conversation is judged as its
+ * live event would have been: a message from someone else that raised its unread count is a
+ * notice (the newest CATCH_UP_MAX conversations; the title's count tells of the rest), and
+ * one read, muted or emptied elsewhere meanwhile ends its notification. `handled`: the
+ * conversations whose live events since the reconnection already did either.
+ */
+export function catchUpNotices(
+  before: readonly ConversationSummary[],
+  after: readonly ConversationSummary[],
+  myId: number,
+  handled: ReadonlySet<number>,
+): { notices: MessageNotice[]; ended: number[] } {
+  const notices: MessageNotice[] = [];
+  const ended: number[] = [];
+  for (const conversation of after) {
+    if (handled.has(conversation.id)) continue;
+    const event: InboxEvent = { type: 'conversation.changed', conversation };
+    const end = endedNotice(event);
+    if (end !== null) ended.push(end);
+    const notice = end === null ? messageNotice(event, before, myId) : null;
+    if (notice && notices.length < CATCH_UP_MAX) notices.push(notice);
+  }
+  return { notices, ended };
 }
 
 /** What the switch offers: nothing where the browser has no notifications, a hint where they are blocked. */
