@@ -31,6 +31,9 @@ interface Shown {
   closed: boolean;
 }
 
+/** The web app's staleTime (QUERY_STALE_MS in src/query-client.ts, which needs a DOM to import). */
+const QUERY_STALE_MS = 30_000;
+
 const shownOn = (page: Page) => page.evaluate<Shown[]>('window.__shown.map((notification) => notification.record)');
 const clickShown = (page: Page, index: number) => page.evaluate(`window.__shown[${index}].dispatchEvent(new Event('click'))`);
 
@@ -149,6 +152,9 @@ describe('desktop notifications, in a real browser', () => {
     const { context, page, dm, trip, send } = await aliceAndBob(app.url, browser);
     const reconnecting = page.getByRole('status').filter({ hasText: 'Reconnecting…' });
 
+    // Open for a while, as tabs are: its inbox is stale, so the browser's "online" refetches it
+    // before the stream is back (QUERY_STALE_MS), which must not hide what is news.
+    await page.waitForTimeout(QUERY_STALE_MS + 1_000);
     await context.setOffline(true);
     await expect.poll(() => reconnecting.count(), { timeout: 20_000 }).toBe(1);
     await send(dm.id, 'Are you there?');

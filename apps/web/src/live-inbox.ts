@@ -42,6 +42,8 @@ export function useLiveInbox(myId: number, notifier: Notifier): void {
   const retryTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   // The conversations the live stream has told of since it last started (catch-up leaves them out).
   const handledLive = useRef<Set<number>>(new Set());
+  // The inbox as the live stream last left it (its last catch-up or event): what a restart compares with.
+  const toldLive = useRef<readonly InboxPage[] | undefined>(undefined);
   useEffect(() => () => clearTimeout(retryTimer.current), []);
 
   const subscription = trpc.inbox.onEvent.useSubscription(undefined, {
@@ -49,13 +51,17 @@ export function useLiveInbox(myId: number, notifier: Notifier): void {
       failedAttempts.current = 0;
       // What came while the stream was down (a sleep, a lost network) is notified once the
       // refetch shows it, as it would have been live; what the new stream already told is not again.
-      const before = utils.conversations.list.getInfiniteData(INBOX_INPUT)?.pages;
+      // Compared with the inbox as the live stream last left it: a refetch on the browser's
+      // "online" (or a window focus) may have brought the news into the cache already.
+      const before = toldLive.current ?? utils.conversations.list.getInfiniteData(INBOX_INPUT)?.pages;
       const handled = new Set<number>();
       handledLive.current = handled;
       void utils.conversations.list.invalidate().then(() => {
         const after = utils.conversations.list.getInfiniteData(INBOX_INPUT)?.pages;
         // Nothing is news before the inbox had loaded once: without it nothing can be told to be.
-        if (!before || !after || handledLive.current !== handled) return;
+        if (!after || handledLive.current !== handled) return;
+        toldLive.current = after;
+        if (!before) return;
         const { notices, ended } = catchUpNotices(inboxItems(before), inboxItems(after), myId, handled);
         for (const conversationId of ended) notifier.dismiss(conversationId);
         for (const notice of notices) notifier.notify(notice, (conversationId) => navigate(conversationPath(conversationId)));
@@ -69,6 +75,7 @@ export function useLiveInbox(myId: number, notifier: Notifier): void {
       const fetchInFlight = queryClient.isFetching({ queryKey: getQueryKey(trpc.conversations.list) }) > 0;
       notifyOf(event, utils.conversations.list.getInfiniteData(INBOX_INPUT)?.pages, myId, notifier);
       utils.conversations.list.setInfiniteData(INBOX_INPUT, (data) => data && { ...data, pages: applyInboxEvent(data.pages, event) });
+      toldLive.current = utils.conversations.list.getInfiniteData(INBOX_INPUT)?.pages ?? toldLive.current;
       // A search on screen shows what the server matches now: a changed conversation may have
       // come to match it or stopped (a rename), so it is asked again; presence only marks rows.
       const searches = { queryKey: getQueryKey(trpc.conversations.list), predicate: (query: { queryKey: QueryKey }) => isSearch(query.queryKey) };

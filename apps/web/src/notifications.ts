@@ -11,6 +11,7 @@
 import { conversationName, messagePreview, type TextPart } from './format.ts';
 import { compareInboxOrder } from './inbox-cache.ts';
 import { isPageSeen } from './mark-read.ts';
+import { isMuted } from './mute.ts';
 import { parseRoute } from './router.ts';
 import type { ConversationSummary, InboxEvent } from './trpc.ts';
 
@@ -74,7 +75,7 @@ export const CATCH_UP_MAX = 5;
 
 /**
  * What the inbox catching up after a reconnection (or a sleep) tells: `before` is the inbox
- * as it was, `after` as refetched, both in inbox order. Each conversation is judged as its
+ * as the live stream last left it, `after` as refetched, both in inbox order. Each conversation is judged as its
  * live event would have been: a message from someone else that raised its unread count is a
  * notice (the newest CATCH_UP_MAX conversations; the title's count tells of the rest), and
  * one read, muted or emptied elsewhere meanwhile ends its notification. `handled`: the
@@ -93,7 +94,10 @@ export function catchUpNotices(
     const event: InboxEvent = { type: 'conversation.changed', conversation };
     const end = endedNotice(event);
     if (end !== null) ended.push(end);
-    const notice = end === null ? messageNotice(event, before, myId) : null;
+    // Muted then (as this tab knew it) when its last message came: unmuted elsewhere since, that message stays quiet, as live.
+    const was = before.find((item) => item.id === conversation.id);
+    const mutedWhenItCame = was !== undefined && isMuted(was, new Date(conversation.lastMessageAt));
+    const notice = end === null && !mutedWhenItCame ? messageNotice(event, before, myId) : null;
     if (notice && notices.length < CATCH_UP_MAX) notices.push(notice);
   }
   return { notices, ended };

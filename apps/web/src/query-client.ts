@@ -6,6 +6,9 @@ import { isApiError } from './trpc.ts';
 /** Retrying cannot fix a request the server rejected as the client's fault (4xx). */
 const MAX_RETRIES = 2;
 
+/** How long an answer counts as fresh: older, a window focus or the browser's "online" refetches it. */
+const QUERY_STALE_MS = 30_000;
+
 /**
  * Mutations go out even while the browser says it is offline (TanStack Query's default holds
  * them, silently, until it is back): a click then fails at once with "cannot reach", which
@@ -28,7 +31,7 @@ export function createQueryClient(session: Session): QueryClient {
     mutationCache: new MutationCache({ onError }),
     defaultOptions: {
       queries: {
-        staleTime: 30_000,
+        staleTime: QUERY_STALE_MS,
         retry: (failures, error) => failures < MAX_RETRIES && !isClientError(error),
       },
       mutations: MUTATION_DEFAULTS,
