@@ -120,6 +120,8 @@ export function createWebSocketEndpoint(opts: WebSocketOptions) {
   const wss = new WebSocketServer<typeof EndpointSocket>({ noServer: true, maxPayload: WS_MAX_PAYLOAD_BYTES, WebSocket: EndpointSocket });
   /** Work left by closed sockets (presence, typing): shutdown waits for it before closing the database. */
   const closing = new Set<Promise<void>>();
+  /** Each user's open sockets' contexts on this instance: a closing tab does not end the typing of another. */
+  const contextsOf = new Map<number, Set<Context>>();
   // A logout on any instance closes the user's sockets here. Logouts are rare: a look through
   // the sockets costs less than an index of them by user, which every socket would pay for.
   const stopSessions = deps.bus.subscribe(sessionsTopic, ({ userId }) => {
@@ -154,6 +156,7 @@ export function createWebSocketEndpoint(opts: WebSocketOptions) {
     }
     const counted = presence.connected(userId);
     socket.authenticated = { userId, context, counted };
+    contextsOf.set(userId, (contextsOf.get(userId) ?? new Set()).add(context));
     socket.on('close', authenticatedSocketClosed);
     // Connecting counts as activity (daily and monthly active users in the admin statistics).
     deps.db.em
@@ -177,9 +180,18 @@ export function createWebSocketEndpoint(opts: WebSocketOptions) {
     closing.add(recorded);
   }
 
-  /** A socket's typing ends with it; the user goes offline with their last socket anywhere. */
+  /**
+   * A socket's typing ends with it, unless another of the user's tabs here is typing there
+   * too (its next refresh would bring it back after a blink); the user goes offline with
+   * their last socket anywhere.
+   */
   async function socketClosed(userId: number, context: Context): Promise<void> {
-    await Promise.all([...context.typingIn].map((conversationId) => publishTyping(deps, userId, conversationId, false)));
+    const others = contextsOf.get(userId);
+    others?.delete(context);
+    if (others?.size === 0) contextsOf.delete(userId);
+    const stillTyping = (conversationId: number) => [...(others ?? [])].some((other) => other.typingIn.has(conversationId));
+    const ended = [...context.typingIn].filter((conversationId) => !stillTyping(conversationId));
+    await Promise.all(ended.map((conversationId) => publishTyping(deps, userId, conversationId, false)));
     context.typingIn.clear();
     const wentOffline = await presence.disconnected(userId);
     logger.debug({ userId, wentOffline }, 'authenticated WebSocket closed');

@@ -53,6 +53,30 @@ describe.each(realtimeSetups())('typing and presence ($name)', { concurrent: tru
     expect(aliceSees.items).toEqual([[]]);
   });
 
+  it('keeps showing someone typing in one tab when another tab of theirs that typed there closes', { concurrent: false }, async () => {
+    const { t } = shared;
+    const { alice, bob } = users;
+    const group = await t.http(alice.token).conversations.create.mutate({ kind: 'group', title: 'Two tabs', participantIds: [bob.id] });
+    await using bobSocket = t.socket(bob.token);
+    using bobSees = watchTyping(bobSocket.api, group.id);
+    await vi.waitFor(() => expect(bobSees.items).toEqual([[]]), WAIT);
+    const firstTab = t.socket(alice.token);
+    await using secondTab = t.socket(alice.token);
+    await firstTab.api.conversations.setTyping.mutate({ id: group.id, typing: true });
+    await secondTab.api.conversations.setTyping.mutate({ id: group.id, typing: true });
+    await vi.waitFor(() => expect(bobSees.items).toEqual([[], [alice.id]]), WAIT);
+
+    // The first tab closes: she is still typing in the second, and Bob sees no blink.
+    await firstTab.close();
+    await new Promise((resolve) => setTimeout(resolve, TYPING_TTL_MS / 3));
+    expect(bobSees.items).toEqual([[], [alice.id]]);
+    // Her last typing tab closes: it ends at once.
+    const started = performance.now();
+    await secondTab.close();
+    await vi.waitFor(() => expect(bobSees.items).toEqual([[], [alice.id], []]), WAIT);
+    expect(performance.now() - started).toBeLessThan(TYPING_TTL_MS);
+  });
+
   it('shows a user online from their first open tab until their last one closes', { concurrent: false }, async () => {
     const { t } = shared;
     const { alice, bob, dave } = users;
