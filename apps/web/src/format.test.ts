@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { conversationName, directHandle, formerSenderOf, hasVisibleText, initialsOf, laterTime, memberCount, messagePreview, relativeTime, sharedNames, unreadBadge, unsentCount } from './format.ts';
+import { conversationName, directHandle, formerSenderOf, hasVisibleText, initialsOf, laterTime, memberCount, messagePreview, nameLikeness, relativeTime, sharedNames, unreadBadge, unsentCount } from './format.ts';
 import { message, participant, plainText, summary } from './test-fixtures.ts';
 import type { ConversationSummary } from './trpc.ts';
 
@@ -86,9 +86,21 @@ describe('telling conversations of the same name apart', () => {
       summary({ kind: 'direct', participants: [bob, carol] }),
       summary({ kind: 'self', participants: [bob] }),
     ];
-    expect([...sharedNames(conversations, bob.id)]).toEqual(['alice liddell']);
+    expect([...sharedNames(conversations, bob.id)]).toEqual([nameLikeness('Alice Liddell')]);
     // The DMs say whose they are; a group has no one account to name.
     expect(conversations.map((conversation) => directHandle(conversation, bob.id))).toEqual(['@alice', '@fakealice', null, '@carol', null]);
+  });
+});
+
+describe('nameLikeness', () => {
+  it('takes names that would pass for each other as one', () => {
+    const bob = nameLikeness('Bob Marley');
+    // Case, a Cyrillic о, a no-break space, two spaces, a zero-width joiner, a capital I for an l, full-width letters.
+    for (const impostor of ['BOB MARLEY', 'B\u043Eb Marley', 'Bob\u00A0Marley', 'Bob  Marley', 'Bob Marley\u200D', 'Bob MarIey', 'Ｂｏｂ Marley']) {
+      expect(nameLikeness(impostor)).toBe(bob);
+    }
+    expect(nameLikeness('Rob Marley')).not.toBe(bob);
+    expect(nameLikeness('Иван')).toBe(nameLikeness('иван'));
   });
 });
 

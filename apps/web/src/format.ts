@@ -80,14 +80,45 @@ export function directHandle(conversation: Pick<ConversationSummary, 'kind' | 'p
 }
 
 /**
- * The names (case folded) that more than one of these conversations is called by: anyone may
- * take any display name, so a DM whose name another row also shows says whose it is.
+ * Letters that pass for Latin ones (the common few of Unicode's confusables, UTS #39): Cyrillic
+ * and Greek look-alikes, and I, 1 and | for l, 0 for o, as a reader sees them in a name. Two
+ * names taken for one when they are not only cost a row its @username.
+ */
+const LOOK_ALIKES = new Map(
+  Object.entries({
+    А: 'a', В: 'b', Е: 'e', К: 'k', М: 'm', Н: 'h', О: 'o', Р: 'p', С: 'c', Т: 't', Х: 'x', У: 'y', Ѕ: 's', Ј: 'j',
+    а: 'a', е: 'e', о: 'o', р: 'p', с: 'c', у: 'y', х: 'x', ѕ: 's', ј: 'j', һ: 'h', ԁ: 'd', ԛ: 'q', ԝ: 'w',
+    Α: 'a', Β: 'b', Ε: 'e', Ζ: 'z', Η: 'h', Κ: 'k', Μ: 'm', Ν: 'n', Ο: 'o', Ρ: 'p', Τ: 't', Υ: 'y', Χ: 'x',
+    ο: 'o', α: 'a', κ: 'k', ν: 'v', ρ: 'p', υ: 'u', '0': 'o',
+    // A capital I is an l to the eye, so every i is one here (case is folded too).
+    I: 'l', i: 'l', ı: 'l', І: 'l', і: 'l', Ι: 'l', ι: 'l', ӏ: 'l', '1': 'l', '|': 'l',
+  }),
+);
+
+/**
+ * What a name looks like, for telling whether two names would pass for each other: "Bob
+ * Marley", "BOB  MARLEY", "Bоb Marley" (a Cyrillic о), "Bob\u00A0Marley\u200D" and "Bob MarIey"
+ * are one. Compatibility forms folded (NFKC), look-alikes mapped, invisible characters
+ * dropped, case folded, runs of spaces made one.
+ */
+export function nameLikeness(name: string): string {
+  let folded = '';
+  for (const character of name.normalize('NFKC')) {
+    if (/\s/u.test(character)) folded += ' ';
+    else if (hasVisibleText(character)) folded += LOOK_ALIKES.get(character) ?? character.toLowerCase();
+  }
+  return folded.replace(/rn/g, 'm').replace(/ +/g, ' ').trim();
+}
+
+/**
+ * The names (as they look: nameLikeness) that more than one of these conversations is called
+ * by: anyone may take any display name, so a DM whose name another row also shows says whose it is.
  */
 export function sharedNames(conversations: readonly Named[], myId: number): ReadonlySet<string> {
   const seen = new Set<string>();
   const shared = new Set<string>();
   for (const conversation of conversations) {
-    const name = conversationName(conversation, myId).toLowerCase();
+    const name = nameLikeness(conversationName(conversation, myId));
     if (seen.has(name)) shared.add(name);
     seen.add(name);
   }

@@ -140,6 +140,11 @@ describe('Composer', () => {
     expect(screen.getByTestId('paste-cut').textContent).toBe('The paste was cut: 10 characters did not fit');
     await user.keyboard('{Backspace}');
     expect(screen.queryByTestId('paste-cut')).toBeNull();
+
+    // Counted in characters, as the counter counts: an emoji is one, though two UTF-16 units.
+    await user.clear(input);
+    await user.paste('😀'.repeat(DRAFT_MAX / 2 + 3));
+    expect(screen.getByTestId('paste-cut').textContent).toBe('The paste was cut: 3 characters did not fit');
   });
 
   describe('drafts', () => {

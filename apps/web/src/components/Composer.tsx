@@ -112,8 +112,10 @@ export function Composer({ onSend, onTyping, disabled = false, draftKey, drafts 
 
   const onPaste = (event: ClipboardEvent<HTMLTextAreaElement>) => {
     const field = event.currentTarget;
+    // The textarea's limit is in UTF-16 units; what was cut is told in characters, as the counter counts.
     const room = DRAFT_MAX - (field.value.length - (field.selectionEnd - field.selectionStart));
-    setPasteCut(Math.max(0, event.clipboardData.getData('text').length - room));
+    const pasted = event.clipboardData.getData('text');
+    setPasteCut(pasted.length > room ? lengthOf(pasted.slice(Math.max(0, room))) : 0);
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { describeError } from '../errors.ts';
-import { conversationName, formerSenderOf, sharedNames } from '../format.ts';
+import { conversationName, formerSenderOf, nameLikeness, sharedNames } from '../format.ts';
 import { useNow, useSearchBox } from '../hooks.ts';
 import { inboxItems } from '../inbox-cache.ts';
 import { INBOX_INPUT } from '../live-inbox.ts';
@@ -150,7 +150,7 @@ export function Inbox({ me, currentId, notifier }: { me: Me; currentId: number |
                 now={now}
                 formerMemberNames={formerMemberNames}
                 current={conversation.id === currentId}
-                nameShared={namesShared.has(conversationName(conversation, me.id).toLowerCase())}
+                nameShared={namesShared.has(nameLikeness(conversationName(conversation, me.id)))}
               />
             ))}
           </ul>

@@ -166,6 +166,7 @@ function MessageItemView({ message, mine, senderName, delivery, canDelete, autho
                 ref={editButton}
                 type="button"
                 className="link-button"
+                data-action="edit"
                 tabIndex={tabbable ? 0 : -1}
                 aria-keyshortcuts="ArrowUp ArrowDown Home End"
                 onClick={() => setMode('edit')}
@@ -179,6 +180,7 @@ function MessageItemView({ message, mine, senderName, delivery, canDelete, autho
                 ref={deleteButton}
                 type="button"
                 className="link-button"
+                data-action="delete"
                 tabIndex={tabbable ? 0 : -1}
                 aria-keyshortcuts="ArrowUp ArrowDown Home End"
                 onClick={() => setMode('confirm-delete')}
@@ -206,7 +208,16 @@ function MessageItemView({ message, mine, senderName, delivery, canDelete, autho
           {error}
         </p>
       )}
-      {lostEdit !== null && <LostEdit text={lostEdit} onDismiss={() => setLostEdit(null)} />}
+      {lostEdit !== null && (
+        <LostEdit
+          text={lostEdit}
+          onDismiss={() => {
+            setLostEdit(null);
+            // The keyboard stays with the message, not at the top of the page.
+            item.current?.focus();
+          }}
+        />
+      )}
     </li>
   );
 }

@@ -290,6 +290,18 @@ describe('MessageList', () => {
     expect(document.activeElement).toBe(screen.getByLabelText('Message history'));
   });
 
+  it('loads older messages on a scroll near the top, but not when the keyboard on "Load older messages" scrolled it there', () => {
+    const handlers = renderList({ messages: [msg(51, bob.id, 'page two', now)], hasOlder: true });
+    const history = screen.getByLabelText('Message history');
+    // Focusing the button scrolls it into view: tabbing past it must not load a page each time.
+    screen.getByRole('button', { name: 'Load older messages' }).focus();
+    fireEvent.scroll(history);
+    expect(handlers.onLoadOlder).not.toHaveBeenCalled();
+    history.focus();
+    fireEvent.scroll(history);
+    expect(handlers.onLoadOlder).toHaveBeenCalledOnce();
+  });
+
   it('says why an edit past the limit cannot be saved', async () => {
     const user = userEvent.setup();
     const mine = msg(8, alice.id, 'short', now);
@@ -335,9 +347,8 @@ describe('MessageList: the keyboard', () => {
   it('puts one message\'s actions in the Tab order, the newest of mine at first, and walks them with the arrow keys', async () => {
     const user = userEvent.setup();
     const at = (minute: number) => new Date(2026, 10, 21, 9, minute);
-    renderList({
-      messages: [msg(1, alice.id, 'first', at(1)), msg(2, bob.id, 'his', at(2)), msg(3, alice.id, 'second', at(3)), msg(4, alice.id, 'third', at(4)), msg(5, bob.id, 'his last', at(5))],
-    });
+    const messages = [msg(1, alice.id, 'first', at(1)), msg(2, bob.id, 'his', at(2)), msg(3, alice.id, 'second', at(3)), msg(4, alice.id, 'third', at(4)), msg(5, bob.id, 'his last', at(5))];
+    const list = renderList({ messages });
     const edit = (body: string) => screen.getByRole('button', { name: `Edit message: ${body}` });
     const deleteOf = (body: string) => screen.getByRole('button', { name: `Delete message: ${body}` });
 
@@ -361,11 +372,28 @@ describe('MessageList: the keyboard', () => {
     await user.keyboard('{Home}');
     expect(document.activeElement).toBe(deleteOf('first'));
 
-    // The message the keyboard was last in is where Tab comes back to.
+    // The message the keyboard was last in is where Tab comes back to…
     screen.getByLabelText('Message history').focus();
     await user.tab();
     expect(document.activeElement).toBe(edit('first'));
     expect(edit('third').tabIndex).toBe(-1);
+    // …until I send another: then it is that one, to fix a typo.
+    list.rerender({ messages: [...messages, msg(6, alice.id, 'just sent', at(6))] });
+    expect(edit('just sent').tabIndex).toBe(0);
+    expect(edit('first').tabIndex).toBe(-1);
+  });
+
+  it("keeps Delete on Delete between anyone's messages and mine in a group I own", async () => {
+    const user = userEvent.setup();
+    const at = (minute: number) => new Date(2026, 10, 21, 9, minute);
+    renderList({ conversation: groupOf('owner'), messages: [msg(1, alice.id, 'mine', at(1)), msg(2, bob.id, 'his', at(2))] });
+    screen.getByRole('button', { name: 'Delete message: his' }).focus();
+    await user.keyboard('{ArrowUp}');
+    expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Delete message: mine' }));
+    // Edit has no counterpart in his: the first action there.
+    screen.getByRole('button', { name: 'Edit message: mine' }).focus();
+    await user.keyboard('{ArrowDown}');
+    expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Delete message: his' }));
   });
 });
 
@@ -427,6 +455,7 @@ describe('MessageList: moderation', () => {
     expect(within(lost).getByRole('button', { name: 'Copied' })).toBeTruthy();
     await user.click(within(lost).getByRole('button', { name: 'Dismiss' }));
     expect(screen.queryByRole('alert')).toBeNull();
+    expect(document.activeElement).toBe(screen.getByTestId('message'));
 
     cleanup();
     const again = renderList({ messages: [mine] });

@@ -164,6 +164,8 @@ export function MessageList(props: MessageListProps) {
   const [openedAtSeq] = useState(newestSeq);
   const arrived = messages.filter((message) => message.seq > openedAtSeq && message.senderId !== myId && !message.deletedAt);
   const arrivals = arrived.slice(-ANNOUNCED_MAX);
+  // Whether the keyboard is on "Load older messages".
+  const olderFocused = useRef(false);
   const onScroll = () => {
     const element = scroller.current;
     if (!element) return;
@@ -175,7 +177,9 @@ export function MessageList(props: MessageListProps) {
       setAwayAfter(atBottom.current ? null : newestSeq);
       onAtEnd?.(atBottom.current);
     }
-    if (element.scrollTop < LOAD_OLDER_WITHIN_PX && hasOlder && !loadingOlder && !olderError) onLoadOlder();
+    // Not while the keyboard is on "Load older messages": focusing it scrolls it into view, and
+    // tabbing through would load a page each time; there Enter loads.
+    if (element.scrollTop < LOAD_OLDER_WITHIN_PX && hasOlder && !loadingOlder && !olderError && !olderFocused.current) onLoadOlder();
   };
   // New to me after where I was when I looked away. Away since opening (at the first unread),
   // that is the unread I opened with, the inbox's count, loaded or not, and what came since.
@@ -197,7 +201,6 @@ export function MessageList(props: MessageListProps) {
   };
 
   // The button goes with the oldest page: the keyboard that was on it goes on in the history.
-  const olderFocused = useRef(false);
   useEffect(() => {
     if (hasOlder || !olderFocused.current) return;
     olderFocused.current = false;
@@ -214,6 +217,12 @@ export function MessageList(props: MessageListProps) {
   const canDelete = (mine: boolean) => canDeleteMessage(conversation.kind, conversation.myRole, mine);
   const hasActions = (message: Message) => !message.deletedAt && (message.senderId === myId || canDelete(false));
   const [keyboardAt, setKeyboardAt] = useState<number | null>(null);
+  // A message I just sent is the one Shift+Tab from the composer reaches (to fix a typo), not where the keyboard was before.
+  const [lastMineSeen, setLastMineSeen] = useState(lastMine?.id);
+  if (lastMine?.id !== lastMineSeen) {
+    setLastMineSeen(lastMine?.id);
+    if (lastMine && (lastMineSeen === undefined || lastMine.id > lastMineSeen)) setKeyboardAt(null);
+  }
   const tabbableId = messages.some((message) => message.id === keyboardAt && hasActions(message))
     ? keyboardAt
     : ([...messages].reverse().find(hasActions)?.id ?? null);
@@ -232,9 +241,9 @@ export function MessageList(props: MessageListProps) {
     if (at === -1) return;
     event.preventDefault();
     // The same action in the next message when it has it (Delete to Delete), else its first.
-    const place = [...(button.parentElement?.children ?? [])].indexOf(button);
-    const buttons = withActions[move(at, withActions.length - 1)]?.querySelectorAll<HTMLButtonElement>('.message-actions button');
-    (buttons?.[place] ?? buttons?.[0])?.focus();
+    const target = withActions[move(at, withActions.length - 1)];
+    const action = button instanceof HTMLElement ? button.dataset.action : undefined;
+    (target?.querySelector<HTMLButtonElement>(`.message-actions button[data-action="${action}"]`) ?? target?.querySelector<HTMLButtonElement>('.message-actions button'))?.focus();
   };
 
   return (

@@ -20,7 +20,7 @@ describe('NewConversation group form', () => {
     renderWithServer(<NewConversation onClose={vi.fn()} />, findsEve);
     await user.click(screen.getByRole('radio', { name: 'Group' }));
     await user.type(screen.getByLabelText('Add people'), 'e');
-    await user.click(await screen.findByRole('button', { name: 'Add Eve' }));
+    await user.click(await screen.findByRole('button', { name: 'Add Eve (@eve)' }));
     await user.click(screen.getByRole('button', { name: 'Create group with 2 people' }));
 
     const name = screen.getByLabelText('Group name');
@@ -40,7 +40,7 @@ describe('NewConversation group form', () => {
     await user.type(screen.getByLabelText('Group name'), 'Book club');
     const search = screen.getByLabelText('Add people');
     await user.type(search, 'e');
-    await user.click(await screen.findByRole('button', { name: 'Add Eve' }));
+    await user.click(await screen.findByRole('button', { name: 'Add Eve (@eve)' }));
     await user.type(search, 'adm');
 
     await user.keyboard('{Escape}');

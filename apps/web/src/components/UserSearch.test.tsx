@@ -48,8 +48,8 @@ describe('UserSearch', () => {
     renderSearch([person(3, 'erin'), person(4, 'eve')], { excludeIds: [1, 3], notInConversationId: 7 });
     await user.type(screen.getByLabelText('Add people'), 'e');
 
-    expect(await screen.findByRole('button', { name: 'Add eve' })).toBeDefined();
-    expect(screen.queryByRole('button', { name: 'Add erin' })).toBeNull();
+    expect(await screen.findByRole('button', { name: 'Add eve (@eve)' })).toBeDefined();
+    expect(screen.queryByRole('button', { name: 'Add erin (@erin)' })).toBeNull();
   });
 
   it('for a group not made yet, asks the server to leave the people chosen out, and still hides one chosen since the answer', async () => {
@@ -57,8 +57,8 @@ describe('UserSearch', () => {
     const { asked } = renderSearch([person(3, 'erin'), person(4, 'eve')], { excludeIds: [1, 3] });
     await user.type(screen.getByLabelText('Add people'), 'e');
 
-    expect(await screen.findByRole('button', { name: 'Add eve' })).toBeDefined();
-    expect(screen.queryByRole('button', { name: 'Add erin' })).toBeNull();
+    expect(await screen.findByRole('button', { name: 'Add eve (@eve)' })).toBeDefined();
+    expect(screen.queryByRole('button', { name: 'Add erin (@erin)' })).toBeNull();
     expect(asked).toEqual([{ query: 'e', limit: 10, excludeIds: [1, 3] }]);
   });
 
@@ -76,8 +76,8 @@ describe('UserSearch', () => {
     const { onPick } = renderSearch([person(3, 'erin'), person(4, 'eve')], {});
     const box = screen.getByLabelText('Add people');
     await user.type(box, 'e');
-    const erin = await screen.findByRole('button', { name: 'Add erin' });
-    const eve = screen.getByRole('button', { name: 'Add eve' });
+    const erin = await screen.findByRole('button', { name: 'Add erin (@erin)' });
+    const eve = screen.getByRole('button', { name: 'Add eve (@eve)' });
 
     await user.keyboard('{ArrowDown}');
     expect(document.activeElement).toBe(erin);
@@ -88,6 +88,13 @@ describe('UserSearch', () => {
     await user.keyboard('{ArrowDown}{ArrowDown}{Enter}');
     expect(onPick).toHaveBeenCalledWith(person(4, 'eve'));
     expect(document.activeElement).toBe(box);
+
+    // A letter typed on a result goes on with the search, in the box.
+    await user.type(box, 'r');
+    (await screen.findByRole('button', { name: 'Add erin (@erin)' })).focus();
+    await user.keyboard('i');
+    expect(document.activeElement).toBe(box);
+    expect(box).toHaveProperty('value', 'ri');
   });
 
   it('shows who was online in the answer, and nobody while the connection is down', async () => {
@@ -98,7 +105,7 @@ describe('UserSearch', () => {
     renderSearch([{ ...person(3, 'erin'), online: true }, person(4, 'eve')], {}, followConnection(states));
     await user.type(screen.getByLabelText('Add people'), 'e');
 
-    const erin = await screen.findByRole('button', { name: 'Add erin' });
+    const erin = await screen.findByRole('button', { name: 'Add erin (@erin)' });
     expect(screen.getAllByTestId('online-dot').map((dot) => erin.contains(dot))).toEqual([true]);
     report('connecting');
     expect(screen.queryByTestId('online-dot')).toBeNull();

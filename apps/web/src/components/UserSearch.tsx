@@ -54,6 +54,11 @@ export function UserSearch({ label, onPick, excludeIds = [], notInConversationId
   // stays a real button, so Tab and screen readers reach them as before.
   const list = useRef<HTMLUListElement | null>(null);
   const onArrow = (event: KeyboardEvent) => {
+    // A letter typed on a result goes on with the search, in the box.
+    if (event.target !== input.current && event.key.length === 1 && !event.ctrlKey && !event.metaKey && !event.altKey) {
+      input.current?.focus();
+      return;
+    }
     const step = event.key === 'ArrowDown' ? 1 : event.key === 'ArrowUp' ? -1 : 0;
     if (step === 0) return;
     const buttons = [...(list.current?.querySelectorAll<HTMLButtonElement>('button.person') ?? [])];
@@ -97,7 +102,7 @@ export function UserSearch({ label, onPick, excludeIds = [], notInConversationId
           <ul ref={list} role="list" aria-label="People found" className="people" onKeyDown={onArrow}>
             {results.map((user) => (
               <li key={user.id}>
-                <button type="button" className="person" disabled={disabled} onClick={() => pick(user)} aria-label={`${action} ${user.displayName}`}>
+                <button type="button" className="person" disabled={disabled} onClick={() => pick(user)} aria-label={`${action} ${user.displayName} (@${user.username})`}>
                   <bdi className="person-name">{user.displayName}</bdi>
                   <span className="muted">@{user.username}</span>
                   {presenceTrusted && user.online && <span className="online-dot" title="Online" data-testid="online-dot" />}
