@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { conversationName, directHandle, formerSenderOf, hasVisibleText, initialsOf, laterTime, memberCount, messagePreview, nameLikeness, relativeTime, sharedNames, unreadBadge, unsentCount } from './format.ts';
+import { conversationName, directHandle, formerSenderOf, memberNames, hasVisibleText, initialsOf, laterTime, memberCount, messagePreview, nameLikeness, relativeTime, sharedNames, unreadBadge, unsentCount } from './format.ts';
 import { message, participant, plainText, summary } from './test-fixtures.ts';
 import type { ConversationSummary } from './trpc.ts';
 
@@ -101,6 +101,15 @@ describe('nameLikeness', () => {
     }
     expect(nameLikeness('Rob Marley')).not.toBe(bob);
     expect(nameLikeness('Иван')).toBe(nameLikeness('иван'));
+  });
+});
+
+describe('memberNames', () => {
+  it('says whose a name is where another member has one that would pass for it', () => {
+    const twin = { ...participant(9, 'Bob  Marley'), username: 'bob2x' };
+    const names = memberNames([alice, bob, twin]);
+    expect([...names.values()]).toEqual(['Alice Liddell', 'Bob Marley (@bob)', 'Bob  Marley (@bob2x)']);
+    expect(memberNames([alice, bob]).get(bob.id)).toBe('Bob Marley');
   });
 });
 

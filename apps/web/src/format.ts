@@ -126,6 +126,20 @@ export function sharedNames(conversations: readonly Named[], myId: number): Read
 }
 
 /**
+ * Members by id as a thread names them (above messages, in notices, "is typing…"): a name
+ * that another member's would pass for (nameLikeness) says whose it is, "Bob Marley (@bob2x)".
+ */
+export function memberNames(participants: readonly { id: number; username: string; displayName: string }[]): Map<number, string> {
+  const likeness = participants.map((participant) => nameLikeness(participant.displayName));
+  return new Map(
+    participants.map((participant, index) => {
+      const shared = likeness.some((other, at) => at !== index && other === likeness[index]);
+      return [participant.id, shared ? `${participant.displayName} (@${participant.username})` : participant.displayName];
+    }),
+  );
+}
+
+/**
  * What a conversation is called for me: its title, the other person, or my notes. An inbox
  * summary names only a few members; `participantCount` counts them all.
  */

@@ -1,4 +1,5 @@
 import { Fragment, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { memberNames } from '../format.ts';
 import { deliveryOf, type Reader } from '../read-receipts.ts';
 import { canDeleteMessage } from '../group-rules.ts';
 import { createdParts, noticeParts } from '../notices.ts';
@@ -207,7 +208,7 @@ export function MessageList(props: MessageListProps) {
     focusIfLost(scroller.current, { preventScroll: true });
   }, [hasOlder]);
 
-  const names = new Map(conversation.participants.map((participant) => [participant.id, participant.displayName]));
+  const names = memberNames(conversation.participants);
   const nameOf = (senderId: number) => names.get(senderId) ?? formerMemberNames.get(senderId) ?? 'Former member';
   const lastMine = [...messages].reverse().find((message) => message.senderId === myId && !message.deletedAt);
 

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { memberNames } from '../format.ts';
 import { useNow } from '../hooks.ts';
 import { useMarkRead } from '../mark-read.ts';
 import { noticeUserIds } from '../notices.ts';
@@ -25,7 +26,7 @@ export function Thread({ conversation, me }: { conversation: ConversationDetail;
   // Read receipts where someone else can read: "Seen" in a DM, "Seen by 2" in a group.
   const receipts = useReadReceipts(conversation.id, conversation.kind !== 'self' && thread.status === 'ready' && !thread.ended);
   const readers = othersReading(conversation.participants, me.id, receipts);
-  const names = new Map(conversation.participants.map((participant) => [participant.id, participant.displayName]));
+  const names = memberNames(conversation.participants);
   const typingNames = typingIds.filter((id) => id !== me.id).map((id) => names.get(id) ?? 'Someone');
   // Only groups name senders; notices name members past and present. Only those who are no
   // longer members need asking for.
