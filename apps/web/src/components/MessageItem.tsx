@@ -96,6 +96,8 @@ function MessageItemView({ message, mine, senderName, delivery, canDelete, autho
     const button = { edit: editButton.current, delete: deleteButton.current, item: null }[target];
     (button ?? item.current)?.focus();
   });
+  // Edit and Delete alike: in the Tab order only for the list's one tabbable message.
+  const actionButton = { type: 'button', className: 'link-button', tabIndex: tabbable ? 0 : -1, 'aria-keyshortcuts': 'ArrowUp ArrowDown Home End' } as const;
   const created = new Date(message.createdAt);
   const hasActions = !deleted && (mine || canDelete);
   const preview = hasActions ? leadingCharacters(message.body, 40) : '';
@@ -162,27 +164,15 @@ function MessageItemView({ message, mine, senderName, delivery, canDelete, autho
         {hasActions && mode === 'view' && (
           <span className="message-actions">
             {mine && (
-              <button
-                ref={editButton}
-                type="button"
-                className="link-button"
-                data-action="edit"
-                tabIndex={tabbable ? 0 : -1}
-                aria-keyshortcuts="ArrowUp ArrowDown Home End"
-                onClick={() => setMode('edit')}
-                aria-label={`Edit message: ${preview}`}
-              >
+              <button ref={editButton} data-action="edit" {...actionButton} onClick={() => setMode('edit')} aria-label={`Edit message: ${preview}`}>
                 Edit
               </button>
             )}
             {canDelete && (
               <button
                 ref={deleteButton}
-                type="button"
-                className="link-button"
                 data-action="delete"
-                tabIndex={tabbable ? 0 : -1}
-                aria-keyshortcuts="ArrowUp ArrowDown Home End"
+                {...actionButton}
                 onClick={() => setMode('confirm-delete')}
                 aria-label={`Delete message: ${preview}`}
               >
