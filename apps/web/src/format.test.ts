@@ -96,11 +96,12 @@ describe('nameLikeness', () => {
   it('takes names that would pass for each other as one', () => {
     const bob = nameLikeness('Bob Marley');
     // Case, a Cyrillic о, a no-break space, two spaces, a zero-width joiner, a capital I for an l, full-width letters.
-    for (const impostor of ['BOB MARLEY', 'B\u043Eb Marley', 'Bob\u00A0Marley', 'Bob  Marley', 'Bob Marley\u200D', 'Bob MarIey', 'Ｂｏｂ Marley']) {
+    for (const impostor of ['BOB MARLEY', 'B\u043Eb Marley', 'Bob\u00A0Marley', 'Bob  Marley', 'Bob Marley\u200D', 'Bob MarIey', 'Ｂｏｂ Marley', 'Bob\u2800Marley', 'Bob\u3164Marley', 'Bob Mar\u04C0ey']) {
       expect(nameLikeness(impostor)).toBe(bob);
     }
     expect(nameLikeness('Rob Marley')).not.toBe(bob);
     expect(nameLikeness('Иван')).toBe(nameLikeness('иван'));
+    expect(nameLikeness('\u051Cendy')).toBe(nameLikeness('Wendy')); // a capital Cyrillic Ԝ
   });
 });
 

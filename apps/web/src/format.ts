@@ -98,16 +98,19 @@ const LOOK_ALIKES = new Map(
 /**
  * What a name looks like, for telling whether two names would pass for each other: "Bob
  * Marley", "BOB  MARLEY", "Bоb Marley" (a Cyrillic о), "Bob\u00A0Marley\u200D" and "Bob MarIey"
- * are one. Compatibility forms folded (NFKC), look-alikes mapped, invisible characters
- * dropped, case folded, runs of spaces made one.
+ * are one. Compatibility forms folded (NFKC), look-alikes mapped (a capital by its lower
+ * case too), case folded, spaces and invisible characters dropped ("AliceLiddell" is taken
+ * for "Alice Liddell": a row too many with its @username is the cheap mistake).
  */
 export function nameLikeness(name: string): string {
   let folded = '';
+  // Spaces and everything unseen go: a blank that is not a space (U+2800, U+3164) looks like one.
   for (const character of name.normalize('NFKC')) {
-    if (/\s/u.test(character)) folded += ' ';
-    else if (hasVisibleText(character)) folded += LOOK_ALIKES.get(character) ?? character.toLowerCase();
+    if (!hasVisibleText(character)) continue;
+    const lower = character.toLowerCase();
+    folded += LOOK_ALIKES.get(character) ?? LOOK_ALIKES.get(lower) ?? lower;
   }
-  return folded.replace(/rn/g, 'm').replace(/ +/g, ' ').trim();
+  return folded.replace(/rn/g, 'm');
 }
 
 /**

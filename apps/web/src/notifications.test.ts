@@ -84,16 +84,11 @@ describe('catchUpNotices', () => {
     expect(catchUpNotices(after, after, me.id, new Set()).notices).toEqual([]);
   });
 
-  it('keeps quiet a message that came while the conversation was muted, though it was unmuted elsewhere since', () => {
-    const mutedHour = new Date(Date.UTC(2026, 10, 12, 13, 0)).toISOString();
-    const mutedRow = row(1, 30, { lastMessage: withMessage(10, 2, 'old'), unreadCount: 0, muted: true, mutedUntil: null });
-    const before = [mutedRow];
-    const cameWhileMuted = row(1, 5, { lastMessage: withMessage(11, 2, 'while muted'), unreadCount: 1 });
-    expect(catchUpNotices(before, [cameWhileMuted], me.id, new Set()).notices).toEqual([]);
-    // A mute for a while that had run out when the message came does not hold it back.
-    const timed = [{ ...mutedRow, mutedUntil: mutedHour }];
-    const cameAfterItRanOut = row(1, -90, { lastMessage: withMessage(12, 2, 'after the hour'), unreadCount: 1 });
-    expect(catchUpNotices(timed, [cameAfterItRanOut], me.id, new Set()).notices).toHaveLength(1);
+  it('judges a mute as it is now: unmuted elsewhere meanwhile, its news is told', () => {
+    const before = [row(1, 30, { lastMessage: withMessage(10, 2, 'old'), unreadCount: 0, muted: true })];
+    const unmuted = row(1, 5, { lastMessage: withMessage(11, 2, 'after the unmute'), unreadCount: 1, muted: false });
+    expect(catchUpNotices(before, [unmuted], me.id, new Set()).notices).toHaveLength(1);
+    expect(catchUpNotices(before, [{ ...unmuted, muted: true }], me.id, new Set())).toEqual({ notices: [], ended: [1] });
   });
 
   it(`tells at most the ${CATCH_UP_MAX} newest conversations at once`, () => {

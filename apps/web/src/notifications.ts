@@ -11,7 +11,6 @@
 import { conversationName, messagePreview, type TextPart } from './format.ts';
 import { compareInboxOrder } from './inbox-cache.ts';
 import { isPageSeen } from './mark-read.ts';
-import { isMuted } from './mute.ts';
 import { parseRoute } from './router.ts';
 import type { ConversationSummary, InboxEvent } from './trpc.ts';
 
@@ -94,10 +93,9 @@ export function catchUpNotices(
     const event: InboxEvent = { type: 'conversation.changed', conversation };
     const end = endedNotice(event);
     if (end !== null) ended.push(end);
-    // Muted then (as this tab knew it) when its last message came: unmuted elsewhere since, that message stays quiet, as live.
-    const was = before.find((item) => item.id === conversation.id);
-    const mutedWhenItCame = was !== undefined && isMuted(was, new Date(conversation.lastMessageAt));
-    const notice = end === null && !mutedWhenItCame ? messageNotice(event, before, myId) : null;
+    // Judged by the mute as it is now: when it was unmuted meanwhile is not known, and a
+    // conversation someone unmuted is one they want to hear of.
+    const notice = end === null ? messageNotice(event, before, myId) : null;
     if (notice && notices.length < CATCH_UP_MAX) notices.push(notice);
   }
   return { notices, ended };

@@ -6,7 +6,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { getQueryKey } from '@trpc/react-query';
 import { trpc, type RouterOutputs } from './trpc.ts';
 
-type NamedUser = RouterOutputs['users']['byIds'][number];
+export type NamedUser = RouterOutputs['users']['byIds'][number];
 
 /** users.byIds takes at most this many ids a call (INPUT_LIMITS.userLookupMax in the API). */
 export const USER_LOOKUP_MAX = 100;
@@ -21,10 +21,17 @@ export function lookupBatches(ids: Iterable<number>): number[][] {
 
 /**
  * Display names of these users, by id, as far as the server has answered; a user it does not
- * know (or an answer still on its way) is absent, and the caller shows "Former member". One
- * call per set of ids, never refetched while cached: names do not change (no procedure changes them).
+ * know (or an answer still on its way) is absent, and the caller shows "Former member".
  */
 export function useUserNames(ids: Iterable<number>): ReadonlyMap<number, string> {
+  return new Map([...useNamedUsers(ids)].map(([id, user]) => [id, user.displayName]));
+}
+
+/**
+ * These users (username and display name), by id, as far as the server has answered. One
+ * call per set of ids, never refetched while cached: names do not change (no procedure changes them).
+ */
+export function useNamedUsers(ids: Iterable<number>): ReadonlyMap<number, NamedUser> {
   const queryClient = useQueryClient();
   // While a new set is asked for, the names earlier answers gave stay on screen.
   const answeredBefore = (batch: readonly number[]): NamedUser[] | undefined => {
@@ -40,5 +47,5 @@ export function useUserNames(ids: Iterable<number>): ReadonlyMap<number, string>
       t.users.byIds({ ids: batch }, { staleTime: Infinity, placeholderData: () => answeredBefore(batch) }),
     ),
   );
-  return new Map(answers.flatMap((answer) => answer.data ?? []).map((user) => [user.id, user.displayName]));
+  return new Map(answers.flatMap((answer) => answer.data ?? []).map((user) => [user.id, user]));
 }

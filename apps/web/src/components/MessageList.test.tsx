@@ -12,6 +12,10 @@ const bob = participant(2, 'Bob Marley');
 const carol = participant(3, 'Carol King');
 const now = new Date(2026, 10, 21, 12, 0);
 
+/** Who left, as users.byIds names them. */
+const formerly = (...people: { id: number; username: string; displayName: string }[]) =>
+  new Map(people.map(({ id, username, displayName }) => [id, { id, username, displayName }]));
+
 function msg(seq: number, senderId: number, body: string, createdAt: Date, extra: Partial<Message> = {}): Message {
   return { ...message(senderId, body), id: seq, seq, clientId: `c${seq}`, createdAt: createdAt.toISOString(), ...extra };
 }
@@ -48,7 +52,7 @@ function renderList(overrides: Partial<ListProps> = {}) {
       readUpToAtOpen={null}
       unreadAtOpen={null}
       conversation={groupOf('member', [alice, bob, carol])}
-      formerMemberNames={new Map()}
+      formerMembers={new Map()}
       hasOlder={false}
       loadingOlder={false}
       olderError={null}
@@ -95,7 +99,7 @@ describe('MessageList', () => {
   it('shows members coming and going and renames among the messages, each starting a new run of names', () => {
     renderList({
       conversation: groupOf('member', [alice, bob]),
-      formerMemberNames: new Map([[carol.id, 'Carol King']]),
+      formerMembers: formerly(carol),
       messages: [msg(1, bob.id, 'hi', new Date(2026, 10, 20, 20, 0)), msg(4, bob.id, 'welcome', now), msg(6, bob.id, 'bye', now)],
       notices: [
         notice(2, 'participants.added', alice.id, { userIds: [carol.id] }, new Date(2026, 10, 20, 21, 0).toISOString()),
@@ -110,7 +114,7 @@ describe('MessageList', () => {
     expect(lines).toEqual(['Yesterday', '[You created the group]', 'Bob Marley', '[You added Carol King]', 'Today', '[Bob Marley renamed the group to “Trip”]', 'Bob Marley', '[Carol King left]', 'Bob Marley']);
     // Only the history's true beginning starts with the creation; by someone else, named.
     cleanup();
-    renderList({ conversation: { ...groupOf('member', [alice, bob]), createdBy: carol.id }, formerMemberNames: new Map([[carol.id, 'Carol King']]), messages: [msg(1, bob.id, 'hi', now)] });
+    renderList({ conversation: { ...groupOf('member', [alice, bob]), createdBy: carol.id }, formerMembers: formerly(carol), messages: [msg(1, bob.id, 'hi', now)] });
     expect(screen.getAllByTestId('notice').map((item) => item.textContent)).toEqual(['Carol King created the group']);
     cleanup();
     renderList({ messages: [msg(51, bob.id, 'hi', now)], hasOlder: true });
@@ -122,11 +126,25 @@ describe('MessageList', () => {
     renderList({
       // Bob and Dave left; only Bob's name was found.
       conversation: groupOf('member', [alice, carol]),
-      formerMemberNames: new Map([[bob.id, 'Bob Marley']]),
+      formerMembers: formerly(bob),
       messages: [msg(1, bob.id, 'bye all', now), msg(2, dave.id, 'me too', now), msg(3, carol.id, 'see you', now)],
     });
     const senders = screen.getAllByTestId('message').map((item) => item.querySelector('.sender')?.textContent);
     expect(senders).toEqual(['Bob Marley', 'Former member', 'Carol King']);
+  });
+
+  it('names a member and someone who left whose names would pass for each other with their @username', () => {
+    const impostor = { ...participant(9, 'B\u043Eb Marley'), username: 'impbob' };
+    renderList({
+      conversation: groupOf('member', [alice, bob]),
+      formerMembers: formerly(impostor),
+      notices: [notice(4, 'participant.left', impostor.id, { userId: impostor.id })],
+      messages: [msg(1, bob.id, 'hi all', now), msg(2, impostor.id, 'wire the money to 12345', now), msg(5, bob.id, 'that was not me', now)],
+    });
+    const senders = screen.getAllByTestId('message').map((item) => item.querySelector('.sender')?.textContent);
+    expect(senders).toEqual(['Bob Marley (@bob)', 'B\u043Eb Marley (@impbob)', 'Bob Marley (@bob)']);
+    // After "You created the group", the line saying they left.
+    expect(screen.getAllByTestId('notice').at(-1)?.textContent).toBe('B\u043Eb Marley (@impbob) left');
   });
 
   it('says "Seen" under my newest message once the other person in a DM has read up to it', () => {
@@ -386,7 +404,8 @@ describe('MessageList: the keyboard', () => {
   it("keeps Delete on Delete between anyone's messages and mine in a group I own", async () => {
     const user = userEvent.setup();
     const at = (minute: number) => new Date(2026, 10, 21, 9, minute);
-    renderList({ conversation: groupOf('owner'), messages: [msg(1, alice.id, 'mine', at(1)), msg(2, bob.id, 'his', at(2))] });
+    const messages = [msg(1, alice.id, 'mine', at(1)), msg(2, bob.id, 'his', at(2))];
+    const list = renderList({ conversation: groupOf('owner'), messages });
     screen.getByRole('button', { name: 'Delete message: his' }).focus();
     await user.keyboard('{ArrowUp}');
     expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Delete message: mine' }));
@@ -394,6 +413,13 @@ describe('MessageList: the keyboard', () => {
     screen.getByRole('button', { name: 'Edit message: mine' }).focus();
     await user.keyboard('{ArrowDown}');
     expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Delete message: his' }));
+
+    // The one I just sent stays the tab stop when his comes right after (I may delete his too).
+    const sent = msg(3, alice.id, 'just sent', at(3));
+    list.rerender({ conversation: groupOf('owner'), messages: [...messages, sent] });
+    list.rerender({ conversation: groupOf('owner'), messages: [...messages, sent, msg(4, bob.id, 'right after', at(4))] });
+    expect(screen.getByRole('button', { name: 'Edit message: just sent' }).tabIndex).toBe(0);
+    expect(screen.getByRole('button', { name: 'Delete message: right after' }).tabIndex).toBe(-1);
   });
 });
 

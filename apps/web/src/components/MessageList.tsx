@@ -1,5 +1,6 @@
 import { Fragment, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { memberNames } from '../format.ts';
+import type { NamedUser } from '../sender-names.ts';
 import { deliveryOf, type Reader } from '../read-receipts.ts';
 import { canDeleteMessage } from '../group-rules.ts';
 import { createdParts, noticeParts } from '../notices.ts';
@@ -35,8 +36,8 @@ interface MessageListProps {
   /** How many messages after it were new to me then, loaded or not (null: unknown). */
   unreadAtOpen: number | null;
   conversation: Pick<ConversationDetail, 'kind' | 'participants' | 'myRole' | 'createdBy' | 'createdAt'>;
-  /** Names of senders who are no longer members (they left or were removed), by user id. */
-  formerMemberNames: ReadonlyMap<number, string>;
+  /** Senders and people in notices who are no longer members (they left or were removed), by user id. */
+  formerMembers: ReadonlyMap<number, NamedUser>;
   hasOlder: boolean;
   loadingOlder: boolean;
   olderError: string | null;
@@ -56,7 +57,7 @@ interface MessageListProps {
  * older pages without moving what the reader sees.
  */
 export function MessageList(props: MessageListProps) {
-  const { messages, notices, pending, myId, conversation, formerMemberNames, hasOlder, loadingOlder, olderError, now, onLoadOlder } = props;
+  const { messages, notices, pending, myId, conversation, formerMembers, hasOlder, loadingOlder, olderError, now, onLoadOlder } = props;
   const scroller = useRef<HTMLDivElement | null>(null);
   const atBottom = useRef(true);
   // Distance from the content's end to the top of the view: unchanged when a page is added above.
@@ -208,8 +209,9 @@ export function MessageList(props: MessageListProps) {
     focusIfLost(scroller.current, { preventScroll: true });
   }, [hasOlder]);
 
-  const names = memberNames(conversation.participants);
-  const nameOf = (senderId: number) => names.get(senderId) ?? formerMemberNames.get(senderId) ?? 'Former member';
+  // Former members count too: an impostor who left must still not pass for the member they copied.
+  const names = memberNames([...conversation.participants, ...formerMembers.values()]);
+  const nameOf = (senderId: number) => names.get(senderId) ?? 'Former member';
   const lastMine = [...messages].reverse().find((message) => message.senderId === myId && !message.deletedAt);
 
   // One message's actions are in the Tab order at a time (a roving tabindex): the last one the
@@ -222,7 +224,7 @@ export function MessageList(props: MessageListProps) {
   const [lastMineSeen, setLastMineSeen] = useState(lastMine?.id);
   if (lastMine?.id !== lastMineSeen) {
     setLastMineSeen(lastMine?.id);
-    if (lastMine && (lastMineSeen === undefined || lastMine.id > lastMineSeen)) setKeyboardAt(null);
+    if (lastMine && (lastMineSeen === undefined || lastMine.id > lastMineSeen)) setKeyboardAt(lastMine.id);
   }
   const tabbableId = messages.some((message) => message.id === keyboardAt && hasActions(message))
     ? keyboardAt

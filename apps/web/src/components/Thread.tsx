@@ -4,7 +4,7 @@ import { useNow } from '../hooks.ts';
 import { useMarkRead } from '../mark-read.ts';
 import { noticeUserIds } from '../notices.ts';
 import { othersReading, useReadReceipts } from '../read-receipts.ts';
-import { useUserNames } from '../sender-names.ts';
+import { useNamedUsers } from '../sender-names.ts';
 import { newestSeq } from '../thread-state.ts';
 import { useThread } from '../thread.ts';
 import type { ConversationDetail, Me } from '../trpc.ts';
@@ -34,7 +34,7 @@ export function Thread({ conversation, me }: { conversation: ConversationDetail;
     ...(conversation.kind === 'group' ? [conversation.createdBy, ...thread.state.messages.map((message) => message.senderId)] : []),
     ...thread.state.notices.flatMap(noticeUserIds),
   ];
-  const formerMemberNames = useUserNames(named.filter((userId) => userId !== me.id && !names.has(userId)));
+  const formerMembers = useNamedUsers(named.filter((userId) => userId !== me.id && !names.has(userId)));
 
   if (thread.status === 'loading') {
     return (
@@ -65,7 +65,7 @@ export function Thread({ conversation, me }: { conversation: ConversationDetail;
         readUpToAtOpen={thread.readUpToAtOpen}
         unreadAtOpen={thread.unreadAtOpen}
         conversation={conversation}
-        formerMemberNames={formerMemberNames}
+        formerMembers={formerMembers}
         hasOlder={thread.state.hasOlder}
         loadingOlder={thread.loadingOlder}
         olderError={thread.olderError}

@@ -95,6 +95,10 @@ describe('UserSearch', () => {
     await user.keyboard('i');
     expect(document.activeElement).toBe(box);
     expect(box).toHaveProperty('value', 'ri');
+    // Space presses the result, as on any button.
+    (await screen.findByRole('button', { name: 'Add erin (@erin)' })).focus();
+    await user.keyboard(' ');
+    expect(onPick).toHaveBeenLastCalledWith(person(3, 'erin'));
   });
 
   it('shows who was online in the answer, and nobody while the connection is down', async () => {

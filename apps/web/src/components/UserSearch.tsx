@@ -54,8 +54,8 @@ export function UserSearch({ label, onPick, excludeIds = [], notInConversationId
   // stays a real button, so Tab and screen readers reach them as before.
   const list = useRef<HTMLUListElement | null>(null);
   const onArrow = (event: KeyboardEvent) => {
-    // A letter typed on a result goes on with the search, in the box.
-    if (event.target !== input.current && event.key.length === 1 && !event.ctrlKey && !event.metaKey && !event.altKey) {
+    // A letter typed on a result goes on with the search, in the box (Space presses the result).
+    if (event.target !== input.current && event.key.length === 1 && event.key !== ' ' && !event.ctrlKey && !event.metaKey && !event.altKey) {
       input.current?.focus();
       return;
     }
