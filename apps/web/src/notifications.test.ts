@@ -28,6 +28,14 @@ describe('messageNotice', () => {
     expect(messageNotice(changed(next), [dm, group], me.id)).toMatchObject({ title: 'Weekend trip', body: '\u2068Carol Danvers\u2069: \u2068tents?\u2069' });
   });
 
+  it("says whose a DM is when another conversation's name would pass for its name", () => {
+    const impostor = { ...participant(9, 'B\u043Eb Marley'), username: 'impbob' };
+    const fromImpostor = row(5, 0, { participants: [me, impostor], lastMessage: withMessage(50, impostor.id, 'wire the money'), unreadCount: 1 });
+    expect(messageNotice({ type: 'conversation.added', conversation: fromImpostor }, [dm, group], me.id)).toMatchObject({ title: 'B\u043Eb Marley (@impbob)' });
+    const alone = { ...fromImpostor, participants: [me, { ...impostor, displayName: 'Imp' }] };
+    expect(messageNotice({ type: 'conversation.added', conversation: alone }, [dm, group], me.id)).toMatchObject({ title: 'Imp' });
+  });
+
   it('says nothing of a muted conversation, however many messages it gets', () => {
     const news = row(1, 0, { lastMessage: withMessage(11, 2, 'see you'), unreadCount: 1 });
     expect(messageNotice(changed(news), [dm], me.id)).not.toBeNull();
@@ -62,18 +70,18 @@ describe('catchUpNotices', () => {
   it('tells what came while the stream was down as it would have live, and ends what was read elsewhere meanwhile', () => {
     const before = [
       row(1, 5, { lastMessage: withMessage(10, 2, 'earlier'), unreadCount: 0 }),
-      row(2, 9, { lastMessage: withMessage(20, 2, 'unread before'), unreadCount: 1 }),
+      row(2, 9, { participants: [me, carol], lastMessage: withMessage(20, 3, 'unread before'), unreadCount: 1 }),
       row(3, 12, { kind: 'group', title: 'Quiet', participants: [me, bob, carol], lastMessage: withMessage(30, 3, 'old'), unreadCount: 0 }),
     ];
     const after = [
-      row(4, 1, { participants: [me, carol], lastMessage: withMessage(40, 3, 'new DM while away'), unreadCount: 1 }),
+      row(4, 1, { participants: [me, participant(4, 'Dave Brubeck')], lastMessage: withMessage(40, 4, 'new DM while away'), unreadCount: 1 }),
       row(1, 2, { lastMessage: withMessage(11, 2, 'while away'), unreadCount: 1 }),
       row(3, 3, { kind: 'group', title: 'Quiet', participants: [me, bob, carol], lastMessage: withMessage(31, 3, 'muted news'), unreadCount: 1, muted: true }),
-      row(2, 9, { lastMessage: withMessage(20, 2, 'unread before'), unreadCount: 0 }),
+      row(2, 9, { participants: [me, carol], lastMessage: withMessage(20, 3, 'unread before'), unreadCount: 0 }),
     ];
     const { notices, ended } = catchUpNotices(before, after, me.id, new Set());
     expect(notices.map((notice) => [notice.title, notice.body])).toEqual([
-      ['Carol Danvers', 'new DM while away'],
+      ['Dave Brubeck', 'new DM while away'],
       ['Bob Marley', 'while away'],
     ]);
     // Read on another device while away, and the muted one: their notifications end.

@@ -8,7 +8,7 @@
  * Whether they are on is the browser's permission and, once granted, a switch in the app
  * kept per browser in localStorage (so it can be turned off without the browser's settings).
  */
-import { conversationName, messagePreview, type TextPart } from './format.ts';
+import { conversationName, directHandle, messagePreview, nameLikeness, sharedNames, type TextPart } from './format.ts';
 import { compareInboxOrder } from './inbox-cache.ts';
 import { isPageSeen } from './mark-read.ts';
 import { parseRoute } from './router.ts';
@@ -50,10 +50,14 @@ export function messageNotice(event: InboxEvent, loaded: readonly ConversationSu
     ? before.lastMessage?.id !== message.id && conversation.unreadCount > before.unreadCount
     : conversation.unreadCount > 0 && (!newest || compareInboxOrder(conversation, newest) < 0);
   if (!fresh) return null;
+  // A DM whose name another conversation would pass for says whose it is, as its inbox row does.
+  const name = conversationName(conversation, myId);
+  const handle = directHandle(conversation, myId);
+  const shared = handle !== null && sharedNames([conversation, ...loaded.filter((item) => item.id !== conversation.id)], myId).has(nameLikeness(name));
   return {
     conversationId: conversation.id,
     tag: `parley-conversation-${conversation.id}`,
-    title: conversationName(conversation, myId),
+    title: shared ? `${name} (${handle})` : name,
     body: plain(messagePreview(conversation, myId)),
   };
 }
