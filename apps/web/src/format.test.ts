@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { conversationName, directHandle, formerSenderOf, memberNames, hasVisibleText, initialsOf, laterTime, memberCount, messagePreview, nameLikeness, relativeTime, sharedNames, unreadBadge, unsentCount } from './format.ts';
+import { conversationName, directHandle, formerSenderOf, memberNames, conversationsAlike, hasVisibleText, initialsOf, laterTime, memberCount, messagePreview, nameLikeness, relativeTime, unreadBadge, unsentCount } from './format.ts';
 import { message, participant, plainText, summary } from './test-fixtures.ts';
 import type { ConversationSummary } from './trpc.ts';
 
@@ -86,7 +86,8 @@ describe('telling conversations of the same name apart', () => {
       summary({ kind: 'direct', participants: [bob, carol] }),
       summary({ kind: 'self', participants: [bob] }),
     ];
-    expect([...sharedNames(conversations, bob.id)]).toEqual([nameLikeness('Alice Liddell')]);
+    // The two DMs and the group called "Alice Liddell" (by id; summary ids are 1 unless given).
+    expect([...conversationsAlike(conversations.map((conversation, index) => ({ ...conversation, id: index + 1 })), bob.id)]).toEqual([1, 2, 3]);
     // The DMs say whose they are; a group has no one account to name.
     expect(conversations.map((conversation) => directHandle(conversation, bob.id))).toEqual(['@alice', '@fakealice', null, '@carol', null]);
   });

@@ -114,32 +114,30 @@ export function nameLikeness(name: string): string {
 }
 
 /**
- * The names (as they look: nameLikeness) that more than one of these conversations is called
- * by: anyone may take any display name, so a DM whose name another row also shows says whose it is.
+ * The ids of those whose name another's would pass for (nameLikeness): anyone may take any
+ * display name, so such a name says whose it is wherever it is shown.
  */
-export function sharedNames(conversations: readonly Named[], myId: number): ReadonlySet<string> {
-  const seen = new Set<string>();
-  const shared = new Set<string>();
-  for (const conversation of conversations) {
-    const name = nameLikeness(conversationName(conversation, myId));
-    if (seen.has(name)) shared.add(name);
-    seen.add(name);
+export function lookAlikes(named: readonly { id: number; name: string }[]): ReadonlySet<number> {
+  const idsByLikeness = new Map<string, number[]>();
+  for (const { id, name } of named) {
+    const likeness = nameLikeness(name);
+    idsByLikeness.set(likeness, [...(idsByLikeness.get(likeness) ?? []), id]);
   }
-  return shared;
+  return new Set([...idsByLikeness.values()].filter((ids) => ids.length > 1).flat());
+}
+
+/** The conversations (ids) whose names, as I see them, another of these would pass for: an inbox DM among them adds whose it is. */
+export function conversationsAlike(conversations: readonly (Named & { id: number })[], myId: number): ReadonlySet<number> {
+  return lookAlikes(conversations.map((conversation) => ({ id: conversation.id, name: conversationName(conversation, myId) })));
 }
 
 /**
  * Members by id as a thread names them (above messages, in notices, "is typing…"): a name
- * that another member's would pass for (nameLikeness) says whose it is, "Bob Marley (@bob2x)".
+ * that another member's would pass for says whose it is, "Bob Marley (@bob2x)".
  */
 export function memberNames(participants: readonly { id: number; username: string; displayName: string }[]): Map<number, string> {
-  const likeness = participants.map((participant) => nameLikeness(participant.displayName));
-  return new Map(
-    participants.map((participant, index) => {
-      const shared = likeness.some((other, at) => at !== index && other === likeness[index]);
-      return [participant.id, shared ? `${participant.displayName} (@${participant.username})` : participant.displayName];
-    }),
-  );
+  const alike = lookAlikes(participants.map(({ id, displayName }) => ({ id, name: displayName })));
+  return new Map(participants.map(({ id, username, displayName }) => [id, alike.has(id) ? `${displayName} (@${username})` : displayName]));
 }
 
 /**

@@ -8,7 +8,7 @@
  * Whether they are on is the browser's permission and, once granted, a switch in the app
  * kept per browser in localStorage (so it can be turned off without the browser's settings).
  */
-import { conversationName, directHandle, messagePreview, nameLikeness, sharedNames, type TextPart } from './format.ts';
+import { conversationName, conversationsAlike, directHandle, messagePreview, type TextPart } from './format.ts';
 import { compareInboxOrder } from './inbox-cache.ts';
 import { isPageSeen } from './mark-read.ts';
 import { parseRoute } from './router.ts';
@@ -53,7 +53,7 @@ export function messageNotice(event: InboxEvent, loaded: readonly ConversationSu
   // A DM whose name another conversation would pass for says whose it is, as its inbox row does.
   const name = conversationName(conversation, myId);
   const handle = directHandle(conversation, myId);
-  const shared = handle !== null && sharedNames([conversation, ...loaded.filter((item) => item.id !== conversation.id)], myId).has(nameLikeness(name));
+  const shared = handle !== null && conversationsAlike([conversation, ...loaded.filter((item) => item.id !== conversation.id)], myId).has(conversation.id);
   return {
     conversationId: conversation.id,
     tag: `parley-conversation-${conversation.id}`,

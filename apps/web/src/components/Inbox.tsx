@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { describeError } from '../errors.ts';
-import { conversationName, formerSenderOf, nameLikeness, sharedNames } from '../format.ts';
+import { conversationsAlike, formerSenderOf } from '../format.ts';
 import { useNow, useSearchBox } from '../hooks.ts';
 import { inboxItems } from '../inbox-cache.ts';
 import { INBOX_INPUT } from '../live-inbox.ts';
@@ -70,7 +70,7 @@ export function Inbox({ me, currentId, notifier }: { me: Me; currentId: number |
   }, [starting]);
 
   const items = inboxItems(conversations.data?.pages ?? []);
-  const namesShared = sharedNames(items, me.id);
+  const namesAlike = conversationsAlike(items, me.id);
   // Times on the rows move on; a mute for a while ends on its row when it runs out.
   const now = useNow(30_000, items.map((conversation) => conversation.mutedUntil));
   const formerMemberNames = useUserNames(items.map((conversation) => formerSenderOf(conversation, me.id)).filter((id) => id !== null));
@@ -150,7 +150,7 @@ export function Inbox({ me, currentId, notifier }: { me: Me; currentId: number |
                 now={now}
                 formerMemberNames={formerMemberNames}
                 current={conversation.id === currentId}
-                nameShared={namesShared.has(nameLikeness(conversationName(conversation, me.id)))}
+                nameShared={namesAlike.has(conversation.id)}
               />
             ))}
           </ul>
