@@ -23,14 +23,14 @@ import {
   type RateRule,
 } from '@parley/api';
 import { openDatabase, seedDemoData, startCheckpoints, type Checkpoints, type Database } from '@parley/db';
-import type { TRPCError } from '@trpc/server';
+import { TRPCError } from '@trpc/server';
 import { nodeHTTPRequestHandler } from '@trpc/server/adapters/node-http';
 import type { Config } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetricsExporter, handleMetricsRequest, type HttpRoute } from './metrics.ts';
 import { setSecurityHeaders } from './security-headers.ts';
 import { createStaticHandler, sendText } from './static-files.ts';
-import { CLOSE_GOING_AWAY, createWebSocketEndpoint } from './websocket.ts';
+import { CLOSE_GOING_AWAY, createWebSocketEndpoint, msUntilNextUtcDay, WS_PATH } from './websocket.ts';
 
 /** Where `pnpm --filter @parley/web build` puts the web app. */
 export const DEFAULT_WEB_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../web/dist');
@@ -61,6 +61,8 @@ export interface StartOptions {
   realtime?: RealtimeBackends;
   /** How long "is typing" lasts without a refresh; default 6 s (tests shorten it). */
   typingTtlMs?: number;
+  /** How long until the next day, when connected users are recorded as seen; default: until 00:00 UTC (tests shorten it). */
+  msUntilNextDay?: () => number;
 }
 
 
@@ -150,8 +152,15 @@ async function listen(config: Config, opts: StartOptions, logger: Logger, db: Da
         allowBatching: true,
         maxBatchSize: MAX_BATCH_SIZE,
         maxBodySize: MAX_BODY_BYTES,
-        createContext: ({ req: request }) =>
-          createContextInner(deps, { token: tokenFrom(request.headers.authorization, undefined), clientIp: clientIpOf(request) }),
+        createContext: ({ req: request, info }) => {
+          // tRPC would serve a subscription over HTTP as an event stream, outside what the
+          // WebSocket endpoint enforces: the per-user socket cap, and closing a user's streams
+          // when they sign out or their token expires. Streams are the WebSocket's only.
+          if (info.type === 'subscription') {
+            throw new TRPCError({ code: 'METHOD_NOT_SUPPORTED', message: `Subscriptions are served over the WebSocket at ${WS_PATH}` });
+          }
+          return createContextInner(deps, { token: tokenFrom(request.headers.authorization, undefined), clientIp: clientIpOf(request) });
+        },
         onError: logTrpcError,
       });
     }
@@ -205,6 +214,7 @@ async function listen(config: Config, opts: StartOptions, logger: Logger, db: Da
     onError: logTrpcError,
     keepAlive: opts.keepAlive ?? { pingMs: 15_000, pongWaitMs: 5_000 },
     maxBufferedBytes: opts.maxBufferedBytes ?? 4 * 1024 * 1024,
+    msUntilNextDay: opts.msUntilNextDay ?? msUntilNextUtcDay,
   });
   server.on('upgrade', websocket.handleUpgrade);
 

@@ -67,7 +67,18 @@ export interface WebSocketOptions {
   keepAlive: { pingMs: number; pongWaitMs: number };
   /** Unsent bytes after which a client that stopped reading is disconnected. */
   maxBufferedBytes: number;
+  /** How long until the next day starts (UTC midnight; tests shorten it): who is connected then is recorded as seen that day. */
+  msUntilNextDay: () => number;
 }
+
+/** Milliseconds until a second after the next 00:00 UTC (a second, so that a clock adjusted meanwhile still reads the new day). */
+export function msUntilNextUtcDay(now = Date.now()): number {
+  const day = 86_400_000;
+  return day - (now % day) + 1000;
+}
+
+/** Users whose last seen time one statement sets. */
+const SEEN_BATCH = 1000;
 
 interface SocketContextOptions {
   res: EndpointSocket;
@@ -82,8 +93,11 @@ interface SocketContextOptions {
 class EndpointSocket extends CorkedWebSocket {
   /** The client's address, taken from the upgrade request (which is not kept). */
   clientIp = 'unknown';
-  /** Set once connectionParams carried a valid token: the socket counts in presence and the per-user cap. */
-  authenticated: { userId: number; context: Context; counted: Promise<boolean> } | null = null;
+  /**
+   * Set once connectionParams carried a valid token: the socket counts in presence and the
+   * per-user cap, and is closed when that token expires (expiresAt, ms).
+   */
+  authenticated: { userId: number; expiresAt: number; context: Context; counted: Promise<boolean> } | null = null;
   /** When the peer last sent anything (ms); the keep-alive pings only a quiet socket. */
   lastHeardAt = Date.now();
   /** When the keep-alive's PING went out unanswered (ms), or null. */
@@ -135,18 +149,19 @@ export function createWebSocketEndpoint(opts: WebSocketOptions) {
     const context = createContextInner(deps, { token, clientIp: socket.clientIp });
     if (!token) return context;
 
-    let userId: number | null;
+    let session: { userId: number; expiresAt: number } | null;
     try {
-      userId = await authenticatedUser(deps, token);
+      session = await authenticatedUser(deps, token);
     } catch (cause) {
       logger.warn({ err: cause }, 'could not check a WebSocket token: the database is unreachable');
       socket.close(CLOSE_TRY_AGAIN_LATER, 'The server cannot check your session right now, try again shortly');
       throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: 'The database is unavailable, try again shortly', cause });
     }
-    if (userId === null) {
+    if (session === null) {
       logger.debug('WebSocket presented an invalid or revoked token: treated as anonymous');
       return context;
     }
+    const { userId, expiresAt } = session;
     // The client may have gone while the token was checked.
     if (socket.readyState !== WebSocket.OPEN) return context;
     if (presence.localSocketsOf(userId) >= opts.maxSocketsPerUser) {
@@ -155,19 +170,40 @@ export function createWebSocketEndpoint(opts: WebSocketOptions) {
       throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: `At most ${opts.maxSocketsPerUser} open connections per user` });
     }
     const counted = presence.connected(userId);
-    socket.authenticated = { userId, context, counted };
+    socket.authenticated = { userId, expiresAt, context, counted };
     contextsOf.set(userId, (contextsOf.get(userId) ?? new Set()).add(context));
     socket.on('close', authenticatedSocketClosed);
-    // Connecting counts as activity (daily and monthly active users in the admin statistics).
-    deps.db.em
-      .fork()
-      .nativeUpdate(UserSchema, { id: userId }, { lastSeenAt: new Date() })
-      .catch((error: unknown) => logger.warn({ err: error }, 'could not record when a user was last seen'));
+    void recordSeen([userId]);
     const cameOnline = await counted;
     logger.debug({ userId, cameOnline }, 'authenticated WebSocket opened');
     if (cameOnline) await publishPresence(deps, userId, true);
     return context;
   }
+
+  /**
+   * Being connected counts as activity (daily and monthly active users in the admin
+   * statistics): recorded when a socket opens, and at the start of each day (UTC) for everyone
+   * connected here then, or a tab open across midnight would not count as today's.
+   */
+  async function recordSeen(userIds: readonly number[]): Promise<void> {
+    const now = new Date();
+    try {
+      for (let from = 0; from < userIds.length; from += SEEN_BATCH) {
+        await deps.db.em.fork().nativeUpdate(UserSchema, { id: { $in: userIds.slice(from, from + SEEN_BATCH) } }, { lastSeenAt: now });
+      }
+    } catch (error) {
+      logger.warn({ err: error }, 'could not record when users were last seen');
+    }
+  }
+  let newDay: ReturnType<typeof setTimeout>;
+  const awaitNewDay = () => {
+    newDay = setTimeout(() => {
+      void recordSeen([...contextsOf.keys()]);
+      awaitNewDay();
+    }, opts.msUntilNextDay());
+    newDay.unref();
+  };
+  awaitNewDay();
 
   function authenticatedSocketClosed(this: WebSocket): void {
     if (!(this instanceof EndpointSocket) || !this.authenticated) return;
@@ -225,11 +261,19 @@ export function createWebSocketEndpoint(opts: WebSocketOptions) {
   // when no answer comes within pongWaitMs: dead peers (a laptop lid closed, a dropped
   // network) free their presence and their slot. One sweep for all sockets, a fraction of
   // the shorter delay apart, instead of two timers per socket re-armed on every message.
+  // The same sweep closes a socket whose token has expired: a call checks its token, but a
+  // stream checked it once, when it started, and would go on delivering. The web app has
+  // renewed its token long before and reconnects with it; a stale client reconnects without
+  // a valid one, and its calls answer UNAUTHORIZED.
   const { pingMs, pongWaitMs } = opts.keepAlive;
   const keepAlive = setInterval(() => {
     const now = Date.now();
     for (const socket of wss.clients) {
       if (socket.readyState !== WebSocket.OPEN) continue;
+      if (socket.authenticated && socket.authenticated.expiresAt <= now) {
+        socket.close(CLOSE_POLICY_VIOLATION, 'Session expired');
+        continue;
+      }
       if (socket.pingSentAt === null) {
         if (now - socket.lastHeardAt < pingMs) continue;
         socket.pingSentAt = now;
@@ -284,18 +328,19 @@ export function createWebSocketEndpoint(opts: WebSocketOptions) {
     /** Stops listening for logouts and waits for the bookkeeping of closed sockets (the server is closing). */
     async stop(): Promise<void> {
       clearInterval(keepAlive);
+      clearTimeout(newDay);
       stopSessions();
       while (closing.size > 0) await Promise.allSettled([...closing]);
     },
   };
 }
 
-/** The user a token belongs to, or null when it is forged, expired or revoked by a logout. */
-async function authenticatedUser(deps: ApiDeps, token: string): Promise<number | null> {
+/** The user a token belongs to and when it expires, or null when it is forged, expired or revoked by a logout. */
+async function authenticatedUser(deps: ApiDeps, token: string): Promise<{ userId: number; expiresAt: number } | null> {
   const claims = await verifyToken(deps.tokens, token);
   if (!claims) return null;
   const user = await deps.db.em.fork().findOne(UserSchema, claims.userId);
-  return user && user.tokenVersion === claims.tokenVersion ? user.id : null;
+  return user && user.tokenVersion === claims.tokenVersion ? { userId: user.id, expiresAt: claims.expiresAt } : null;
 }
 
 const LOCAL_HOSTNAMES = new Set(['localhost', '127.0.0.1', '[::1]']);

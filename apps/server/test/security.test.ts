@@ -66,6 +66,49 @@ describe.each(testDialects())('tokens and secrets on %s', (dialect) => {
     await expect(t.http(alice.token).auth.me.query()).resolves.toMatchObject({ id: alice.id });
   });
 
+  it('closes a socket when its token expires, so its streams stop delivering', async () => {
+    await using t = await startTestServer(dialect);
+    const alice = await t.signUp('alice');
+    const bob = await t.signUp('bob');
+    const dm = await t.http(alice.token).conversations.create.mutate({ kind: 'direct', participantIds: [bob.id] });
+    const now = Math.floor(Date.now() / 1000);
+    const expiringSoon = jwt({ alg: 'HS256' }, { ver: 0, sub: String(bob.id), iss: 'parley', iat: now, exp: now + 2 });
+    const socket = await openSignedIn(t.wsUrl, expiringSoon);
+    try {
+      socket.ws.send(JSON.stringify({ id: 'live', method: 'subscription', params: { path: 'conversations.onEvent', input: { conversationId: dm.id } } }));
+      await socket.receive((message) => message.id === 'live');
+      await t.http(alice.token).messages.send.mutate({ conversationId: dm.id, body: 'before it expires', clientId: 'c-1' });
+      await socket.receive((message) => JSON.stringify(message).includes('before it expires'));
+      // Within the keep-alive sweep's second after the expiry.
+      expect(await socket.closed).toEqual({ code: 1008, reason: 'Session expired' });
+    } finally {
+      socket.ws.terminate();
+    }
+    // Bob's genuine session is not affected.
+    await expect(t.http(bob.token).auth.me.query()).resolves.toMatchObject({ id: bob.id });
+  });
+
+  it('serves subscriptions over the WebSocket only: over HTTP they end at once, delivering nothing', async () => {
+    await using t = await startTestServer(dialect);
+    const alice = await t.signUp('alice');
+    const bob = await t.signUp('bob');
+    const dm = await t.http(alice.token).conversations.create.mutate({ kind: 'direct', participantIds: [bob.id] });
+    for (const [path, input] of [
+      ['conversations.onEvent', { conversationId: dm.id }],
+      ['inbox.onEvent', {}],
+    ] as const) {
+      // As an event stream (tRPC's httpSubscriptionLink): it must not stay open, outside the
+      // socket cap and out of reach of a logout.
+      const response = await fetch(`${t.url}/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`, {
+        headers: { authorization: `Bearer ${bob.token}` },
+        signal: AbortSignal.timeout(5_000),
+      });
+      const stream = await response.text();
+      expect(stream, path).toContain('Subscriptions are served over the WebSocket at /trpc');
+      expect(stream, path).toContain('METHOD_NOT_SUPPORTED');
+    }
+  });
+
   it('never writes a password, a token, the signing secret or a message body to the log', async () => {
     const logs = captureLogs('trace');
     await using t = await startTestServer(dialect, { start: { logger: logs.logger } });

@@ -1,8 +1,8 @@
-import { testDialects } from '@parley/db';
+import { openDatabase, testDialects, UserSchema } from '@parley/db';
 import { describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import { startTestServer, type TestServer } from './harness.ts';
-import { openRaw, type RawSocket } from './raw-socket.ts';
+import { openRaw, openSignedIn, type RawSocket } from './raw-socket.ts';
 
 /** Opens a socket that presents `token` and asks auth.me: the answer, or how the socket was closed. */
 async function signedInSocket(t: TestServer, token: string, opts: { answerPings?: boolean } = {}) {
@@ -136,6 +136,29 @@ describe.each(testDialects())('the WebSocket endpoint on %s', (dialect) => {
       expect((await socket.closed).code).toBe(1009);
     } finally {
       socket.ws.terminate();
+    }
+  });
+
+  it('counts a user whose tab stays open across midnight as active on the new day', async () => {
+    // A "day" of half a second: at each new one, who is connected is recorded as seen.
+    await using t = await startTestServer(dialect, { env: { PARLEY_ADMINS: 'admin' }, start: { msUntilNextDay: () => 500 } });
+    const admin = await t.signUp('admin');
+    const bob = await t.signUp('bob');
+    const bobsTab = await openSignedIn(t.wsUrl, bob.token);
+    const db = await openDatabase(t.database.target);
+    try {
+      // As if both had signed in, and Bob opened his tab, two days ago.
+      const twoDaysAgo = new Date(Date.now() - 2 * 86_400_000);
+      await db.em.fork().nativeUpdate(UserSchema, { id: { $in: [admin.id, bob.id] } }, { lastSeenAt: twoDaysAgo });
+      const lastSeen = async (id: number) => (await db.em.fork().findOneOrFail(UserSchema, id)).lastSeenAt?.getTime();
+      await vi.waitFor(async () => expect(await lastSeen(bob.id)).toBeGreaterThan(Date.now() - 60_000), { timeout: 5_000 });
+      // The admin has no socket open (HTTP calls are not activity): still two days ago.
+      expect(await lastSeen(admin.id)).toBe(twoDaysAgo.getTime());
+      const stats = await t.http(admin.token).admin.stats.query();
+      expect(stats.stored.users.dailyActive).toBe(1);
+    } finally {
+      await db.close();
+      bobsTab.ws.terminate();
     }
   });
 

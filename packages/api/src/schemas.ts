@@ -3,11 +3,12 @@ import { z } from 'zod';
 import { INPUT_LIMITS } from './limits.ts';
 
 // Ids and seqs are int4 columns. Out of range names nothing: said in words, not zod's
-// "Too big: expected number to be <=2147483647".
+// "Too big: expected number to be <=2147483647"; and once (1e20 is neither a safe integer
+// nor in range, which would say it twice).
 const NOT_AN_ID = 'Not a valid id';
 const NOT_A_SEQ = 'Not a valid seq';
-export const id = z.number().int(NOT_AN_ID).positive(NOT_AN_ID).max(2 ** 31 - 1, NOT_AN_ID);
-export const seq = z.number().int(NOT_A_SEQ).min(0, NOT_A_SEQ).max(2 ** 31 - 1, NOT_A_SEQ);
+export const id = z.number().int({ message: NOT_AN_ID, abort: true }).positive(NOT_AN_ID).max(2 ** 31 - 1, NOT_AN_ID);
+export const seq = z.number().int({ message: NOT_A_SEQ, abort: true }).min(0, NOT_A_SEQ).max(2 ** 31 - 1, NOT_A_SEQ);
 /** A tracked event id, as tRPC hands it back on reconnect: the seq as a string. */
 export const eventId = z.string().regex(/^\d{1,10}$/, 'An event id is a seq');
 

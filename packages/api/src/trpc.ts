@@ -211,38 +211,38 @@ async function claimsOf(ctx: Context): Promise<TokenClaims | null> {
   return claims;
 }
 
-/**
- * The conversation a member procedure acts on: `conversationId`, or `id` in conversations.*.
- * Picked by key rather than with a union, whose error for a non-integer names no field.
- */
-function parseConversationRef(input: unknown) {
-  const byConversationId = typeof input === 'object' && input !== null && 'conversationId' in input;
-  return (byConversationId ? BY_CONVERSATION_ID : BY_ID).safeParse(input);
-}
-
 // Built once: zod compiles a schema on its first parse, and building one per call made every
 // member call compile it again (6 % of the server's CPU under fan-out).
-const BY_CONVERSATION_ID = z.object({ conversationId: id }).transform((ref) => ref.conversationId);
-const BY_ID = z.object({ id }).transform((ref) => ref.id);
+const BY_ID: z.ZodType<number, { id: number }> = z.object({ id }).transform((ref) => ref.id);
+const BY_CONVERSATION_ID: z.ZodType<number, { conversationId: number }> = z.object({ conversationId: id }).transform((ref) => ref.conversationId);
 
 /**
- * Members only. A non-member gets NOT_FOUND, exactly like a conversation that does not
- * exist, so the API never confirms that a conversation exists.
+ * Members only, of the conversation the input names (`ref`: by `id` in conversations.*, by
+ * `conversationId` in messages.* and the streams, so a missing one is named as the procedure
+ * spells it). A non-member gets NOT_FOUND, exactly like a conversation that does not exist,
+ * so the API never confirms that a conversation exists.
  */
-export const memberProcedure = publicProcedure.use(async function isMember({ ctx, getRawInput, next }) {
-  const claims = await claimsOf(ctx);
-  if (!claims) throw notSignedIn();
-  const ref = parseConversationRef(await getRawInput());
-  // The token names the user: their row and their membership are read in one statement,
-  // and checked in protectedProcedure's order.
-  const { user, membership } = ref.success
-    ? await findCaller(ctx.em, claims.userId, ref.data)
-    : { user: await findUser(ctx.em, claims.userId), membership: null };
-  const me = signedInUser(claims, user);
-  if (!ref.success) throw new TRPCError({ code: 'BAD_REQUEST', message: 'A valid conversation id is required', cause: ref.error });
-  if (!membership) throw conversationNotFound();
-  return next({ ctx: { user: me, membership } });
-});
+function membersOf(ref: z.ZodType<number>) {
+  return publicProcedure.use(async function isMember({ ctx, getRawInput, next }) {
+    const claims = await claimsOf(ctx);
+    if (!claims) throw notSignedIn();
+    const conversation = ref.safeParse(await getRawInput());
+    // The token names the user: their row and their membership are read in one statement,
+    // and checked in protectedProcedure's order.
+    const { user, membership } = conversation.success
+      ? await findCaller(ctx.em, claims.userId, conversation.data)
+      : { user: await findUser(ctx.em, claims.userId), membership: null };
+    const me = signedInUser(claims, user);
+    if (!conversation.success) throw new TRPCError({ code: 'BAD_REQUEST', message: 'A valid conversation id is required', cause: conversation.error });
+    if (!membership) throw conversationNotFound();
+    return next({ ctx: { user: me, membership } });
+  });
+}
+
+/** Members of the conversation `{ id }` names (conversations.get, update, markRead…). */
+export const memberProcedure = membersOf(BY_ID);
+/** Members of the conversation `{ conversationId }` names (messages.list and send, the conversation's streams). */
+export const conversationMemberProcedure = membersOf(BY_CONVERSATION_ID);
 
 export const adminProcedure = protectedProcedure.use(async function isAdmin({ ctx, next }) {
   if (ctx.user.role !== 'admin') throw new TRPCError({ code: 'FORBIDDEN', message: 'Admins only' });

@@ -43,8 +43,8 @@ describe('messages for inputs over a limit', () => {
     ]);
   });
 
-  it('says an id beyond 2^31 - 1, zero, negative or fractional is not a valid one', async () => {
-    for (const bad of [2 ** 31, Number.MAX_SAFE_INTEGER, 0, -1, 1.5]) {
+  it('says an id beyond 2^31 - 1, zero, negative or fractional is not a valid one, once', async () => {
+    for (const bad of [2 ** 31, Number.MAX_SAFE_INTEGER, 1e20, 0, -1, 1.5]) {
       const messages = await Promise.all([
         fieldMessages(ivy.api.conversations.get({ id: bad }), 'id'),
         fieldMessages(ivy.api.messages.send({ conversationId: bad, body: 'hi', clientId: 'c-1' }), 'conversationId'),
@@ -54,6 +54,16 @@ describe('messages for inputs over a limit', () => {
       ]);
       expect({ bad, messages }).toEqual({ bad, messages: Array.from({ length: 5 }, () => ['Not a valid id']) });
     }
+  });
+
+  it('names a missing conversation as the procedure spells it', async () => {
+    // @ts-expect-error: the conversation is missing
+    expect(await fieldMessages(ivy.api.messages.list({ limit: 5 }), 'conversationId')).toEqual(['Invalid input: expected number, received undefined']);
+    // @ts-expect-error: the conversation is missing
+    expect(await fieldMessages(ivy.api.messages.send({ body: 'hi', clientId: 'c-2' }), 'conversationId')).toHaveLength(1);
+    // @ts-expect-error: the conversation is missing
+    expect(await fieldMessages(ivy.api.conversations.setTyping({ typing: true }), 'id')).toHaveLength(1);
+    expect(await fieldMessages(ivy.api.messages.list({ conversationId: notesId, after: 1e300 }), 'after')).toEqual(['Not a valid seq']);
   });
 
   it('says why a seq, a page size, a search size, a cursor or a client id is refused', async () => {

@@ -15,7 +15,7 @@ import {
   setParticipantRole,
 } from '../services/membership.ts';
 import { conversationEvents, publishTyping, readReceipts, subscriberOf, typingUsers } from '../services/live.ts';
-import { memberProcedure, neverAborted, protectedProcedure } from '../trpc.ts';
+import { conversationMemberProcedure, memberProcedure, neverAborted, protectedProcedure } from '../trpc.ts';
 
 export const conversationsRouter = {
   create: protectedProcedure
@@ -82,7 +82,7 @@ export const conversationsRouter = {
     return { typing: input.typing };
   }),
 
-  onEvent: memberProcedure
+  onEvent: conversationMemberProcedure
     .input(z.object({ conversationId: id, lastEventId: eventId.nullish() }))
     .subscription(({ ctx, input, signal }) => {
       // Without a lastEventId the stream starts after the newest event as of now: fixed
@@ -99,11 +99,11 @@ export const conversationsRouter = {
       })();
     }),
 
-  onTyping: memberProcedure
+  onTyping: conversationMemberProcedure
     .input(z.object({ conversationId: id }))
     .subscription(({ ctx, input, signal }) => typingUsers(subscriberOf(ctx), input.conversationId, signal ?? neverAborted, ctx.deps.typingTtlMs)),
 
-  onReadReceipts: memberProcedure
+  onReadReceipts: conversationMemberProcedure
     .input(z.object({ conversationId: id }))
     .subscription(({ ctx, input, signal }) => readReceipts(subscriberOf(ctx), input.conversationId, signal ?? neverAborted)),
 

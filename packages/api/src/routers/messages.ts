@@ -2,14 +2,14 @@ import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { clientId, id, messageBody, pageLimit, seq } from '../schemas.ts';
 import { deleteMessage, editMessage, listMessages, sendMessage } from '../services/messages.ts';
-import { memberProcedure, protectedProcedure } from '../trpc.ts';
+import { conversationMemberProcedure, protectedProcedure } from '../trpc.ts';
 
 export const messagesRouter = {
-  list: memberProcedure
+  list: conversationMemberProcedure
     .input(z.object({ conversationId: id, before: seq.optional(), after: seq.optional(), limit: pageLimit.default(50) }))
     .query(({ ctx, input }) => listMessages(ctx.em, ctx.membership, input)),
 
-  send: memberProcedure
+  send: conversationMemberProcedure
     .input(z.object({ conversationId: id, body: messageBody, clientId }))
     .mutation(({ ctx, input }) =>
       sendMessage(ctx, ctx.membership, input, () =>
