@@ -68,4 +68,33 @@ describe('a session, in a real browser', () => {
     await page.getByText('Parley could not be reached to end your session on other devices', { exact: false }).waitFor();
     expect((await phone.conversations.list.query({ limit: 1 })).items.length).toBeGreaterThan(0);
   });
+
+  it('asks before signing out when another tab still has messages on their way, which it would lose too', async () => {
+    await using app = await startApp();
+    await using browser = await launchBrowser();
+    const { dm } = await dmWithAlice(await signInElsewhere(app.url, 'bob'));
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const here = await context.newPage();
+    await signInToInbox(here, app.url, 'alice');
+    // A second tab of the same browser (signed in by the first), whose sends get no answer.
+    const otherTab = await context.newPage();
+    await otherTab.route('**/trpc/messages.send*', () => undefined);
+    await otherTab.goto(`${app.url}/c/${dm.id}`);
+    const composer = otherTab.getByRole('textbox', { name: 'Message' });
+    for (const text of ['Running late', 'Start without me']) {
+      await composer.fill(text);
+      await composer.press('Enter');
+    }
+    await expect.poll(() => otherTab.getByTestId('pending-message').count()).toBe(2);
+
+    await here.getByRole('button', { name: 'Sign out' }).click();
+    const question = here.getByRole('group', { name: 'Sign out anyway?' });
+    await question.waitFor();
+    expect(await question.textContent()).toMatch(/^2 unsent messages will be lost \(in your other tabs\)\. Sign out anyway\?/);
+    await question.getByRole('button', { name: 'Cancel' }).click();
+    // Nobody was signed out: both tabs still hold their session, the other its messages.
+    await here.getByRole('list', { name: 'Conversations' }).waitFor();
+    expect(await otherTab.getByTestId('pending-message').count()).toBe(2);
+    expect(await here.getByRole('button', { name: 'Sign out' }).isVisible()).toBe(true);
+  });
 });

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { isUnauthorized } from './errors.ts';
 import { useConnectionStatus, useSession } from './hooks.ts';
+import { tellOtherTabsUnsent } from './other-tabs.ts';
 import { Outbox } from './outbox.ts';
 import { tabSessionStorage } from './tab-storage.ts';
 import { isApiError, trpc } from './trpc.ts';
@@ -52,6 +53,8 @@ export function useTabOutbox(userId: number): Outbox {
     window.addEventListener('beforeunload', warn);
     return () => window.removeEventListener('beforeunload', warn);
   }, [outbox]);
+  // Signing out in another tab would lose them too: it asks first (SignOut.tsx).
+  useEffect(() => tellOtherTabsUnsent(outbox), [outbox]);
   useEffect(() => {
     const backOnline = () => outbox.resendWaiting('when-online');
     window.addEventListener('online', backOnline);

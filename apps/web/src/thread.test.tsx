@@ -1,9 +1,13 @@
-import type { TRPCLink } from '@trpc/client';
+import { TRPCClientError, type TRPCLink } from '@trpc/client';
 import { observable } from '@trpc/server/observable';
-import { screen } from '@testing-library/react';
+import { act, screen } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import type { TRPCWebSocketClient } from '@trpc/client';
+import { behaviorSubject } from '@trpc/server/observable';
 import { useEffect } from 'react';
 import { describe, expect, it, vi } from 'vitest';
-import { OutboxContext } from './hooks.ts';
+import { followConnection, type SocketState } from './connection.ts';
+import { ConnectionContext, OutboxContext } from './hooks.ts';
 import { Outbox } from './outbox.ts';
 import { message, summary } from './test-fixtures.ts';
 import { renderWithServer } from './test-render.tsx';
@@ -19,6 +23,8 @@ type ListInput = RouterInputs['messages']['list'];
 /** A server holding bob's messages 1…`newest` in conversation 7, where I have read up to `readUpTo`; the live stream stays quiet. */
 function serverOf(newest: number, readUpTo: number) {
   const asked: ListInput[] = [];
+  // While down, every call fails as on a dead network.
+  const network = { down: false };
   const pageOf = ({ before = newest + 1, limit = PAGE_SIZE }: ListInput): HistoryPage => {
     const first = Math.max(1, before - limit);
     const items = Array.from({ length: before - first }, (_, index) => ({ ...message(BOB, `Message ${first + index}`), id: first + index, seq: first + index }));
@@ -29,10 +35,14 @@ function serverOf(newest: number, readUpTo: number) {
       if (op.path !== 'messages.list') return;
       const input = op.input as ListInput;
       asked.push(input);
+      if (network.down) {
+        observer.error(new TRPCClientError('Failed to fetch'));
+        return;
+      }
       observer.next({ result: { type: 'data', data: pageOf(input) } });
       observer.complete();
     });
-  return { server, asked };
+  return { server, asked, network };
 }
 
 /** What the thread said on each render: its status and its oldest message. */
@@ -78,5 +88,47 @@ describe('useThread, opening', () => {
     const { before } = openThread(200, 170);
     expect(await screen.findByText('ready from 151')).toBeDefined();
     expect(before()).toEqual([undefined]);
+  });
+});
+
+/** The thread's oldest message and its older pages' error, with "Load older" as a button. */
+function OlderProbe() {
+  const thread = useThread(conversation, ME);
+  return (
+    <>
+      <p>{`${thread.status} from ${thread.state.messages[0]?.seq ?? 'none'}`}</p>
+      {thread.olderError && <p role="alert">{thread.olderError}</p>}
+      <button type="button" onClick={() => void thread.loadOlder()}>
+        Load older
+      </button>
+    </>
+  );
+}
+
+describe('useThread, older pages', () => {
+  it('loads an older page that failed while the connection was down by itself once it is back', async () => {
+    const user = userEvent.setup();
+    const { server, network } = serverOf(200, 200);
+    const states = behaviorSubject<ReturnType<TRPCWebSocketClient['connectionState']['get']>>({ type: 'state', state: 'pending', error: null });
+    const report = (state: SocketState) => act(() => states.next({ type: 'state', state, error: null }));
+    renderWithServer(
+      <ConnectionContext value={followConnection(states)}>
+        <OutboxContext value={new Outbox(vi.fn(), null, ME)}>
+          <OlderProbe />
+        </OutboxContext>
+      </ConnectionContext>,
+      server,
+    );
+    expect(await screen.findByText('ready from 151')).toBeDefined();
+
+    network.down = true;
+    report('connecting');
+    await user.click(screen.getByRole('button', { name: 'Load older' }));
+    expect(await screen.findByRole('alert')).toBeDefined();
+
+    network.down = false;
+    report('pending');
+    expect(await screen.findByText('ready from 101')).toBeDefined();
+    expect(screen.queryByRole('alert')).toBeNull();
   });
 });

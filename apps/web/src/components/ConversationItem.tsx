@@ -40,7 +40,7 @@ export function ConversationItem({ conversation, myId, now, formerMemberNames, c
     >
       <a className="conversation-link" href={conversationPath(conversation.id)} onClick={followLink} aria-current={current ? 'page' : undefined}>
         <span className={`avatar avatar-${conversation.kind} tone-${toneOf(conversation.id)}`} aria-hidden="true">
-          {initialsOf(name, conversation.kind)}
+          <span className="avatar-initials">{initialsOf(name, conversation.kind)}</span>
           {online && <span className="presence-dot" data-testid="online-dot" />}
         </span>
         {online && <span className="visually-hidden">online</span>}

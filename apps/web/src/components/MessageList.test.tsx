@@ -254,12 +254,16 @@ describe('MessageList', () => {
     const loaded = Array.from({ length: 500 }, (_, index) => msg(2511 + index, bob.id, `Unread ${2511 + index}`, at));
     const { rerender } = renderList({ messages: loaded, readUpToAtOpen: 10, unreadAtOpen: 3000, hasOlder: true });
     expect(screen.getByRole('button', { name: '500 new messages ↓' })).toBeDefined();
+    // The rest are above, and the top of the history says so.
+    expect(screen.getByTestId('unread-above').textContent).toBe('2500 more new messages above');
     rerender({ messages: [...loaded, msg(3011, carol.id, 'One more', at)], readUpToAtOpen: 10, unreadAtOpen: 3000, hasOlder: true });
     expect(screen.getByRole('button', { name: '501 new messages ↓' })).toBeDefined();
+    expect(screen.getByTestId('unread-above').textContent).toBe('2500 more new messages above');
     // An older page coming in above adds nothing below.
     const older = Array.from({ length: 50 }, (_, index) => msg(2461 + index, bob.id, `Unread ${2461 + index}`, at));
     rerender({ messages: [...older, ...loaded, msg(3011, carol.id, 'One more', at)], readUpToAtOpen: 10, unreadAtOpen: 3000, hasOlder: true });
     expect(screen.getByRole('button', { name: '501 new messages ↓' })).toBeDefined();
+    expect(screen.getByTestId('unread-above').textContent).toBe('2450 more new messages above');
   });
 
   it('offers "Jump to newest" once the reader is more than a view above the end, with nothing new, and takes them there', async () => {

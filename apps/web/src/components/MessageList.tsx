@@ -188,6 +188,8 @@ export function MessageList(props: MessageListProps) {
   const loadedUnseen = awayAfter === null ? 0 : messages.filter((message) => isNewAfter(awayAfter, message)).length;
   const { unreadAtOpen } = props;
   const unseen = awayAfter !== null && awayAfter === readUpTo && unreadAtOpen !== null ? Math.max(loadedUnseen, unreadAtOpen + arrived.length) : loadedUnseen;
+  // Opened at the oldest loaded, the unread reaching further back: how many of them are still above.
+  const unreadAbove = !firstUnreadKnown && unreadAtOpen !== null ? Math.max(0, unreadAtOpen + arrived.length - unreadCount) : 0;
   // The button goes once there: the keyboard goes on in the history, not to the top of the page.
   const toEnd = () => {
     const element = scroller.current;
@@ -257,6 +259,11 @@ export function MessageList(props: MessageListProps) {
             {olderError && (
               <p role="alert" className="inline-error">
                 Could not load older messages. {olderError}
+              </p>
+            )}
+            {unreadAbove > 0 && (
+              <p className="unread-above" data-testid="unread-above">
+                {unreadAbove === 1 ? '1 more new message above' : `${unreadAbove} more new messages above`}
               </p>
             )}
             {/* Not disabled while loading: a disabled button drops the keyboard's focus. */}

@@ -4,6 +4,7 @@ import { act, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OutboxContext, SessionContext } from '../hooks.ts';
+import { tellOtherTabsUnsent } from '../other-tabs.ts';
 import { Outbox } from '../outbox.ts';
 import { createSession } from '../session.ts';
 import { message } from '../test-fixtures.ts';
@@ -96,5 +97,34 @@ describe('SignOut', () => {
     expect(screen.queryByRole('group')).toBeNull();
     expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Sign out' }));
     expect(signedOut()).toBe(false);
+  });
+
+  it('counts the unsent messages of my other tabs, which signing out here throws away too', async () => {
+    const user = userEvent.setup();
+    const { asked, signedOut } = renderSignOut();
+    // Another tab of mine (its outbox, and its answers to the ask), its sends waiting for the server.
+    const sends: ((stored: Message) => void)[] = [];
+    const otherTab = new Outbox(() => new Promise<Message>((resolve) => sends.push(resolve)), null, ME);
+    otherTab.start();
+    const stopTelling = tellOtherTabsUnsent(otherTab, 'other-tab');
+    try {
+      otherTab.send(7, 'Meet at 6');
+      otherTab.send(7, 'or 7');
+
+      await user.click(screen.getByRole('button', { name: 'Sign out' }));
+      const question = await screen.findByRole('group', { name: 'Sign out anyway?' });
+      expect(question.textContent).toMatch(/^2 unsent messages will be lost \(in your other tabs\)\. Sign out anyway\?/);
+      expect(asked).toEqual([]);
+
+      // The other tab's messages go meanwhile: the question follows, then goes.
+      await act(async () => sends[0]?.({ ...message(ME, 'Meet at 6'), conversationId: 7 }));
+      await expect.poll(() => question.textContent).toMatch(/^1 unsent message will be lost \(in your other tabs\)\./);
+      await act(async () => sends[1]?.({ ...message(ME, 'or 7'), id: 2, seq: 2, clientId: 'c2', conversationId: 7 }));
+      await expect.poll(() => screen.queryByRole('group')).toBeNull();
+      expect(signedOut()).toBe(false);
+    } finally {
+      stopTelling();
+      otherTab.dispose();
+    }
   });
 });

@@ -1,7 +1,8 @@
-import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { isUnauthorized } from '../errors.ts';
 import { focusIfLost } from '../focus.ts';
 import { unsentCount } from '../format.ts';
+import { OTHER_TABS_ANSWER_MS, watchOtherTabsUnsent } from '../other-tabs.ts';
 import { useOutbox, useSession } from '../hooks.ts';
 import { trpc } from '../trpc.ts';
 import { ConfirmQuestion } from './ConfirmQuestion.tsx';
@@ -12,25 +13,55 @@ const SIGNED_OUT_OFFLINE =
   'Signed out on this device. Parley could not be reached to end your session on other devices; sign out again when you are back online.';
 
 /**
- * Sign out: at once, unless my messages are still on their way (sending or not sent), which
- * signing out throws away (session.end clears the tab's outbox); then it asks first.
+ * Sign out: at once, unless my messages are still on their way (sending or not sent), here
+ * or in this browser's other tabs, which signing out throws away (session.end clears each
+ * tab's outbox); then it asks first. With nothing unsent here, the other tabs have a moment
+ * to answer (other-tabs.ts).
  */
 export function SignOut() {
   const { session } = useSession();
   const outbox = useOutbox();
-  const unsent = useSyncExternalStore(outbox.subscribe, outbox.unsentCount);
-  const logout = trpc.auth.logout.useMutation({
+  const unsentHere = useSyncExternalStore(outbox.subscribe, outbox.unsentCount);
+  const { mutate: logOut, isPending: loggingOut } = trpc.auth.logout.useMutation({
     // Signing out must always work on this device, even when the server cannot be reached.
     onSuccess: () => session.end(SIGNED_OUT_EVERYWHERE),
     onError: (error) => session.end(isUnauthorized(error) ? undefined : SIGNED_OUT_OFFLINE),
   });
 
-  const [asking, setAsking] = useState(false);
+  const [step, setStep] = useState<'idle' | 'hearing-tabs' | 'asking'>('idle');
+  // The other tabs' unsent messages, followed from the click until the question is answered.
+  const [unsentElsewhere, setUnsentElsewhere] = useState(0);
+  const following = step !== 'idle';
+  useEffect(() => {
+    if (!following) return;
+    const stop = watchOtherTabsUnsent(setUnsentElsewhere);
+    return () => {
+      stop();
+      setUnsentElsewhere(0);
+    };
+  }, [following]);
+  const unsent = unsentHere + unsentElsewhere;
+  const latestUnsent = useRef(unsent);
+  useLayoutEffect(() => {
+    latestUnsent.current = unsent;
+  });
+  useEffect(() => {
+    if (step !== 'hearing-tabs') return;
+    const heard = setTimeout(() => {
+      if (latestUnsent.current > 0) setStep('asking');
+      else {
+        setStep('idle');
+        logOut();
+      }
+    }, OTHER_TABS_ANSWER_MS);
+    return () => clearTimeout(heard);
+  }, [step, logOut]);
+
   // Everything went while I was asked: nothing is lost any more, so the question goes, and
   // the keyboard that was in it goes back to Sign out.
   const [answeredBySending, setAnsweredBySending] = useState(0);
-  if (asking && unsent === 0) {
-    setAsking(false);
+  if (step === 'asking' && unsent === 0) {
+    setStep('idle');
     setAnsweredBySending((times) => times + 1);
   }
   const button = useRef<HTMLButtonElement | null>(null);
@@ -39,17 +70,18 @@ export function SignOut() {
   }, [answeredBySending]);
   // Cancel puts the keyboard back on Sign out, once it is rendered again.
   const cancel = () => {
-    setAsking(false);
+    setStep('idle');
     requestAnimationFrame(() => button.current?.focus());
   };
   const signOut = () => {
-    setAsking(false);
-    logout.mutate();
+    setStep('idle');
+    logOut();
   };
 
-  return asking ? (
+  const busy = loggingOut || step === 'hearing-tabs';
+  return step === 'asking' ? (
     <ConfirmQuestion label="Sign out anyway?" confirm="Sign out" cancel="Cancel" onConfirm={signOut} onCancel={cancel}>
-      {unsentCount(unsent)} will be lost. Sign out anyway?
+      {unsentCount(unsent)} will be lost{elsewhere(unsentElsewhere, unsent)}. Sign out anyway?
     </ConfirmQuestion>
   ) : (
     <button
@@ -57,11 +89,17 @@ export function SignOut() {
       type="button"
       className="button"
       title="Signs you out of Parley on every device"
-      onClick={() => (unsent > 0 ? setAsking(true) : logout.mutate())}
-      disabled={logout.isPending}
-      aria-busy={logout.isPending || undefined}
+      onClick={() => setStep(unsentHere > 0 ? 'asking' : 'hearing-tabs')}
+      disabled={busy}
+      aria-busy={busy || undefined}
     >
-      {logout.isPending ? 'Signing out…' : 'Sign out'}
+      {busy ? 'Signing out…' : 'Sign out'}
     </button>
   );
+}
+
+/** Where the unsent messages are, when not all of them are in this tab. */
+function elsewhere(inOtherTabs: number, all: number): string {
+  if (inOtherTabs === 0) return '';
+  return inOtherTabs === all ? ' (in your other tabs)' : ` (${inOtherTabs} in your other tabs)`;
 }
