@@ -66,6 +66,42 @@ describe('the inbox, live in a real browser', () => {
     await page.getByText('No conversations match “surprise”.').waitFor();
   });
 
+  it('counts the unread of conversations past the loaded rows in the title, and points to them', async () => {
+    // Conversations to create past the hourly limit of one person.
+    await using app = await startApp({ env: { RATE_LIMIT_SCALE: '10' } });
+    const aliceElsewhere = await signInElsewhere(app.url, 'alice');
+    const bob = await signInElsewhere(app.url, 'bob');
+    const { alice } = await dmWithAlice(bob);
+    const bobId = (await bob.auth.me.query()).id;
+    const far = await bob.conversations.create.mutate({ kind: 'group', title: 'Far down', participantIds: [alice.id] });
+    for (const body of ['Are you coming?', 'Answer when you can']) await bob.messages.send.mutate({ conversationId: far.id, body, clientId: randomUUID() });
+    // Then alice is busy in 21 groups of her own: "Far down" and the demo's unread go past the first 20 rows.
+    for (let index = 0; index < 21; index += 1) {
+      const group = await aliceElsewhere.conversations.create.mutate({ kind: 'group', title: `Busy ${index}`, participantIds: [bobId] });
+      await aliceElsewhere.messages.send.mutate({ conversationId: group.id, body: 'mine', clientId: randomUUID() });
+    }
+    const first = await aliceElsewhere.conversations.list.query({ limit: 20 });
+    const rest = await aliceElsewhere.conversations.list.query({ limit: 100, cursor: first.nextCursor });
+    expect(first.items.every((item) => item.unreadCount === 0)).toBe(true);
+    const waiting = rest.items.filter((item) => item.unreadCount > 0);
+    const unread = waiting.reduce((sum, item) => sum + item.unreadCount, 0);
+    expect(waiting.map((item) => item.id)).toContain(far.id);
+
+    await using browser = await launchBrowser();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const inbox = await signInAsAlice(page, app.url);
+    await expect.poll(() => page.title()).toBe(`(${unread}) Parley`);
+    const below = page.getByRole('button', { name: `${waiting.length} unread conversations further down: show them` });
+    await expect.poll(() => below.textContent()).toBe(`${waiting.length} more unread ↓`);
+    expect(await below.isVisible()).toBe(true);
+
+    await below.click();
+    await inbox.row(far.id).waitFor();
+    expect(await unreadOf(inbox.row(far.id))).toBe(2);
+    await expect.poll(() => below.count()).toBe(0);
+    expect(await page.title()).toBe(`(${unread}) Parley`);
+  });
+
   it('says it is reconnecting while the server restarts, then shows what was sent while it was away', async () => {
     await using app = await startApp();
     await using browser = await launchBrowser();

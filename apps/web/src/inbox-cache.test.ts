@@ -131,6 +131,12 @@ describe('titleWithUnread', () => {
     expect(titleWithUnread([page([row(1, 1, { unreadCount: 250 })])], 'Parley', now)).toBe('(99+) Parley');
   });
 
+  it('adds what waits in conversations past the loaded pages', () => {
+    const loaded = [page([row(1, 1), row(2, 2, { unreadCount: 1 })], 'cursor-1')];
+    expect(titleWithUnread(loaded, 'Parley', now, 7)).toBe('(8) Parley');
+    expect(titleWithUnread([page([row(1, 1)], 'cursor-1')], 'Parley', now, 3)).toBe('(3) Parley');
+  });
+
   it('leaves out what muted conversations hold: they keep their count on their row', () => {
     const rows = [row(1, 1, { unreadCount: 2 }), row(2, 2, { unreadCount: 40, muted: true })];
     expect(titleWithUnread([page(rows)], 'Parley', now)).toBe('(2) Parley');

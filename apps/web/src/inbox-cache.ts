@@ -29,10 +29,13 @@ export function applyInboxEvent(pages: readonly InboxPage[], event: InboxEvent):
   }
 }
 
-/** The tab's title with how many messages wait unread in my loaded conversations at `now`: "(3) Parley". */
-export function titleWithUnread(pages: readonly InboxPage[], title: string, now: Date): string {
+/**
+ * The tab's title with how many messages wait unread in my loaded conversations at `now`,
+ * and `beyond` in those past them: "(3) Parley".
+ */
+export function titleWithUnread(pages: readonly InboxPage[], title: string, now: Date, beyond = 0): string {
   // A muted conversation keeps its own count on its row, not in the total.
-  const unread = inboxItems(pages).reduce((sum, item) => sum + (isMuted(item, now) ? 0 : item.unreadCount), 0);
+  const unread = beyond + inboxItems(pages).reduce((sum, item) => sum + (isMuted(item, now) ? 0 : item.unreadCount), 0);
   return unread === 0 ? title : `(${unread > 99 ? '99+' : unread}) ${title}`;
 }
 

@@ -1,4 +1,4 @@
-import { useQueryClient, type InfiniteData, type QueryKey } from '@tanstack/react-query';
+import { skipToken, useQueryClient, type InfiniteData, type QueryKey } from '@tanstack/react-query';
 import { getQueryKey } from '@trpc/react-query';
 import { useEffect, useRef } from 'react';
 import { reconnectDelayMs } from './connection.ts';
@@ -68,11 +68,17 @@ export function useLiveInbox(myId: number, notifier: Notifier): void {
       });
       // And the open conversation: presence (a DM's header) changed unseen while we were away.
       void utils.conversations.get.invalidate();
+      void utils.conversations.unreadBeyond.invalidate();
     },
     onData: (event) => {
       if ('conversation' in event) handledLive.current.add(event.conversation.id);
       else if (event.type === 'conversation.removed') handledLive.current.add(event.conversationId);
       const fetchInFlight = queryClient.isFetching({ queryKey: getQueryKey(trpc.conversations.list) }) > 0;
+      // News of a conversation past the pages loaded changes the unread further down (the
+      // news of one loaded does not: loaded rows stay loaded, and count themselves).
+      const loaded = inboxItems(utils.conversations.list.getInfiniteData(INBOX_INPUT)?.pages ?? []);
+      const about = 'conversation' in event ? event.conversation.id : event.type === 'conversation.removed' ? event.conversationId : null;
+      if (about !== null && !loaded.some((conversation) => conversation.id === about)) void utils.conversations.unreadBeyond.invalidate();
       notifyOf(event, utils.conversations.list.getInfiniteData(INBOX_INPUT)?.pages, myId, notifier);
       utils.conversations.list.setInfiniteData(INBOX_INPUT, (data) => data && { ...data, pages: applyInboxEvent(data.pages, event) });
       toldLive.current = utils.conversations.list.getInfiniteData(INBOX_INPUT)?.pages ?? toldLive.current;
@@ -127,9 +133,23 @@ function notifyOf(event: InboxEvent, loaded: readonly InboxPage[] | undefined, m
 
 const TITLE = 'Parley';
 
+const NOTHING_BEYOND = { conversations: 0, messages: 0 };
+
 /**
- * Keeps the unread count in the tab's title, so a background tab shows that something
- * arrived. It reads the inbox's own cache entry (kept live by useLiveInbox), whether or not
+ * My unread past the inbox's loaded pages (the server counts them from the last page's
+ * cursor): the title counts them, and the inbox says they are further down. Nothing while
+ * every page is loaded. Asked again when news of a conversation down there comes.
+ */
+export function useUnreadBeyond(): { conversations: number; messages: number } {
+  const inbox = trpc.conversations.list.useInfiniteQuery(INBOX_INPUT, { getNextPageParam: (page) => page.nextCursor });
+  const cursor = inbox.data?.pages.at(-1)?.nextCursor ?? null;
+  const beyond = trpc.conversations.unreadBeyond.useQuery(cursor === null ? skipToken : { cursor });
+  return cursor === null ? NOTHING_BEYOND : (beyond.data ?? NOTHING_BEYOND);
+}
+
+/**
+ * Keeps the unread count in the tab's title (the loaded rows' and those further down), so
+ * a background tab shows that something arrived. It reads the inbox's own cache entry (kept live by useLiveInbox), whether or not
  * the inbox is on screen (on a phone an open conversation takes the whole width).
  */
 export function useUnreadTitle(): void {
@@ -137,9 +157,10 @@ export function useUnreadTitle(): void {
   const pages = inbox.data?.pages;
   // A mute for a while runs out with no event: its count comes back into the title then.
   const now = useNow(null, inboxItems(pages ?? []).map((conversation) => conversation.mutedUntil));
+  const beyond = useUnreadBeyond().messages;
   useEffect(() => {
-    document.title = titleWithUnread(pages ?? [], TITLE, now);
-  }, [pages, now]);
+    document.title = titleWithUnread(pages ?? [], TITLE, now, beyond);
+  }, [pages, now, beyond]);
   useEffect(
     () => () => {
       document.title = TITLE;

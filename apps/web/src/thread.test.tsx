@@ -11,7 +11,7 @@ import { ConnectionContext, OutboxContext } from './hooks.ts';
 import { Outbox } from './outbox.ts';
 import { message, summary } from './test-fixtures.ts';
 import { renderWithServer } from './test-render.tsx';
-import { OPENING_PAGES_MAX, PAGE_SIZE, useThread } from './thread.ts';
+import { OPENING_PAGE_SIZE, OPENING_PAGES_MAX, PAGE_SIZE, useThread } from './thread.ts';
 import type { AppRouter, ConversationDetail, HistoryPage, RouterInputs } from './trpc.ts';
 
 const ME = 1;
@@ -69,17 +69,17 @@ function openThread(newest: number, readUpTo: number) {
 
 describe('useThread, opening', () => {
   it('loads older pages back to my first unread message before it is ready, and no further', async () => {
-    // 120 unread after seq 80: the newest page holds 151–200, two more reach back to 51.
+    // 120 unread after seq 80: the newest page holds 151–200, one more (of 100) reaches back to 51.
     const { before, seen } = openThread(200, 80);
     expect(await screen.findByText('ready from 51')).toBeDefined();
-    expect(before()).toEqual([undefined, 151, 101]);
+    expect(before()).toEqual([undefined, 151]);
     // Shown once, with all of them in: never ready with only some.
     expect(new Set(seen)).toEqual(new Set(['loading from none', 'ready from 51']));
   });
 
   it('stops at OPENING_PAGES_MAX pages when the unread reach further back', async () => {
     const { before } = openThread(5_000, 2_000);
-    const oldest = 5_000 - OPENING_PAGES_MAX * PAGE_SIZE + 1;
+    const oldest = 5_000 - PAGE_SIZE - (OPENING_PAGES_MAX - 1) * OPENING_PAGE_SIZE + 1;
     expect(await screen.findByText(`ready from ${oldest}`)).toBeDefined();
     expect(before()).toHaveLength(OPENING_PAGES_MAX);
   });

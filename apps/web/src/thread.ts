@@ -17,12 +17,17 @@ import { isApiError, trpc, type ConversationDetail, type Message } from './trpc.
 
 export const PAGE_SIZE = 50;
 /**
- * The most pages a conversation opens with (500 messages) to reach my first unread message,
- * so it opens at the "New messages" line with all of them below. With more unread than that
- * it opens at the oldest of those pages instead: every page is another round trip before
- * anything shows, and older ones load as the reader scrolls up anyway.
+ * Opening, the pages above the newest (whose size the newest page's unread count decides
+ * nothing of) are of the API's largest: each is a round trip before anything shows.
  */
-export const OPENING_PAGES_MAX = 10;
+export const OPENING_PAGE_SIZE = 100;
+/**
+ * The most pages a conversation opens with (the newest and 4 larger ones: 450 messages) to
+ * reach my first unread message, so it opens at the "New messages" line with all of them
+ * below. With more unread than that it opens at the oldest of those pages instead, saying
+ * how many more are above: older ones load as the reader scrolls up anyway.
+ */
+export const OPENING_PAGES_MAX = 5;
 
 export interface Thread {
   state: ThreadState;
@@ -78,7 +83,7 @@ export function useThread(conversation: ConversationDetail, myId: number): Threa
 
   // The newest page, or (before a seq) the one above the oldest message loaded.
   const fetchPage = useCallback(
-    (before?: number) => utils.client.messages.list.query({ conversationId, before, limit: PAGE_SIZE }),
+    (before?: number, limit = PAGE_SIZE) => utils.client.messages.list.query({ conversationId, before, limit }),
     [utils, conversationId],
   );
 
@@ -93,7 +98,7 @@ export function useThread(conversation: ConversationDetail, myId: number): Threa
       while (!cancelled && (newest.unreadCount ?? 0) > 0 && !holdsFirstUnread(loaded, newest.lastReadSeq) && pages.length < OPENING_PAGES_MAX) {
         const oldest = oldestSeq(loaded);
         if (oldest === null) break;
-        const older = await fetchPage(oldest);
+        const older = await fetchPage(oldest, OPENING_PAGE_SIZE);
         pages.push(older);
         loaded = withPage(loaded, older);
       }

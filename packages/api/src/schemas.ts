@@ -136,6 +136,8 @@ export const clientId = z
   .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only');
 
 const PAGE_SIZE = `From 1 to ${INPUT_LIMITS.pageMax} per page`;
+/** Where a page of the inbox ends (conversations.list's nextCursor); checked in full when decoded. */
+export const inboxCursor = z.string().max(40, 'Not a valid cursor');
 export const pageLimit = z.number().int(PAGE_SIZE).min(1, PAGE_SIZE).max(INPUT_LIMITS.pageMax, PAGE_SIZE);
 
 /**

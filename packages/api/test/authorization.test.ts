@@ -64,6 +64,7 @@ const PROCEDURES = {
   'users.byIds': { access: 'signedIn', call: (c, t) => c.users.byIds({ ids: [t.memberId] }) },
   'conversations.create': { access: 'signedIn', call: (c) => c.conversations.create({ kind: 'self' }) },
   'conversations.list': { access: 'signedIn', call: (c) => c.conversations.list({}) },
+  'conversations.unreadBeyond': { access: 'signedIn', call: (c) => c.conversations.unreadBeyond({ cursor: `${Date.now()}_1` }) },
   'conversations.get': { access: 'member', call: (c, t) => c.conversations.get({ id: t.conversationId }) },
   'conversations.update': {
     access: 'groupManager',

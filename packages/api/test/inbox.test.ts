@@ -150,6 +150,45 @@ describe.each(testDialects())('inbox on %s', (dialect) => {
     });
   });
 
+  describe('unread further down', () => {
+    it('counts the unread of the conversations past the pages loaded, muted ones left out', async () => {
+      const api = getApi();
+      const [reader, writer] = await Promise.all([api.seedUser('far_reader'), api.seedUser('far_writer')]);
+      // Three groups get news for the reader (2, 3 and 1 messages, the last muted), then the
+      // reader writes in five more: the three are past a first page of five.
+      const newsy: number[] = [];
+      for (const [index, count] of [2, 3, 1].entries()) {
+        const group = await writer.api.conversations.create({ kind: 'group', title: `Newsy ${index}`, participantIds: [reader.id] });
+        for (let n = 0; n < count; n += 1) await writer.api.messages.send({ conversationId: group.id, body: `news ${n}`, clientId: `far-${index}-${n}` });
+        newsy.push(group.id);
+      }
+      const [, , muted] = newsy;
+      if (muted === undefined) throw new Error('three groups');
+      await reader.api.conversations.setMuted({ id: muted, muted: true });
+      for (let index = 0; index < 5; index += 1) {
+        const group = await reader.api.conversations.create({ kind: 'group', title: `Mine ${index}`, participantIds: [writer.id] });
+        await reader.api.messages.send({ conversationId: group.id, body: 'mine', clientId: `far-mine-${index}` });
+      }
+      const first = await reader.api.conversations.list({ limit: 5 });
+      expect(first.items.map((item) => item.unreadCount)).toEqual([0, 0, 0, 0, 0]);
+      if (!first.nextCursor) throw new Error('a second page');
+      expect(await reader.api.conversations.unreadBeyond({ cursor: first.nextCursor })).toEqual({ conversations: 2, messages: 5 });
+
+      // Read elsewhere: the count follows. Past the last page: nothing.
+      const [newest] = newsy.slice(1, 2);
+      if (newest === undefined) throw new Error('three groups');
+      await reader.api.conversations.markRead({ id: newest, seq: 3 });
+      expect(await reader.api.conversations.unreadBeyond({ cursor: first.nextCursor })).toEqual({ conversations: 1, messages: 2 });
+      const second = await reader.api.conversations.list({ limit: 5, cursor: first.nextCursor });
+      expect(second.nextCursor).toBeNull();
+      const last = second.items.at(-1);
+      if (!last) throw new Error('a last row');
+      const pastEverything = `${Date.parse(last.lastMessageAt)}_${last.id}`;
+      expect(await reader.api.conversations.unreadBeyond({ cursor: pastEverything })).toEqual({ conversations: 0, messages: 0 });
+      await expectFieldError(reader.api.conversations.unreadBeyond({ cursor: 'not-a-cursor' }), 'cursor');
+    });
+  });
+
   describe('search', () => {
     let sam: TestUser;
     let ids: Record<string, number>;

@@ -14,6 +14,7 @@ export {
   findUsersByIds,
   historyPage,
   inboxPage,
+  unreadAfter,
   membersInboxState,
   searchUsers,
   unreadCountsOf,

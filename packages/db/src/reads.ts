@@ -252,6 +252,31 @@ export async function unreadCountsOf(em: EntityManager, userId: number, conversa
   return new Map(rows.map((row) => [Number(row.conversation_id), Number(row.unread)]));
 }
 
+/**
+ * My unread further down the inbox than a position (the end of the pages loaded): how many
+ * conversations after it hold messages new to me, and how many messages, muted ones left
+ * out as the tab's title leaves them out. My rows after the position are a range of
+ * participants_inbox_idx; only those whose marker is behind their conversation's last seq
+ * are counted (as unreadCountsOf counts).
+ */
+export async function unreadAfter(
+  em: EntityManager,
+  query: { userId: number; after: { lastMessageAt: Date; conversationId: number }; now: Date },
+): Promise<{ conversations: number; messages: number }> {
+  const direct = await directSql(em);
+  const rows = await direct.query<{ unread: number | string }>(
+    `select ${UNREAD_OF_P} as unread
+       from participants p
+       join conversations c on c.id = p.conversation_id
+      where p.user_id = ? and (p.conversation_last_message_at, p.conversation_id) < (?, ?)
+        and p.last_read_seq < c.last_seq
+        and not (p.muted and (p.muted_until is null or p.muted_until > ?))`,
+    [query.userId, query.after.lastMessageAt, query.after.conversationId, query.now],
+  );
+  const unread = rows.map((row) => Number(row.unread)).filter((count) => count > 0);
+  return { conversations: unread.length, messages: unread.reduce((sum, count) => sum + count, 0) };
+}
+
 export interface UserSearch {
   /** Matched as a case-insensitive substring of username or display name; `%` and `_` are literal. */
   query: string;

@@ -3,7 +3,7 @@ import { describeError } from '../errors.ts';
 import { conversationsAlike, formerSenderOf } from '../format.ts';
 import { useNow, useSearchBox } from '../hooks.ts';
 import { inboxItems } from '../inbox-cache.ts';
-import { INBOX_INPUT } from '../live-inbox.ts';
+import { INBOX_INPUT, useUnreadBeyond } from '../live-inbox.ts';
 import type { Notifier } from '../notifications.ts';
 import { useUserNames } from '../sender-names.ts';
 import { trpc, type Me } from '../trpc.ts';
@@ -25,6 +25,7 @@ export function Inbox({ me, currentId, notifier }: { me: Me; currentId: number |
     { getNextPageParam: (page) => page.nextCursor, placeholderData: (previous) => previous },
   );
   const { hasNextPage, isFetchingNextPage } = conversations;
+  const beyond = useUnreadBeyond();
 
   // The "Load more" button goes away with the last page; keep keyboard focus in the inbox
   // instead of dropping it to the top of the document.
@@ -158,6 +159,19 @@ export function Inbox({ me, currentId, notifier }: { me: Me; currentId: number |
             <p role="alert" className="inline-error">
               Could not load more conversations. {describeError(conversations.error)}
             </p>
+          )}
+          {/* Rows with unread past a long list of read ones: said where the list is seen, and one click away. */}
+          {!search && beyond.conversations > 0 && (
+            <button
+              type="button"
+              className="button unread-below"
+              data-testid="unread-below"
+              onClick={() => void conversations.fetchNextPage()}
+              disabled={isFetchingNextPage}
+              aria-label={`${beyond.conversations === 1 ? '1 unread conversation' : `${beyond.conversations} unread conversations`} further down: show them`}
+            >
+              {beyond.conversations} more unread ↓
+            </button>
           )}
           <div ref={endRef} aria-hidden="true" />
           {hasNextPage && (

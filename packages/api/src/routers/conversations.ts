@@ -3,8 +3,8 @@ export type { TrackedData } from '@trpc/server/unstable-core-do-not-import';
 import { CONVERSATION_KINDS } from '@parley/db';
 import { tracked, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
-import { eventId, groupMemberIds, id, muteSeconds, pageLimit, searchText, seq, title } from '../schemas.ts';
-import { conversationDetail, createConversation, listConversations } from '../services/conversations.ts';
+import { eventId, groupMemberIds, id, inboxCursor, muteSeconds, pageLimit, searchText, seq, title } from '../schemas.ts';
+import { conversationDetail, createConversation, listConversations, unreadBeyond } from '../services/conversations.ts';
 import {
   addParticipants,
   leaveConversation,
@@ -35,7 +35,7 @@ export const conversationsRouter = {
   list: protectedProcedure
     .input(
       z.object({
-        cursor: z.string().max(40, 'Not a valid cursor').nullish(),
+        cursor: inboxCursor.nullish(),
         limit: pageLimit.default(20),
         search: searchText.optional(),
       }),
@@ -47,6 +47,12 @@ export const conversationsRouter = {
         search: input.search || undefined,
       }),
     ),
+
+  /**
+   * My unread further down the inbox than the pages loaded (`cursor`: the last one's
+   * nextCursor): the tab's title counts them, and the inbox says they are there.
+   */
+  unreadBeyond: protectedProcedure.input(z.object({ cursor: inboxCursor })).query(({ ctx, input }) => unreadBeyond(ctx, input.cursor)),
 
   get: memberProcedure
     .input(z.object({ id }))

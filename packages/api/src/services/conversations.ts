@@ -8,6 +8,7 @@ import {
   membersInboxState,
   ParticipantSchema,
   selfKeyOf,
+  unreadAfter,
   UserSchema,
   type ConversationKind,
   type ConversationRow,
@@ -189,6 +190,11 @@ export async function listConversations(
     ),
     nextCursor: hasMore && last ? encodeCursor(last.conversation) : null,
   };
+}
+
+/** My unread in the conversations after `cursor` in inbox order (past the pages loaded), muted ones left out. */
+export async function unreadBeyond(actor: Actor, cursor: string): Promise<{ conversations: number; messages: number }> {
+  return unreadAfter(actor.em, { userId: actor.user.id, after: decodeCursor(cursor), now: new Date() });
 }
 
 /**
