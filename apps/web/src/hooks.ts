@@ -1,4 +1,4 @@
-import { createContext, use, useCallback, useEffect, useState, useSyncExternalStore } from 'react';
+import { createContext, use, useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import type { ConnectionStatus, ConnectionStatusStore } from './connection.ts';
 import { UNREACHABLE } from './errors.ts';
 import type { Outbox } from './outbox.ts';
@@ -25,6 +25,18 @@ const idle = (): ConnectionStatus => 'idle';
 export function useConnectionStatus(): ConnectionStatus {
   const connection = use(ConnectionContext);
   return useSyncExternalStore(connection?.subscribe ?? noConnection, connection?.getStatus ?? idle);
+}
+
+/** Calls `regained` each time the live connection is open again after it was down (not when it first opens). */
+export function useConnectionRegained(regained: () => void): void {
+  const connection = useConnectionStatus();
+  const wasDown = useRef(false);
+  useEffect(() => {
+    if (connection === 'reconnecting') wasDown.current = true;
+    if (connection !== 'open' || !wasDown.current) return;
+    wasDown.current = false;
+    regained();
+  }, [connection, regained]);
 }
 
 /**

@@ -71,13 +71,13 @@ export function useLiveInbox(myId: number, notifier: Notifier): void {
       void utils.conversations.unreadBeyond.invalidate();
     },
     onData: (event) => {
-      if ('conversation' in event) handledLive.current.add(event.conversation.id);
-      else if (event.type === 'conversation.removed') handledLive.current.add(event.conversationId);
+      // The conversation the event is news of (none for presence).
+      const about = 'conversation' in event ? event.conversation.id : event.type === 'conversation.removed' ? event.conversationId : null;
+      if (about !== null) handledLive.current.add(about);
       const fetchInFlight = queryClient.isFetching({ queryKey: getQueryKey(trpc.conversations.list) }) > 0;
       // News of a conversation past the pages loaded changes the unread further down (the
       // news of one loaded does not: loaded rows stay loaded, and count themselves).
       const loaded = inboxItems(utils.conversations.list.getInfiniteData(INBOX_INPUT)?.pages ?? []);
-      const about = 'conversation' in event ? event.conversation.id : event.type === 'conversation.removed' ? event.conversationId : null;
       if (about !== null && !loaded.some((conversation) => conversation.id === about)) void utils.conversations.unreadBeyond.invalidate();
       notifyOf(event, utils.conversations.list.getInfiniteData(INBOX_INPUT)?.pages, myId, notifier);
       utils.conversations.list.setInfiniteData(INBOX_INPUT, (data) => data && { ...data, pages: applyInboxEvent(data.pages, event) });

@@ -1,6 +1,6 @@
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { isUnauthorized } from './errors.ts';
-import { useConnectionStatus, useSession } from './hooks.ts';
+import { useConnectionRegained, useSession } from './hooks.ts';
 import { tellOtherTabsUnsent } from './other-tabs.ts';
 import { Outbox } from './outbox.ts';
 import { tabSessionStorage } from './tab-storage.ts';
@@ -36,14 +36,7 @@ export function useTabOutbox(userId: number): Outbox {
     return () => outbox.dispose();
   }, [outbox]);
 
-  const connection = useConnectionStatus();
-  const wasDown = useRef(false);
-  useEffect(() => {
-    if (connection === 'reconnecting') wasDown.current = true;
-    if (connection !== 'open' || !wasDown.current) return;
-    wasDown.current = false;
-    outbox.resendWaiting('when-online');
-  }, [connection, outbox]);
+  useConnectionRegained(useCallback(() => outbox.resendWaiting('when-online'), [outbox]));
   useEffect(() => {
     // The tab's sessionStorage, which keeps them over a reload, goes when the tab is closed:
     // the browser asks "Leave site?" first (it cannot tell a close from a reload).

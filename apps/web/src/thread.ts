@@ -2,7 +2,7 @@ import { skipToken } from '@tanstack/react-query';
 import { useCallback, useEffect, useLayoutEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { reconnectDelayMs } from './connection.ts';
 import { describeError } from './errors.ts';
-import { useConnectionStatus, useOutbox } from './hooks.ts';
+import { useConnectionRegained, useOutbox } from './hooks.ts';
 import type { PendingSend } from './outbox.ts';
 import {
   EMPTY_THREAD,
@@ -182,14 +182,11 @@ export function useThread(conversation: ConversationDetail, myId: number): Threa
   useLayoutEffect(() => {
     olderFailed.current = olderError !== null;
   });
-  const connection = useConnectionStatus();
-  const wasDown = useRef(false);
-  useEffect(() => {
-    if (connection === 'reconnecting') wasDown.current = true;
-    if (connection !== 'open' || !wasDown.current) return;
-    wasDown.current = false;
-    if (olderFailed.current) void loadOlder();
-  }, [connection, loadOlder]);
+  useConnectionRegained(
+    useCallback(() => {
+      if (olderFailed.current) void loadOlder();
+    }, [loadOlder]),
+  );
 
   // My sends are the tab's outbox's (outbox.ts): one at a time, in order, kept while I am
   // elsewhere. Here they show, and what it stores shows at once.
