@@ -95,6 +95,12 @@ describe('UserSearch', () => {
     await user.keyboard('i');
     expect(document.activeElement).toBe(box);
     expect(box).toHaveProperty('value', 'ri');
+    // Backspace on a result takes back the last letter, in the box.
+    (await screen.findByRole('button', { name: 'Add erin (@erin)' })).focus();
+    await user.keyboard('{Backspace}');
+    expect(document.activeElement).toBe(box);
+    expect(box).toHaveProperty('value', 'r');
+    await user.type(box, 'i');
     // Space presses the result, as on any button.
     (await screen.findByRole('button', { name: 'Add erin (@erin)' })).focus();
     await user.keyboard(' ');

@@ -59,6 +59,13 @@ export function UserSearch({ label, onPick, excludeIds = [], notInConversationId
       input.current?.focus();
       return;
     }
+    // And Backspace takes back the last one typed, in the box too.
+    if (event.target !== input.current && event.key === 'Backspace') {
+      event.preventDefault();
+      setText([...text].slice(0, -1).join(''));
+      input.current?.focus();
+      return;
+    }
     const step = event.key === 'ArrowDown' ? 1 : event.key === 'ArrowUp' ? -1 : 0;
     if (step === 0) return;
     const buttons = [...(list.current?.querySelectorAll<HTMLButtonElement>('button.person') ?? [])];
