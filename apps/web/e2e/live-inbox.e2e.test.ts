@@ -97,6 +97,10 @@ describe('the inbox, live in a real browser', () => {
 
     await below.click();
     await inbox.row(far.id).waitFor();
+    // The keyboard is on the first of them, which is in view.
+    const focusedRow = () => page.evaluate("document.activeElement?.closest('[data-conversation-id]')?.getAttribute('data-conversation-id')");
+    await expect.poll(focusedRow).toBe(String(waiting[0]?.id));
+    expect(await inbox.row(waiting[0]?.id ?? 0).isVisible()).toBe(true);
     expect(await unreadOf(inbox.row(far.id))).toBe(2);
     await expect.poll(() => below.count()).toBe(0);
     expect(await page.title()).toBe(`(${unread}) Parley`);

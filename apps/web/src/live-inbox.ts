@@ -134,16 +134,18 @@ function notifyOf(event: InboxEvent, loaded: readonly InboxPage[] | undefined, m
 const TITLE = 'Parley';
 
 const NOTHING_BEYOND = { conversations: 0, messages: 0 };
+const BEYOND_REFRESH_MS = 60_000;
 
 /**
  * My unread past the inbox's loaded pages (the server counts them from the last page's
  * cursor): the title counts them, and the inbox says they are further down. Nothing while
- * every page is loaded. Asked again when news of a conversation down there comes.
+ * every page is loaded. Asked again when news of a conversation down there comes, and every minute.
  */
 export function useUnreadBeyond(): { conversations: number; messages: number } {
   const inbox = trpc.conversations.list.useInfiniteQuery(INBOX_INPUT, { getNextPageParam: (page) => page.nextCursor });
   const cursor = inbox.data?.pages.at(-1)?.nextCursor ?? null;
-  const beyond = trpc.conversations.unreadBeyond.useQuery(cursor === null ? skipToken : { cursor });
+  // Asked again every minute too: a mute for a while down there runs out with no event.
+  const beyond = trpc.conversations.unreadBeyond.useQuery(cursor === null ? skipToken : { cursor }, { refetchInterval: BEYOND_REFRESH_MS });
   return cursor === null ? NOTHING_BEYOND : (beyond.data ?? NOTHING_BEYOND);
 }
 

@@ -3,6 +3,7 @@ import { describeError } from '../errors.ts';
 import { conversationsAlike, formerSenderOf } from '../format.ts';
 import { useNow, useSearchBox } from '../hooks.ts';
 import { inboxItems } from '../inbox-cache.ts';
+import { isMuted } from '../mute.ts';
 import { INBOX_INPUT, useUnreadBeyond } from '../live-inbox.ts';
 import type { Notifier } from '../notifications.ts';
 import { useUserNames } from '../sender-names.ts';
@@ -13,6 +14,8 @@ import { NewConversation } from './NewConversation.tsx';
 import { NotificationSwitch } from './NotificationSwitch.tsx';
 
 const SEARCH_MAX = 64;
+/** The most inbox pages "N more unread ↓" loads on one press to reach the first of them. */
+const UNREAD_BELOW_PAGES_MAX = 10;
 
 /** My conversations, newest activity first, a page at a time, kept live by useLiveInbox. */
 export function Inbox({ me, currentId, notifier }: { me: Me; currentId: number | null; notifier: Notifier }) {
@@ -74,6 +77,21 @@ export function Inbox({ me, currentId, notifier }: { me: Me; currentId: number |
   const namesAlike = conversationsAlike(items, me.id);
   // Times on the rows move on; a mute for a while ends on its row when it runs out.
   const now = useNow(30_000, items.map((conversation) => conversation.mutedUntil));
+
+  // "3 more unread ↓": pages load until the first of them is in (at most UNREAD_BELOW_PAGES_MAX),
+  // and the keyboard goes to its row, which scrolls it into view.
+  const showUnreadBelow = async () => {
+    const shown = new Set(items.map((item) => item.id));
+    for (let page = 0; page < UNREAD_BELOW_PAGES_MAX; page += 1) {
+      const loaded = await conversations.fetchNextPage();
+      const first = inboxItems(loaded.data?.pages ?? []).find((item) => !shown.has(item.id) && item.unreadCount > 0 && !isMuted(item, new Date()));
+      if (first) {
+        requestAnimationFrame(() => list.current?.querySelector<HTMLElement>(`[data-conversation-id="${first.id}"] a`)?.focus());
+        return;
+      }
+      if (!loaded.hasNextPage || loaded.isError) return;
+    }
+  };
   const formerMemberNames = useUserNames(items.map((conversation) => formerSenderOf(conversation, me.id)).filter((id) => id !== null));
 
   // Infinite scroll: the next page loads as the end of the list comes into view.
@@ -166,7 +184,7 @@ export function Inbox({ me, currentId, notifier }: { me: Me; currentId: number |
               type="button"
               className="button unread-below"
               data-testid="unread-below"
-              onClick={() => void conversations.fetchNextPage()}
+              onClick={() => void showUnreadBelow()}
               disabled={isFetchingNextPage}
               aria-label={`${beyond.conversations === 1 ? '1 unread conversation' : `${beyond.conversations} unread conversations`} further down: show them`}
             >

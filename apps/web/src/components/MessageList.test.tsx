@@ -264,6 +264,28 @@ describe('MessageList', () => {
     rerender({ messages: [...older, ...loaded, msg(3011, carol.id, 'One more', at)], readUpToAtOpen: 10, unreadAtOpen: 3000, hasOlder: true });
     expect(screen.getByRole('button', { name: '501 new messages ↓' })).toBeDefined();
     expect(screen.getByTestId('unread-above').textContent).toBe('2450 more new messages above');
+    // Once the pages above bring the first unread, the button counts all of them.
+    const rest = Array.from({ length: 2450 }, (_, index) => msg(11 + index, bob.id, `Unread ${11 + index}`, at));
+    rerender({ messages: [msg(10, alice.id, 'Read', at), ...rest, ...older, ...loaded, msg(3011, carol.id, 'One more', at)], readUpToAtOpen: 10, unreadAtOpen: 3000, hasOlder: true });
+    expect(screen.queryByTestId('unread-above')).toBeNull();
+    expect(screen.getByRole('button', { name: '3001 new messages ↓' })).toBeDefined();
+  });
+
+  it('opened at the oldest loaded, stays at the top that says so until the reader scrolls, loading nothing under them', () => {
+    const at = new Date(2026, 10, 21, 11, 0);
+    const loaded = Array.from({ length: 50 }, (_, index) => msg(2511 + index, bob.id, `Unread ${2511 + index}`, at));
+    const handlers = renderList({ messages: loaded, readUpToAtOpen: 10, unreadAtOpen: 3000, hasOlder: true });
+    const history = screen.getByLabelText('Message history');
+    // The opening put the view at the top, which fires a scroll: no page loads on it.
+    history.scrollTop = 0;
+    fireEvent.scroll(history);
+    expect(handlers.onLoadOlder).not.toHaveBeenCalled();
+    // The reader scrolls down and back up: now it loads.
+    history.scrollTop = 500;
+    fireEvent.scroll(history);
+    history.scrollTop = 0;
+    fireEvent.scroll(history);
+    expect(handlers.onLoadOlder).toHaveBeenCalledOnce();
   });
 
   it('offers "Jump to newest" once the reader is more than a view above the end, with nothing new, and takes them there', async () => {

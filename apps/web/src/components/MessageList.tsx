@@ -93,6 +93,16 @@ export function MessageList(props: MessageListProps) {
   const [awayAfter, setAwayAfter] = useState<number | null>(null);
   // Further up than a view's height from the end: the button offers the way back even with nothing new.
   const [farFromEnd, setFarFromEnd] = useState(false);
+  // Opened at the oldest loaded, with unread further up (the thread arrives with its opening
+  // pages in): the button counts from there down until the pages above bring my first
+  // unread, and the view stays at the top, where it says how many more are above, until the
+  // reader scrolls (no page loads under them first).
+  const [openedAtOldest] = useState(() => {
+    const readFrom = props.readUpToAtOpen;
+    const anyUnread = readFrom !== null && messages.some((message) => isNewAfter(readFrom, message));
+    return anyUnread && readFrom !== null && !holdsFirstUnread({ messages, notices, hasOlder }, readFrom) ? oldestSeq({ messages, notices }) : null;
+  });
+  const holdOlderAtTop = useRef(false);
 
   // Opened with messages I have not read: at the first of them, under a "New messages" line,
   // when they are more than the view holds (else at the end, where all of them show); when
@@ -131,6 +141,7 @@ export function MessageList(props: MessageListProps) {
     } else if (unreadCount > 0 && oldestLoaded !== null) {
       top = 0;
       newAfter = oldestLoaded - 1;
+      holdOlderAtTop.current = true;
     }
     if (top !== null && newAfter !== null) {
       element.scrollTop = top;
@@ -179,10 +190,14 @@ export function MessageList(props: MessageListProps) {
       setAwayAfter(atBottom.current ? null : newestSeq);
       onAtEnd?.(atBottom.current);
     }
+    if (element.scrollTop >= LOAD_OLDER_WITHIN_PX) holdOlderAtTop.current = false;
     // Not while the keyboard is on "Load older messages": focusing it scrolls it into view, and
     // tabbing through would load a page each time; there Enter loads.
-    if (element.scrollTop < LOAD_OLDER_WITHIN_PX && hasOlder && !loadingOlder && !olderError && !olderFocused.current) onLoadOlder();
+    const nearTop = element.scrollTop < LOAD_OLDER_WITHIN_PX && !holdOlderAtTop.current;
+    if (nearTop && hasOlder && !loadingOlder && !olderError && !olderFocused.current) onLoadOlder();
   };
+  // The pages above brought my first unread: what is new below is all of it now.
+  if (openedAtOldest !== null && awayAfter === openedAtOldest - 1 && firstUnreadKnown && readUpTo !== null) setAwayAfter(readUpTo);
   // New to me after where I was when I looked away. Away since opening (at the first unread),
   // that is the unread I opened with, the inbox's count, loaded or not, and what came since.
   const loadedUnseen = awayAfter === null ? 0 : messages.filter((message) => isNewAfter(awayAfter, message)).length;
